@@ -1,0 +1,62 @@
+/**
+ * Parsers for the scalar headers the stack reads up front: CSeq, Content-Length, Max-Forwards,
+ * Date (RFC 3261 §20.16, §20.14, §20.22, §20.17).
+ */
+import { TOKEN, skipWsp } from './chars.js';
+import { SipParseError } from './errors.js';
+import { scan } from './params.js';
+import type { CSeq } from './types.js';
+
+/** Largest CSeq sequence number a receiver accepts: 2^32 − 1 (RFC 3261 §8.1.1.5). */
+export const MAX_CSEQ = 0xffffffff;
+
+/**
+ * Parses the CSeq value `s[start, end)`: `1*DIGIT LWS Method`. Offsets in errors are in `s`.
+ * @throws SipParseError `invalid-cseq` (missing method, or a number above 2^32 − 1)
+ */
+export function parseCSeqAt(s: string, start: number, end: number): CSeq {
+  let i = start;
+  let seq = 0;
+  for (let c = s.charCodeAt(i); c >= 0x30 && c <= 0x39 && i < end; c = s.charCodeAt(++i)) seq = seq * 10 + (c - 0x30);
+  if (i === start || seq > MAX_CSEQ) throw new SipParseError('invalid-cseq', 'CSeq number missing or above 2^32-1', start);
+  const m = skipWsp(s, i);
+  if (m === i) throw new SipParseError('invalid-cseq', 'expected whitespace after the CSeq number', i);
+  const mEnd = scan(s, m, TOKEN);
+  if (mEnd === m || mEnd !== end) throw new SipParseError('invalid-cseq', 'invalid CSeq method', m);
+  return { seq, method: s.slice(m, mEnd) };
+}
+
+/**
+ * Parses a CSeq value.
+ * @throws SipParseError `invalid-cseq`
+ * @example parseCSeq('314159 INVITE') // { seq: 314159, method: 'INVITE' }
+ * @see RFC 3261 §20.16
+ */
+export function parseCSeq(s: string): CSeq {
+  return parseCSeqAt(s, 0, s.length);
+}
+
+function digits(s: string, i: number): [number, number] {
+  let v = 0;
+  const start = i;
+  for (let c = s.charCodeAt(i); c >= 0x30 && c <= 0x39; c = s.charCodeAt(++i)) v = v * 10 + (c - 0x30);
+  return [i === start ? -1 : v, i];
+}
+
+/**
+ * Parses a non-negative decimal header value with an upper bound.
+ * Returns -1 when the value is not `1*DIGIT` or exceeds `max`.
+ */
+export function parseBoundedInt(s: string, max: number): number {
+  const [v, end] = digits(s, 0);
+  if (v < 0 || end !== s.length || v > max) return -1;
+  return v;
+}
+
+const RFC1123 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+
+/** True when `s` is an RFC 3261 §20.17 SIP-date (RFC 1123 form, GMT only). */
+export function isSipDate(s: string): boolean {
+  return RFC1123.test(s);
+}

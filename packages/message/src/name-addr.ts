@@ -1,0 +1,135 @@
+/**
+ * name-addr / addr-spec values: From, To, Contact, Route, Record-Route, Path, Refer-To
+ * (RFC 3261 §20.10, §20.20, §20.30, §20.34, §20.39, §25.1 `name-addr`, `addr-spec`).
+ */
+import { TOKEN } from './chars.js';
+import { SipParseError } from './errors.js';
+import { endOfQuoted, parseParams, scan, stringifyParams } from './params.js';
+import type { NameAddr, Params, RouteEntry, Uri } from './types.js';
+import { schemeEnd, stringifyUri } from './uri.js';
+
+/** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
+let lastEnd = 0;
+
+function skipWsp(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+  return i;
+}
+
+/**
+ * Parses one name-addr or addr-spec with its header parameters from `s[i, end)`.
+ * In an addr-spec, `;` starts header parameters (RFC 3261 §20.10) and `?` is not allowed.
+ * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`
+ */
+function parseOneAt(s: string, i: number, end: number): NameAddr {
+  i = skipWsp(s, i);
+  let name: string | undefined;
+  const first = s.charCodeAt(i);
+  if (first === 0x22) {
+    const close = endOfQuoted(s, i, end);
+    name = s.slice(i, close);
+    i = skipWsp(s, close);
+    if (s.charCodeAt(i) !== 0x3c) throw new SipParseError('invalid-name-addr', "expected '<' after display name", i);
+  } else if (first !== 0x3c) {
+    // Either `token *(LWS token) <uri>` or an addr-spec: look for '<' after a run of tokens.
+    let j = i;
+    let lastToken = i;
+    for (;;) {
+      const k = scan(s, j, TOKEN);
+      if (k === j) break;
+      lastToken = k;
+      j = skipWsp(s, k);
+    }
+    if (j > i && s.charCodeAt(j) === 0x3c) {
+      name = s.slice(i, lastToken);
+      i = j;
+    }
+  }
+  let uri: string;
+  if (s.charCodeAt(i) === 0x3c) {
+    const close = s.indexOf('>', i + 1);
+    if (close === -1 || close >= end) throw new SipParseError('invalid-name-addr', "missing '>'", i);
+    for (let k = i + 1; k < close; k++) {
+      if (s.charCodeAt(k) <= 0x20) throw new SipParseError('invalid-name-addr', 'whitespace inside <>', k);
+    }
+    uri = s.slice(i + 1, close);
+    if (schemeEnd(uri) === -1 && uri !== '*') throw new SipParseError('invalid-name-addr', 'URI has no scheme', i + 1);
+    i = close + 1;
+  } else {
+    const start = i;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3b || c === 0x2c || c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x22) break;
+      if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' must be enclosed in <>", i);
+    }
+    uri = s.slice(start, i);
+    if (uri !== '*' && schemeEnd(uri) === -1) {
+      const laquot = s.indexOf('<', start);
+      if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'display name is not a token or quoted string', start);
+      throw new SipParseError('invalid-name-addr', 'expected a URI', start);
+    }
+  }
+  const params: Params = {};
+  i = parseParams(s, i, end, params, 'invalid-name-addr');
+  lastEnd = skipWsp(s, i);
+  return { name, uri, params };
+}
+
+/**
+ * Parses a single-valued name-addr header value `s[start, end)` (From, To, Refer-To).
+ * @throws SipParseError when the value is not one name-addr or addr-spec
+ */
+export function parseNameAddrAt(s: string, start: number, end: number): NameAddr {
+  const value = parseOneAt(s, start, end);
+  if (lastEnd < end) {
+    const code = s.charCodeAt(lastEnd) === 0x2c && value.uri.indexOf(':') === -1 ? 'invalid-display-name' : 'invalid-name-addr';
+    throw new SipParseError(code, 'unexpected text after the address', lastEnd);
+  }
+  return value;
+}
+
+/**
+ * Parses the comma-separated name-addr list `s[start, end)` (Contact, Route, Record-Route, Path)
+ * into `out`.
+ * @throws SipParseError on an empty element or a malformed address
+ */
+export function parseNameAddrListAt(s: string, start: number, end: number, out: NameAddr[]): void {
+  let i = start;
+  for (;;) {
+    out.push(parseOneAt(s, i, end));
+    if (lastEnd >= end) return;
+    if (s.charCodeAt(lastEnd) !== 0x2c) throw new SipParseError('invalid-name-addr', "expected ',' between addresses", lastEnd);
+    i = lastEnd + 1;
+  }
+}
+
+/**
+ * Parses a From/To/Refer-To style value.
+ * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`
+ * @example parseNameAddr('"Bob" <sip:bob@biloxi.com>;tag=a6c85cf') // { name: '"Bob"', uri: 'sip:bob@biloxi.com', params: { tag: 'a6c85cf' } }
+ * @see RFC 3261 §20.20
+ */
+export function parseNameAddr(s: string): NameAddr {
+  return parseNameAddrAt(s, 0, s.length);
+}
+
+/**
+ * Parses a Contact/Route style comma-separated list.
+ * @throws SipParseError as {@link parseNameAddr}
+ * @see RFC 3261 §20.10
+ */
+export function parseNameAddrList(s: string): NameAddr[] {
+  const out: NameAddr[] = [];
+  parseNameAddrListAt(s, 0, s.length, out);
+  return out;
+}
+
+/** Writes a name-addr: `name <uri>;params`, always with angle brackets; `*` stays bare. */
+export function stringifyNameAddr(v: NameAddr | RouteEntry | string): string {
+  if (typeof v === 'string') return v;
+  const uri = typeof v.uri === 'string' ? v.uri : stringifyUri(v.uri as Uri);
+  if (uri === '*') return '*';
+  const name = v.name;
+  return (name !== undefined && name !== null && name !== '' ? name + ' <' : '<') + uri + '>' + stringifyParams(v.params);
+}

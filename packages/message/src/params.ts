@@ -1,0 +1,93 @@
+/**
+ * Header parameters and quoted strings (RFC 3261 §25.1: `generic-param`, `quoted-string`, `SEMI`).
+ * Scanners take the text and absolute offsets, so header values are never sliced to be read.
+ */
+import { PARAM_VALUE, TOKEN } from './chars.js';
+import { SipParseError, type SipParseErrorCode } from './errors.js';
+import type { Params } from './types.js';
+
+/**
+ * Index just after the closing quote of the quoted-string that opens at `i` (`s[i]` is `"`),
+ * looking no further than `end`. A backslash escapes any next character (quoted-pair).
+ * @throws SipParseError `unterminated-quote` when the string never closes.
+ */
+export function endOfQuoted(s: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x22) return j + 1;
+    if (c === 0x5c) j++;
+  }
+  throw new SipParseError('unterminated-quote', 'quoted string is not terminated', i);
+}
+
+/** Index of the first char at or after `i` that is not in table `t` (chars ≥ 128 never are). */
+export function scan(s: string, i: number, t: Uint8Array): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (!(c < 128 && t[c] === 1)) return i;
+    i++;
+  }
+}
+
+/**
+ * Parses `*( SEMI generic-param )` from `i` (not past `end`) into `params` and returns the index
+ * where the parameters end: at a `,`, at `end`, or at anything that is not `;`. Names are
+ * lower-cased; values are kept as written, quoted strings with their quotes; a parameter
+ * without `=` maps to `null`.
+ * @throws SipParseError with `code` on an empty name or value
+ */
+export function parseParams(s: string, i: number, end: number, params: Params, code: SipParseErrorCode): number {
+  for (;;) {
+    let c = s.charCodeAt(i);
+    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+    if (i >= end || c !== 0x3b) return i;
+    c = s.charCodeAt(++i);
+    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+    const nameStart = i;
+    i = scan(s, i, TOKEN);
+    if (i === nameStart || i > end) throw new SipParseError(code, 'empty parameter name', i);
+    let name = s.slice(nameStart, i);
+    for (let k = 0; k < name.length; k++) {
+      const u = name.charCodeAt(k);
+      if (u >= 0x41 && u <= 0x5a) {
+        name = name.toLowerCase();
+        break;
+      }
+    }
+    let j = i;
+    c = s.charCodeAt(j);
+    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++j);
+    let value: string | null = null;
+    if (c === 0x3d && j < end) {
+      c = s.charCodeAt(++j);
+      while (c === 0x20 || c === 0x09) c = s.charCodeAt(++j);
+      const valueStart = j;
+      j = c === 0x22 ? endOfQuoted(s, j, end) : scan(s, j, PARAM_VALUE);
+      if (j === valueStart || j > end) throw new SipParseError(code, `parameter '${name}' has no value`, j);
+      value = s.slice(valueStart, j);
+      i = j;
+    }
+    // Named stores for the common parameters keep parameter objects on a few fast shapes.
+    if (name === 'tag') params.tag = value;
+    else if (name === 'branch') params.branch = value;
+    else if (name === 'rport') params.rport = value;
+    else if (name === 'received') params.received = value;
+    else if (name === 'lr') params.lr = value;
+    else if (name === 'transport') params.transport = value;
+    else if (name === 'expires') params.expires = value;
+    else if (name === '__proto__') Object.defineProperty(params, name, { value, writable: true, enumerable: true, configurable: true });
+    else params[name] = value;
+  }
+}
+
+/** Writes parameters as `;name=value`, `;name` for `null`; `undefined` values are skipped. */
+export function stringifyParams(params: Params | undefined): string {
+  let out = '';
+  if (params === undefined) return out;
+  for (const name in params) {
+    const v = params[name];
+    if (v === undefined) continue;
+    out += v === null ? ';' + name : ';' + name + '=' + String(v);
+  }
+  return out;
+}

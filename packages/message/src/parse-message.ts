@@ -1,0 +1,351 @@
+/**
+ * The message parser (RFC 3261 §7, §25): bytes in, the classic object model out.
+ *
+ * One pass: find the end of the header section, decode it once, split lines with `indexOf`,
+ * and parse the headers routing and transactions need with hand-written scanners.
+ */
+import { parseAuthHeader, parseAuthInfo } from './auth.js';
+import { TOKEN } from './chars.js';
+import { SipParseError, type SipParseErrorCode } from './errors.js';
+import { headerKey } from './header-names.js';
+import { knownHeaderKey } from './known-headers.js';
+import { parseStartLine } from './start-line.js';
+import { isSipDate, parseBoundedInt, parseCSeqAt } from './header-values.js';
+import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
+import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.js';
+import { setOwn } from './own.js';
+import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8 } from './text.js';
+import type { AuthHeader, Content, Headers, NameAddr, Parsed, RouteEntry, SipMessage, SipRequest, SipResponse, Via } from './types.js';
+import { parseUriOrThrow } from './uri.js';
+import { parseViaAt } from './via.js';
+
+/** Options of {@link parseMessage}. */
+export interface ParseOptions extends ParseLimits {
+  /**
+   * `datagram` (UDP, WebSocket messages, files; the default): the input is one whole message,
+   * a missing Content-Length means the body runs to the end, and bytes after the body are
+   * ignored. `stream` (a frame cut by the stream framer): Content-Length is required.
+   */
+  framing?: 'datagram' | 'stream';
+}
+
+/** The outcome of {@link safeParseMessage}. */
+export type ParseResult = { ok: true; message: Parsed<SipMessage> } | { ok: false; error: SipParseError };
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Finds the CRLFCRLF that ends the header section, from `from`; -1 when absent before `limit`. */
+function findHeaderEnd(bytes: Uint8Array, from: number, limit: number): number {
+  let i = from;
+  for (;;) {
+    i = bytes.indexOf(LF, i + 1);
+    if (i === -1 || i > limit) return -1;
+    if (bytes[i - 1] === CR && bytes[i + 1] === CR && bytes[i + 2] === LF) return i - 1;
+  }
+}
+
+/** Internal: header section decoded to text, and how to map text offsets back to bytes. */
+interface HeaderText {
+  text: string;
+  start: number;
+  ascii: boolean;
+}
+
+function toByteOffset(h: HeaderText, charOffset: number): number {
+  return h.start + (h.ascii ? charOffset : encodeUtf8(h.text.slice(0, charOffset)).length);
+}
+
+function fail(code: SipParseErrorCode, what: string, offset: number, status = 400): never {
+  throw new SipParseError(code, what, offset, status);
+}
+
+function duplicate(key: string, at: number): never {
+  fail('duplicate-header', `'${key}' appears more than once`, at);
+}
+
+function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', s: string, start: number, end: number): void {
+  const list: NameAddr[] = [];
+  parseNameAddrListAt(s, start, end, list);
+  const routes: RouteEntry[] = list;
+  for (const r of routes) if (typeof r.uri === 'string') r.uri = parseUriOrThrow(r.uri, start);
+  const existing = headers[key];
+  if (existing === undefined) headers[key] = routes;
+  else existing.push(...routes);
+}
+
+/**
+ * Parses the value `s[start, end)` of header `key` into `headers`. Offsets in errors are in `s`;
+ * the character at `end` is CR or trailing whitespace, never part of the value.
+ */
+function addHeader(headers: Headers, key: string, s: string, start: number, end: number): void {
+  switch (key) {
+    case 'via':
+      parseViaAt(s, start, end, headers.via ?? (headers.via = [] as Via[]));
+      return;
+    case 'from':
+      if (headers.from !== undefined) duplicate(key, start);
+      headers.from = parseNameAddrAt(s, start, end);
+      return;
+    case 'to':
+      if (headers.to !== undefined) duplicate(key, start);
+      headers.to = parseNameAddrAt(s, start, end);
+      return;
+    case 'refer-to':
+      if (headers['refer-to'] !== undefined) duplicate(key, start);
+      headers['refer-to'] = parseNameAddrAt(s, start, end);
+      return;
+    case 'cseq':
+      if (headers.cseq !== undefined) duplicate(key, start);
+      headers.cseq = parseCSeqAt(s, start, end);
+      return;
+    case 'contact':
+      parseNameAddrListAt(s, start, end, headers.contact ?? (headers.contact = [] as NameAddr[]));
+      return;
+    case 'route':
+    case 'record-route':
+    case 'path':
+      appendRoutes(headers, key, s, start, end);
+      return;
+    default:
+      break;
+  }
+  const value = s.slice(start, end);
+  switch (key) {
+    case 'call-id':
+      if (headers['call-id'] !== undefined) duplicate(key, start);
+      if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', start);
+      headers['call-id'] = value;
+      return;
+    case 'content-length': {
+      if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', start);
+      const n = parseBoundedInt(value, Number.MAX_SAFE_INTEGER);
+      if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, start);
+      headers['content-length'] = n;
+      return;
+    }
+    case 'max-forwards':
+      if (headers['max-forwards'] !== undefined) duplicate(key, start);
+      if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, start);
+      headers['max-forwards'] = value;
+      return;
+    case 'www-authenticate':
+    case 'proxy-authenticate':
+    case 'authorization':
+    case 'proxy-authorization': {
+      const list = headers[key] ?? (headers[key] = [] as AuthHeader[]);
+      list.push(parseAuthHeader(value, start));
+      return;
+    }
+    case 'authentication-info':
+    case 'proxy-authentication-info':
+      if (headers[key] !== undefined) duplicate(key, start);
+      headers[key] = parseAuthInfo(value, start);
+      return;
+    case 'date':
+      if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
+      break;
+    default:
+      break;
+  }
+  const prev = headers[key];
+  if (prev === undefined) {
+    if (key === '__proto__') setOwn(headers as Record<string, unknown>, key, value);
+    else headers[key] = value;
+  } else if (typeof prev === 'string') {
+    headers[key] = prev + ',' + value;
+  }
+}
+
+/** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
+function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
+  try {
+    addHeader(headers, key, value, 0, value.length);
+  } catch (e) {
+    if (e instanceof SipParseError) fail(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status);
+    throw e;
+  }
+}
+
+/** Where the last {@link parseHead} found the end of the header section (after the empty line). */
+let headEnd = 0;
+
+/**
+ * Parses the start line and header lines from `start`, up to and including the empty line that
+ * ends the header section; sets {@link headEnd}. Header names are read with a token scan that
+ * also finds the colon, so each line costs one native search (for its LF).
+ */
+function parseHead(text: string, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
+  const limit = start + limits.maxHeaderBytes;
+  let eol = text.indexOf('\n', start) - 1;
+  if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
+  const headers: Headers = {};
+  const message = parseStartLine(text, start, eol, headers);
+
+  let pos = eol + 2;
+  let count = 0;
+  for (;;) {
+    let c = text.charCodeAt(pos);
+    if (c === CR && text.charCodeAt(pos + 1) === LF) break; // the empty line
+    if (pos > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
+    if (++count > limits.maxHeaderCount) fail('too-many-headers', `more than ${String(limits.maxHeaderCount)} headers`, pos);
+    let i = pos;
+    while (c < 128 && TOKEN[c] === 1) c = text.charCodeAt(++i);
+    const nameEnd = i;
+    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++i);
+    if (c !== 0x3a || nameEnd === pos) {
+      if (pos >= text.length) fail('missing-header-end', 'header section is not terminated by an empty line', pos);
+      if (c === CR || c === LF || Number.isNaN(c)) fail('invalid-header-line', 'header line has no colon', pos);
+      fail('invalid-header-name', 'header name is not a token', nameEnd);
+    }
+    const key = knownHeaderKey(text, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
+    let valueStart = i + 1;
+    c = text.charCodeAt(valueStart);
+    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++valueStart);
+    eol = text.indexOf('\n', valueStart) - 1;
+    if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
+    if (text.charCodeAt(eol) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
+    let valueEnd = eol;
+    let next = eol + 2;
+    c = text.charCodeAt(next);
+    if (c === 0x20 || c === 0x09) {
+      // Folded value (RFC 3261 §7.3.1): each CRLF + whitespace counts as one SP.
+      while (c === 0x20 || c === 0x09) {
+        valueEnd = text.indexOf('\n', next) - 1;
+        if (valueEnd < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
+        if (text.charCodeAt(valueEnd) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
+        next = valueEnd + 2;
+        c = text.charCodeAt(next);
+      }
+      let value = text.slice(valueStart, valueEnd).replace(/\r\n[ \t]+/g, ' ').replace(/^[ \t]+/, '');
+      let k = value.length;
+      while (k > 0 && (value.charCodeAt(k - 1) === 0x20 || value.charCodeAt(k - 1) === 0x09)) k--;
+      if (k !== value.length) value = value.slice(0, k);
+      addFoldedHeader(headers, key, value, valueStart);
+    } else {
+      c = text.charCodeAt(valueEnd - 1);
+      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = text.charCodeAt(--valueEnd - 1);
+      addHeader(headers, key, text, valueStart, valueEnd);
+    }
+    pos = next;
+  }
+  headEnd = pos + 2;
+
+  if (message.method !== undefined) {
+    const cseq = headers.cseq;
+    if (cseq !== undefined && cseq.method !== message.method) {
+      fail('cseq-method-mismatch', `CSeq method '${cseq.method}' differs from the request method`, start);
+    }
+  }
+  return message;
+}
+
+function decodeBody(bytes: Uint8Array): Content {
+  if (bytes.length === 0) return '';
+  return decodeUtf8OrUndefined(bytes) ?? bytes.slice();
+}
+
+function limitsOf(options: ParseOptions | undefined): Required<ParseLimits> {
+  if (options === undefined) return DEFAULT_LIMITS;
+  return {
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_LIMITS.maxHeaderBytes,
+    maxHeaderCount: options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+  };
+}
+
+/** Body length from Content-Length and the framing rules (RFC 3261 §18.3, §20.14). */
+function bodyLengthOf(message: SipRequest | SipResponse, available: number, bodyStart: number, options: ParseOptions | undefined, limits: Required<ParseLimits>): number {
+  const declared = message.headers['content-length'];
+  let length: number;
+  if (declared === undefined) {
+    if (options?.framing === 'stream') fail('missing-content-length', 'Content-Length is required on stream transports', bodyStart);
+    length = available;
+  } else {
+    if (declared > available) fail('content-length-exceeds-body', `Content-Length ${String(declared)} exceeds the ${String(available)} body bytes`, bodyStart);
+    length = declared;
+  }
+  if (length > limits.maxBodyBytes) fail('body-too-large', `body exceeds ${String(limits.maxBodyBytes)} bytes`, bodyStart);
+  return length;
+}
+
+/** Fast path: the whole input is ASCII, so characters and bytes line up one to one. */
+function parseAscii(text: string, options: ParseOptions | undefined): Parsed<SipMessage> {
+  const limits = limitsOf(options);
+  const n = text.length;
+  let start = 0;
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
+  if (start >= n) fail('empty-message', 'no message', start);
+  const message = parseHead(text, start, limits);
+  const bodyStart = headEnd;
+  const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
+  if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
+  return message as Parsed<SipMessage>;
+}
+
+function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
+  const whole = decodeUtf8OrUndefined(bytes);
+  if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, options);
+  const limits = limitsOf(options);
+  const n = bytes.length;
+  let start = 0;
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  while (start + 1 < n && bytes[start] === CR && bytes[start + 1] === LF) start += 2;
+  if (start >= n) fail('empty-message', 'no message', start);
+  const headerEnd = findHeaderEnd(bytes, start, start + limits.maxHeaderBytes);
+  if (headerEnd === -1) {
+    if (n - start > limits.maxHeaderBytes) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, start + limits.maxHeaderBytes);
+    fail('missing-header-end', 'header section is not terminated by an empty line', n);
+  }
+  const headBytes = bytes.subarray(start, headerEnd + 4);
+  const utf8 = decodeUtf8OrUndefined(headBytes);
+  const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), start, ascii: utf8 === undefined || utf8.length === headBytes.length };
+
+  let message: SipRequest | SipResponse;
+  try {
+    message = parseHead(h.text, 0, limits);
+  } catch (e) {
+    if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
+    throw e;
+  }
+  const bodyStart = headerEnd + 4;
+  const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
+  message.content = decodeBody(bytes.subarray(bodyStart, bodyStart + length));
+  return message as Parsed<SipMessage>;
+}
+
+/**
+ * Parses one SIP message strictly. A string input whose characters are all ≤ U+00FF is read as
+ * bytes (a "binary" string); any other string is encoded as UTF-8 first.
+ * @throws SipParseError naming the fault (`code`), where (`offset`, in bytes) and the status to answer
+ * @example const msg = parseMessage(datagram); if ('method' in msg) console.log(msg.method, msg.headers.via?.[0]?.params.branch)
+ * @see RFC 3261 §7, §25
+ */
+export function parseMessage(input: Uint8Array | string, options?: ParseOptions): Parsed<SipMessage> {
+  return parseBytes(typeof input === 'string' ? bytesOfInput(input) : input, options);
+}
+
+/**
+ * Like {@link parseMessage}, but returns `{ok: false, error}` instead of throwing.
+ * @example const r = safeParseMessage(bytes); if (!r.ok) log.warn(r.error.code)
+ */
+export function safeParseMessage(input: Uint8Array | string, options?: ParseOptions): ParseResult {
+  try {
+    return { ok: true, message: parseMessage(input, options) };
+  } catch (e) {
+    if (e instanceof SipParseError) return { ok: false, error: e };
+    // Anything else is a parser bug; report it as a parse failure rather than crash a socket callback.
+    return { ok: false, error: new SipParseError('invalid-start-line', `internal parser error: ${String(e)}`, 0) };
+  }
+}
+
+/**
+ * The classic `sip.parse`: returns the message, or `undefined` when the input is not a valid
+ * SIP message. Never throws.
+ * @example const m = parse(buffer); if (m === undefined) dropped++
+ */
+export function parse(input: Uint8Array | string): Parsed<SipMessage> | undefined {
+  const r = safeParseMessage(input);
+  return r.ok ? r.message : undefined;
+}

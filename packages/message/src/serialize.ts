@@ -1,0 +1,103 @@
+/**
+ * The serializer: the object model back to wire text (RFC 3261 §7), with Content-Length in bytes.
+ */
+import { stringifyAuthHeader } from './auth.js';
+import { canonicalHeaderName } from './header-names.js';
+import { stringifyNameAddr } from './name-addr.js';
+import { decodeLatin1, encodeUtf8, utf8Length } from './text.js';
+import type { AuthHeader, AuthInfo, CSeq, SipMessage } from './types.js';
+import { stringifyUri } from './uri.js';
+import { stringifyVia } from './via.js';
+import { reasonPhrase } from './reason-phrases.js';
+
+type Stringifier = (value: never) => string;
+
+const STRUCTURED: Record<string, Stringifier | undefined> = {
+  via: stringifyVia as Stringifier,
+  from: stringifyNameAddr as Stringifier,
+  to: stringifyNameAddr as Stringifier,
+  'refer-to': stringifyNameAddr as Stringifier,
+  contact: stringifyNameAddr as Stringifier,
+  route: stringifyNameAddr as Stringifier,
+  'record-route': stringifyNameAddr as Stringifier,
+  path: stringifyNameAddr as Stringifier,
+  cseq: ((c: CSeq | string) => (typeof c === 'string' ? c : String(c.seq) + ' ' + c.method)) as Stringifier,
+  'www-authenticate': stringifyAuthHeader as Stringifier,
+  'proxy-authenticate': stringifyAuthHeader as Stringifier,
+  authorization: stringifyAuthHeader as Stringifier,
+  'proxy-authorization': stringifyAuthHeader as Stringifier,
+  'authentication-info': stringifyAuthHeader as Stringifier,
+  'proxy-authentication-info': stringifyAuthHeader as Stringifier,
+};
+
+function headerLines(key: string, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const name = canonicalHeaderName(key);
+  const fn = Object.hasOwn(STRUCTURED, key) ? STRUCTURED[key] : undefined;
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const v of value as unknown[]) {
+      if (v === undefined || v === null) continue;
+      out += name + ': ' + (fn !== undefined && typeof v === 'object' ? fn(v as never) : String(v)) + '\r\n';
+    }
+    return out;
+  }
+  if (typeof value === 'object') {
+    if (fn !== undefined) return name + ': ' + fn(value as never) + '\r\n';
+    return name + ': ' + stringifyAuthHeader(value as AuthHeader | AuthInfo) + '\r\n';
+  }
+  return name + ': ' + String(value as string | number | boolean) + '\r\n';
+}
+
+/** The start line and headers, ending with the empty line; Content-Length set to `bodyBytes`. */
+function head(m: SipMessage, bodyBytes: number): string {
+  let out: string;
+  if (typeof m.method === 'string') {
+    out = m.method + ' ' + stringifyUri(m.uri) + ' SIP/' + (m.version ?? '2.0') + '\r\n';
+  } else {
+    const reason = m.reason ?? reasonPhrase(m.status);
+    out = 'SIP/' + (m.version ?? '2.0') + ' ' + String(m.status) + ' ' + reason + '\r\n';
+  }
+  const headers = m.headers;
+  let wroteLength = false;
+  for (const key in headers) {
+    if (key === 'content-length') {
+      out += 'Content-Length: ' + String(bodyBytes) + '\r\n';
+      wroteLength = true;
+      continue;
+    }
+    out += headerLines(key, headers[key]);
+  }
+  if (!wroteLength) out += 'Content-Length: ' + String(bodyBytes) + '\r\n';
+  return out + '\r\n';
+}
+
+/**
+ * The classic `sip.stringify`: the message as a string. Content-Length is the body's length in
+ * UTF-8 bytes. A byte body is appended one character per byte (use {@link serializeMessage} to
+ * send bytes). Unlike the classic library, the message is not modified.
+ * @example socket.send(stringify(makeResponse(rq, 200)))
+ * @see RFC 3261 §7
+ */
+export function stringify(m: SipMessage): string {
+  const content = m.content;
+  if (content === undefined || content === '') return head(m, 0);
+  if (typeof content === 'string') return head(m, utf8Length(content)) + content;
+  return head(m, content.length) + decodeLatin1(content);
+}
+
+/**
+ * Serializes a message to wire bytes: UTF-8 text, the body byte for byte, Content-Length in bytes.
+ * @example udp.send(serializeMessage(request), port, host)
+ * @see RFC 3261 §7, §20.14
+ */
+export function serializeMessage(m: SipMessage): Uint8Array {
+  const content = m.content;
+  if (content === undefined || content === '') return encodeUtf8(head(m, 0));
+  if (typeof content === 'string') return encodeUtf8(head(m, utf8Length(content)) + content);
+  const h = encodeUtf8(head(m, content.length));
+  const out = new Uint8Array(h.length + content.length);
+  out.set(h, 0);
+  out.set(content, h.length);
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * Start lines: Request-Line and Status-Line (RFC 3261 §7.1, §7.2, §25.1).
+ */
+import { TOKEN } from './chars.js';
+import { SipParseError } from './errors.js';
+import { parseBoundedInt } from './header-values.js';
+import { scan } from './params.js';
+import type { Headers, SipRequest, SipResponse } from './types.js';
+import { checkSipUriSyntax, schemeEnd } from './uri.js';
+
+function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
+  throw new SipParseError(code, what, at, status);
+}
+
+/** Methods written as constants, so parsing them allocates nothing. */
+const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH'];
+
+/** `text[start, end)` as a string, reusing a constant for the standard methods. */
+export function methodAt(text: string, start: number, end: number): string {
+  const len = end - start;
+  for (const m of METHODS) if (m.length === len && text.startsWith(m, start)) return m;
+  return text.slice(start, end);
+}
+
+/** Request-URI checks (RFC 3261 §19.1.5, RFC 4475 §3.1.2.x): a scheme, and a valid sip/sips URI without headers. */
+function checkRequestUri(uri: string, at: number): void {
+  const colon = schemeEnd(uri);
+  if (colon === -1) fail('invalid-request-uri', 'Request-URI has no valid scheme', at);
+  const c0 = uri.charCodeAt(0) | 0x20;
+  if (c0 === 0x73 && (colon === 3 || colon === 4) && /^sips?$/i.test(uri.slice(0, colon))) {
+    const problem = checkSipUriSyntax(uri, colon + 1);
+    if (problem !== undefined) fail('invalid-request-uri', problem.what, at + problem.at);
+  }
+}
+
+/**
+ * Parses the start line `text[start, eol)` and returns the message shell holding `headers`.
+ * @throws SipParseError `invalid-request-line`, `invalid-method`, `invalid-request-uri`,
+ * `unsupported-version` (505), `invalid-status-line`, `invalid-status`
+ */
+export function parseStartLine(text: string, start: number, eol: number, headers: Headers): SipRequest | SipResponse {
+  if (text.startsWith('SIP/', start)) {
+    const sp = text.indexOf(' ', start);
+    if (sp === -1 || sp > eol) fail('invalid-status-line', 'status line has no status code', eol);
+    const version = sp - start === 7 && text.startsWith('2.0', start + 4) ? '2.0' : text.slice(start + 4, sp);
+    if (version !== '2.0') fail('unsupported-version', `SIP version '${version}' is not supported`, start + 4, 505);
+    let codeEnd = sp + 1;
+    while (codeEnd < eol && text.charCodeAt(codeEnd) !== 0x20) codeEnd++;
+    const code = text.slice(sp + 1, codeEnd);
+    const status = code.length === 3 ? parseBoundedInt(code, 699) : -1;
+    if (status < 100) fail('invalid-status', `status code '${code}' is not 100-699`, sp + 1);
+    return { status, reason: codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers, content: '' };
+  }
+  const sp1 = scan(text, start, TOKEN);
+  if (sp1 === start) fail('invalid-method', 'the request line does not start with a method token', start);
+  if (text.charCodeAt(sp1) !== 0x20) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
+  const sp2 = text.lastIndexOf(' ', eol);
+  if (sp2 === sp1) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
+  if (eol - sp2 !== 8 || !text.startsWith('SIP/2.0', sp2 + 1)) {
+    const version = text.slice(sp2 + 1, eol);
+    if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) fail('invalid-request-line', `'${version}' is not a SIP version`, sp2 + 1);
+    if (version.slice(4) !== '2.0') fail('unsupported-version', `SIP version '${version}' is not supported`, sp2 + 1, 505);
+  }
+  const uri = text.slice(sp1 + 1, sp2);
+  if (uri.length === 0 || uri.indexOf(' ') !== -1) fail('invalid-request-line', 'whitespace in or around the Request-URI', sp1 + 1);
+  checkRequestUri(uri, sp1 + 1);
+  return { method: methodAt(text, start, sp1), uri, version: '2.0', headers, content: '' };
+}

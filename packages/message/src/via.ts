@@ -1,0 +1,107 @@
+/**
+ * Via (RFC 3261 §20.42, §25.1 `via-parm`), with RFC 5118 IPv6 sent-by and LWS anywhere the
+ * grammar allows it (RFC 4475 §3.1.1.1).
+ */
+import { TOKEN } from './chars.js';
+import { SipParseError } from './errors.js';
+import { parseParams, scan, stringifyParams } from './params.js';
+import type { Params, Via } from './types.js';
+
+const HOST_CHARS = new Uint8Array(128);
+for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-') HOST_CHARS[ch.charCodeAt(0)] = 1;
+const IPV6_CHARS = new Uint8Array(128);
+for (const ch of '0123456789abcdefABCDEF:.') IPV6_CHARS[ch.charCodeAt(0)] = 1;
+
+function fail(what: string, at: number): never {
+  throw new SipParseError('invalid-via', what, at);
+}
+
+function skipWsp(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+  return i;
+}
+
+function expectSlash(s: string, i: number): number {
+  i = skipWsp(s, i);
+  if (s.charCodeAt(i) !== 0x2f) fail("expected '/' in sent-protocol", i);
+  return skipWsp(s, i + 1);
+}
+
+/**
+ * Parses the Via value `s[start, end)` (one or more comma-separated via-parms) into `out`.
+ * Offsets in errors are offsets in `s`. The character at `end` must not continue the value
+ * (the parser hands in values that end at CR or trailing whitespace).
+ * @throws SipParseError `invalid-via`
+ */
+export function parseViaAt(s: string, start: number, end: number, out: Via[]): void {
+  let i = start;
+  for (;;) {
+    i = skipWsp(s, i);
+    let from = i;
+    i = scan(s, i, TOKEN);
+    if (i - from !== 3 || (s.charCodeAt(from) | 0x20) !== 0x73 || (s.charCodeAt(from + 1) | 0x20) !== 0x69 || (s.charCodeAt(from + 2) | 0x20) !== 0x70) {
+      fail('sent-protocol is not SIP', from);
+    }
+    i = expectSlash(s, i);
+    from = i;
+    i = scan(s, i, TOKEN);
+    if (i === from) fail('missing protocol version', i);
+    const version = s.slice(from, i);
+    i = expectSlash(s, i);
+    from = i;
+    i = scan(s, i, TOKEN);
+    if (i === from) fail('missing transport', i);
+    const protocol = s.slice(from, i);
+    from = i;
+    i = skipWsp(s, i);
+    if (i === from) fail('missing whitespace before sent-by', i);
+    from = i;
+    if (s.charCodeAt(i) === 0x5b) {
+      i = scan(s, i + 1, IPV6_CHARS);
+      if (s.charCodeAt(i) !== 0x5d || i === from + 1) fail('invalid IPv6 reference in sent-by', from);
+      i++;
+    } else {
+      i = scan(s, i, HOST_CHARS);
+      if (i === from) fail('missing sent-by host', i);
+    }
+    if (i > end) fail('sent-by runs past the value', end);
+    const host = s.slice(from, i);
+    let port: number | undefined;
+    let j = skipWsp(s, i);
+    if (j < end && s.charCodeAt(j) === 0x3a) {
+      j = skipWsp(s, j + 1);
+      const portStart = j;
+      let value = 0;
+      for (let c = s.charCodeAt(j); c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) value = value * 10 + (c - 0x30);
+      if (j === portStart || j - portStart > 5 || value > 65535 || j > end) fail('invalid sent-by port', portStart);
+      port = value;
+      i = j;
+    }
+    const params: Params = {};
+    i = parseParams(s, i, end, params, 'invalid-via');
+    out.push({ version, protocol, host, port, params });
+    i = skipWsp(s, i);
+    if (i >= end) return;
+    if (s.charCodeAt(i) !== 0x2c) fail('unexpected character after Via parameters', i);
+    i++;
+  }
+}
+
+/**
+ * Parses a Via header value (one or more comma-separated via-parms).
+ * @throws SipParseError `invalid-via`
+ * @example parseVia('SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK776')[0].host // '[2001:db8::1]'
+ * @see RFC 3261 §20.42
+ */
+export function parseVia(s: string): Via[] {
+  const out: Via[] = [];
+  parseViaAt(s, 0, s.length, out);
+  return out;
+}
+
+/** Writes one Via value: `SIP/2.0/UDP host:port;params`. */
+export function stringifyVia(via: Via): string {
+  const hostport = via.port === undefined || via.port === null ? via.host : via.host + ':' + String(via.port);
+  return 'SIP/' + (via.version || '2.0') + '/' + String(via.protocol).toUpperCase() + ' ' + hostport + stringifyParams(via.params);
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
+import type { BrowserCommand } from 'vitest/node';
+import { defineConfig } from 'vitest/config';
+
+const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
+const fixturesDir = fileURLToPath(new URL('./test/fixtures/', import.meta.url));
+
+/**
+ * Browser-side half of `test/read-fixture.ts`: returns a fixture's exact bytes as base64, since
+ * command results travel as JSON and fixtures hold NULs and bytes that are not UTF-8.
+ */
+const readFixtureBase64: BrowserCommand<[relPath: string], string> = async (_context, relPath) => {
+  const file = resolve(fixturesDir, relPath);
+  const rel = relative(fixturesDir, file);
+  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) {
+    throw new Error(`fixture path escapes test/fixtures: ${relPath}`);
+  }
+  return (await readFile(file)).toString('base64');
+};
+
+// Debian's Chromium (scripts/ensure-chromium.sh installs it); Playwright never downloads a browser here.
+const chromiumArgs = [
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // Chromium refuses to start its sandbox as root (CI runs as root).
+  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+];
+
+// Vite replaces its default conditions when any are given, so the defaults are restated after ours.
+const clientConditions = ['@sipts/source', 'module', 'browser', 'development|production'];
+const serverConditions = ['@sipts/source', 'module', 'node', 'development|production'];
+
+export default defineConfig({
+  resolve: { conditions: clientConditions },
+  ssr: { resolve: { conditions: serverConditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: '/usr/bin/chromium',
+                args: chromiumArgs,
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+            commands: { readFixtureBase64 },
+          },
+        },
+      },
+    ],
+  },
+});

@@ -26,8 +26,12 @@ export function methodAt(text: string, start: number, end: number): string {
 function checkRequestUri(uri: string, at: number): void {
   const colon = schemeEnd(uri);
   if (colon === -1) fail('invalid-request-uri', 'Request-URI has no valid scheme', at);
-  const c0 = uri.charCodeAt(0) | 0x20;
-  if (c0 === 0x73 && (colon === 3 || colon === 4) && /^sips?$/i.test(uri.slice(0, colon))) {
+  const isSip =
+    (colon === 3 || (colon === 4 && (uri.charCodeAt(3) | 0x20) === 0x73)) &&
+    (uri.charCodeAt(0) | 0x20) === 0x73 &&
+    (uri.charCodeAt(1) | 0x20) === 0x69 &&
+    (uri.charCodeAt(2) | 0x20) === 0x70;
+  if (isSip) {
     const problem = checkSipUriSyntax(uri, colon + 1);
     if (problem !== undefined) fail('invalid-request-uri', problem.what, at + problem.at);
   }

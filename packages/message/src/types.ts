@@ -148,6 +148,7 @@ export interface SipRequest extends MessageBase {
   /** The Request-URI as written, or a URI object (serialized with {@link stringifyUri}). */
   uri: string | Uri;
   status?: never;
+  reason?: never;
 }
 
 /** A SIP response (RFC 3261 §7.2). */
@@ -155,6 +156,7 @@ export interface SipResponse extends MessageBase {
   status: number;
   reason?: string;
   method?: never;
+  uri?: never;
 }
 
 /** A SIP message: a request or a response, told apart by `method` / `status`. */

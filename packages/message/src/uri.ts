@@ -39,10 +39,6 @@ export function checkSipUriSyntax(s: string, start: number): { what: string; at:
     throw e;
   }
   if (sawHeaders) return { what: 'a Request-URI must not carry URI headers', at: s.indexOf('?') };
-  for (let k = start; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (c <= 0x20 || c === 0x7f) return { what: 'whitespace or control character in URI', at: k };
-  }
   return undefined;
 }
 

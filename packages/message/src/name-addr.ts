@@ -5,7 +5,7 @@
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { endOfQuoted, parseParams, scan, stringifyParams } from './params.js';
-import type { NameAddr, Params, RouteEntry, Uri } from './types.js';
+import type { NameAddr, Params, RouteEntry } from './types.js';
 import { schemeEnd, stringifyUri } from './uri.js';
 
 /** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
@@ -128,8 +128,8 @@ export function parseNameAddrList(s: string): NameAddr[] {
 /** Writes a name-addr: `name <uri>;params`, always with angle brackets; `*` stays bare. */
 export function stringifyNameAddr(v: NameAddr | RouteEntry | string): string {
   if (typeof v === 'string') return v;
-  const uri = typeof v.uri === 'string' ? v.uri : stringifyUri(v.uri as Uri);
+  const uri = typeof v.uri === 'string' ? v.uri : stringifyUri(v.uri);
   if (uri === '*') return '*';
-  const name = v.name;
-  return (name !== undefined && name !== null && name !== '' ? name + ' <' : '<') + uri + '>' + stringifyParams(v.params);
+  const name: unknown = v.name; // plain objects from JavaScript callers may hold null here
+  return (typeof name === 'string' && name !== '' ? name + ' <' : '<') + uri + '>' + stringifyParams(v.params);
 }

@@ -13,22 +13,41 @@ import { reasonPhrase } from './reason-phrases.js';
 type Stringifier = (value: never) => string;
 
 const STRUCTURED: Record<string, Stringifier | undefined> = {
-  via: stringifyVia as Stringifier,
-  from: stringifyNameAddr as Stringifier,
-  to: stringifyNameAddr as Stringifier,
-  'refer-to': stringifyNameAddr as Stringifier,
-  contact: stringifyNameAddr as Stringifier,
-  route: stringifyNameAddr as Stringifier,
-  'record-route': stringifyNameAddr as Stringifier,
-  path: stringifyNameAddr as Stringifier,
-  cseq: ((c: CSeq | string) => (typeof c === 'string' ? c : String(c.seq) + ' ' + c.method)) as Stringifier,
-  'www-authenticate': stringifyAuthHeader as Stringifier,
-  'proxy-authenticate': stringifyAuthHeader as Stringifier,
-  authorization: stringifyAuthHeader as Stringifier,
-  'proxy-authorization': stringifyAuthHeader as Stringifier,
-  'authentication-info': stringifyAuthHeader as Stringifier,
-  'proxy-authentication-info': stringifyAuthHeader as Stringifier,
+  via: stringifyVia,
+  from: stringifyNameAddr,
+  to: stringifyNameAddr,
+  'refer-to': stringifyNameAddr,
+  contact: stringifyNameAddr,
+  route: stringifyNameAddr,
+  'record-route': stringifyNameAddr,
+  path: stringifyNameAddr,
+  cseq: ((c: CSeq | string) => (typeof c === 'string' ? c : String(c.seq) + ' ' + c.method)),
+  'www-authenticate': stringifyAuthHeader,
+  'proxy-authenticate': stringifyAuthHeader,
+  authorization: stringifyAuthHeader,
+  'proxy-authorization': stringifyAuthHeader,
+  'authentication-info': stringifyAuthHeader,
+  'proxy-authentication-info': stringifyAuthHeader,
 };
+
+/** One header value as text: structured values through their stringifier, scalars as they are. */
+function valueText(v: unknown, fn: Stringifier | undefined): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      if (v === null) return '';
+      return fn !== undefined ? fn(v as never) : stringifyAuthHeader(v as AuthHeader | AuthInfo);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return '';
+  }
+}
 
 function headerLines(key: string, value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -38,15 +57,11 @@ function headerLines(key: string, value: unknown): string {
     let out = '';
     for (const v of value as unknown[]) {
       if (v === undefined || v === null) continue;
-      out += name + ': ' + (fn !== undefined && typeof v === 'object' ? fn(v as never) : String(v)) + '\r\n';
+      out += name + ': ' + valueText(v, fn) + '\r\n';
     }
     return out;
   }
-  if (typeof value === 'object') {
-    if (fn !== undefined) return name + ': ' + fn(value as never) + '\r\n';
-    return name + ': ' + stringifyAuthHeader(value as AuthHeader | AuthInfo) + '\r\n';
-  }
-  return name + ': ' + String(value as string | number | boolean) + '\r\n';
+  return name + ': ' + valueText(value, fn) + '\r\n';
 }
 
 /** The start line and headers, ending with the empty line; Content-Length set to `bodyBytes`. */

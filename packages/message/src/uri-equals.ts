@@ -10,7 +10,7 @@ const STRICT_PARAMS = ['user', 'ttl', 'method', 'maddr', 'transport'];
 function paramValue(p: Params, name: string): string | null | undefined {
   if (!Object.hasOwn(p, name)) return undefined;
   const v = p[name];
-  return v === null || v === undefined ? (v as null | undefined) : String(v).toLowerCase();
+  return v === null || v === undefined ? (v) : String(v).toLowerCase();
 }
 
 function sipEquals(a: SipUri, b: SipUri): boolean {

@@ -23,8 +23,8 @@ const HEADER_CHAR = table("[]/?:+$-_.!~*'()%=");
 const HOST_NAME = table('-._');
 const IPV6_CHAR = table(':.abcdefABCDEF0123456789', false);
 
-const NO_PARAMS: Params = Object.freeze({}) as Params;
-const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_PARAMS: Params = Object.freeze({});
+const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
  * Validates the SIP URI `s` whose scheme ends before `start`, for use as a Request-URI (where

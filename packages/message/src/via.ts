@@ -102,6 +102,6 @@ export function parseVia(s: string): Via[] {
 
 /** Writes one Via value: `SIP/2.0/UDP host:port;params`. */
 export function stringifyVia(via: Via): string {
-  const hostport = via.port === undefined || via.port === null ? via.host : via.host + ':' + String(via.port);
-  return 'SIP/' + (via.version || '2.0') + '/' + String(via.protocol).toUpperCase() + ' ' + hostport + stringifyParams(via.params);
+  const hostport = typeof via.port === 'number' ? via.host + ':' + String(via.port) : via.host;
+  return 'SIP/' + (via.version || '2.0') + '/' + via.protocol.toUpperCase() + ' ' + hostport + stringifyParams(via.params);
 }

@@ -41,6 +41,9 @@ export default defineConfig({
   resolve: { conditions: clientConditions },
   ssr: { resolve: { conditions: serverConditions } },
   test: {
+    // Property tests share two cores with the rest of `pnpm test:all`; a slow run is not a failure
+    // (speed is measured in bench/, never asserted here).
+    testTimeout: 30_000,
     projects: [
       {
         extends: true,

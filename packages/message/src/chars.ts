@@ -64,3 +64,8 @@ export function trimEnd(s: string, start: number, end: number): number {
   }
   return end;
 }
+
+/** An IPv6 address given without brackets gets them (RFC 3261 §25.1 `IPv6reference`, RFC 5118). */
+export function bracketIpv6(host: string): string {
+  return host.indexOf(':') !== -1 && host.charCodeAt(0) !== 0x5b ? '[' + host + ']' : host;
+}

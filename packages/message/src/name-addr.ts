@@ -64,6 +64,7 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
       if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' must be enclosed in <>", i);
     }
     uri = s.slice(start, i);
+    if (uri.length === 0) throw new SipParseError('invalid-name-addr', 'empty address', start);
     if (uri !== '*' && schemeEnd(uri) === -1) {
       const laquot = s.indexOf('<', start);
       if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'display name is not a token or quoted string', start);

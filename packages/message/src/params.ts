@@ -87,7 +87,8 @@ export function stringifyParams(params: Params | undefined): string {
   for (const name in params) {
     const v = params[name];
     if (v === undefined) continue;
-    out += v === null ? ';' + name : ';' + name + '=' + String(v);
+    // null and '' are valueless (`;lr`); numbers are written, 0 included (`;expires=0`).
+    out += v === null || v === '' ? ';' + name : ';' + name + '=' + String(v);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * One pass: find the end of the header section, decode it once, split lines with `indexOf`,
  * and parse the headers routing and transactions need with hand-written scanners.
  */
-import { parseAuthHeader, parseAuthInfo } from './auth.js';
+import { parseAuthHeaderAt, parseAuthInfoAt } from './auth.js';
 import { TOKEN } from './chars.js';
 import { SipParseError, type SipParseErrorCode } from './errors.js';
 import { headerKey } from './header-names.js';
@@ -68,7 +68,13 @@ function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', 
   const list: NameAddr[] = [];
   parseNameAddrListAt(s, start, end, list);
   const routes: RouteEntry[] = list;
-  for (const r of routes) if (typeof r.uri === 'string') r.uri = parseUriOrThrow(r.uri, start);
+  let from = start;
+  for (const r of routes) {
+    if (typeof r.uri !== 'string') continue;
+    const at = s.indexOf(r.uri, from);
+    from = at + r.uri.length;
+    r.uri = parseUriOrThrow(r.uri, at);
+  }
   const existing = headers[key];
   if (existing === undefined) headers[key] = routes;
   else existing.push(...routes);
@@ -134,13 +140,13 @@ function addHeader(headers: Headers, key: string, s: string, start: number, end:
     case 'authorization':
     case 'proxy-authorization': {
       const list = headers[key] ?? (headers[key] = [] as AuthHeader[]);
-      list.push(parseAuthHeader(value, start));
+      list.push(parseAuthHeaderAt(s, start, end));
       return;
     }
     case 'authentication-info':
     case 'proxy-authentication-info':
       if (headers[key] !== undefined) duplicate(key, start);
-      headers[key] = parseAuthInfo(value, start);
+      headers[key] = parseAuthInfoAt(s, start, end);
       return;
     case 'date':
       if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
@@ -148,13 +154,38 @@ function addHeader(headers: Headers, key: string, s: string, start: number, end:
     default:
       break;
   }
-  const prev = headers[key];
+  // Own properties only: a header named `constructor` or `__proto__` is still a header.
+  const prev = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (prev === undefined) {
     if (key === '__proto__') setOwn(headers as Record<string, unknown>, key, value);
     else headers[key] = value;
   } else if (typeof prev === 'string') {
     headers[key] = prev + ',' + value;
   }
+}
+
+/**
+ * The value `text[start, end)` with each fold (CRLF and the whitespace after it) replaced by one
+ * SP, and with whitespace trimmed at both ends (RFC 3261 §7.3.1).
+ */
+function unfold(text: string, start: number, end: number): string {
+  const parts: string[] = [];
+  let from = start;
+  for (let i = text.indexOf('\r', start); i !== -1 && i < end; i = text.indexOf('\r', i + 1)) {
+    let j = i + 2;
+    while (j < end && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
+    parts.push(text.slice(from, i));
+    from = j;
+    i = j - 1;
+  }
+  parts.push(text.slice(from, end));
+  // join() makes one flat string: the scanners then read it at full speed (a rope built with `+` is slow to index).
+  const out = parts.join(' ');
+  let a = 0;
+  let b = out.length;
+  while (a < b && (out.charCodeAt(a) === 0x20 || out.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (out.charCodeAt(b - 1) === 0x20 || out.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === out.length ? out : out.slice(a, b);
 }
 
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
@@ -178,6 +209,7 @@ let headEnd = 0;
 function parseHead(text: string, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
   const limit = start + limits.maxHeaderBytes;
   let eol = text.indexOf('\n', start) - 1;
+  if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
   if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
   const headers: Headers = {};
   const message = parseStartLine(text, start, eol, headers);
@@ -203,6 +235,7 @@ function parseHead(text: string, start: number, limits: Required<ParseLimits>): 
     c = text.charCodeAt(valueStart);
     while (c === 0x20 || c === 0x09) c = text.charCodeAt(++valueStart);
     eol = text.indexOf('\n', valueStart) - 1;
+    if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
     if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
     if (text.charCodeAt(eol) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
     let valueEnd = eol;
@@ -212,16 +245,13 @@ function parseHead(text: string, start: number, limits: Required<ParseLimits>): 
       // Folded value (RFC 3261 §7.3.1): each CRLF + whitespace counts as one SP.
       while (c === 0x20 || c === 0x09) {
         valueEnd = text.indexOf('\n', next) - 1;
+        if (valueEnd > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
         if (valueEnd < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
         if (text.charCodeAt(valueEnd) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
         next = valueEnd + 2;
         c = text.charCodeAt(next);
       }
-      let value = text.slice(valueStart, valueEnd).replace(/\r\n[ \t]+/g, ' ').replace(/^[ \t]+/, '');
-      let k = value.length;
-      while (k > 0 && (value.charCodeAt(k - 1) === 0x20 || value.charCodeAt(k - 1) === 0x09)) k--;
-      if (k !== value.length) value = value.slice(0, k);
-      addFoldedHeader(headers, key, value, valueStart);
+      addFoldedHeader(headers, key, unfold(text, valueStart, valueEnd), valueStart);
     } else {
       c = text.charCodeAt(valueEnd - 1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = text.charCodeAt(--valueEnd - 1);

@@ -5,7 +5,7 @@ import { stringifyAuthHeader } from './auth.js';
 import { canonicalHeaderName } from './header-names.js';
 import { stringifyNameAddr } from './name-addr.js';
 import { decodeLatin1, encodeUtf8, utf8Length } from './text.js';
-import type { AuthHeader, AuthInfo, CSeq, SipMessage } from './types.js';
+import type { AuthHeader, AuthInfo, CSeq, NameAddr, SipMessage } from './types.js';
 import { stringifyUri } from './uri.js';
 import { stringifyVia } from './via.js';
 import { reasonPhrase } from './reason-phrases.js';
@@ -41,7 +41,10 @@ function valueText(v: unknown, fn: Stringifier | undefined): string {
       return String(v);
     case 'object':
       if (v === null) return '';
-      return fn !== undefined ? fn(v as never) : stringifyAuthHeader(v as AuthHeader | AuthInfo);
+      if (fn !== undefined) return fn(v as never);
+      // An address object under a header we do not know (P-Asserted-Identity…) is written as one.
+      if ('uri' in v) return stringifyNameAddr(v as NameAddr);
+      return stringifyAuthHeader(v as AuthHeader | AuthInfo);
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -87,18 +90,31 @@ function head(m: SipMessage, bodyBytes: number): string {
   return out + '\r\n';
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Text as a "binary" string: one character per UTF-8 byte (ASCII text is returned as is). */
+function binaryString(s: string): string {
+  return NON_ASCII.test(s) ? decodeLatin1(encodeUtf8(s)) : s;
+}
+
 /**
- * The classic `sip.stringify`: the message as a string. Content-Length is the body's length in
- * UTF-8 bytes. A byte body is appended one character per byte (use {@link serializeMessage} to
- * send bytes). Unlike the classic library, the message is not modified.
- * @example socket.send(stringify(makeResponse(rq, 200)))
+ * The classic `sip.stringify`: the message as a "binary" string, one character per byte, as
+ * the classic library's transports send it (`Buffer.from(s, 'latin1')`) and as {@link parse}
+ * reads it back. Content-Length is the body's length in bytes. ASCII messages are plain text;
+ * use {@link serializeMessage} to get bytes directly. Unlike the classic library, the message is
+ * not modified.
+ * @example socket.send(Buffer.from(stringify(makeResponse(rq, 200)), 'latin1'))
  * @see RFC 3261 §7
  */
 export function stringify(m: SipMessage): string {
   const content = m.content;
-  if (content === undefined || content === '') return head(m, 0);
-  if (typeof content === 'string') return head(m, utf8Length(content)) + content;
-  return head(m, content.length) + decodeLatin1(content);
+  if (content === undefined || content === '') return binaryString(head(m, 0));
+  if (typeof content === 'string') {
+    const bytes = utf8Length(content);
+    const h = binaryString(head(m, bytes));
+    return bytes === content.length ? h + content : h + decodeLatin1(encodeUtf8(content));
+  }
+  return binaryString(head(m, content.length)) + decodeLatin1(content);
 }
 
 /**

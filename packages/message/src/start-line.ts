@@ -6,7 +6,7 @@ import { SipParseError } from './errors.js';
 import { parseBoundedInt } from './header-values.js';
 import { scan } from './params.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
-import { checkSipUriSyntax, schemeEnd } from './uri.js';
+import { checkSipUriSyntax, schemeEndAt } from './uri.js';
 
 function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
   throw new SipParseError(code, what, at, status);
@@ -22,18 +22,24 @@ export function methodAt(text: string, start: number, end: number): string {
   return text.slice(start, end);
 }
 
-/** Request-URI checks (RFC 3261 §19.1.5, RFC 4475 §3.1.2.x): a scheme, and a valid sip/sips URI without headers. */
-function checkRequestUri(uri: string, at: number): void {
-  const colon = schemeEnd(uri);
-  if (colon === -1) fail('invalid-request-uri', 'Request-URI has no valid scheme', at);
+/**
+ * Request-URI checks on `text[start, end)` (RFC 3261 §19.1.5, RFC 4475 §3.1.2.x): a scheme, and
+ * for sip/sips a valid URI without headers. Scans the message text in place.
+ */
+function checkRequestUri(text: string, start: number, end: number): void {
+  const colon = schemeEndAt(text, start);
+  if (colon === -1 || colon >= end) fail('invalid-request-uri', 'Request-URI has no valid scheme', start);
+  const len = colon - start;
   const isSip =
-    (colon === 3 || (colon === 4 && (uri.charCodeAt(3) | 0x20) === 0x73)) &&
-    (uri.charCodeAt(0) | 0x20) === 0x73 &&
-    (uri.charCodeAt(1) | 0x20) === 0x69 &&
-    (uri.charCodeAt(2) | 0x20) === 0x70;
+    (len === 3 || (len === 4 && (text.charCodeAt(start + 3) | 0x20) === 0x73)) &&
+    (text.charCodeAt(start) | 0x20) === 0x73 &&
+    (text.charCodeAt(start + 1) | 0x20) === 0x69 &&
+    (text.charCodeAt(start + 2) | 0x20) === 0x70;
   if (isSip) {
-    const problem = checkSipUriSyntax(uri, colon + 1);
-    if (problem !== undefined) fail('invalid-request-uri', problem.what, at + problem.at);
+    const problem = checkSipUriSyntax(text, colon + 1, end);
+    if (problem !== undefined) fail('invalid-request-uri', problem.what, problem.at);
+  } else if (colon + 1 === end) {
+    fail('invalid-request-uri', 'empty Request-URI after the scheme', end);
   }
 }
 
@@ -65,8 +71,8 @@ export function parseStartLine(text: string, start: number, eol: number, headers
     if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(version)) fail('invalid-request-line', `'${version}' is not a SIP version`, sp2 + 1);
     if (version.slice(4) !== '2.0') fail('unsupported-version', `SIP version '${version}' is not supported`, sp2 + 1, 505);
   }
-  const uri = text.slice(sp1 + 1, sp2);
-  if (uri.length === 0 || uri.indexOf(' ') !== -1) fail('invalid-request-line', 'whitespace in or around the Request-URI', sp1 + 1);
-  checkRequestUri(uri, sp1 + 1);
-  return { method: methodAt(text, start, sp1), uri, version: '2.0', headers, content: '' };
+  const uriEnd = text.indexOf(' ', sp1 + 1);
+  if (uriEnd !== sp2 || sp2 === sp1 + 1) fail('invalid-request-line', 'whitespace in or around the Request-URI', sp1 + 1);
+  checkRequestUri(text, sp1 + 1, sp2);
+  return { method: methodAt(text, start, sp1), uri: text.slice(sp1 + 1, sp2), version: '2.0', headers, content: '' };
 }

@@ -69,7 +69,8 @@ function contentLengthOf(buf: Uint8Array, from: number, to: number, offset: numb
         if (j === digitsStart || buf[j] !== CR) {
           throw new SipParseError('invalid-content-length', 'Content-Length is not a number of bytes', offset + digitsStart - from);
         }
-        if (found !== -1 && found !== value) throw new SipParseError('multiple-content-length', 'conflicting Content-Length values', offset + i - from);
+        // Two Content-Length headers, even equal ones, make the framing ambiguous (RFC 3261 §20.14).
+        if (found !== -1) throw new SipParseError('multiple-content-length', 'more than one Content-Length', offset + i - from);
         found = value;
       }
     }

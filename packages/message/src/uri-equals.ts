@@ -2,7 +2,19 @@
  * URI comparison (RFC 3261 §19.1.4).
  */
 import type { Params, SipUri, Uri } from './types.js';
-import { parseUri, stringifyUri, unescapeUriPart } from './uri.js';
+import { parseUri, stringifyUri } from './uri.js';
+
+/** RFC 2396 `reserved`: these stay distinct from their %-escapes when comparing (§19.1.4). */
+const RESERVED = ';/?:@&=+$,';
+
+/** Decodes `%HH` escapes of unreserved characters only; escapes of reserved ones are upper-cased. */
+function normalizeEscapes(s: string): string {
+  if (s.indexOf('%') === -1) return s;
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return RESERVED.includes(ch) ? '%' + hex.toUpperCase() : ch;
+  });
+}
 
 /** Parameters that, present in either URI, must be present and equal in both (§19.1.4). */
 const STRICT_PARAMS = ['user', 'ttl', 'method', 'maddr', 'transport'];
@@ -15,8 +27,8 @@ function paramValue(p: Params, name: string): string | null | undefined {
 
 function sipEquals(a: SipUri, b: SipUri): boolean {
   if (a.schema !== b.schema) return false;
-  if (unescapeUriPart(a.user ?? '') !== unescapeUriPart(b.user ?? '')) return false;
-  if (unescapeUriPart(a.password ?? '') !== unescapeUriPart(b.password ?? '')) return false;
+  if (normalizeEscapes(a.user ?? '') !== normalizeEscapes(b.user ?? '')) return false;
+  if (normalizeEscapes(a.password ?? '') !== normalizeEscapes(b.password ?? '')) return false;
   if (a.host.toLowerCase() !== b.host.toLowerCase()) return false;
   if (a.port !== b.port) return false;
   for (const name of STRICT_PARAMS) {
@@ -32,7 +44,7 @@ function sipEquals(a: SipUri, b: SipUri): boolean {
   const bByName = new Map(bh.map((k) => [k.toLowerCase(), b.headers[k] ?? '']));
   for (const k of ah) {
     const other = bByName.get(k.toLowerCase());
-    if (other === undefined || unescapeUriPart(other) !== unescapeUriPart(a.headers[k] ?? '')) return false;
+    if (other === undefined || normalizeEscapes(other) !== normalizeEscapes(a.headers[k] ?? '')) return false;
   }
   return true;
 }

@@ -2,7 +2,7 @@
  * URIs: `sip:`/`sips:` (RFC 3261 §19.1), `tel:` (RFC 3966) and any other absolute URI kept
  * opaque (RFC 3261 §25.1 `absoluteURI`), with RFC 5118 IPv6 references.
  */
-import { SCHEME } from './chars.js';
+import { SCHEME, bracketIpv6 } from './chars.js';
 import { SipParseError } from './errors.js';
 import { setOwn } from './own.js';
 import { scan, stringifyParams } from './params.js';
@@ -31,9 +31,9 @@ const NO_HEADERS: Record<string, string> = Object.freeze({});
  * URI headers are not allowed, RFC 3261 §19.1.5). Allocates nothing when the URI is valid.
  * Returns the problem and its offset in `s`, or `undefined`.
  */
-export function checkSipUriSyntax(s: string, start: number): { what: string; at: number } | undefined {
+export function checkSipUriSyntax(s: string, start: number, end: number): { what: string; at: number } | undefined {
   try {
-    parseSipUri(s, 'sip', start, 0, false);
+    parseSipUri(s, 'sip', start, end, 0, false);
   } catch (e) {
     if (e instanceof SipParseError) return { what: e.message.replace(/ \(at byte \d+\)$/, ''), at: e.offset };
     throw e;
@@ -49,9 +49,14 @@ function bad(what: string, at: number, i: number): never {
 
 /** Index of the `:` that ends a valid scheme at the start of `s`, or -1. */
 export function schemeEnd(s: string): number {
-  const first = s.charCodeAt(0);
+  return schemeEndAt(s, 0);
+}
+
+/** Index of the `:` that ends a valid scheme starting at `start` in `s`, or -1. */
+export function schemeEndAt(s: string, start: number): number {
+  const first = s.charCodeAt(start);
   if (!((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return -1;
-  const i = scan(s, 1, SCHEME);
+  const i = scan(s, start + 1, SCHEME);
   return s.charCodeAt(i) === 0x3a ? i : -1;
 }
 
@@ -62,14 +67,14 @@ let sawHeaders = false;
  * Parses `s` from `start` (just after `sip:`/`sips:`) as a SIP URI. With `build` false it only
  * validates, allocating nothing, and returns `undefined`.
  */
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, at: number, build: true): SipUri;
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, at: number, build: boolean): SipUri | undefined;
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, at: number, build: boolean): SipUri | undefined {
-  const n = s.length;
+function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: true): SipUri;
+function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: boolean): SipUri | undefined;
+function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: boolean): SipUri | undefined {
   let user: string | undefined;
   let password: string | undefined;
   let i = start;
-  const atSign = s.indexOf('@', start);
+  let atSign = s.indexOf('@', start);
+  if (atSign >= n) atSign = -1;
   if (atSign !== -1) {
     const colon = s.indexOf(':', start);
     if (atSign === start || colon === start) bad('empty user part', at, start);
@@ -90,7 +95,7 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, at: numbe
   const hostStart = i;
   if (s.charCodeAt(i) === 0x5b) {
     const close = s.indexOf(']', i);
-    if (close === -1) bad('unterminated IPv6 reference', at, i);
+    if (close === -1 || close >= n) bad('unterminated IPv6 reference', at, i);
     if (scan(s, i + 1, IPV6_CHAR) !== close || close === i + 1) bad('invalid IPv6 reference', at, i);
     i = close + 1;
   } else {
@@ -132,7 +137,7 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, at: numbe
       const hStart = ++i;
       i = scan(s, i, HEADER_CHAR);
       const eq = s.indexOf('=', hStart);
-      if (eq <= hStart || eq >= i) bad('invalid URI header', at, hStart);
+      if (eq <= hStart || eq >= i || i > n) bad('invalid URI header', at, hStart);
       if (build) setOwn(headers, s.slice(hStart, eq), s.slice(eq + 1, i));
     } while (i < n && s.charCodeAt(i) === 0x26);
   }
@@ -172,7 +177,7 @@ export function parseUriOrThrow(s: string, at = 0): Uri {
     if (c <= 0x20 || c === 0x7f) bad('whitespace or control character in URI', at, k);
   }
   const schema = s.slice(0, colon).toLowerCase();
-  if (schema === 'sip' || schema === 'sips') return parseSipUri(s, schema, colon + 1, at, true);
+  if (schema === 'sip' || schema === 'sips') return parseSipUri(s, schema, colon + 1, s.length, at, true);
   if (schema === 'tel') return parseTelUri(s, colon + 1, at);
   if (colon + 1 === s.length) bad('empty URI', at, colon + 1);
   const opaque: OpaqueUri = { schema, opaque: s.slice(colon + 1) };
@@ -227,7 +232,7 @@ export function stringifyUri(uri: string | Uri | Partial<SipUri>): string {
     if (u.password !== undefined) out += ':' + u.password;
     out += '@';
   }
-  out += u.host ?? '';
+  out += bracketIpv6(u.host ?? '');
   if (typeof u.port === 'number' && Number.isFinite(u.port)) out += ':' + String(u.port);
   return out + stringifyParams(u.params) + stringifyUriHeaders(u.headers);
 }

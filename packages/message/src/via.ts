@@ -2,8 +2,8 @@
  * Via (RFC 3261 §20.42, §25.1 `via-parm`), with RFC 5118 IPv6 sent-by and LWS anywhere the
  * grammar allows it (RFC 4475 §3.1.1.1).
  */
-import { TOKEN } from './chars.js';
-import { SipParseError } from './errors.js';
+import { TOKEN, bracketIpv6 } from './chars.js';
+import { SipError, SipParseError } from './errors.js';
 import { parseParams, scan, stringifyParams } from './params.js';
 import type { Params, Via } from './types.js';
 
@@ -102,6 +102,9 @@ export function parseVia(s: string): Via[] {
 
 /** Writes one Via value: `SIP/2.0/UDP host:port;params`. */
 export function stringifyVia(via: Via): string {
-  const hostport = typeof via.port === 'number' ? via.host + ':' + String(via.port) : via.host;
-  return 'SIP/' + (via.version || '2.0') + '/' + via.protocol.toUpperCase() + ' ' + hostport + stringifyParams(via.params);
+  const protocol: unknown = via.protocol; // plain objects from JavaScript callers may lack it
+  if (typeof protocol !== 'string' || protocol === '') throw new SipError('invalid-argument', 'a Via to serialize needs its protocol (UDP, TCP, TLS, WS…)');
+  const host = bracketIpv6(via.host);
+  const hostport = typeof via.port === 'number' && Number.isFinite(via.port) ? host + ':' + String(via.port) : host;
+  return 'SIP/' + (via.version || '2.0') + '/' + protocol.toUpperCase() + ' ' + hostport + stringifyParams(via.params);
 }

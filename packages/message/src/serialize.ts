@@ -110,9 +110,9 @@ export function stringify(m: SipMessage): string {
   const content = m.content;
   if (content === undefined || content === '') return binaryString(head(m, 0));
   if (typeof content === 'string') {
-    const bytes = utf8Length(content);
-    const h = binaryString(head(m, bytes));
-    return bytes === content.length ? h + content : h + decodeLatin1(encodeUtf8(content));
+    if (!NON_ASCII.test(content)) return binaryString(head(m, content.length)) + content;
+    const body = encodeUtf8(content);
+    return binaryString(head(m, body.length)) + decodeLatin1(body);
   }
   return binaryString(head(m, content.length)) + decodeLatin1(content);
 }
@@ -125,7 +125,7 @@ export function stringify(m: SipMessage): string {
 export function serializeMessage(m: SipMessage): Uint8Array {
   const content = m.content;
   if (content === undefined || content === '') return encodeUtf8(head(m, 0));
-  if (typeof content === 'string') return encodeUtf8(head(m, utf8Length(content)) + content);
+  if (typeof content === 'string') return encodeUtf8(head(m, NON_ASCII.test(content) ? utf8Length(content) : content.length) + content);
   const h = encodeUtf8(head(m, content.length));
   const out = new Uint8Array(h.length + content.length);
   out.set(h, 0);

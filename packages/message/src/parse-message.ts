@@ -353,8 +353,12 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
  * @see RFC 3261 §7, §25
  */
 export function parseMessage(input: Uint8Array | string, options?: ParseOptions): Parsed<SipMessage> {
-  return parseBytes(typeof input === 'string' ? bytesOfInput(input) : input, options);
+  if (typeof input !== 'string') return parseBytes(input, options);
+  // An ASCII string is its own bytes: parse it in place.
+  return NON_ASCII.test(input) ? parseBytes(bytesOfInput(input), options) : parseAscii(input, options);
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Like {@link parseMessage}, but returns `{ok: false, error}` instead of throwing.

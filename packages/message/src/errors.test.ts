@@ -13,31 +13,10 @@ import {
   parse,
   parseMessage,
   safeParseMessage,
-  type ParseOptions,
 } from './index.js';
+import { bytesOf, parseErrorOf as errorOf } from '../test/helpers.js';
 
 const enc = new TextEncoder();
-
-function bytesOf(...parts: (string | number[])[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : Uint8Array.from(p)));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-function errorOf(input: string | Uint8Array, options?: ParseOptions): SipParseError {
-  try {
-    parseMessage(input, options);
-  } catch (e) {
-    if (e instanceof SipParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a SipParseError');
-}
 
 const START = 'OPTIONS sip:bob@biloxi.com SIP/2.0\r\n';
 const VALID =

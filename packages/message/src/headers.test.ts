@@ -29,6 +29,7 @@ import {
   type SipUri,
   type Via,
 } from './index.js';
+import { thrownParseError as thrown } from '../test/helpers.js';
 
 const START = 'OPTIONS sip:bob@biloxi.com SIP/2.0\r\n';
 
@@ -48,15 +49,6 @@ function errorOf(...lines: string[]): SipParseError {
   throw new Error('expected a SipParseError');
 }
 
-function thrown(f: () => unknown): SipParseError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SipParseError) return e;
-    throw e;
-  }
-  throw new Error('expected a SipParseError');
-}
 
 function via(host: string, port: number | undefined, params: Via['params'] = {}, protocol = 'UDP'): Via {
   return { version: '2.0', protocol, host, port, params };

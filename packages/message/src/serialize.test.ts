@@ -17,6 +17,7 @@ import {
   type Uri,
   type Via,
 } from './index.js';
+import { bytesOf } from '../test/helpers.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -26,16 +27,6 @@ function binary(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => String.fromCharCode(b)).join('');
 }
 
-function bytesOf(...parts: (string | number[] | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : Uint8Array.from(p)));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /** The example message of the classic API documentation (classic-api.md, "Messages"). */
 const CLASSIC_EXAMPLE =

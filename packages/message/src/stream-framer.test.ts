@@ -12,19 +12,10 @@ import {
   type SipMessage,
   type StreamFramer,
 } from './index.js';
+import { bytesOf as concat } from '../test/helpers.js';
 
 const enc = new TextEncoder();
 
-function concat(...parts: (string | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /** An INVITE whose body holds CRLFCRLF and non-ASCII text, so only Content-Length can frame it. */
 const BODY = 'v=0\r\n\r\ns=ü€\r\n';

@@ -92,14 +92,17 @@ export function parseNameAddrAt(s: string, start: number, end: number): NameAddr
 
 /**
  * Parses the comma-separated name-addr list `s[start, end)` (Contact, Route, Record-Route, Path)
- * into `out`.
+ * appending to `out` (or a new array) and returning it.
  * @throws SipParseError on an empty element or a malformed address
  */
-export function parseNameAddrListAt(s: string, start: number, end: number, out: NameAddr[]): void {
+export function parseNameAddrListAt(s: string, start: number, end: number, out: NameAddr[] | undefined): NameAddr[] {
   let i = start;
   for (;;) {
-    out.push(parseOneAt(s, i, end));
-    if (lastEnd >= end) return;
+    const value = parseOneAt(s, i, end);
+    // A literal `[value]` is sized exactly; the first push to `[]` would reserve 17 slots.
+    if (out === undefined) out = [value];
+    else out.push(value);
+    if (lastEnd >= end) return out;
     if (s.charCodeAt(lastEnd) !== 0x2c) throw new SipParseError('invalid-name-addr', "expected ',' between addresses", lastEnd);
     i = lastEnd + 1;
   }
@@ -121,9 +124,7 @@ export function parseNameAddr(s: string): NameAddr {
  * @see RFC 3261 §20.10
  */
 export function parseNameAddrList(s: string): NameAddr[] {
-  const out: NameAddr[] = [];
-  parseNameAddrListAt(s, 0, s.length, out);
-  return out;
+  return parseNameAddrListAt(s, 0, s.length, undefined);
 }
 
 /** Writes a name-addr: `name <uri>;params`, always with angle brackets; `*` stays bare. */

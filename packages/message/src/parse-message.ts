@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.js';
 import { setOwn } from './own.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8 } from './text.js';
-import type { AuthHeader, Content, Headers, NameAddr, Parsed, RouteEntry, SipMessage, SipRequest, SipResponse, Via } from './types.js';
+import type { AuthHeader, Content, Headers, Parsed, RouteEntry, SipMessage, SipRequest, SipResponse } from './types.js';
 import { parseUriOrThrow } from './uri.js';
 import { parseViaAt } from './via.js';
 
@@ -65,9 +65,7 @@ function duplicate(key: string, at: number): never {
 }
 
 function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', s: string, start: number, end: number): void {
-  const list: NameAddr[] = [];
-  parseNameAddrListAt(s, start, end, list);
-  const routes: RouteEntry[] = list;
+  const routes: RouteEntry[] = parseNameAddrListAt(s, start, end, undefined);
   let from = start;
   for (const r of routes) {
     if (typeof r.uri !== 'string') continue;
@@ -87,7 +85,7 @@ function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', 
 function addHeader(headers: Headers, key: string, s: string, start: number, end: number): void {
   switch (key) {
     case 'via':
-      parseViaAt(s, start, end, headers.via ?? (headers.via = [] as Via[]));
+      headers.via = parseViaAt(s, start, end, headers.via);
       return;
     case 'from':
       if (headers.from !== undefined) duplicate(key, start);
@@ -106,7 +104,7 @@ function addHeader(headers: Headers, key: string, s: string, start: number, end:
       headers.cseq = parseCSeqAt(s, start, end);
       return;
     case 'contact':
-      parseNameAddrListAt(s, start, end, headers.contact ?? (headers.contact = [] as NameAddr[]));
+      headers.contact = parseNameAddrListAt(s, start, end, headers.contact);
       return;
     case 'route':
     case 'record-route':

@@ -29,12 +29,13 @@ function expectSlash(s: string, i: number): number {
 }
 
 /**
- * Parses the Via value `s[start, end)` (one or more comma-separated via-parms) into `out`.
+ * Parses the Via value `s[start, end)` (one or more comma-separated via-parms), appending to
+ * `out` (or a new array) and returning it.
  * Offsets in errors are offsets in `s`. The character at `end` must not continue the value
  * (the parser hands in values that end at CR or trailing whitespace).
  * @throws SipParseError `invalid-via`
  */
-export function parseViaAt(s: string, start: number, end: number, out: Via[]): void {
+export function parseViaAt(s: string, start: number, end: number, out: Via[] | undefined): Via[] {
   let i = start;
   for (;;) {
     i = skipWsp(s, i);
@@ -80,9 +81,12 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[]): v
     }
     const params: Params = {};
     i = parseParams(s, i, end, params, 'invalid-via');
-    out.push({ version, protocol, host, port, params });
+    const via: Via = { version, protocol, host, port, params };
+    // A literal `[via]` is sized exactly; the first push to `[]` would reserve 17 slots.
+    if (out === undefined) out = [via];
+    else out.push(via);
     i = skipWsp(s, i);
-    if (i >= end) return;
+    if (i >= end) return out;
     if (s.charCodeAt(i) !== 0x2c) fail('unexpected character after Via parameters', i);
     i++;
   }
@@ -95,9 +99,7 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[]): v
  * @see RFC 3261 §20.42
  */
 export function parseVia(s: string): Via[] {
-  const out: Via[] = [];
-  parseViaAt(s, 0, s.length, out);
-  return out;
+  return parseViaAt(s, 0, s.length, undefined);
 }
 
 /** Writes one Via value: `SIP/2.0/UDP host:port;params`. */

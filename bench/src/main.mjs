@@ -100,6 +100,9 @@ function main() {
     }
   }
 
+  const scaling = runChild('scaling.mjs', {});
+  console.log(`scaling: ${scaling.ok ? 'done' : `FAILED ${scaling.error}`}`);
+
   const bundle = runChild('bundle-size.mjs', {});
   console.log(`bundle: ${bundle.ok ? `${fmt(bundle.minBytes)} B min, ${fmt(bundle.gzipBytes)} B min+gzip` : `FAILED ${bundle.error}`}`);
 
@@ -126,6 +129,7 @@ function main() {
     settings: SETTINGS,
     runs: [...runs.values()],
     alloc,
+    scaling,
     bundle,
     dist: { file: require.resolve('@sipts/message'), sha256AtStart: distAtStart, sha256AtEnd: distHash() },
   };
@@ -138,6 +142,7 @@ function main() {
   const oursFailed =
     results.runs.some((r) => r.parser === 'ours' && r.error !== undefined) ||
     alloc.some((a) => a.parser === 'ours' && !a.ok) ||
+    !scaling.ok ||
     !bundle.ok;
   if (oursFailed) {
     console.error('@sipts/message failed in at least one configuration; see RESULTS.md');

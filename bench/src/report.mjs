@@ -89,6 +89,17 @@ export function renderMarkdown(results) {
   }
   out.push('');
 
+  out.push('## Cost per byte as messages grow (linear time)', '');
+  const sc = results.scaling;
+  if (sc?.ok) {
+    out.push('A message with a large header section fed to a stream parser in 64-byte chunks (ours: `createStreamFramer` + `parseMessage`; classic: `sip.makeStreamParser`, which re-runs its regex over the whole buffer on every chunk). A flat ns/byte column is linear time.', '');
+    out.push('| message bytes | chunks | @sipts/message ns/byte | sip (classic) ns/byte |', '|---:|---:|---:|---:|');
+    for (const f of sc.framing) out.push(`| ${fmt(f.bytes)} | ${fmt(f.chunks)} | ${f.oursNsPerByte.toFixed(1)} | ${f.classicNsPerByte.toFixed(1)} |`);
+    out.push('', '`parseMessage` of one datagram with ever more headers:', '', '| message bytes | ns/byte |', '|---:|---:|');
+    for (const p of sc.parse) out.push(`| ${fmt(p.bytes)} | ${p.nsPerByte.toFixed(1)} |`);
+    out.push('');
+  } else out.push(`Failed: ${sc?.error}`, '');
+
   out.push('## Browser bundle size', '');
   const b = results.bundle;
   if (b.ok) {

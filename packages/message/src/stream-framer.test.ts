@@ -400,3 +400,38 @@ describe('makeStreamParser (classic)', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('createStreamFramer: linear time', () => {
+  /**
+   * Counts the bytes that `Uint8Array#indexOf` (the framer's only search) looks at while `f` runs.
+   * No clock: the count is exact, so the test cannot flake on a busy machine.
+   */
+  function bytesSearched(f: () => void): number {
+    const original = Uint8Array.prototype.indexOf;
+    let searched = 0;
+    Uint8Array.prototype.indexOf = function (this: Uint8Array, value: number, from?: number) {
+      const start = from ?? 0;
+      const found = original.call(this, value, start);
+      searched += (found === -1 ? this.length : found + 1) - start;
+      return found;
+    };
+    try {
+      f();
+    } finally {
+      Uint8Array.prototype.indexOf = original;
+    }
+    return searched;
+  }
+
+  it.each([4_000, 64_000, 512_000])('scans each byte a bounded number of times (header of %i bytes, 64-byte chunks)', (size) => {
+    const wire = enc.encode(`OPTIONS sip:b@x SIP/2.0\r\nX-Big: ${'v'.repeat(size)}\r\nContent-Length: 0\r\n\r\n`);
+    const framer = createStreamFramer({ maxHeaderBytes: 1 << 20 });
+    let frames = 0;
+    const searched = bytesSearched(() => {
+      for (let i = 0; i < wire.length; i += 64) frames += framer.push(wire.subarray(i, i + 64)).length;
+    });
+    expect(frames).toBe(1);
+    // Re-scanning the buffer on every chunk would search about size²/128 bytes.
+    expect(searched).toBeLessThan(3 * wire.length);
+  });
+});

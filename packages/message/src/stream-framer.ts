@@ -119,6 +119,9 @@ export function createStreamFramer(limits: ParseLimits = {}): StreamFramer {
 
   function frames(): Uint8Array[] {
     const out: Uint8Array[] = [];
+    // Searches run on a view that ends where the data ends: the spare capacity after it must never
+    // be scanned, or every push would cost the whole buffer (quadratic).
+    const data = buf.subarray(0, end);
     for (;;) {
       if (bodyStart === -1) {
         // Keep-alives: CRLFs between messages.
@@ -132,7 +135,7 @@ export function createStreamFramer(limits: ParseLimits = {}): StreamFramer {
         let i = start + Math.max(0, scanned - 3);
         let headerEnd = -1;
         for (;;) {
-          i = buf.indexOf(LF, i + 1);
+          i = data.indexOf(LF, i + 1);
           if (i === -1 || i + 2 >= end) break;
           if (buf[i - 1] === CR && buf[i + 1] === CR && buf[i + 2] === LF) {
             headerEnd = i - 1;
@@ -149,7 +152,7 @@ export function createStreamFramer(limits: ParseLimits = {}): StreamFramer {
         if (headerEnd - start > maxHeaderBytes) {
           throw new SipParseError('header-too-large', `header section exceeds ${String(maxHeaderBytes)} bytes`, consumedTotal + maxHeaderBytes);
         }
-        const length = contentLengthOf(buf, start, headerEnd, consumedTotal);
+        const length = contentLengthOf(data, start, headerEnd, consumedTotal);
         if (length === -1) throw new SipParseError('missing-content-length', 'Content-Length is required on stream transports', consumedTotal + headerEnd - start);
         if (length > maxBodyBytes) throw new SipParseError('body-too-large', `body of ${String(length)} bytes exceeds ${String(maxBodyBytes)}`, consumedTotal + headerEnd - start);
         bodyStart = headerEnd + 4;

@@ -1,0 +1,7 @@
+/**
+ * @sipts/transport: the neutral part (runs in browsers): transport types, the receive pipeline
+ * rules of RFC 3261 §18 and RFC 3581, and the WebSocket client transport (RFC 7118).
+ * Node transports (UDP, TCP, TLS, WS servers) and the RFC 3263 resolver: `@sipts/transport/node`.
+ * @packageDocumentation
+ */
+export * from './types.js';

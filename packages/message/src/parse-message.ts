@@ -14,7 +14,8 @@ import { isSipDate, parseBoundedInt, parseCSeqAt } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.js';
 import { setOwn } from './own.js';
-import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8 } from './text.js';
+import { copyBytes } from './byte-pool.js';
+import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
 import type { AuthHeader, Content, Headers, Parsed, RouteEntry, SipMessage, SipRequest, SipResponse } from './types.js';
 import { parseUriOrThrow } from './uri.js';
 import { parseViaAt } from './via.js';
@@ -270,7 +271,7 @@ function parseHead(text: string, start: number, limits: Required<ParseLimits>): 
 
 function decodeBody(bytes: Uint8Array): Content {
   if (bytes.length === 0) return '';
-  return decodeUtf8OrUndefined(bytes) ?? bytes.slice();
+  return decodeUtf8OrUndefined(bytes) ?? copyBytes(bytes);
 }
 
 function limitsOf(options: ParseOptions | undefined): Required<ParseLimits> {
@@ -353,10 +354,8 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
 export function parseMessage(input: Uint8Array | string, options?: ParseOptions): Parsed<SipMessage> {
   if (typeof input !== 'string') return parseBytes(input, options);
   // An ASCII string is its own bytes: parse it in place.
-  return NON_ASCII.test(input) ? parseBytes(bytesOfInput(input), options) : parseAscii(input, options);
+  return isAscii(input) ? parseAscii(input, options) : parseBytes(bytesOfInput(input), options);
 }
-
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Like {@link parseMessage}, but returns `{ok: false, error}` instead of throwing.

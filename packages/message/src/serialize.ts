@@ -4,7 +4,8 @@
 import { stringifyAuthHeader } from './auth.js';
 import { canonicalHeaderName } from './header-names.js';
 import { stringifyNameAddr } from './name-addr.js';
-import { decodeLatin1, encodeUtf8, utf8Length } from './text.js';
+import { concatPooled, encodeUtf8Pooled } from './byte-pool.js';
+import { decodeLatin1, encodeUtf8, isAscii, utf8Length } from './text.js';
 import type { AuthHeader, AuthInfo, CSeq, NameAddr, SipMessage } from './types.js';
 import { stringifyUri } from './uri.js';
 import { stringifyVia } from './via.js';
@@ -90,11 +91,9 @@ function head(m: SipMessage, bodyBytes: number): string {
   return out + '\r\n';
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
 /** Text as a "binary" string: one character per UTF-8 byte (ASCII text is returned as is). */
 function binaryString(s: string): string {
-  return NON_ASCII.test(s) ? decodeLatin1(encodeUtf8(s)) : s;
+  return isAscii(s) ? s : decodeLatin1(encodeUtf8(s));
 }
 
 /**
@@ -110,7 +109,7 @@ export function stringify(m: SipMessage): string {
   const content = m.content;
   if (content === undefined || content === '') return binaryString(head(m, 0));
   if (typeof content === 'string') {
-    if (!NON_ASCII.test(content)) return binaryString(head(m, content.length)) + content;
+    if (isAscii(content)) return binaryString(head(m, content.length)) + content;
     const body = encodeUtf8(content);
     return binaryString(head(m, body.length)) + decodeLatin1(body);
   }
@@ -119,16 +118,14 @@ export function stringify(m: SipMessage): string {
 
 /**
  * Serializes a message to wire bytes: UTF-8 text, the body byte for byte, Content-Length in bytes.
+ * Small results are views into a shared slab (as Node's pooled Buffers are): pass the array
+ * itself to a socket, or `.slice()` it to own a copy; its `.buffer` is larger than the message.
  * @example udp.send(serializeMessage(request), port, host)
  * @see RFC 3261 §7, §20.14
  */
 export function serializeMessage(m: SipMessage): Uint8Array {
   const content = m.content;
-  if (content === undefined || content === '') return encodeUtf8(head(m, 0));
-  if (typeof content === 'string') return encodeUtf8(head(m, NON_ASCII.test(content) ? utf8Length(content) : content.length) + content);
-  const h = encodeUtf8(head(m, content.length));
-  const out = new Uint8Array(h.length + content.length);
-  out.set(h, 0);
-  out.set(content, h.length);
-  return out;
+  if (content === undefined || content === '') return encodeUtf8Pooled(head(m, 0));
+  if (typeof content === 'string') return encodeUtf8Pooled(head(m, isAscii(content) ? content.length : utf8Length(content)) + content);
+  return concatPooled(head(m, content.length), content);
 }

@@ -3,6 +3,7 @@
  * CRLF keep-alives between messages (RFC 5626 §4.4.1) are skipped, and every byte is scanned
  * once however the stream is chunked (the classic library rescans the buffer per chunk).
  */
+import { copyBytes } from './byte-pool.js';
 import { SipParseError } from './errors.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 
@@ -160,7 +161,7 @@ export function createStreamFramer(limits: ParseLimits = {}): StreamFramer {
       }
       if (end - bodyStart < bodyLength) return out;
       const frameEnd = bodyStart + bodyLength;
-      out.push(buf.slice(start, frameEnd));
+      out.push(copyBytes(buf.subarray(start, frameEnd)));
       consumedTotal += frameEnd - start;
       start = frameEnd;
       bodyStart = -1;

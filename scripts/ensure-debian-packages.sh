@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests drive are installed: Chromium (browser tests), sipp
+# (package sip-tester) and sipsak (interop peers), dnsmasq (a real DNS server for RFC 3263 tests).
+# Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
+set -euo pipefail
+
+# binary → Debian package
+declare -A needs=(
+  [/usr/bin/chromium]=chromium
+  [/usr/bin/sipp]=sip-tester
+  [/usr/bin/sipsak]=sipsak
+  [/usr/sbin/dnsmasq]=dnsmasq
+)
+
+missing=()
+for bin in "${!needs[@]}"; do
+  [ -x "$bin" ] || missing+=("${needs[$bin]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "ensure-debian-packages: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ensure-debian-packages: error: installing packages needs root. Run as root, or:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-debian-packages: error: apt-get not found; install: ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# dnsmasq's package starts a system service on install; keep it from running (the tests start
+# their own instance on a loopback port).
+if printf '%s\n' "${missing[@]}" | grep -qx dnsmasq; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -q "${missing[@]}"
+
+for bin in "${!needs[@]}"; do
+  if [ ! -x "$bin" ]; then
+    echo "ensure-debian-packages: error: $bin is still missing after apt-get install." >&2
+    exit 1
+  fi
+done

@@ -9,7 +9,7 @@ declare -A needs=(
   [/usr/bin/chromium]=chromium
   [/usr/bin/sipp]=sip-tester
   [/usr/bin/sipsak]=sipsak
-  [/usr/sbin/dnsmasq]=dnsmasq
+  [/usr/sbin/dnsmasq]=dnsmasq-base
 )
 
 missing=()
@@ -31,13 +31,6 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# dnsmasq's package starts a system service on install; keep it from running (the tests start
-# their own instance on a loopback port).
-if printf '%s\n' "${missing[@]}" | grep -qx dnsmasq; then
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-  chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
 apt-get install -y -q "${missing[@]}"
 
 for bin in "${!needs[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests drive are installed: Chromium (browser tests), sipp
-# (package sip-tester) and sipsak (interop peers), dnsmasq (a real DNS server for RFC 3263 tests).
+# (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
+# system service: the RFC 3263 tests start their own DNS server on a loopback port).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 

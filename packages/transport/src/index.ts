@@ -5,3 +5,8 @@
  * @packageDocumentation
  */
 export * from './types.js';
+export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { canonicalIp, checkMandatoryHeaders, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
+export { badRequestFor } from './bad-request.js';
+export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';
+export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';

@@ -1,0 +1,163 @@
+/**
+ * A {@link Connection} over a node:net or node:tls socket: stream framing (RFC 3261 §18.3), the
+ * CRLF keep-alive pong (RFC 5626 §4.4.1), and the per-connection limits (message deadline against
+ * slowloris, idle timeout, write backlog). Errors never escape the socket callbacks.
+ * @see RFC 3261 §18.3, RFC 5626 §4.4.1
+ */
+import type { Socket } from 'node:net';
+import { createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
+import { canonicalIp } from '../receive.js';
+import type { Logger, Remote, TransportLimits } from '../types.js';
+import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
+
+/** Options of {@link createStreamConnection}. */
+export interface StreamConnectionOptions {
+  protocol: 'TCP' | 'TLS';
+  /** True when we opened the connection. */
+  outbound: boolean;
+  limits: Required<TransportLimits>;
+  logger: Logger;
+  /** Called after a CRLF pong answered a CRLFCRLF ping. */
+  onKeepAlive?: (conn: Connection) => void;
+}
+
+const PONG = new Uint8Array([0x0d, 0x0a]);
+
+function sendFailed(message: string, cause?: unknown): SipError {
+  return new SipError('send-failed', message, cause === undefined ? { status: 503 } : { status: 503, cause });
+}
+
+/**
+ * Wraps a connected socket (for TLS: after the handshake). The socket must already be connected:
+ * its addresses make the flow id.
+ * @example const conn = createStreamConnection(socket, { protocol: 'TCP', outbound: false, limits, logger }, events)
+ * @see RFC 3261 §18.3
+ */
+export function createStreamConnection(socket: Socket, options: StreamConnectionOptions, events: ConnectionEvents): Connection {
+  const { protocol, limits, logger } = options;
+  const address = canonicalIp(socket.remoteAddress ?? '');
+  const port = socket.remotePort ?? 0;
+  const remote: Remote = {
+    protocol,
+    address,
+    port,
+    local: { address: canonicalIp(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+    flowId: newFlowId(protocol, address, port),
+  };
+  let framer: StreamFramer | undefined; // made on the first byte: idle connections stay small
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let closeError: Error | undefined;
+
+  function clearDeadline(): void {
+    if (deadline !== undefined) clearTimeout(deadline);
+    deadline = undefined;
+  }
+
+  function startDeadline(): void {
+    clearDeadline();
+    deadline = setTimeout(() => {
+      deadline = undefined;
+      const err = new SipError('limit-exceeded', `no complete message within ${String(limits.messageDeadlineMs)} ms`, { status: 408 });
+      logger.info('closing a connection that did not complete a message in time', { flowId: remote.flowId });
+      fail(err);
+    }, limits.messageDeadlineMs);
+    deadline.unref();
+  }
+
+  function safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      logger.error(`${what} threw`, { error: e, flowId: remote.flowId });
+    }
+  }
+
+  function fail(err: Error): void {
+    if (closed) return;
+    closeError = err;
+    safely('onFramingError', () => events.onFramingError?.(conn, err));
+    conn.close();
+  }
+
+  const conn: Connection = {
+    protocol,
+    remote,
+    outbound: options.outbound,
+    write(bytes: Uint8Array): Promise<void> {
+      if (closed || socket.destroyed || !socket.writable) return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} is closed`));
+      if (socket.writableLength + bytes.length > limits.maxPendingWriteBytes) {
+        return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} has ${String(socket.writableLength)} bytes waiting to be written`));
+      }
+      return new Promise<void>((resolve, reject) => {
+        try {
+          socket.write(bytes, (err) => {
+            if (err) reject(sendFailed(`write on ${remote.flowId ?? ''} failed: ${err.message}`, err));
+            else resolve();
+          });
+        } catch (e) {
+          reject(sendFailed(`write on ${remote.flowId ?? ''} failed`, e));
+        }
+      });
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      clearDeadline();
+      socket.destroy();
+    },
+  };
+
+  socket.setNoDelay(true);
+  socket.setTimeout(limits.idleTimeoutMs, () => {
+    logger.debug('closing an idle connection', { flowId: remote.flowId });
+    conn.close();
+  });
+
+  socket.on('data', (chunk: Uint8Array) => {
+    if (closed) return;
+    framer ??= createStreamFramer(limits);
+    const before = framer.keepAlives;
+    let frames: Uint8Array[];
+    try {
+      frames = framer.push(chunk);
+    } catch (e) {
+      fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    // A CRLFCRLF ping is two keep-alive CRLFs; a single CRLF is a pong, which is not answered.
+    if (framer.keepAlives - before >= 2) {
+      socket.write(PONG);
+      safely('onKeepAlive', () => options.onKeepAlive?.(conn));
+    }
+    for (const frame of frames) {
+      if (socket.destroyed) return; // a handler closed it
+      safely('onFrame', () => {
+        events.onFrame(conn, frame);
+      });
+    }
+    if (framer.buffered === 0) clearDeadline();
+    else if (deadline === undefined || frames.length > 0) startDeadline();
+  });
+
+  socket.on('error', (err) => {
+    closeError ??= err;
+    logger.debug('connection error', { error: err, flowId: remote.flowId });
+  });
+
+  let reported = false;
+  const reportClose = (): void => {
+    closed = true;
+    clearDeadline();
+    if (reported) return;
+    reported = true;
+    safely('onClose', () => {
+      events.onClose(conn, closeError);
+    });
+  };
+  socket.on('close', reportClose);
+  // A socket that died before it was wrapped never emits 'close' again.
+  if (socket.destroyed) queueMicrotask(reportClose);
+
+  return conn;
+}

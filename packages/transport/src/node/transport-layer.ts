@@ -1,0 +1,466 @@
+/**
+ * The transport layer of one stack instance: UDP, TCP, TLS, WS and WSS under one object, with the
+ * receive pipeline (framing, parsing, 400 for bad requests, `received`/`rport`), response routing
+ * (RFC 3261 §18.2.2, RFC 3581) and request sending (§18.1.1: Via stamping, the 1300-byte rule,
+ * connection reuse). No module state: several layers in one process work side by side.
+ * @see RFC 3261 §18, RFC 3581, RFC 5626 §4.4.1, RFC 7118
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { canonicalIp } from '../receive.js';
+import { responseTarget } from '../response-target.js';
+import {
+  DEFAULT_TRANSPORT_LIMITS,
+  isReliable,
+  silentLogger,
+  type Remote,
+  type Target,
+  type TransportHandlers,
+  type TransportLimits,
+  type TransportProtocol,
+  type TransportStats,
+} from '../types.js';
+import type { Connection, ConnectionEvents } from './connection.js';
+import { ConnectionPool } from './connection-pool.js';
+import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
+import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
+import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
+import { connectTls, listenTls, pem, type TlsClientOptions } from './tls.js';
+import type { TransportLayer, TransportOptions } from './transport-options.js';
+import { bindUdp, type UdpEndpoint } from './udp.js';
+import { connectWs, createWsListener, type WsListener } from './ws.js';
+
+/** The SIP MTU rule: a UDP request larger than this moves to TCP (RFC 3261 §18.1.1). */
+const UDP_MTU_LIMIT = 1300;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+function newStats(): TransportStats {
+  return {
+    requestsReceived: 0,
+    responsesReceived: 0,
+    badRequestsAnswered: 0,
+    dropped: 0,
+    keepAlivesAnswered: 0,
+    messagesSent: 0,
+    sendErrors: 0,
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+    connectionsRejected: 0,
+  };
+}
+
+function asSendError(e: unknown, what: string): SipError {
+  if (e instanceof SipError && e.status !== undefined) return e;
+  return new SipError('send-failed', `${what}: ${e instanceof Error ? e.message : String(e)}`, { status: 503, cause: e });
+}
+
+async function defaultResolveHost(host: string, port: number, protocol: TransportProtocol): Promise<Target[]> {
+  const addresses = await lookup(host, { all: true, verbatim: true });
+  return addresses.map((a) => ({ protocol, address: a.address, port, host }));
+}
+
+/**
+ * Creates the transport layer of one stack instance; nothing is bound until `start()`.
+ * @example
+ * const transport = createTransportLayer({ udp: { port: 5060 }, tcp: { port: 5060 } }, {
+ *   onRequest: (rq, remote) => void transport.sendResponse(makeResponse(rq, 200), remote),
+ *   onResponse: () => undefined,
+ * });
+ * await transport.start();
+ * @see RFC 3261 §18
+ */
+export function createTransportLayer(options: TransportOptions, handlers: TransportHandlers): TransportLayer {
+  const limits: Required<TransportLimits> = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
+  const logger = options.logger ?? silentLogger;
+  const trace = options.trace;
+  const resolveHost = options.resolveHost ?? defaultResolveHost;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const baseAddress = options.address ?? '0.0.0.0';
+  const stats = newStats();
+  const pool = new ConnectionPool(limits);
+  const udp: UdpEndpoint[] = [];
+  const streams: StreamListener[] = [];
+  const wsListeners: WsListener[] = [];
+  const connecting = new Map<string, Promise<Connection>>();
+  const abort = new AbortController();
+  let locals: LocalAddresses = { v4: undefined, v6: undefined };
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  function safely(what: string, fn: () => void): void {
+    safelyCall(logger, what, fn);
+  }
+
+  function traceSend(bytes: Uint8Array, remote: Remote): void {
+    if (trace?.onSend !== undefined) safely('trace.onSend', () => trace.onSend?.(bytes, remote));
+  }
+
+  // ---- receive pipeline ------------------------------------------------------------------------
+
+  const receive = createReceiver({ limits, logger, trace, stats, handlers });
+
+  function onUdpMessage(endpoint: UdpEndpoint, bytes: Uint8Array, remote: Remote): void {
+    receive(bytes, remote, 'datagram', (rs) => endpoint.send(rs, remote.address, remote.port));
+  }
+
+  const connectionEvents: ConnectionEvents = {
+    onFrame(conn, frame) {
+      const framing = conn.protocol === 'TCP' || conn.protocol === 'TLS' ? 'stream' : 'datagram';
+      receive(frame, conn.remote, framing, (rs) => conn.write(rs), conn);
+    },
+    onFramingError(conn, error) {
+      stats.dropped++;
+      stats.connectionsRejected++;
+      logger.info('closing a connection after a framing error or limit', { flowId: conn.remote.flowId, error: error.message });
+    },
+    onClose(conn, error) {
+      if (!pool.remove(conn)) return;
+      stats.connectionsClosed++;
+      logger.debug('connection closed', { flowId: conn.remote.flowId, error: error?.message });
+      const flowId = conn.remote.flowId;
+      if (flowId !== undefined) safely('onFlowClosed', () => handlers.onFlowClosed?.(flowId, conn.remote));
+    },
+  };
+
+  const listenerEvents = {
+    ...connectionEvents,
+    onOpen(conn: Connection): boolean {
+      if (stopped !== undefined || !pool.add(conn)) {
+        stats.connectionsRejected++;
+        return false;
+      }
+      stats.connectionsOpened++;
+      return true;
+    },
+  };
+
+  function admit(address: string): boolean {
+    if (stopped === undefined && pool.admit(address)) return true;
+    stats.connectionsRejected++;
+    logger.debug('connection refused by a limit', { from: address });
+    return false;
+  }
+
+  // ---- connections -----------------------------------------------------------------------------
+
+  function countKeepAlive(): void {
+    stats.keepAlivesAnswered++;
+  }
+
+  function tlsClient(): TlsClientOptions {
+    return options.tls?.client ?? {};
+  }
+
+  function open(target: Target): Promise<Connection> {
+    const base = { connectTimeoutMs, limits, logger, signal: abort.signal, onKeepAlive: countKeepAlive };
+    switch (target.protocol) {
+      case 'TCP':
+        return connectTcp(target, base, connectionEvents);
+      case 'TLS':
+        return connectTls(target, tlsClient(), base, connectionEvents);
+      case 'WS':
+      case 'WSS': {
+        const c = tlsClient();
+        const tls: ConnectionOptions = { rejectUnauthorized: c.rejectUnauthorized ?? true };
+        if (c.ca !== undefined) tls.ca = Array.isArray(c.ca) ? c.ca.map(pem) : pem(c.ca);
+        if (c.key !== undefined) tls.key = pem(c.key);
+        if (c.cert !== undefined) tls.cert = pem(c.cert);
+        return connectWs(target, { ...(target.protocol === 'WSS' ? { tls } : {}), limits, logger, connectTimeoutMs }, connectionEvents);
+      }
+      case 'UDP':
+        return Promise.reject(new SipError('invalid-argument', 'UDP has no connections'));
+    }
+  }
+
+  /** An open connection for `target` (its flow, or one to the same endpoint), or a new one. */
+  function connectionFor(target: Target, reuse = true): Promise<Connection> {
+    if (stopped !== undefined) return Promise.reject(new SipError('send-failed', 'the transport layer is stopped', { status: 503 }));
+    if (reuse && target.flowId !== undefined) {
+      const flow = pool.byFlow(target.flowId);
+      if (flow !== undefined) return Promise.resolve(flow);
+    }
+    const existing = reuse ? pool.find(target.protocol, target.address, target.port) : undefined;
+    if (existing !== undefined) return Promise.resolve(existing);
+    const key = `${target.protocol}/${canonicalIp(target.address)}/${String(target.port)}`;
+    const pending = connecting.get(key);
+    if (pending !== undefined) return pending;
+    if (!pool.admit(target.address, false)) {
+      stats.connectionsRejected++;
+      return Promise.reject(new SipError('connect-failed', `no connection to ${key}: the connection limit (${String(limits.maxConnections)}) is reached`, { status: 503 }));
+    }
+    const p = open(target).then((conn) => {
+      if (stopped !== undefined || !pool.add(conn)) {
+        conn.close();
+        throw new SipError('connect-failed', `connection to ${key} closed: the transport is stopping or full`, { status: 503 });
+      }
+      stats.connectionsOpened++;
+      return conn;
+    });
+    connecting.set(key, p);
+    const forget = (): void => {
+      connecting.delete(key);
+    };
+    p.then(forget, forget);
+    return p;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  function listenerPort(protocol: TransportProtocol): { address: string; port: number } | undefined {
+    switch (protocol) {
+      case 'UDP':
+        return udp[0];
+      case 'TCP':
+      case 'TLS':
+        return streams.find((l) => l.protocol === protocol);
+      case 'WS':
+      case 'WSS':
+        return wsListeners.find((l) => l.protocol === protocol);
+    }
+  }
+
+  /** The sent-by host and port for a request over `protocol` to `to`, from `local` if nothing listens. */
+  function sentBy(protocol: TransportProtocol, to: string, local: { address: string; port: number }): { host: string; port: number } {
+    const listener = listenerPort(protocol);
+    const port = listener?.port ?? local.port;
+    if (options.publicAddress !== undefined) return { host: options.publicAddress, port };
+    if (options.hostname !== undefined) return { host: options.hostname, port };
+    // A listener bound to one address names it; otherwise a connection names its own local
+    // address, and a wildcard UDP socket an address of ours facing the target.
+    let bound = local.address;
+    if (listener !== undefined && (protocol === 'UDP' || !isWildcard(listener.address))) bound = listener.address;
+    return { host: hostFacing(bound, to, locals), port };
+  }
+
+  function udpEndpointFor(address: string, preferPort?: number): UdpEndpoint | undefined {
+    const usable = udp.filter((e) => e.canReach(address));
+    return usable.find((e) => e.port === preferPort) ?? usable[0];
+  }
+
+  async function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Promise<Remote> {
+    const endpoint = udpEndpointFor(address, preferPort);
+    if (endpoint === undefined) {
+      throw new SipError('send-failed', udp.length === 0 ? 'UDP is not enabled' : `no UDP socket can reach ${address} (address family)`, { status: 503 });
+    }
+    await endpoint.send(bytes, address, port);
+    return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
+  }
+
+  async function sendOver(conn: Connection, bytes: Uint8Array): Promise<Remote> {
+    await conn.write(bytes);
+    return conn.remote;
+  }
+
+  /**
+   * Writes `bytes(conn)` over a connection for `target`. A pooled connection that turns out to be
+   * dead (the peer closed it and we have not seen the close yet) is replaced once by a new one,
+   * unless the target names a flow (RFC 5626: a flow that is gone must not be replaced).
+   */
+  async function sendStream(target: Target, bytes: (conn: Connection) => Uint8Array): Promise<{ remote: Remote; sent: Uint8Array }> {
+    const opened = stats.connectionsOpened;
+    const conn = await connectionFor(target);
+    const sent = bytes(conn);
+    try {
+      return { remote: await sendOver(conn, sent), sent };
+    } catch (e) {
+      const reused = stats.connectionsOpened === opened;
+      if (!reused || target.flowId !== undefined || stopped !== undefined) throw e;
+      logger.debug('a pooled connection failed: opening a new one', { flowId: conn.remote.flowId, error: e });
+      conn.close();
+      const fresh = await connectionFor(target, false);
+      const again = bytes(fresh);
+      return { remote: await sendOver(fresh, again), sent: again };
+    }
+  }
+
+  function stampAndSerialize(request: SipRequest, protocol: TransportProtocol, to: string, local: { address: string; port: number }, hadRport: boolean): Uint8Array {
+    const { host, port } = sentBy(protocol, to, local);
+    stampVia(request, { protocol, host, port, rport: protocol === 'UDP' && options.rport !== false, hadRport });
+    return serializeMessage(request);
+  }
+
+  async function sendRequestNow(request: SipRequest, given: Target): Promise<Remote> {
+    const target: Target = { ...given, address: canonicalIp(given.address) }; // `[::1]` works too
+    const hadRport = hasRport(request);
+    if (target.protocol === 'UDP') {
+      const endpoint = udpEndpointFor(target.address);
+      const local = endpoint ?? { address: baseAddress, port: 0 };
+      const bytes = stampAndSerialize(request, 'UDP', target.address, local, hadRport);
+      const tcpOn = options.tcp !== false && streams.some((l) => l.protocol === 'TCP');
+      if (bytes.length > UDP_MTU_LIMIT && tcpOn && !forcesUdp(request)) {
+        try {
+          const tcpTarget: Target = { protocol: 'TCP', address: target.address, port: target.port };
+          if (target.host !== undefined) tcpTarget.host = target.host;
+          const { remote, sent } = await sendStream(tcpTarget, (conn) => stampAndSerialize(request, 'TCP', target.address, conn.remote.local, hadRport));
+          traceSend(sent, remote);
+          return remote;
+        } catch (e) {
+          if (!(e instanceof SipError && e.code === 'connect-failed')) throw e;
+          logger.debug('TCP refused for a large request: falling back to UDP (RFC 3261 §18.1.1)', { error: e.message });
+          const again = stampAndSerialize(request, 'UDP', target.address, local, hadRport);
+          const remote = await sendUdp(again, target.address, target.port);
+          traceSend(again, remote);
+          return remote;
+        }
+      }
+      const remote = await sendUdp(bytes, target.address, target.port);
+      traceSend(bytes, remote);
+      return remote;
+    }
+    const { remote, sent } = await sendStream(target, (conn) => stampAndSerialize(request, conn.protocol, target.address, conn.remote.local, hadRport));
+    traceSend(sent, remote);
+    return remote;
+  }
+
+  async function sendResponseNow(response: SipResponse, remote: Remote | undefined): Promise<Remote> {
+    const t = responseTarget(response, remote, { symmetric: options.symmetricResponses === true });
+    const bytes = serializeMessage(response);
+    if (isReliable(t.protocol) && t.flowId !== undefined) {
+      const conn = pool.byFlow(t.flowId);
+      if (conn !== undefined) {
+        try {
+          const r = await sendOver(conn, bytes);
+          traceSend(bytes, r);
+          return r;
+        } catch (e) {
+          // §18.2.2: if the connection failed, open one to received (or sent-by) and the sent-by port.
+          logger.debug('the request’s connection failed: sending the response over a new one', { flowId: t.flowId, error: e });
+        }
+      }
+    }
+    let targets: Target[];
+    if (t.host !== undefined) {
+      try {
+        targets = await resolveHost(t.host, t.port, t.protocol);
+      } catch (e) {
+        throw new SipError('send-failed', `cannot resolve ${t.host} to send a response: ${errorCode(e)}`, { status: 503, cause: e });
+      }
+      if (targets.length === 0) throw new SipError('send-failed', `${t.host} resolves to no address`, { status: 503 });
+    } else {
+      targets = [{ protocol: t.protocol, address: t.address, port: t.port }];
+    }
+    let last: unknown;
+    for (const target of targets) {
+      try {
+        const r = isReliable(target.protocol)
+          ? (await sendStream({ protocol: target.protocol, address: target.address, port: target.port, ...(target.host !== undefined ? { host: target.host } : {}) }, () => bytes)).remote
+          : await sendUdp(bytes, target.address, target.port, remote?.protocol === 'UDP' ? remote.local.port : undefined);
+        traceSend(bytes, r);
+        return r;
+      } catch (e) {
+        last = e;
+        logger.debug('could not send a response to a target, trying the next', { address: target.address, port: target.port, error: e });
+      }
+    }
+    throw last;
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------------
+
+  async function closeAll(): Promise<void> {
+    abort.abort();
+    const closing: Promise<unknown>[] = [];
+    for (const l of streams) closing.push(l.close());
+    for (const l of wsListeners) closing.push(l.close());
+    for (const conn of pool.all()) conn.close();
+    closing.push(pool.whenEmpty());
+    for (const e of udp) closing.push(e.close());
+    await Promise.allSettled(closing);
+    // Connections that were being opened when we stopped: their connects are aborted.
+    await Promise.allSettled([...connecting.values()]);
+  }
+
+  async function startNow(): Promise<void> {
+    locals = localAddresses();
+    const onKeepAlive = (): void => {
+      stats.keepAlivesAnswered++;
+    };
+    try {
+      if (options.udp !== false) {
+        const o = options.udp ?? {};
+        const endpoint: UdpEndpoint = await bindUdp(
+          { address: o.address ?? baseAddress, port: o.port ?? 5060, limits, logger },
+          {
+            onMessage: (bytes, remote) => {
+              onUdpMessage(endpoint, bytes, remote);
+            },
+            onOversize: (size, remote) => {
+              stats.dropped++;
+              logger.info('dropped an oversized datagram', { size, from: `${remote.address}:${String(remote.port)}` });
+            },
+          },
+        );
+        udp.push(endpoint);
+      }
+      if (options.tcp !== false) {
+        const o = options.tcp ?? {};
+        streams.push(await listenTcp({ address: o.address ?? baseAddress, port: o.port ?? 5060, limits, logger, admit, onKeepAlive }, listenerEvents));
+      }
+      if (options.tls !== undefined) {
+        const o = options.tls;
+        const server = { key: o.key, cert: o.cert, ...(o.ca !== undefined ? { ca: o.ca } : {}), ...(o.requestCert !== undefined ? { requestCert: o.requestCert } : {}) };
+        streams.push(await listenTls({ address: o.address ?? baseAddress, port: o.port ?? 5061, limits, logger, admit, onKeepAlive }, server, listenerEvents));
+      }
+      if (options.ws !== undefined) {
+        const o = options.ws;
+        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 80, path: o.path ?? '/', limits, logger }, listenerEvents));
+      }
+      if (options.wss !== undefined) {
+        const o = options.wss;
+        const tls = { key: o.key, cert: o.cert, ...(o.ca !== undefined ? { ca: o.ca } : {}) };
+        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 443, path: o.path ?? '/', tls, limits, logger }, listenerEvents));
+      }
+    } catch (e) {
+      await closeAll();
+      if (e instanceof SipError && e.code === 'bind-failed') throw e;
+      throw new SipError('bind-failed', `cannot start the transports: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    logger.info('transports listening', { listening: layer.listening });
+  }
+
+  function counted<T>(p: Promise<T>, what: string): Promise<T> {
+    return p.then(
+      (v) => {
+        stats.messagesSent++;
+        return v;
+      },
+      (e: unknown) => {
+        stats.sendErrors++;
+        throw asSendError(e, what);
+      },
+    );
+  }
+
+  const layer: TransportLayer = {
+    start(): Promise<void> {
+      if (stopped !== undefined) return Promise.reject(new SipError('bind-failed', 'the transport layer was stopped; create a new one'));
+      started ??= startNow();
+      return started;
+    },
+    get listening() {
+      const out: { protocol: TransportProtocol; address: string; port: number }[] = [];
+      for (const e of udp) out.push({ protocol: 'UDP', address: e.address, port: e.port });
+      for (const l of streams) out.push({ protocol: l.protocol, address: l.address, port: l.port });
+      for (const l of wsListeners) out.push({ protocol: l.protocol, address: canonicalIp(l.address), port: l.port });
+      return out;
+    },
+    stats,
+    sendRequest(request: SipRequest, target: Target): Promise<Remote> {
+      const where = `${target.protocol} ${isIP(target.address) === 6 ? `[${target.address}]` : target.address}:${String(target.port)}`;
+      return counted(sendRequestNow(request, target), `cannot send ${request.method} to ${where}`);
+    },
+    sendResponse(response: SipResponse, remote?: Remote): Promise<Remote> {
+      return counted(sendResponseNow(response, remote), `cannot send a ${String(response.status)} response`);
+    },
+    stop(): Promise<void> {
+      stopped ??= (async () => {
+        if (started !== undefined) await started.catch(() => undefined);
+        await closeAll();
+      })();
+      return stopped;
+    },
+  };
+  return layer;
+}

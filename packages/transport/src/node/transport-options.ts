@@ -1,0 +1,94 @@
+/**
+ * The options and the interface of the transport layer (`createTransportLayer`).
+ * @see RFC 3261 §18, RFC 3581, RFC 7118
+ */
+import type { SipRequest, SipResponse } from '@sipts/message';
+import type { Logger, Remote, Target, TraceHook, TransportLimits, TransportProtocol, TransportStats } from '../types.js';
+import type { Pem, TlsClientOptions } from './tls.js';
+
+/** A UDP or TCP listener's options. */
+export interface ListenOptions {
+  /** Default 5060; 0 picks an ephemeral port. */
+  port?: number;
+  /** Default: the layer's `address`. */
+  address?: string;
+}
+
+/** The TLS listener (server side) and the TLS client options. */
+export interface TlsOptions extends ListenOptions {
+  key: Pem;
+  cert: Pem;
+  ca?: Pem | Pem[];
+  /** Ask clients for a certificate (mutual TLS). */
+  requestCert?: boolean;
+  /** Options for the connections we open (TLS and WSS): verification is on unless switched off. */
+  client?: TlsClientOptions;
+}
+
+/** A WebSocket listener's options (RFC 7118). */
+export interface WsOptions extends ListenOptions {
+  /** The resource path clients must request. Default `/`. */
+  path?: string;
+}
+
+/** A secure WebSocket listener's options. */
+export interface WssOptions extends WsOptions {
+  key: Pem;
+  cert: Pem;
+  ca?: Pem | Pem[];
+}
+
+/** Options of `createTransportLayer`. */
+export interface TransportOptions {
+  /** Listen address for all protocols, default `0.0.0.0` (`::` = IPv6 and IPv4). */
+  address?: string;
+  /** Written in Via sent-by (then `hostname`, then the bound address). */
+  publicAddress?: string;
+  hostname?: string;
+  /** Default on, port 5060. */
+  udp?: false | ListenOptions;
+  /** Default on, port 5060. */
+  tcp?: false | ListenOptions;
+  /** Off unless given; default port 5061. */
+  tls?: TlsOptions;
+  /** Off unless given; default port 80. */
+  ws?: WsOptions;
+  /** Off unless given; default port 443. */
+  wss?: WssOptions;
+  /** `;rport` on outgoing UDP requests (RFC 3581). Default true. */
+  rport?: boolean;
+  /** Answer UDP requests to the packet's source instead of by §18.2.2. Default false. */
+  symmetricResponses?: boolean;
+  /** Give up on opening a connection (TCP connect plus TLS/WS handshake) after this long. Default 10 s. */
+  connectTimeoutMs?: number;
+  limits?: TransportLimits;
+  logger?: Logger;
+  trace?: TraceHook;
+  /** Resolves a sent-by host name for a response (RFC 3263 §5). Default: node:dns lookup (hosts file included). */
+  resolveHost?: (host: string, port: number, protocol: TransportProtocol) => Promise<Target[]>;
+}
+
+/** The transport layer: start it, send through it, stop it. */
+export interface TransportLayer {
+  /**
+   * Binds every configured transport.
+   * @throws SipError `bind-failed` naming the protocol, address and port; what was opened is closed
+   */
+  start(): Promise<void>;
+  /** What is listening, with the ports actually bound. */
+  readonly listening: { protocol: TransportProtocol; address: string; port: number }[];
+  readonly stats: TransportStats;
+  /**
+   * Sends a request; stamps its top Via (in place) for the transport actually used.
+   * @returns where it went
+   * @throws SipError `send-failed` or `connect-failed` (status 503)
+   */
+  sendRequest(request: SipRequest, target: Target): Promise<Remote>;
+  /**
+   * Sends a response where RFC 3261 §18.2.2 says (`remote`: where the request came from).
+   * @throws SipError (status 503) when it cannot be sent
+   */
+  sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
+  /** Closes every socket, server and connection; resolves when all are closed. Idempotent. */
+  stop(): Promise<void>;
+}

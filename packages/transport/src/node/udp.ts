@@ -1,0 +1,145 @@
+/**
+ * The UDP transport (node:dgram): one socket per listen address, `udp4` or `udp6` by the address
+ * (`::` is dual stack). Errors never escape: a bind error rejects the bind, a send error rejects
+ * the sender's promise, a socket error after that is logged.
+ * @see RFC 3261 §18.1.1, §18.2.1
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { SipError } from '@sipts/message';
+import { canonicalIp } from '../receive.js';
+import type { Logger, Remote, TransportLimits } from '../types.js';
+
+/** Options of {@link bindUdp}. */
+export interface UdpOptions {
+  address: string;
+  /** 0 picks an ephemeral port. */
+  port: number;
+  limits: Required<TransportLimits>;
+  logger: Logger;
+}
+
+/** What a UDP endpoint reports. Implementations of these must not throw (they are caught anyway). */
+export interface UdpEvents {
+  /** One datagram within the size limit. */
+  onMessage(bytes: Uint8Array, remote: Remote): void;
+  /** A datagram larger than `maxDatagramBytes` was dropped. */
+  onOversize?(size: number, remote: Remote): void;
+}
+
+/** A bound UDP socket. */
+export interface UdpEndpoint {
+  readonly protocol: 'UDP';
+  /** 4 or 6; a family-6 socket bound to `::` also reaches IPv4 (dual stack). */
+  readonly family: 4 | 6;
+  readonly dualStack: boolean;
+  readonly address: string;
+  readonly port: number;
+  /** True when this socket can send to `address` (its family, or IPv4 on a dual-stack socket). */
+  canReach(address: string): boolean;
+  /**
+   * Sends one datagram.
+   * @throws SipError `send-failed` (status 503): too large, wrong address family, or the OS refused it
+   */
+  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  /** Closes the socket; resolves once it is closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+function sendFailed(message: string, cause?: unknown): SipError {
+  return new SipError('send-failed', message, cause === undefined ? { status: 503 } : { status: 503, cause });
+}
+
+/**
+ * Binds a UDP socket.
+ * @throws SipError `bind-failed` naming the address and port (EADDRINUSE, EADDRNOTAVAIL…)
+ * @example const udp = await bindUdp({ address: '0.0.0.0', port: 5060, limits, logger }, { onMessage })
+ */
+export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndpoint> {
+  const family: 4 | 6 = isIPv6(options.address) ? 6 : 4;
+  const dualStack = family === 6 && canonicalIp(options.address) === '::';
+  const socket: Socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 && !dualStack });
+  const { logger, limits } = options;
+  let local = { address: options.address, port: options.port };
+  let closed: Promise<void> | undefined;
+
+  socket.on('message', (msg, rinfo) => {
+    const remote: Remote = {
+      protocol: 'UDP',
+      address: canonicalIp(rinfo.address),
+      port: rinfo.port,
+      local: { address: local.address, port: local.port },
+    };
+    try {
+      if (msg.length > limits.maxDatagramBytes) events.onOversize?.(msg.length, remote);
+      else events.onMessage(msg, remote);
+    } catch (e) {
+      logger.error('UDP message handler threw', { error: e, remote: `${remote.address}:${String(remote.port)}` });
+    }
+  });
+
+  const endpoint: UdpEndpoint = {
+    protocol: 'UDP',
+    family,
+    dualStack,
+    get address() {
+      return local.address;
+    },
+    get port() {
+      return local.port;
+    },
+    canReach(address: string): boolean {
+      return isIPv6(address) ? family === 6 : family === 4 || dualStack;
+    },
+    send(bytes: Uint8Array, address: string, port: number): Promise<void> {
+      if (closed !== undefined) return Promise.reject(sendFailed('the UDP socket is closed'));
+      if (bytes.length > limits.maxDatagramBytes) {
+        return Promise.reject(sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`));
+      }
+      const v6 = isIPv6(address);
+      if (v6 && family === 4) return Promise.reject(sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`));
+      if (!v6 && family === 6 && !dualStack) return Promise.reject(sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`));
+      const to = !v6 && family === 6 ? '::ffff:' + address : address;
+      return new Promise<void>((resolve, reject) => {
+        try {
+          socket.send(bytes, port, to, (err) => {
+            if (err) reject(sendFailed(`UDP send to ${address}:${String(port)} failed: ${err.message}`, err));
+            else resolve();
+          });
+        } catch (e) {
+          reject(sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e));
+        }
+      });
+    },
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        try {
+          socket.close(() => {
+            resolve();
+          });
+        } catch {
+          resolve(); // already closed (e.g. never bound)
+        }
+      });
+      return closed;
+    },
+  };
+
+  return new Promise<UdpEndpoint>((resolve, reject) => {
+    const onBindError = (err: Error): void => {
+      const code = (err as NodeJS.ErrnoException).code ?? err.message;
+      reject(new SipError('bind-failed', `cannot bind UDP ${options.address}:${String(options.port)}: ${code}`, { cause: err }));
+      void endpoint.close();
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address: options.address, port: options.port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      socket.on('error', (err) => {
+        logger.warn('UDP socket error', { error: err, address: local.address, port: local.port });
+      });
+      const a = socket.address();
+      local = { address: canonicalIp(a.address), port: a.port };
+      resolve(endpoint);
+    });
+  });
+}

@@ -23,21 +23,6 @@ export interface ResolvePlan {
   transport: TransportProtocol | null | undefined;
 }
 
-/** Default port per transport: RFC 3261 §19.1.2 (5060, 5061 for TLS), RFC 7118 WS/WSS over HTTP(S) ports. */
-export function defaultPort(protocol: TransportProtocol): number {
-  switch (protocol) {
-    case 'UDP':
-    case 'TCP':
-      return 5060;
-    case 'TLS':
-      return 5061;
-    case 'WS':
-      return 80;
-    case 'WSS':
-      return 443;
-  }
-}
-
 /** True for the transports a `sips:` URI may use (RFC 3261 §26.2.2, RFC 7118 §7). */
 export function isSecureTransport(protocol: TransportProtocol): boolean {
   return protocol === 'TLS' || protocol === 'WSS';

@@ -10,7 +10,8 @@ import { isIP } from 'node:net';
 import { SipError, isSipUri, parseUri, type SipUri } from '@sipts/message';
 import { silentLogger, type Logger, type Target, type TransportProtocol } from '../types.js';
 import { createDnsCache, type CacheableAnswer } from './dns-cache.js';
-import { defaultPort, ipVersion, isSecureTransport, normalizeHost, planUri, srvPrefix, type ResolvePlan } from './resolve-plan.js';
+import { ipVersion, isSecureTransport, normalizeHost, planUri, srvPrefix, type ResolvePlan } from './resolve-plan.js';
+import { defaultPort } from '../response-target.js';
 import { orderSrvRecords } from './srv-order.js';
 
 /** Options of {@link createResolver}. */

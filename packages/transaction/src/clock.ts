@@ -1,0 +1,35 @@
+/**
+ * Time for the transaction layer, injected per stack instance (never module globals), so tests
+ * run on a fake clock and a stack can use whichever timer structure is fastest.
+ */
+
+/** A scheduled callback; cancel it with {@link Clock.clear}. */
+export interface TimerHandle {
+  /** Opaque to callers. */
+  readonly id: number;
+}
+
+/** Time source and one-shot timers. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  /** Calls `fn` once, `ms` from now. */
+  set(ms: number, fn: () => void): TimerHandle;
+  /** Cancels a timer; cancelling a fired or cancelled timer does nothing. */
+  clear(timer: TimerHandle): void;
+  /** Timers scheduled and not yet fired or cleared (for leak checks: back to 0 after every test). */
+  readonly pending: number;
+}
+
+/** RFC 3261 §17.1.1.1 and Table 4: the base timer values, per stack instance. */
+export interface TimerValues {
+  /** RTT estimate, default 500 ms. */
+  T1: number;
+  /** Maximum retransmit interval for non-INVITE requests and INVITE responses, default 4 s. */
+  T2: number;
+  /** Maximum time a message stays in the network, default 5 s. */
+  T4: number;
+}
+
+/** The RFC defaults: T1 500 ms, T2 4 s, T4 5 s. */
+export const DEFAULT_TIMERS: TimerValues = { T1: 500, T2: 4000, T4: 5000 };

@@ -1,0 +1,21 @@
+/**
+ * @sipts/transaction: RFC 3261 §17 transactions with RFC 6026, timers on an injected clock, and
+ * the transaction layer. `@sipts/transaction/node` adds `createStack` with Node transports.
+ * @packageDocumentation
+ */
+export * from './clock.js';
+export * from './types.js';
+export { createSystemClock } from './system-clock.js';
+export { createDefaultClock, createTimerHeapClock, type TimerHeapClockOptions, type TimerHost } from './timer-heap.js';
+export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { buildAckForNonSuccess } from './ack.js';
+export { createInviteClientTransaction } from './invite-client.js';
+export { createNonInviteClientTransaction } from './non-invite-client.js';
+export { createInviteServerTransaction, type InviteServerOptions } from './invite-server.js';
+export { createNonInviteServerTransaction } from './non-invite-server.js';
+export { ackKeys, clientKey, clientKeyFor, hasMagicCookie, mergeKey, responseServerKey, serverKey, toTag, topBranch } from './matching.js';
+export { makeCancel } from './cancel.js';
+export { synthesize } from './synthesize.js';
+export type { OutgoingTransaction, RequestUser } from './outgoing-request.js';
+export type { ServerTransactionHandle } from './server-handle.js';
+export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions } from './transaction-layer.js';

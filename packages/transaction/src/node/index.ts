@@ -1,0 +1,5 @@
+/**
+ * @sipts/transaction/node: the stack instance (`createStack`) on Node transports.
+ * @packageDocumentation
+ */
+export { createStack, nextHop, type ClientTransactionHandle, type SendOptions, type Stack, type StackOptions } from './stack.js';

@@ -1,0 +1,105 @@
+/**
+ * The server transaction as the transaction layer hands it to its user: the state machine, plus
+ * what the layer learns on its behalf (a CANCEL arrived, the To tag the user answered with).
+ * @see RFC 3261 §17.2, §9.2
+ */
+import type { SipRequest, SipResponse } from '@sipts/message';
+import type { Logger, Remote } from '@sipts/transport';
+import { toTag as toTagOf } from './matching.js';
+import type { ServerTransaction, ServerTransactionUser, TransactionState } from './types.js';
+
+/**
+ * A server transaction given to the transaction layer's `onRequest`. Answer through `respond`.
+ *
+ * CANCEL (RFC 3261 §9.2): when a CANCEL matches this INVITE transaction, the layer answers the
+ * CANCEL 200, sends 487 Request Terminated to the INVITE if no final response was sent yet
+ * (unless the layer's `cancel487` option is false: then the user must), sets `cancelled` and
+ * calls `onCancel`.
+ * @example layer: onRequest(rq, st) { st.onCancel = () => stopRinging(); void st.respond(makeResponse(rq, 180)) }
+ * @see RFC 3261 §9.2, §17.2
+ */
+export interface ServerTransactionHandle extends ServerTransaction {
+  /** True once a CANCEL matched this transaction. */
+  readonly cancelled: boolean;
+  /** Called once when a CANCEL matches this transaction (after the layer's 200 and 487). */
+  onCancel: ((cancel: SipRequest, remote: Remote) => void) | undefined;
+  /** True once a final response (≥ 200) went through `respond`. */
+  readonly finalSent: boolean;
+  /** The first To tag the user answered with (a 487 the layer sends reuses it). */
+  readonly toTag: string | undefined;
+}
+
+/** What a handle tells its layer. */
+export interface ServerHandleOwner {
+  readonly logger: Logger;
+  /** The transaction ended: take it out of the tables. */
+  forget(handle: ServerHandle): void;
+}
+
+/**
+ * The layer's implementation of {@link ServerTransactionHandle}, around a state machine. It is
+ * also the state machine's user (one object per transaction, no closures).
+ */
+export class ServerHandle implements ServerTransactionHandle, ServerTransactionUser {
+  onCancel: ((cancel: SipRequest, remote: Remote) => void) | undefined = undefined;
+  cancelled = false;
+  finalSent = false;
+  toTag: string | undefined = undefined;
+  /** Set by the layer right after the state machine is created. */
+  inner!: ServerTransaction;
+
+  /** `key` and `merge`: the layer's table keys, to forget this transaction when it ends. */
+  constructor(
+    readonly owner: ServerHandleOwner,
+    readonly key: string,
+    readonly merge: string | undefined,
+  ) {}
+
+  /** @internal State machine user: Terminated. */
+  onTerminated(): void {
+    this.owner.forget(this);
+  }
+
+  /** @internal State machine user: Timer H fired (no ACK for a final response). */
+  onTimeout(): void {
+    this.owner.logger.debug('no ACK for a final response (Timer H)', { callId: this.inner.request.headers['call-id'] });
+  }
+
+  /** @internal State machine user: a response could not be sent. */
+  onTransportError(error: unknown): void {
+    this.owner.logger.info('could not send a response', { method: this.inner.request.method, error });
+  }
+
+  get kind(): ServerTransaction['kind'] {
+    return this.inner.kind;
+  }
+
+  get state(): TransactionState {
+    return this.inner.state;
+  }
+
+  get request(): SipRequest {
+    return this.inner.request;
+  }
+
+  get remote(): Remote {
+    return this.inner.remote;
+  }
+
+  respond(response: SipResponse): Promise<void> {
+    if (response.status >= 200) this.finalSent = true;
+    if (this.toTag === undefined) {
+      const tag = toTagOf(response);
+      if (tag !== '') this.toTag = tag;
+    }
+    return this.inner.respond(response);
+  }
+
+  receiveRequest(request: SipRequest, remote: Remote): void {
+    this.inner.receiveRequest(request, remote);
+  }
+
+  terminate(): void {
+    this.inner.terminate();
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The transaction layer of one stack instance (RFC 3261 §17): the transaction tables, matching of
+ * requests and responses to transactions, CANCEL (§9.2), merged requests (§8.2.2.2), the checks
+ * that answer 400 (§8.2.2), failover across targets (RFC 3263 §4.3) and stateless responses (§18).
+ * Neutral: it sends through any {@link TransportPort} and times with an injected {@link Clock}.
+ * @see RFC 3261 §17, §9, §8.2.2, §18; RFC 3263 §4.3; RFC 6026
+ */
+import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { checkMandatoryHeaders, generateBranch, generateTag, isReliable, silentLogger, type Logger, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
+import { createInviteServerTransaction } from './invite-server.js';
+import { ackKeys, clientKey, mergeKey, responseServerKey, serverKey } from './matching.js';
+import { MergedRequests } from './merged-requests.js';
+import { createNonInviteServerTransaction } from './non-invite-server.js';
+import { OutgoingRequest, type ClientTable, type OutgoingTransaction, type RequestUser } from './outgoing-request.js';
+import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
+import { createDefaultClock } from './timer-heap.js';
+import type { ClientTransaction, TransactionContext, TransportPort } from './types.js';
+
+/** Options of {@link createTransactionLayer}. */
+export interface TransactionLayerOptions {
+  /** Where messages are sent (a transport layer, or a test loopback). */
+  transport: TransportPort;
+  /** Default: `createDefaultClock()`. */
+  clock?: Clock;
+  /** T1, T2, T4 for this instance; default RFC 3261's 500 ms, 4 s, 5 s. */
+  timers?: Partial<TimerValues>;
+  logger?: Logger;
+  /**
+   * A new request (not a retransmission, not an ACK, not a CANCEL): answer through `st`. If this
+   * throws before a final response was sent, the layer answers 500 and logs the error.
+   */
+  onRequest(request: SipRequest, st: ServerTransactionHandle, remote: Remote): void;
+  /** A response that matches no client transaction (a proxy forwards 2xx retransmissions, §16.7). */
+  onStrayResponse?: (response: SipResponse, remote: Remote) => void;
+  /** An ACK that matches no transaction: the ACK for a 2xx (§13.3.1.4, §17.2.3). */
+  onAck?: (ack: SipRequest, remote: Remote) => void;
+  /** Answer 487 to a cancelled INVITE that has no final response yet (§9.2). Default true. */
+  cancel487?: boolean;
+  /** Send 100 Trying for INVITEs the user has not answered within 200 ms (§17.2.1). Default: the INVITE server transaction's default. */
+  trying100?: boolean;
+}
+
+/** The transaction layer: give `handlers` to the transport, send through it, stop it. */
+export interface TransactionLayer {
+  /** What the transport below calls with every message it receives. */
+  readonly handlers: TransportHandlers;
+  /** The context transactions of this layer are created with. */
+  readonly context: TransactionContext;
+  /**
+   * Sends a request through client transactions (§17.1), trying `targets` in order: a transport
+   * error, a 503 or a timeout from one target (before a provisional other than 100 arrived) makes
+   * the next target get a new transaction with a new branch (RFC 3263 §4.3). A request with no Via
+   * gets a new top Via with a fresh branch (the transport fills in the rest); a top Via without a
+   * branch gets one. The request object is the caller's and is changed in place (Via stamping).
+   * @throws SipError `invalid-argument` for an ACK (use {@link TransactionLayer.sendAck}) or no targets; `invalid-state` after stop()
+   * @example layer.sendRequest(options, targets, { onResponse: (rs) => log(rs.status) })
+   * @see RFC 3261 §17.1, §8.1.3.1; RFC 3263 §4.3
+   */
+  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingTransaction;
+  /**
+   * Sends an ACK for a 2xx, which has no transaction (§13.2.2.4, §17.1.1.3), adding a top Via with
+   * a fresh branch when there is none.
+   * @throws SipError (rejection, status 503) when the transport cannot send it
+   */
+  sendAck(ack: SipRequest, target: Target): Promise<Remote>;
+  /**
+   * Sends a response with no transaction (§18.2.2): a proxy's 2xx retransmission, a response
+   * after the transaction ended.
+   * @throws SipError (rejection, status 503) when the transport cannot send it
+   */
+  sendStateless(response: SipResponse, remote?: Remote): Promise<Remote>;
+  /**
+   * Sends a response through the live server transaction of its request (matched by its top Via
+   * branch, sent-by and CSeq method, §17.2.3), or statelessly (§18.2.2) when there is none (the
+   * classic `send(response)`, which dropped it instead).
+   * @throws SipError (rejection) when the transport cannot send it, or the transaction refuses it (a final after a final)
+   */
+  respond(response: SipResponse): Promise<void>;
+  /** Live transactions, client and server (CANCEL transactions included). */
+  readonly size: number;
+  /** Terminates every transaction silently (their users' onTerminated still run) and clears every timer. Idempotent. */
+  stop(): void;
+}
+
+/** RFC 3261 §8.1.1.7: a request the layer sends has a top Via with a branch. */
+function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
+  const via = request.headers.via;
+  if (via === undefined || via.length === 0) {
+    request.headers.via = [{ version: '2.0', protocol, host: '', port: undefined, params: { branch: generateBranch() } }];
+    return;
+  }
+  const top = via[0];
+  if (top !== undefined && (typeof top.params.branch !== 'string' || top.params.branch === '')) top.params.branch = generateBranch();
+}
+
+/**
+ * Creates the transaction layer of one stack instance.
+ * @example
+ * const layer = createTransactionLayer({ transport, clock, onRequest: (rq, st) => void st.respond(makeResponse(rq, 200)) });
+ * const transport = createTransportLayer(options, layer.handlers);
+ * @see RFC 3261 §17
+ */
+export function createTransactionLayer(options: TransactionLayerOptions): TransactionLayer {
+  const logger = options.logger ?? silentLogger;
+  const context: TransactionContext = { transport: options.transport, clock: options.clock ?? createDefaultClock(), timers: { ...DEFAULT_TIMERS, ...options.timers }, logger };
+  const cancel487 = options.cancel487 ?? true;
+  const trying100 = options.trying100;
+  const servers = new Map<string, ServerHandle>();
+  const clients = new Map<string, ClientTransaction>();
+  const outgoing = new Set<OutgoingRequest>();
+  const merged = new MergedRequests();
+  let stopped = false;
+
+  const table: ClientTable = {
+    context,
+    add(key, tx) {
+      const existing = clients.get(key);
+      if (existing !== undefined && existing !== tx) logger.warn('two client transactions with one key: the newer wins', { key });
+      clients.set(key, tx);
+    },
+    remove(key, tx) {
+      if (clients.get(key) === tx) clients.delete(key);
+    },
+    finished(request) {
+      outgoing.delete(request);
+    },
+  };
+
+  function safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      logger.error(`${what} threw`, { error: e });
+    }
+  }
+
+  function logSendFailure(what: string): (e: unknown) => void {
+    return (e) => {
+      logger.info(`could not send ${what}`, { error: e });
+    };
+  }
+
+  // ---- server side -----------------------------------------------------------------------------
+
+  const owner: ServerHandleOwner = {
+    logger,
+    forget(handle) {
+      if (servers.get(handle.key) === handle) servers.delete(handle.key);
+      if (handle.merge !== undefined) merged.forget(handle.merge);
+    },
+  };
+
+  /** A new server transaction for `request`, in the table under `key`. */
+  function createServer(request: SipRequest, key: string, remote: Remote, merge?: string): ServerHandle {
+    const handle = new ServerHandle(owner, key, merged.remember(merge, key));
+    const base = { context, reliable: isReliable(remote.protocol) };
+    if (request.method === 'INVITE') {
+      handle.inner = createInviteServerTransaction(request, remote, trying100 === undefined ? base : { ...base, trying100 }, handle);
+    } else {
+      handle.inner = createNonInviteServerTransaction(request, remote, base, handle);
+    }
+    servers.set(key, handle);
+    return handle;
+  }
+
+  /** Answers `request` with `status` inside a new server transaction (so retransmissions are absorbed). */
+  function answerInTransaction(request: SipRequest, key: string, remote: Remote, status: number): void {
+    const st = createServer(request, key, remote);
+    st.respond(makeResponse(request, status, undefined, { toTag: generateTag() })).catch(logSendFailure(`a ${String(status)}`));
+  }
+
+  function answer400(request: SipRequest, remote: Remote, why: string): void {
+    // No Via: nowhere to answer. ACK: never answered (§17.2.1).
+    if (request.headers.via === undefined || request.headers.via.length === 0 || request.method === 'ACK') {
+      logger.debug('dropped a request that cannot be answered', { reason: why });
+      return;
+    }
+    const rs = makeResponse(request, 400, undefined, { toTag: generateTag(), headers: { warning: `399 - "${why}"` } });
+    context.transport.sendResponse(rs, remote).catch(logSendFailure('a 400'));
+  }
+
+  function deliverAck(ack: SipRequest, remote: Remote): void {
+    const onAck = options.onAck;
+    if (onAck === undefined) {
+      logger.debug('dropped an ACK that matches no transaction', { callId: ack.headers['call-id'] });
+      return;
+    }
+    safely('onAck', () => {
+      onAck(ack, remote);
+    });
+  }
+
+  function receiveAck(ack: SipRequest, remote: Remote): void {
+    for (const key of ackKeys(ack)) {
+      const st = servers.get(key);
+      if (st === undefined) continue;
+      // In Accepted the INVITE got a 2xx: its ACK is the TU's even when it reuses the branch.
+      if (st.state === 'accepted') break;
+      st.receiveRequest(ack, remote);
+      return;
+    }
+    deliverAck(ack, remote);
+  }
+
+  /** RFC 3261 §9.2: 200 and 487 when the INVITE is found, else 481. */
+  function receiveCancel(cancel: SipRequest, key: string, remote: Remote): void {
+    const inviteKey = serverKey(cancel, 'INVITE');
+    const invite = inviteKey === undefined ? undefined : servers.get(inviteKey);
+    if (invite === undefined) {
+      answerInTransaction(cancel, key, remote, 481);
+      return;
+    }
+    // §9.2: the 200 to the CANCEL and the 487 to the INVITE carry the same To tag.
+    const tag = invite.toTag ?? generateTag();
+    const st = createServer(cancel, key, remote);
+    st.respond(makeResponse(cancel, 200, undefined, { toTag: tag })).catch(logSendFailure('a 200 to a CANCEL'));
+    if (invite.cancelled) return;
+    invite.cancelled = true;
+    if (cancel487 && !invite.finalSent && invite.state === 'proceeding') {
+      const rs = makeResponse(invite.request, 487, undefined, { toTag: tag });
+      invite.respond(rs).catch(logSendFailure('a 487'));
+    }
+    const onCancel = invite.onCancel;
+    if (onCancel !== undefined) {
+      safely('onCancel', () => {
+        onCancel(cancel, remote);
+      });
+    }
+  }
+
+  function receiveRequest(request: SipRequest, remote: Remote): void {
+    if (stopped) return;
+    const why = checkMandatoryHeaders(request);
+    if (why !== undefined) {
+      answer400(request, remote, why);
+      return;
+    }
+    if (request.method === 'ACK') {
+      receiveAck(request, remote);
+      return;
+    }
+    const key = serverKey(request) as string; // Via and CSeq are there (checked above)
+    const existing = servers.get(key);
+    if (existing !== undefined) {
+      existing.receiveRequest(request, remote);
+      return;
+    }
+    if (request.method === 'CANCEL') {
+      receiveCancel(request, key, remote);
+      return;
+    }
+    const merge = mergeKey(request);
+    if (merged.isMerged(merge, key)) {
+      logger.debug('merged request: 482', { callId: request.headers['call-id'] });
+      answerInTransaction(request, key, remote, 482);
+      return;
+    }
+    const st = createServer(request, key, remote, merge);
+    try {
+      options.onRequest(request, st, remote);
+    } catch (e) {
+      logger.error('onRequest threw: answering 500', { method: request.method, error: e });
+      if (!st.finalSent && st.state !== 'terminated') {
+        st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
+      }
+    }
+  }
+
+  // ---- client side -----------------------------------------------------------------------------
+
+  function receiveResponse(response: SipResponse, remote: Remote): void {
+    if (stopped) return;
+    const key = clientKey(response);
+    const tx = key === undefined ? undefined : clients.get(key);
+    if (tx !== undefined) {
+      tx.receiveResponse(response, remote);
+      return;
+    }
+    const onStray = options.onStrayResponse;
+    if (onStray === undefined) {
+      logger.debug('dropped a response that matches no transaction', { status: response.status, callId: response.headers['call-id'] });
+      return;
+    }
+    safely('onStrayResponse', () => {
+      onStray(response, remote);
+    });
+  }
+
+  const handlers: TransportHandlers = {
+    onRequest(request, remote) {
+      safely('the transaction layer (request)', () => {
+        receiveRequest(request, remote);
+      });
+    },
+    onResponse(response, remote) {
+      safely('the transaction layer (response)', () => {
+        receiveResponse(response, remote);
+      });
+    },
+  };
+
+  return {
+    handlers,
+    context,
+    sendRequest(request, targets, user) {
+      if (stopped) throw new SipError('invalid-state', 'the transaction layer is stopped');
+      if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no client transaction: use sendAck');
+      const first = targets[0];
+      if (first === undefined) throw new SipError('invalid-argument', `no target to send ${request.method} to`);
+      ensureBranch(request, first.protocol);
+      const out = new OutgoingRequest(table, request, targets, user);
+      outgoing.add(out);
+      out.start();
+      return out;
+    },
+    sendAck(ack, target) {
+      ensureBranch(ack, target.protocol);
+      return context.transport.sendRequest(ack, target);
+    },
+    sendStateless(response, remote) {
+      return context.transport.sendResponse(response, remote);
+    },
+    async respond(response) {
+      const key = responseServerKey(response);
+      const st = key === undefined ? undefined : servers.get(key);
+      if (st !== undefined) return st.respond(response);
+      await context.transport.sendResponse(response);
+    },
+    get size() {
+      return servers.size + clients.size;
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const out of [...outgoing]) out.terminate();
+      for (const tx of [...clients.values()]) tx.terminate();
+      for (const st of [...servers.values()]) st.terminate();
+      outgoing.clear();
+      clients.clear();
+      servers.clear();
+      merged.clear();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The transaction layer's contracts (RFC 3261 §17): what a transaction needs from the transport
+ * below and gives to its user (the TU) above.
+ * @see RFC 3261 §17, RFC 6026
+ */
+import type { SipRequest, SipResponse } from '@sipts/message';
+import type { Logger, Remote, Target } from '@sipts/transport';
+import type { Clock, TimerValues } from './clock.js';
+
+/** The states of RFC 3261 Figures 5–8 and RFC 6026 Figures 2 and 5. */
+export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+/** What a transaction sends through (a transport layer, or a test loopback). */
+export interface TransportPort {
+  /** Sends a request to a target; resolves with where it went, rejects (a SipError, status 503) on failure. */
+  sendRequest(request: SipRequest, target: Target): Promise<Remote>;
+  /** Sends a response per RFC 3261 §18.2.2; rejects on failure. */
+  sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
+}
+
+/** What every transaction is created with. */
+export interface TransactionContext {
+  transport: TransportPort;
+  clock: Clock;
+  timers: TimerValues;
+  logger: Logger;
+}
+
+/** The user of a client transaction (RFC 3261 §17.1): a UA core, a proxy core, or the stack's send(). */
+export interface ClientTransactionUser {
+  /** Every provisional and final response, and (INVITE, RFC 6026 Accepted) every further 2xx. */
+  onResponse(response: SipResponse, remote: Remote): void;
+  /** Timer B or F fired (the stack synthesizes a 408 for the user). */
+  onTimeout(): void;
+  /** The transport failed (the stack synthesizes a 503, or fails over to the next target). */
+  onTransportError(error: unknown): void;
+  /** The transaction reached Terminated and left the table. */
+  onTerminated?(): void;
+}
+
+/** The user of a server transaction (RFC 3261 §17.2). */
+export interface ServerTransactionUser {
+  /** Timer H fired: the ACK never came (RFC 3261 §17.2.1). */
+  onTimeout?(): void;
+  /** A response could not be sent (RFC 3261 §17.2.4). */
+  onTransportError?(error: unknown): void;
+  /** The transaction reached Terminated and left the table. */
+  onTerminated?(): void;
+}
+
+/** A client transaction as the layer drives it. */
+export interface ClientTransaction {
+  readonly kind: 'invite-client' | 'non-invite-client';
+  readonly state: TransactionState;
+  readonly request: SipRequest;
+  readonly target: Target;
+  /** The branch of the request's top Via: with the method, the matching key (§17.1.3). */
+  readonly branch: string;
+  /** Sends the request: the transaction starts in Calling/Trying. */
+  start(): void;
+  /** A response matched this transaction (§17.1.3). */
+  receiveResponse(response: SipResponse, remote: Remote): void;
+  /** Ends the transaction now, silently (stack shutdown). */
+  terminate(): void;
+}
+
+/** A server transaction as the layer drives it and the TU answers through it. */
+export interface ServerTransaction {
+  readonly kind: 'invite-server' | 'non-invite-server';
+  readonly state: TransactionState;
+  readonly request: SipRequest;
+  readonly remote: Remote;
+  /** Sends a response from the TU (provisional or final); rejects if the transport fails. */
+  respond(response: SipResponse): Promise<void>;
+  /** A retransmission of the request, or an ACK (INVITE server, §17.2.1), matched this transaction. */
+  receiveRequest(request: SipRequest, remote: Remote): void;
+  /** Ends the transaction now, silently (stack shutdown). */
+  terminate(): void;
+}
+
+/** Options shared by the transaction factories. */
+export interface TransactionOptions {
+  context: TransactionContext;
+  /** True over TCP/TLS/WS/WSS: no retransmissions, and Timers D, I, J, K are zero (§17). */
+  reliable: boolean;
+}

@@ -22,6 +22,12 @@ class NonInviteServerTransaction implements ServerTransaction {
   /** The last response sent: re-sent for each retransmitted request (Proceeding, Completed). */
   #last: SipResponse | undefined;
   #timerJ: TimerHandle | undefined;
+  /**
+   * Not in the RFC: a TU that never answers would keep this transaction forever (Trying and
+   * Proceeding have no timer). The client gives up at Timer F (64·T1), so after that the
+   * transaction ends itself, telling the TU through `onTimeout`.
+   */
+  #unanswered: TimerHandle | undefined;
 
   constructor(
     readonly request: SipRequest,
@@ -32,6 +38,7 @@ class NonInviteServerTransaction implements ServerTransaction {
     this.#ctx = options.context;
     this.#reliable = options.reliable;
     this.#user = user;
+    this.#unanswered = this.#ctx.clock.set(64 * this.#ctx.timers.T1, this.#fireUnanswered);
   }
 
   respond(response: SipResponse): Promise<void> {
@@ -50,6 +57,7 @@ class NonInviteServerTransaction implements ServerTransaction {
         }
         // "200-699 from TU / send response" → Completed, for Timer J (64·T1 unreliable, 0 reliable).
         this.state = 'completed';
+        this.#clearUnanswered();
         const sent = this.#sendFromTu(response);
         if (this.#reliable) {
           if (this.#still('completed')) this.#end();
@@ -89,6 +97,18 @@ class NonInviteServerTransaction implements ServerTransaction {
   terminate(): void {
     this.#end();
   }
+
+  readonly #fireUnanswered = (): void => {
+    this.#unanswered = undefined;
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    this.#ctx.logger.warn('no final response from the TU within 64*T1: the server transaction ends', { method: this.request.method });
+    if (this.#user.onTimeout !== undefined) {
+      this.#notify('onTimeout', () => {
+        this.#user.onTimeout?.();
+      });
+    }
+    this.#end();
+  };
 
   readonly #fireJ = (): void => {
     this.#timerJ = undefined;
@@ -150,11 +170,17 @@ class NonInviteServerTransaction implements ServerTransaction {
     this.state = 'terminated';
     if (this.#timerJ !== undefined) this.#ctx.clock.clear(this.#timerJ);
     this.#timerJ = undefined;
+    this.#clearUnanswered();
     if (this.#user.onTerminated !== undefined) {
       this.#notify('onTerminated', () => {
         this.#user.onTerminated?.();
       });
     }
+  }
+
+  #clearUnanswered(): void {
+    if (this.#unanswered !== undefined) this.#ctx.clock.clear(this.#unanswered);
+    this.#unanswered = undefined;
   }
 
   /** True if the transaction is still in `state` (a TU callback or a failed send may have ended it). */

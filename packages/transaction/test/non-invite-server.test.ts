@@ -49,14 +49,26 @@ afterEach(async () => {
 });
 
 describe('non-INVITE server transaction', () => {
-  it('Trying discards retransmissions; nothing is sent on its own, no timer runs', () => {
+  it('Trying discards retransmissions; nothing is sent on its own; only the unanswered-TU guard runs', () => {
     const s = setup();
     expect(s.st.state).toBe('trying');
-    expect(s.clock.pending).toBe(s.startPending);
+    expect(s.clock.pending).toBe(s.startPending + 1);
     s.clock.advance(10_000);
     s.st.receiveRequest(s.rq, remote(s.lb));
     expect(s.lb.sends).toHaveLength(0);
     s.st.terminate();
+    expect(s.clock.pending).toBe(s.startPending);
+  });
+
+  it('ends by itself 64·T1 after the request when the TU never answers (not in the RFC: no leak)', () => {
+    const s = setup();
+    s.clock.advance(64 * 500 - 1);
+    expect(s.st.state).toBe('trying');
+    s.clock.advance(1);
+    expect(s.st.state).toBe('terminated');
+    expect(s.user.events).toEqual(['timeout', 'terminated']);
+    expect(s.lb.sends).toHaveLength(0);
+    expect(s.clock.pending).toBe(s.startPending);
   });
 
   it('Proceeding on a provisional; retransmissions get the last provisional, then the final; Timer J 64·T1', async () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the tests drive are installed: Chromium (browser tests), sipp
 # (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
-# system service: the RFC 3263 tests start their own DNS server on a loopback port).
+# system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
+# (digest interop; its service is kept from starting).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ declare -A needs=(
   [/usr/bin/sipp]=sip-tester
   [/usr/bin/sipsak]=sipsak
   [/usr/sbin/dnsmasq]=dnsmasq-base
+  [/usr/sbin/kamailio]=kamailio
 )
 
 missing=()
@@ -32,6 +34,13 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# Packages with a system service (kamailio) must not start it: the tests start their own
+# instances on loopback ports. Debian asks /usr/sbin/policy-rc.d before starting a service.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get install -y -q "${missing[@]}"
 
 for bin in "${!needs[@]}"; do

@@ -39,6 +39,11 @@ export interface TransactionLayerOptions {
   cancel487?: boolean;
   /** Send 100 Trying for INVITEs the user has not answered within 200 ms (§17.2.1). Default: the INVITE server transaction's default. */
   trying100?: boolean;
+  /**
+   * Answer merged requests 482 (§8.2.2.2: a UAS rule). Default true; a proxy turns it off, since
+   * a request spiralling back through it legitimately repeats From tag, Call-ID and CSeq (§16.3).
+   */
+  mergedRequests?: boolean;
 }
 
 /** The transaction layer: give `handlers` to the transport, send through it, stop it. */
@@ -110,6 +115,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const clients = new Map<string, ClientTransaction>();
   const outgoing = new Set<OutgoingRequest>();
   const merged = new MergedRequests();
+  const detectMerged = options.mergedRequests ?? true;
   let stopped = false;
 
   const table: ClientTable = {
@@ -250,8 +256,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       receiveCancel(request, key, remote);
       return;
     }
-    const merge = mergeKey(request);
-    if (merged.isMerged(merge, key)) {
+    const merge = detectMerged ? mergeKey(request) : undefined;
+    if (merge !== undefined && merged.isMerged(merge, key)) {
       logger.debug('merged request: 482', { callId: request.headers['call-id'] });
       answerInTransaction(request, key, remote, 482);
       return;

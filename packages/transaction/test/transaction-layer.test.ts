@@ -262,6 +262,15 @@ describe('merged requests (RFC 3261 §8.2.2.2) and bad requests', () => {
     expect(s.lb.responses.map((r) => r.status)).toEqual([180, 482, 482]);
   });
 
+  it('passes a spiralling request on when merged-request detection is off (a proxy, §16.3)', async () => {
+    const s = setup({ mergedRequests: false }, ringingAll);
+    s.layer.handlers.onRequest(inbound({ method: 'INVITE', via: 'SIP/2.0/UDP p1.example.com;branch=z9hG4bKpath1' }), REMOTE);
+    s.layer.handlers.onRequest(inbound({ method: 'INVITE', via: 'SIP/2.0/UDP p2.example.com;branch=z9hG4bKpath2' }), REMOTE);
+    await flush();
+    expect(s.got.requests).toHaveLength(2);
+    expect(s.lb.responses.map((r) => r.status)).toEqual([180, 180]);
+  });
+
   it('does not merge requests with a To tag, or once the first transaction ended', async () => {
     const s = setup({}, (rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: 't' })));
     const inDialog: RequestParts = { to: '<sip:bob@example.com>;tag=dlg' };

@@ -26,6 +26,8 @@ export interface StackOptions extends TransportOptions {
   trying100?: boolean;
   /** Answer 487 to an INVITE cancelled before its final response. Default true. */
   cancel487?: boolean;
+  /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
+  mergedRequests?: boolean;
   /** A response that matches no client transaction (e.g. a 2xx retransmission after Timer M). */
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
@@ -150,6 +152,7 @@ export function createStack(options: StackOptions): Stack {
     ...(options.timers !== undefined ? { timers: options.timers } : {}),
     ...(options.trying100 !== undefined ? { trying100: options.trying100 } : {}),
     ...(options.cancel487 !== undefined ? { cancel487: options.cancel487 } : {}),
+    ...(options.mergedRequests !== undefined ? { mergedRequests: options.mergedRequests } : {}),
     ...(options.onStrayResponse !== undefined ? { onStrayResponse: options.onStrayResponse } : {}),
     ...(options.onAck !== undefined ? { onAck: options.onAck } : {}),
     onRequest(request, st, remote) {

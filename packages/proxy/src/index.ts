@@ -1,0 +1,14 @@
+/**
+ * @sipts/proxy: an RFC 3261 §16 proxy core (validation, routing, Record-Route, forking,
+ * best-response selection, Timer C, stateless mode) on any `@sipts/transaction` stack.
+ * `@sipts/proxy/node` adds `createProxyStack` and the classic `start/send/stop`.
+ * @packageDocumentation
+ */
+export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler, ResponseCallback } from './types.js';
+export { createProxy, contextKey } from './proxy.js';
+export { chooseBest } from './best-response.js';
+export { hashText, loopHash, loopPart, proxyBranch } from './loop.js';
+export { validateRequest, maxForwards, optionTags, type Rejection, type ValidationContext } from './validate.js';
+export { processRoutes } from './route.js';
+export { OwnAddresses, nextHopUri, protocolOfUri, type Listening } from './addresses.js';
+export { forkGroups, stripVia } from './context.js';

@@ -1,0 +1,233 @@
+/**
+ * The proxy core on a stack instance (RFC 3261 §16): validation, route processing, contexts bound
+ * by the top Via (the classic `proxy.send` contract), forwarding with Via, Max-Forwards and
+ * Record-Route, stateless forwarding of ACKs and stray responses, and the stateless mode.
+ * @see RFC 3261 §16
+ */
+import { copyMessage, isResponse, makeResponse, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { createDefaultClock, type ServerTransactionHandle } from '@sipts/transaction';
+import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
+import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
+import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
+import { loopHash, proxyBranch } from './loop.js';
+import { processRoutes } from './route.js';
+import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler } from './types.js';
+import { maxForwards, validateRequest } from './validate.js';
+
+/** Methods that create dialogs: the ones that get a Record-Route (§16.6 item 4). */
+const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
+/**
+ * The context key of a message: top Via branch and sent-by, Call-ID and CSeq number (as the
+ * classic proxy module binds requests and responses to contexts).
+ */
+export function contextKey(message: SipMessage): string | undefined {
+  const via = message.headers.via?.[0];
+  if (via === undefined) return undefined;
+  return [String(via.params.branch), via.host.toLowerCase(), String(via.port), message.headers['call-id'] ?? '', String(message.headers.cseq?.seq ?? '')].join('|');
+}
+
+function hasToTag(request: SipRequest): boolean {
+  const t = request.headers.to?.params.tag;
+  return typeof t === 'string' && t !== '';
+}
+
+/**
+ * Creates a proxy core on `stack` and takes over its request handler. For ACKs of 2xx and
+ * responses that match no transaction, wire the stack's `onAck` and `onStrayResponse` to
+ * {@link Proxy.receiveAck} and {@link Proxy.receiveStrayResponse} (`createProxyStack` in
+ * `@sipts/proxy/node` does).
+ * @example
+ * const proxy = createProxy(stack, { recordRoute: true }, (rq) => {
+ *   if (rq.headers.to?.params.tag) return proxy.send(rq); // in-dialog: follow the Route
+ *   proxy.send(rq, { targets: lookup(rq.uri), mode: 'parallel' });
+ * });
+ * @see RFC 3261 §16
+ */
+export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest: RequestHandler): Proxy {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? createDefaultClock();
+  const stateless = options.stateless === true;
+  const own = new OwnAddresses(() => stack.transport.listening, options.aliases ?? [], options.recordRouteHost);
+  const supported = new Set((options.supported ?? []).map((t) => t.toLowerCase()));
+  const contexts = new Map<string, ProxyContext>();
+  /** The loop hash and arrival side of the copies handed to the route callback (no state kept: weak). */
+  const origins = new WeakMap<SipRequest, { loop: string; remote: Remote }>();
+  let stopped = false;
+
+  function logFailure(what: string): (e: unknown) => void {
+    return (e) => {
+      logger.info(`could not send ${what}`, { error: e });
+    };
+  }
+
+  /** Steps 1–8 of §16.6 on a copy: Request-URI, Max-Forwards, Record-Route, Via. */
+  function prepare(request: SipRequest, target: ForwardTarget | undefined, inbound: Remote | undefined, loop: string, deterministic: boolean): SipRequest {
+    const out = copyMessage(request, true);
+    if (target?.uri !== undefined) out.uri = target.uri;
+    const mf = maxForwards(request);
+    out.headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, mf - 1));
+    const outbound = protocolOfUri(nextHopUri(out), target?.target);
+    if (options.recordRoute === true && inbound !== undefined && DIALOG_METHODS.has(out.method) && !hasToTag(out)) {
+      const mine = [own.recordRoute(outbound)];
+      // Bridging transports (UDP↔TCP/WS): a second entry for the inbound side (RFC 5658 double Record-Route).
+      if (inbound.protocol !== outbound) mine.push(own.recordRoute(inbound.protocol));
+      out.headers['record-route'] = [...mine, ...(out.headers['record-route'] ?? [])];
+    }
+    const branch = deterministic ? proxyBranch(loop, request) : proxyBranch(loop);
+    out.headers.via = [{ version: '2.0', protocol: outbound, host: '', port: undefined, params: { branch } }, ...(out.headers.via ?? [])];
+    return out;
+  }
+
+  const host: ContextHost = {
+    clock,
+    logger,
+    timerC: options.timerC ?? 181_000,
+    contextTimeout: options.contextTimeout ?? 32_000,
+    sendBranch(ctx, request, target, onResponse) {
+      const out = prepare(request, target, ctx.remote, ctx.loop, false);
+      const abort = new AbortController();
+      const fixed: Target | undefined = target?.target;
+      void stack.send(out, { onResponse, signal: abort.signal, ...(fixed !== undefined ? { target: fixed } : {}) }).final;
+      return abort;
+    },
+    respondLate(response) {
+      stack.respond(response).catch(logFailure('a late response'));
+    },
+    ended(ctx) {
+      if (contexts.get(ctx.key) === ctx) contexts.delete(ctx.key);
+    },
+  };
+
+  function reject(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote, status: number, headers?: SipRequest['headers']): void {
+    const rs = makeResponse(request, status, undefined, { toTag: generateTag(), ...(headers !== undefined ? { headers } : {}) });
+    if (st !== undefined) st.respond(rs).catch(logFailure(`a ${String(status)}`));
+    else stack.sendStateless(rs, remote).catch(logFailure(`a ${String(status)}`));
+  }
+
+  /** Validation and route processing; the copy for the route callback, or undefined when answered. */
+  function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string } | undefined {
+    const loop = loopHash(request);
+    const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true });
+    if (rejection !== undefined) {
+      logger.debug('request rejected', { method: request.method, status: rejection.status });
+      if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);
+      return undefined;
+    }
+    const work = copyMessage(request, true);
+    processRoutes(work, own);
+    return { work, loop };
+  }
+
+  function handOver(work: SipRequest, loop: string, remote: Remote): void {
+    const copy = copyMessage(work);
+    origins.set(copy, { loop, remote });
+    onRequest(copy, remote);
+  }
+
+  stack.onRequest((request, st, remote) => {
+    if (stopped) {
+      reject(request, st, remote, 503);
+      return;
+    }
+    if (stateless) st.terminate(); // §16.11: no transaction state
+    const admitted = admit(request, stateless ? undefined : st, remote);
+    if (admitted === undefined) return;
+    const { work, loop } = admitted;
+    if (stateless) {
+      handOver(work, loop, remote);
+      return;
+    }
+    const key = contextKey(work) ?? '';
+    contexts.get(key)?.end();
+    const ctx = new ProxyContext(host, key, work, st, remote, loop);
+    contexts.set(key, ctx);
+    st.onCancel = () => {
+      ctx.cancel();
+    };
+    try {
+      handOver(work, loop, remote);
+    } catch (e) {
+      ctx.end();
+      throw e;
+    }
+  });
+
+  /** Forwarding with no transaction (ACK for 2xx, stateless mode): one target. */
+  function forwardStateless(request: SipRequest, target: ForwardTarget | undefined): void {
+    const origin = origins.get(request);
+    const out = prepare(request, target, stateless ? origin?.remote : undefined, origin?.loop ?? loopHash(request), true);
+    stack.sendAck(out, target?.target !== undefined ? { target: target.target } : {}).catch(logFailure(`a ${out.method} statelessly`));
+  }
+
+  function sendResponse(response: SipResponse): void {
+    const key = contextKey(response);
+    const ctx = key === undefined ? undefined : contexts.get(key);
+    if (ctx !== undefined) {
+      ctx.respond(response);
+      return;
+    }
+    if (stateless) stack.sendStateless(response).catch(logFailure('a response'));
+    else stack.respond(response).catch(logFailure('a response'));
+  }
+
+  return {
+    send(message, opts) {
+      if (message.headers.via === undefined || message.headers.via.length === 0) {
+        throw new SipError('invalid-argument', 'a message sent through the proxy needs a Via');
+      }
+      const o: ProxySendOptions = typeof opts === 'function' ? { callback: opts } : (opts ?? {});
+      if (isResponse(message)) {
+        sendResponse(message);
+        return;
+      }
+      const request = message;
+      const targets = (o.targets ?? []).map(toForwardTarget);
+      if (o.target !== undefined) {
+        if (targets.length === 0) targets.push({ target: o.target });
+        else for (const t of targets) t.target ??= o.target;
+      }
+      if (request.method === 'ACK' || stateless) {
+        if (targets.length > 1) logger.warn('a stateless forward takes one target: the first is used');
+        forwardStateless(request, targets[0]);
+        return;
+      }
+      const key = contextKey(request);
+      const ctx = key === undefined ? undefined : contexts.get(key);
+      if (ctx === undefined) {
+        // Not in a context: a new request of the proxy's own (the classic plain `sip.send`).
+        const cb = o.callback;
+        void stack.send(request, { ...(cb !== undefined ? { onResponse: cb } : {}), ...(o.target !== undefined ? { target: o.target } : {}) }).final;
+        return;
+      }
+      ctx.forward(request, targets, o.mode ?? 'parallel', o.callback);
+    },
+    receiveAck(ack, remote) {
+      if (stopped) return;
+      const admitted = admit(ack, undefined, remote);
+      if (admitted === undefined) return;
+      handOver(admitted.work, admitted.loop, remote);
+    },
+    receiveStrayResponse(response, remote) {
+      if (stopped) return;
+      const top = response.headers.via?.[0];
+      if (top === undefined || !own.isOwnVia(top)) {
+        logger.debug('dropped a stray response not sent by us', { status: response.status, from: remote.address });
+        return;
+      }
+      const up = stripVia(response);
+      if (up === undefined) return;
+      // §16.7, §16.11: forwarded statelessly by its next Via (2xx retransmissions after the transaction ended).
+      stack.sendStateless(up).catch(logFailure('a stray response'));
+    },
+    get contexts() {
+      return contexts.size;
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const ctx of [...contexts.values()]) ctx.end();
+      contexts.clear();
+    },
+  };
+}

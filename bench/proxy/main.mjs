@@ -1,0 +1,271 @@
+/**
+ * `pnpm bench:proxy` (also run by `pnpm bench`): calls per second through @sipts/proxy
+ * (createProxyStack, UDP, Record-Route on; the built dist) and through the classic `sip` package's
+ * proxy module (npm sip@0.0.6), sipp UAC (`-sn uac`) → proxy → sipp UAS (`-sn uas`) on 127.0.0.1.
+ * Each proxy runs in a fresh process pinned to CPU 0 per run; both sipps on CPU 1. A ladder of
+ * rates, climbed until a run fails more than 0.1% of its calls or completes under 90% of its
+ * target; the best passing rate is reported with the proxy's CPU (user+sys) and RSS. kamailio
+ * (tm, children=1) in the same setup as the reference. Then a memory soak at 50% of our top rate
+ * for BENCH_PROXY_SOAK_S seconds (default 60; the issue asks 300), sampling RSS, heapUsed and the
+ * context count every 5 s.
+ * Writes proxy/results.json and proxy/RESULTS.md. Figures are reported, never asserted.
+ * Overrides: BENCH_PROXY_SECONDS (per run, default 4), BENCH_PROXY_SOAK_S, BENCH_PROXY_QUICK=1.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import os from 'node:os';
+import { join } from 'node:path';
+import { startUas } from '../transaction/proc.mjs';
+import { runSipp, SIPP } from '../transaction/sipp.mjs';
+import { renderMarkdown } from './report.mjs';
+
+const require = createRequire(import.meta.url);
+const env = process.env;
+const QUICK = env.BENCH_PROXY_QUICK !== undefined;
+const PINNED = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0 && os.availableParallelism() >= 2;
+const KAMAILIO = '/usr/sbin/kamailio';
+const SETTINGS = {
+  seconds: Number(env.BENCH_PROXY_SECONDS ?? 4),
+  soakSeconds: Number(env.BENCH_PROXY_SOAK_S ?? 60),
+  soakSampleMs: 5000,
+  limit: 5000,
+  rcvbuf: 4 * 1024 * 1024,
+  maxFailureRate: 0.001,
+  keepUp: 0.9,
+  ladder: QUICK ? [500, 1000] : [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000],
+  pinned: PINNED,
+};
+const KINDS = { sipts: '../proxy/proxy-sipts.mjs', classic: '../proxy/proxy-classic.mjs' };
+
+const live = new Set();
+process.on('exit', () => {
+  for (const c of live) {
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      c.kill('SIGKILL');
+    }
+  }
+});
+
+async function freePort() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const server = createServer();
+    const port = await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+    });
+    const udp = createSocket('udp4');
+    const ok = await new Promise((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise((r) => udp.close(r)).catch(() => undefined);
+    await new Promise((r) => server.close(r));
+    if (ok) return port;
+  }
+  throw new Error('no free port');
+}
+
+/** A detached child (its own process group), pinned to `cpu`, killed by the returned stop(). */
+function startChild(cmd, args, { cwd, cpu, timeoutMs }) {
+  const argv = PINNED ? ['-c', String(cpu), cmd, ...args] : args;
+  const child = spawn(PINNED ? 'taskset' : cmd, argv, { cwd, stdio: 'ignore', detached: true });
+  live.add(child);
+  child.on('error', () => undefined);
+  const exited = new Promise((r) => child.on('exit', r));
+  const kill = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  const killer = setTimeout(kill, timeoutMs);
+  return {
+    pid: child.pid,
+    async stop() {
+      kill();
+      await exited;
+      clearTimeout(killer);
+      live.delete(child);
+    },
+  };
+}
+
+/** sipp's built-in `uas` on CPU 1 (no call limit: stopped after the run). */
+async function startSippUas(dir, seconds) {
+  const port = await freePort();
+  const child = startChild(SIPP, ['-sn', 'uas', '-t', 'u1', '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-buff_size', '4194304'], { cwd: dir, cpu: 1, timeoutMs: (seconds * 3 + 60) * 1000 });
+  await new Promise((r) => setTimeout(r, 300));
+  return { port, stop: child.stop };
+}
+
+function kamailioConfig(port, uas) {
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+disable_tcp=yes
+auto_aliases=no
+listen=udp:127.0.0.1:${port}
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "rr.so"
+request_route {
+  if (method == "INVITE") { record_route(); }
+  $ru = "${uas}";
+  if (!t_relay()) { sl_reply_error(); }
+  exit;
+}
+`;
+}
+
+/** The proxy under test as a running process with a stats() returning CPU ms and RSS. */
+async function startProxy(kind, dir, uasUri, seconds) {
+  const port = await freePort();
+  if (kind === 'kamailio') {
+    const cfg = join(dir, 'kamailio.cfg');
+    writeFileSync(cfg, kamailioConfig(port, uasUri));
+    const run = join(dir, 'kam-run');
+    mkdirSync(run, { recursive: true });
+    const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', run, '-w', dir, '-m', '256', '-M', '32'], { cwd: dir, cpu: 0, timeoutMs: (seconds * 3 + 60) * 1000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const cpu = () => {
+      // every process of kamailio's group: /proc/<pid>/stat utime+stime (clock ticks) and RSS pages
+      const pids = spawnSync('pgrep', ['-g', String(child.pid)], { encoding: 'latin1' }).stdout.trim().split('\n').filter(Boolean);
+      let ticks = 0;
+      let rss = 0;
+      for (const pid of pids) {
+        try {
+          const f = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+          ticks += Number(f[11]) + Number(f[12]);
+          rss += Number(f[21]) * 4096;
+        } catch {
+          // exited
+        }
+      }
+      return { cpuMs: (ticks * 1000) / 100, rss };
+    };
+    let c0 = cpu();
+    let t0 = performance.now();
+    return {
+      port,
+      mark: async () => {
+        c0 = cpu();
+        t0 = performance.now();
+      },
+      stats: async () => {
+        const c = cpu();
+        return { wallMs: performance.now() - t0, cpuMs: c.cpuMs - c0.cpuMs, rss: c.rss };
+      },
+      stop: child.stop,
+    };
+  }
+  const p = await startUas(KINDS[kind], { port, uas: uasUri, rcvbuf: SETTINGS.rcvbuf }, { cpu: 0, pinned: PINNED, timeoutMs: (Math.max(seconds, SETTINGS.soakSeconds) * 3 + 60) * 1000 });
+  return {
+    port,
+    mark: () => p.request('mark', 'marked'),
+    stats: async () => {
+      const s = await p.request('stats', 'stats');
+      return { ...s, cpuMs: s.cpuUserMs + s.cpuSystemMs };
+    },
+    stop: p.stop,
+  };
+}
+
+/** One run at `rate`: fresh proxy and sipp UAS, sipp UAC for `seconds`. */
+async function runOnce(kind, rate, seconds, dir) {
+  const uas = await startSippUas(dir, seconds);
+  const proxy = await startProxy(kind, dir, `sip:service@127.0.0.1:${uas.port}`, seconds);
+  try {
+    await proxy.mark();
+    const r = await runSipp({ dir, port: proxy.port, localPort: await freePort(), scenario: ['-sn', 'uac'], rate, seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `${kind}-${rate}` });
+    const s = await proxy.stats();
+    return { kind, ...r, proxyCpuPercent: (100 * s.cpuMs) / s.wallMs, proxyRss: s.rss, proxyHeapUsed: s.heapUsed, contextsAfter: s.contexts };
+  } finally {
+    await proxy.stop();
+    await uas.stop();
+  }
+}
+
+const passes = (r) => Number.isFinite(r.completedPerSec) && r.failureRate <= SETTINGS.maxFailureRate && r.completedPerSec >= SETTINGS.keepUp * r.targetRate;
+
+async function ladder(kind, dir, log) {
+  const runs = [];
+  for (const rate of SETTINGS.ladder) {
+    const r = await runOnce(kind, rate, SETTINGS.seconds, dir);
+    runs.push(r);
+    log(`${kind} @ ${rate}/s: ${Math.round(r.completedPerSec)} calls/s, failed ${(100 * r.failureRate).toFixed(3)}%, CPU ${Math.round(r.proxyCpuPercent)}%, RSS ${Math.round(r.proxyRss / 1048576)} MiB`);
+    if (!passes(r)) break;
+  }
+  const ok = runs.filter(passes);
+  const best = ok.reduce((a, r) => (a === undefined || r.completedPerSec > a.completedPerSec ? r : a), undefined);
+  return { best, runs };
+}
+
+/** Soak at `rate`: one proxy, sampled every few seconds. */
+async function soak(rate, dir, log) {
+  const seconds = SETTINGS.soakSeconds;
+  const uas = await startSippUas(dir, seconds);
+  const proxy = await startProxy('sipts', dir, `sip:service@127.0.0.1:${uas.port}`, seconds);
+  const samples = [];
+  const t0 = Date.now();
+  try {
+    await proxy.mark();
+    const running = runSipp({ dir, port: proxy.port, localPort: await freePort(), scenario: ['-sn', 'uac'], rate, seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: 'soak' });
+    let done = false;
+    void running.then(() => {
+      done = true;
+    });
+    while (!done) {
+      await new Promise((r) => setTimeout(r, SETTINGS.soakSampleMs));
+      const s = await proxy.stats();
+      samples.push({ t: (Date.now() - t0) / 1000, rss: s.rss, heapUsed: s.heapUsed, contexts: s.contexts, transactions: s.transactions });
+      log(`soak t=${Math.round((Date.now() - t0) / 1000)}s rss ${Math.round(s.rss / 1048576)} MiB heap ${Math.round(s.heapUsed / 1048576)} MiB contexts ${s.contexts}`);
+    }
+    const r = await running;
+    // after the load: let the transaction timers (Timer D/K 32 s/5 s) run out, then one more sample
+    await new Promise((res) => setTimeout(res, 35_000));
+    const after = await proxy.stats();
+    return { rate, seconds, run: r, samples, after: { rss: after.rss, heapUsed: after.heapUsed, contexts: after.contexts, transactions: after.transactions } };
+  } finally {
+    await proxy.stop();
+    await uas.stop();
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'sipts-bench-proxy-'));
+  const log = (m) => process.stderr.write(`${m}\n`);
+  try {
+    const sipts = await ladder('sipts', dir, log);
+    const classic = await ladder('classic', dir, log);
+    let kamailio;
+    if (spawnSync(KAMAILIO, ['-v'], { stdio: 'ignore' }).status === 0 && env.BENCH_PROXY_NO_KAMAILIO === undefined) kamailio = await ladder('kamailio', dir, log);
+    const top = sipts.best?.completedPerSec ?? NaN;
+    const soakResult = Number.isFinite(top) && SETTINGS.soakSeconds > 0 ? await soak(Math.max(100, Math.round(top / 2 / 100) * 100), dir, log) : undefined;
+    const results = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, kernel: os.release() },
+      settings: SETTINGS,
+      source: { dist: require.resolve('@sipts/proxy/node'), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
+      sipts,
+      classic,
+      kamailio,
+      ratio: top / (classic.best?.completedPerSec ?? NaN),
+      soak: soakResult,
+    };
+    writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(new URL('RESULTS.md', import.meta.url), renderMarkdown(results));
+    log(`sipts ${Math.round(top)} calls/s, classic ${Math.round(classic.best?.completedPerSec ?? NaN)} calls/s, ratio ${results.ratio.toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,100 @@
+/**
+ * Memory per live server transaction, measured in-process (a child of main.mjs, run with
+ * --expose-gc): N OPTIONS requests, each parsed from its own bytes as they come off a socket, are
+ * handed to the transaction layer on a loopback transport that sends nothing; the TU either holds
+ * them unanswered (Trying) or answers 200 (Completed, kept by Timer J for 64·T1 = 32 s). The
+ * figure is JS heap after two full GCs, (with N live − before) / N; `message` is the same for the
+ * parsed requests alone (no transaction), so the transaction's own share is the difference.
+ *
+ * argv[2]: JSON {kind: 'sipts' | 'classic', state: 'message' | 'held' | 'answered', n}
+ * Prints one JSON line.
+ */
+import { createRequire } from 'node:module';
+import { makeResponse, parseMessage } from '@sipts/message';
+import { createDefaultClock, createTransactionLayer } from '@sipts/transaction';
+
+const require = createRequire(import.meta.url);
+const { kind, state, n } = JSON.parse(process.argv[2] ?? '{}');
+const WARMUP = 2000;
+
+function gc() {
+  globalThis.gc();
+  globalThis.gc();
+}
+
+function requestBytes(i) {
+  const id = `${i.toString(16).padStart(8, '0')}`;
+  return Buffer.from(
+    'OPTIONS sip:bench@127.0.0.1:5060 SIP/2.0\r\n' +
+      `Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-4242-${id}-0\r\n` +
+      `From: sipp <sip:sipp@127.0.0.1:5061>;tag=4242SIPpTag00${id}\r\n` +
+      'To: <sip:bench@127.0.0.1:5060>\r\n' +
+      `Call-ID: ${id}-4242@127.0.0.1\r\n` +
+      'CSeq: 1 OPTIONS\r\n' +
+      'Max-Forwards: 70\r\n' +
+      'Content-Length: 0\r\n\r\n',
+    'latin1',
+  );
+}
+
+const remote = { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.1', port: 5060 } };
+
+/** A server that takes requests: returns {add(i), stop()}. */
+function makeServer() {
+  const held = [];
+  if (kind === 'sipts') {
+    const transport = { sendRequest: () => Promise.resolve(remote), sendResponse: () => Promise.resolve(remote) };
+    const layer = createTransactionLayer({
+      transport,
+      clock: createDefaultClock(),
+      onRequest(rq, st) {
+        if (state === 'answered') st.respond(makeResponse(rq, 200)).catch(() => undefined);
+        else held.push(st);
+      },
+    });
+    return {
+      add(i) {
+        if (state === 'message') held.push(parseMessage(requestBytes(i)));
+        else layer.handlers.onRequest(parseMessage(requestBytes(i)), remote);
+      },
+      live: () => (state === 'message' ? held.length : layer.size),
+      stop: () => layer.stop(),
+    };
+  }
+  const sip = require('sip');
+  const layer = sip.makeTransactionLayer({}, () => undefined);
+  const cn = { send() {}, release() {} };
+  let live = 0;
+  return {
+    add(i) {
+      const rq = sip.parse(requestBytes(i));
+      if (state === 'message') {
+        held.push(rq);
+        return;
+      }
+      // What the classic stack does for a new request (sip.js, makeTransport's onMessage).
+      const st = layer.createServerTransaction(rq, cn);
+      live++;
+      // Its transaction keeps no request: a TU that answers later holds it (ours holds `st`, which has it).
+      if (state === 'answered') st.send(sip.makeResponse(rq, 200, 'OK'));
+      else held.push(rq);
+    },
+    live: () => (state === 'message' ? held.length : live),
+    stop: () => layer.destroy(),
+  };
+}
+
+// Warm-up on a throwaway server: JIT, hidden classes, the clock's heap.
+const warm = makeServer();
+for (let i = 0; i < WARMUP; i++) warm.add(1_000_000_000 + i);
+warm.stop();
+
+const server = makeServer();
+gc();
+const before = process.memoryUsage().heapUsed;
+for (let i = 0; i < n; i++) server.add(i);
+gc();
+const after = process.memoryUsage().heapUsed;
+const live = server.live();
+server.stop();
+console.log(JSON.stringify({ kind, state, n, live, bytesPer: (after - before) / n, heapBefore: before, heapAfter: after }));

@@ -51,17 +51,23 @@ process.on('exit', () => {
   }
 });
 
-async function freePort() {
+/**
+ * The sipp UAS listens on 127.0.0.2: sip@0.0.6 takes any next hop on its own host (127.0.0.1) for
+ * itself and answers 404, so the UAS must be on another loopback address (the same for every proxy).
+ */
+const UAS_HOST = '127.0.0.2';
+
+async function freePort(host = '127.0.0.1') {
   for (let attempt = 0; attempt < 20; attempt++) {
     const server = createServer();
     const port = await new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+      server.listen(0, host, () => resolve(server.address().port));
     });
     const udp = createSocket('udp4');
     const ok = await new Promise((resolve) => {
       udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
+      udp.bind(port, host, () => resolve(true));
     });
     await new Promise((r) => udp.close(r)).catch(() => undefined);
     await new Promise((r) => server.close(r));
@@ -98,8 +104,8 @@ function startChild(cmd, args, { cwd, cpu, timeoutMs }) {
 
 /** sipp's built-in `uas` on CPU 1 (no call limit: stopped after the run). */
 async function startSippUas(dir, seconds) {
-  const port = await freePort();
-  const child = startChild(SIPP, ['-sn', 'uas', '-t', 'u1', '-i', '127.0.0.1', '-p', String(port), '-nostdin', '-buff_size', '4194304'], { cwd: dir, cpu: 1, timeoutMs: (seconds * 3 + 60) * 1000 });
+  const port = await freePort(UAS_HOST);
+  const child = startChild(SIPP, ['-sn', 'uas', '-t', 'u1', '-i', UAS_HOST, '-p', String(port), '-nostdin', '-buff_size', '4194304'], { cwd: dir, cpu: 1, timeoutMs: (seconds * 3 + 60) * 1000 });
   await new Promise((r) => setTimeout(r, 300));
   return { port, stop: child.stop };
 }
@@ -181,7 +187,7 @@ async function startProxy(kind, dir, uasUri, seconds) {
 /** One run at `rate`: fresh proxy and sipp UAS, sipp UAC for `seconds`. */
 async function runOnce(kind, rate, seconds, dir) {
   const uas = await startSippUas(dir, seconds);
-  const proxy = await startProxy(kind, dir, `sip:service@127.0.0.1:${uas.port}`, seconds);
+  const proxy = await startProxy(kind, dir, `sip:service@${UAS_HOST}:${uas.port}`, seconds);
   try {
     await proxy.mark();
     const r = await runSipp({ dir, port: proxy.port, localPort: await freePort(), scenario: ['-sn', 'uac'], rate, seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `${kind}-${rate}` });
@@ -212,7 +218,7 @@ async function ladder(kind, dir, log) {
 async function soak(rate, dir, log) {
   const seconds = SETTINGS.soakSeconds;
   const uas = await startSippUas(dir, seconds);
-  const proxy = await startProxy('sipts', dir, `sip:service@127.0.0.1:${uas.port}`, seconds);
+  const proxy = await startProxy('sipts', dir, `sip:service@${UAS_HOST}:${uas.port}`, seconds);
   const samples = [];
   const t0 = Date.now();
   try {

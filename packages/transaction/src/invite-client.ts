@@ -14,6 +14,7 @@ import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
 import { buildAckForNonSuccess } from './ack.js';
 import type { TimerHandle } from './clock.js';
+import { notifyUser } from './user-calls.js';
 import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
 
 /** RFC 3261 Table 4: Timer D is at least 32 s over unreliable transports. */
@@ -275,12 +276,9 @@ class InviteClientTransaction implements ClientTransaction {
 
   /** The TU's callbacks never break the state machine: a throw is logged. */
   #notify(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#ctx.logger.error(`the client transaction user's ${what} threw`, { error: e, branch: this.branch });
-    }
+    notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
   }
+
 }
 
 /**

@@ -13,6 +13,7 @@
 import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
+import { notifyUser, sendFromTu, sendOwn } from './user-calls.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
 
 /** RFC 3261 §17.2.1: 100 Trying unless the TU answers within 200 ms. */
@@ -196,35 +197,18 @@ class InviteServerTransaction implements ServerTransaction {
 
   /** A send the TU asked for: its promise rejects when the transport fails. */
   #sendFromTu(response: SipResponse): Promise<void> {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendResponse(response, this.remote);
-    } catch (e) {
-      this.#failed(e);
-      return Promise.reject(e instanceof Error ? e : new SipError('transport-error', 'cannot send a response', { status: 503, cause: e }));
-    }
-    return sent.then(
-      () => undefined,
-      (e: unknown) => {
-        this.#failed(e);
-        throw e;
-      },
-    );
+    return sendFromTu(this.#ctx, response, this.remote, this.#onSendFailed);
   }
 
   /** A send of the transaction's own (100 Trying, retransmissions). */
   #send(response: SipResponse): void {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendResponse(response, this.remote);
-    } catch (e) {
-      this.#failed(e);
-      return;
-    }
-    sent.then(undefined, (e: unknown) => {
-      this.#failed(e);
-    });
+    sendOwn(this.#ctx, response, this.remote, this.#onSendFailed);
   }
+
+  readonly #onSendFailed = (error: unknown): void => {
+    this.#failed(error);
+  };
+
 
   /**
    * §17.2.4: a transport error informs the TU and ends the transaction; in Accepted (RFC 6026
@@ -283,12 +267,9 @@ class InviteServerTransaction implements ServerTransaction {
 
   /** The TU's callbacks never break the state machine: a throw is logged. */
   #notify(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#ctx.logger.error(`the server transaction user's ${what} threw`, { error: e });
-    }
+    notifyUser(this.#ctx.logger, 'server transaction', what, fn);
   }
+
 }
 
 /**

@@ -12,6 +12,7 @@
 import type { SipRequest, SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
+import { notifyUser } from './user-calls.js';
 import { requireBranch } from './invite-client.js';
 import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
 
@@ -188,12 +189,9 @@ class NonInviteClientTransaction implements ClientTransaction {
 
   /** The TU's callbacks never break the state machine: a throw is logged. */
   #notify(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#ctx.logger.error(`the client transaction user's ${what} threw`, { error: e, branch: this.branch });
-    }
+    notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
   }
+
 }
 
 /**

@@ -278,7 +278,6 @@ class InviteClientTransaction implements ClientTransaction {
   #notify(what: string, fn: () => void): void {
     notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
   }
-
 }
 
 /**

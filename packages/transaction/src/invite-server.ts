@@ -269,7 +269,6 @@ class InviteServerTransaction implements ServerTransaction {
   #notify(what: string, fn: () => void): void {
     notifyUser(this.#ctx.logger, 'server transaction', what, fn);
   }
-
 }
 
 /**

@@ -191,7 +191,6 @@ class NonInviteClientTransaction implements ClientTransaction {
   #notify(what: string, fn: () => void): void {
     notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
   }
-
 }
 
 /**

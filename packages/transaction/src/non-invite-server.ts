@@ -176,7 +176,6 @@ class NonInviteServerTransaction implements ServerTransaction {
   #notify(what: string, fn: () => void): void {
     notifyUser(this.#ctx.logger, 'server transaction', what, fn);
   }
-
 }
 
 /**

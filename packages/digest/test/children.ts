@@ -3,8 +3,6 @@
  * free loopback ports, and a kill-everything for afterEach/afterAll.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 
 /** Default bound on a child's life, in ms. */
 export const CHILD_TIMEOUT_MS = 20_000;
@@ -50,28 +48,7 @@ export function start(cmd: string, args: string[], cwd: string, timeoutMs = CHIL
   return { child, done, output: () => `${stdout}\n${stderr}` };
 }
 
-/** A port free on 127.0.0.1 for both UDP and TCP. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const a = server.address();
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((r) => udp.close(() => r())).catch(() => undefined);
-    await new Promise<void>((r) => server.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both UDP and TCP');
-}
+export { freePort } from '@sipts/test-peers';
 
 /** For a failed assertion: the end of a tool's output. */
 export function tail(r: RunResult): string {

@@ -5,9 +5,7 @@
  * @see /usr/share/doc/kamailio/modules/README.tm.gz (kamailio 5.6)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -89,28 +87,8 @@ function start(cmd: string, args: string[], cwd: string, timeoutMs: number, grou
   };
 }
 
-/** A port free on 127.0.0.1 for both UDP and TCP, for sipp's `-p` (its default is 5060). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const a = server.address();
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((r) => udp.close(() => r())).catch(() => undefined);
-    await new Promise<void>((r) => server.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both UDP and TCP');
-}
+import { freePort } from '@sipts/test-peers';
+export { freePort };
 
 /** True when something listens on 127.0.0.1:`port` (/proc/net: UDP bound, or TCP in LISTEN). */
 export function listening(protocol: Proto, port: number): boolean {

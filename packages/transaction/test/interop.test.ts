@@ -8,16 +8,15 @@
  * no transaction, no timer and no call left. Every sipp has a timeout and is killed in afterEach.
  * @see RFC 3261 §17, §13, §9; RFC 6026
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TimerValues } from '../src/clock.js';
 import type { Stack } from '../src/node/index.js';
+import { freePort, runTool, type RunResult } from '@sipts/test-peers';
 import { startStack, stopAll } from './stack-helpers.js';
 import { createUac } from './uac.js';
 import { startUas, type Uas } from './uas.js';
@@ -28,18 +27,10 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/sipp/', import.meta.url));
 const TIMERS: TimerValues = { T1: 50, T2: 400, T4: 500 };
 const DRAIN_MS = 64 * TIMERS.T1 + 3000;
 const CHILD_TIMEOUT_MS = 25_000;
-const MAX_OUTPUT = 1 << 20;
 const CALLS = 20;
 
 type Proto = 'UDP' | 'TCP';
 const sippTransport = (p: Proto): string => (p === 'UDP' ? 'u1' : 't1');
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface SippRun extends RunResult {
   successful: number;
@@ -65,58 +56,11 @@ afterEach(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Starts sipp; `done` resolves when it exits (killed after `timeoutMs`). */
+/** Runs sipp in the test's folder to completion (killed after `timeoutMs`). */
 function spawnSipp(args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SIPP, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      if (stdout.length < MAX_OUTPUT) stdout += d.toString('latin1');
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < MAX_OUTPUT) stderr += d.toString('latin1');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runTool(SIPP, args, { cwd: work, timeoutMs, children });
 }
 
-/** A port free on 127.0.0.1 for both UDP and TCP, for sipp's `-p` (its default is 5060). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const a = server.address();
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => {
-        resolve(false);
-      });
-      udp.bind(port, '127.0.0.1', () => {
-        resolve(true);
-      });
-    });
-    await new Promise<void>((r) => udp.close(() => r())).catch(() => undefined);
-    await new Promise<void>((r) => server.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both UDP and TCP');
-}
 
 /** True when something listens on 127.0.0.1:`port` (/proc/net: UDP bound, or TCP in LISTEN). */
 function listening(protocol: Proto, port: number): boolean {

@@ -6,85 +6,30 @@
  * Every child process has a timeout and is killed in afterEach.
  * @see RFC 3261 §18, RFC 5118
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, runTool, type RunResult } from '@sipts/test-peers';
 import { startResponder, type Responder } from './responder.js';
 
 const SIPP = '/usr/bin/sipp';
 const SIPSAK = '/usr/bin/sipsak';
 const FIXTURES = fileURLToPath(new URL('./fixtures/sipp/', import.meta.url));
 const CHILD_TIMEOUT_MS = 25_000;
-const MAX_OUTPUT = 1 << 20;
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 const children = new Set<ChildProcess>();
 let work = '';
 let responder: Responder | undefined;
 
-/** Runs a tool to completion (killed after `timeoutMs`), with its output (the first MiB). */
+/** Runs a tool to completion in the test's folder (killed after `timeoutMs`). */
 function run(cmd: string, args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      if (stdout.length < MAX_OUTPUT) stdout += d.toString('latin1');
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < MAX_OUTPUT) stderr += d.toString('latin1');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runTool(cmd, args, { cwd: work, timeoutMs, children });
 }
 
-/** A port free on 127.0.0.1 (or ::1) for both UDP and TCP, for sipp's `-p` (its default is 5060). */
-async function freePort(address = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, address, () => {
-        const a = server.address();
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-    const udp = createSocket(address.includes(':') ? 'udp6' : 'udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => {
-        resolve(false);
-      });
-      udp.bind(port, address, () => {
-        resolve(true);
-      });
-    });
-    await new Promise<void>((r) => udp.close(() => r())).catch(() => undefined);
-    await new Promise<void>((r) => server.close(() => r()));
-    if (ok) return port;
-  }
-  throw new Error('no port free for both UDP and TCP');
-}
+
 
 /** The cumulative counters of sipp's `-trace_stat` CSV (last line), by column name. */
 function sippStats(file: string): Record<string, string> {

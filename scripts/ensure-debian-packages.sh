@@ -2,7 +2,8 @@
 # Makes sure the Debian packages the tests drive are installed: Chromium (browser tests), sipp
 # (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
-# (digest interop; its service is kept from starting).
+# (digest interop; its service is kept from starting), redis-server (apps/server's shared
+# registrations; the tests start their own on a loopback port) and baresip-core (a real softphone).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ declare -A needs=(
   [/usr/bin/sipsak]=sipsak
   [/usr/sbin/dnsmasq]=dnsmasq-base
   [/usr/sbin/kamailio]=kamailio
+  [/usr/bin/redis-server]=redis-server
+  [/usr/bin/baresip]=baresip-core
 )
 
 missing=()

@@ -5,3 +5,4 @@
  */
 export { freePort } from './free-port.js';
 export { runTool, type RunResult, type RunToolOptions } from './run-tool.js';
+export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';

@@ -53,16 +53,24 @@ export interface FlowRef {
 
 /** The location service. */
 export interface LocationStore {
-  /** The unexpired bindings of an AOR at `now`, highest q first. */
+  /**
+   * The unexpired bindings of an AOR at `now` (live while `expiresAt > now`), highest q first,
+   * equal q-values by key in code-unit order (the same order in every store).
+   */
   lookup(aor: string, now: number): Promise<Binding[]>;
   /**
    * Applies one REGISTER's changes atomically: removals first, then upserts by (aor, key).
    * Returns the unexpired bindings after the change (for the 200's Contact list).
+   * A `put` whose `expiresAt <= now` deletes its key; every `put` must have `aor` equal to the
+   * argument (else the call rejects and nothing changes).
    */
   update(aor: string, change: { put: Binding[]; remove: string[] }, now: number): Promise<Binding[]>;
   /** Removes every binding of an AOR (`Contact: *`, `Expires: 0`). */
   removeAll(aor: string): Promise<void>;
-  /** Removes the bindings that use a flow that closed (RFC 5626 §5.3). Returns how many. */
+  /**
+   * Removes the bindings that use a flow that closed (RFC 5626 §5.3): those whose `owner` and
+   * `flow.id` match, expired-but-not-purged ones included. Returns how many.
+   */
   removeFlow(owner: string, flowId: string): Promise<number>;
   /** Deletes expired bindings; returns how many. Stores may also expire lazily. */
   purgeExpired(now: number): Promise<number>;

@@ -1,0 +1,51 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis } from '@sipts/test-peers';
+import { describe, expect, it } from 'vitest';
+import { openStore, SQLITE_FILE, type LocationStore } from '../../src/store/index.js';
+import { binding, NOW } from './fixtures.js';
+
+async function roundTrip(store: LocationStore): Promise<void> {
+  try {
+    await store.update('sip:a@x', { put: [binding('sip:a@x', 'k')], remove: [] }, NOW);
+    expect(await store.lookup('sip:a@x', NOW)).toStrictEqual([binding('sip:a@x', 'k')]);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('openStore', () => {
+  it('opens SQLite at <dataDir>/location.sqlite, creating the dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipts-open-'));
+    try {
+      const dataDir = join(dir, 'nested', 'data');
+      await roundTrip(openStore({ kind: 'sqlite' }, dataDir));
+      expect(existsSync(join(dataDir, SQLITE_FILE))).toBe(true);
+      // Reopened from config: the registration is still there.
+      const again = openStore({ kind: 'sqlite' }, dataDir);
+      expect(await again.count(NOW)).toBe(1);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens a memory store', async () => {
+    await roundTrip(openStore({ kind: 'memory' }, '/nonexistent-never-created'));
+    expect(existsSync('/nonexistent-never-created')).toBe(false);
+  });
+
+  it('opens Redis with the prefix', async () => {
+    const redis = await startRedis();
+    try {
+      await roundTrip(openStore({ kind: 'redis', url: redis.url, prefix: 'cfg:' }, '/unused'));
+      const { Redis } = await import('ioredis');
+      const raw = new Redis(redis.url);
+      expect(await raw.keys('cfg:aor:*')).toStrictEqual(['cfg:aor:sip:a@x']);
+      raw.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  });
+});

@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ['@sipts/source', 'browser', 'module', 'import', 'default'] },
   build: {
     target: 'es2022',
-    rollupOptions: {
+    rolldownOptions: {
       input: {
         inspector: resolve(import.meta.dirname, 'index.html'),
         client: resolve(import.meta.dirname, 'client.html'),

@@ -1,0 +1,51 @@
+/**
+ * The transaction layer's {@link TransportPort} over one WebSocket client transport: every
+ * request and response goes to the one server the socket is open to, and every request's top
+ * Via names the WebSocket transport and this user agent's random `.invalid` host.
+ * @see RFC 7118 §5 (Via transport `WS`/`WSS`, sent-by with a `.invalid` domain)
+ */
+import type { SipRequest, SipResponse } from '@sipts/message';
+import type { Remote, Target, WebSocketTransport } from '@sipts/transport';
+import type { TransportPort } from '@sipts/transaction';
+
+/** The server end of a WebSocket URL, as a transaction target. */
+export function targetOf(url: string): Target {
+  const u = new URL(url);
+  const protocol = u.protocol === 'wss:' ? 'WSS' : 'WS';
+  const address = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  const port = u.port === '' ? (protocol === 'WSS' ? 443 : 80) : Number(u.port);
+  return { protocol, address, port, host: address, path: u.pathname === '' ? '/' : u.pathname };
+}
+
+/**
+ * Stamps the top Via of `request` with `protocol` and `host` (no port: RFC 7118 §5 leaves the
+ * sent-by of a WebSocket client meaningless), keeping its branch, and asks for `rport`.
+ * @see RFC 7118 §5, RFC 3581 §3
+ */
+export function stampVia(request: SipRequest, protocol: 'WS' | 'WSS', host: string): void {
+  const via = request.headers.via;
+  const top = via?.[0];
+  if (via === undefined || top === undefined) return;
+  via[0] = { ...top, version: '2.0', protocol, host, port: undefined, params: { ...top.params, rport: top.params.rport ?? null } };
+}
+
+/**
+ * A {@link TransportPort} sending through `transport` (targets are ignored: there is one server).
+ * @example createTransactionLayer({ transport: createWebSocketPort(ws, url, 'k3x7.invalid'), onRequest })
+ */
+export function createWebSocketPort(transport: Pick<WebSocketTransport, 'send'>, url: string, viaHost: string): TransportPort {
+  const target = targetOf(url);
+  const protocol = target.protocol === 'WSS' ? 'WSS' : 'WS';
+  const remote: Remote = { protocol, address: target.address, port: target.port, local: { address: '0.0.0.0', port: 0 } };
+  return {
+    async sendRequest(request: SipRequest): Promise<Remote> {
+      stampVia(request, protocol, viaHost);
+      await transport.send(request);
+      return remote;
+    },
+    async sendResponse(response: SipResponse, to?: Remote): Promise<Remote> {
+      await transport.send(response);
+      return to ?? remote;
+    },
+  };
+}

@@ -151,7 +151,7 @@ export class ProxyContext {
     const callback = this.#callback;
     const branch: Branch = { abort: new AbortController(), callback, provisional: false, done: false, timerC: undefined };
     this.#branches.add(branch);
-    const hasTarget = target.uri !== undefined || target.target !== undefined;
+    const hasTarget = target.uri !== undefined || target.target !== undefined || target.route !== undefined;
     try {
       const abort = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
         this.#onResponse(branch, rs);

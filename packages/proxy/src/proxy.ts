@@ -65,6 +65,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   function prepare(request: SipRequest, target: ForwardTarget | undefined, inbound: Remote | undefined, loop: string, deterministic: boolean): SipRequest {
     const out = copyMessage(request, true);
     if (target?.uri !== undefined) out.uri = target.uri;
+    if (target?.route !== undefined && target.route.length > 0) out.headers.route = [...target.route.map((r) => ({ ...r, params: { ...r.params } })), ...(out.headers.route ?? [])];
     const mf = maxForwards(request);
     out.headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, mf - 1));
     const outbound = protocolOfUri(nextHopUri(out), target?.target);

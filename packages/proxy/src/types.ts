@@ -3,7 +3,7 @@
  * `Stack`, so the core stays neutral), its options, forwarding targets and the proxy instance.
  * @see RFC 3261 §16
  */
-import type { SipMessage, SipRequest, SipResponse } from '@sipts/message';
+import type { RouteEntry, SipMessage, SipRequest, SipResponse } from '@sipts/message';
 import type { Clock, ServerTransactionHandle } from '@sipts/transaction';
 import type { Logger, Remote, Target, TransportProtocol } from '@sipts/transport';
 
@@ -55,6 +55,11 @@ export interface ForwardTarget {
   q?: number;
   /** Send here instead of resolving the next hop. */
   target?: Target;
+  /**
+   * Route entries to put in front of the request's Route set for this branch only: a
+   * registered contact's Path (RFC 3327 §5.3, RFC 3261 §16.6 item 6).
+   */
+  route?: readonly RouteEntry[];
 }
 
 /** Options of {@link Proxy.send}. */

@@ -32,6 +32,8 @@ export interface StackOptions extends TransportOptions {
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
   onAck?: (ack: SipRequest, remote: Remote) => void;
+  /** A connection (flow) closed: a registrar drops the bindings that used it (RFC 5626 §5.3). */
+  onFlowClosed?: (flowId: string, remote: Remote) => void;
 }
 
 /** Options of {@link Stack.send}. */
@@ -164,7 +166,8 @@ export function createStack(options: StackOptions): Stack {
       handler(request, st, remote);
     },
   });
-  const transport = createTransportLayer(options, layer.handlers);
+  const onFlowClosed = options.onFlowClosed;
+  const transport = createTransportLayer(options, onFlowClosed === undefined ? layer.handlers : { ...layer.handlers, onFlowClosed });
 
   async function targetsFor(request: SipRequest, target: Target | undefined): Promise<Target[]> {
     if (target !== undefined) return [target];

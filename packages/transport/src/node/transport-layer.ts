@@ -454,6 +454,9 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     sendResponse(response: SipResponse, remote?: Remote): Promise<Remote> {
       return counted(sendResponseNow(response, remote), `cannot send a ${String(response.status)} response`);
     },
+    hasFlow(flowId: string): boolean {
+      return pool.byFlow(flowId) !== undefined;
+    },
     stop(): Promise<void> {
       stopped ??= (async () => {
         if (started !== undefined) await started.catch(() => undefined);

@@ -89,6 +89,8 @@ export interface TransportLayer {
    * @throws SipError (status 503) when it cannot be sent
    */
   sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
+  /** True while the connection with this flow id (`Remote.flowId`) is open (RFC 5626 §5.3: else 430). */
+  hasFlow(flowId: string): boolean;
   /** Closes every socket, server and connection; resolves when all are closed. Idempotent. */
   stop(): Promise<void>;
 }

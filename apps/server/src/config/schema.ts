@@ -1,0 +1,87 @@
+/**
+ * The server's configuration shape (the contract in the app README): a zod schema with every
+ * default, so that an empty YAML document is a working configuration.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65_535);
+/** A port, or `false` for off. */
+const portOrOff = z.union([port, z.literal(false)]);
+/** A TLS-style listener: off, or a port with a certificate and key (PEM files). */
+const secureListener = z.union([z.literal(false), z.strictObject({ port, cert: z.string().min(1), key: z.string().min(1) })]);
+const hex = (length: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-fA-F]{${String(length)}}$`), `must be ${String(length)} hex digits`);
+
+/** One user: a name and H(user:realm:password) per algorithm, never the password. */
+export const userSchema = z.strictObject({
+  user: z.string().min(1).regex(/^[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+$/, 'must be a SIP user part'),
+  ha1: z
+    .strictObject({ md5: hex(32).optional(), sha256: hex(64).optional() })
+    .refine((h) => h.md5 !== undefined || h.sha256 !== undefined, 'needs md5 or sha256'),
+});
+
+/** A file listing more users (`usersFile`). */
+export const usersFileSchema = z.strictObject({ users: z.array(userSchema).default([]) });
+
+const storeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sqlite') }),
+  z.strictObject({ kind: z.literal('memory') }),
+  z.strictObject({ kind: z.literal('redis'), url: z.string().min(1).default('redis://127.0.0.1:6379'), prefix: z.string().default('sipts:') }),
+]);
+
+/** The whole configuration. */
+export const configSchema = z.strictObject({
+  domains: z.array(z.string().min(1).toLowerCase()).min(1).default(['localhost', '127.0.0.1']),
+  listen: z
+    .strictObject({
+      address: z.string().min(1).default('127.0.0.1'),
+      udp: portOrOff.default(5060),
+      tcp: portOrOff.default(5060),
+      tls: secureListener.default(false),
+      ws: portOrOff.default(8088),
+      wss: secureListener.default(false),
+      publicAddress: z.string().min(1).nullable().default(null),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1).default('./data'),
+  store: storeSchema.default({ kind: 'sqlite' }),
+  users: z.array(userSchema).default([]),
+  usersFile: z.string().min(1).nullable().default(null),
+  registrar: z
+    .strictObject({
+      minExpires: z.number().int().min(1).default(60),
+      maxExpires: z.number().int().min(1).default(3600),
+      defaultExpires: z.number().int().min(1).default(3600),
+      purgeIntervalSeconds: z.number().int().min(1).default(30),
+    })
+    .prefault({})
+    .refine((r) => r.minExpires <= r.maxExpires, { message: 'minExpires must not exceed maxExpires', path: ['minExpires'] }),
+  auth: z
+    .strictObject({
+      algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+      requests: z.boolean().default(true),
+      secret: z.string().min(16).nullable().default(null),
+    })
+    .prefault({}),
+  routing: z
+    .strictObject({
+      forking: z.enum(['parallel', 'sequential']).default('parallel'),
+      otherDomains: z.enum(['forward', 'refuse']).default('refuse'),
+      recordRoute: z.boolean().default(true),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      registerPerSecondPerSource: z.number().min(0).default(20),
+      connectionIdleSeconds: z.number().int().min(1).default(3900),
+      shutdownGraceSeconds: z.number().min(0).default(5),
+    })
+    .prefault({}),
+  http: z.strictObject({ address: z.string().min(1).default('127.0.0.1'), port: portOrOff.default(9090) }).prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  instanceId: z.string().min(1).regex(/^[A-Za-z0-9\-_.]+$/, 'letters, digits, - _ . only').nullable().default(null),
+});
+
+/** A validated configuration, every default filled in. */
+export type ServerConfig = z.infer<typeof configSchema>;
+/** One configured user. */
+export type UserEntry = z.infer<typeof userSchema>;

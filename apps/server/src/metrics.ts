@@ -1,0 +1,112 @@
+/**
+ * Prometheus metrics (prom-client), in a registry of the server's own (several servers in one
+ * process, as in tests, do not collide). Traffic counters are fed from the transport's trace hook,
+ * with method labels limited to known SIP methods (hostile input cannot grow the label set).
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TraceHook, TransportStats } from '@sipts/transport';
+
+const METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'INFO', 'UPDATE', 'PRACK', 'PUBLISH']);
+
+/** Where the gauges read their values at scrape time. */
+export interface MetricSources {
+  registrations(): Promise<number>;
+  transactions(): number;
+  transportStats(): TransportStats | undefined;
+}
+
+/** The server's metrics. */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  /** The trace hook to give the transport: counts requests by method and responses by code. */
+  readonly trace: TraceHook;
+  /** A REGISTER was rejected (`auth`, `rate-limit`, `expires-too-brief`, `bad-request`, `forbidden`, …). */
+  registerRejected(reason: string): void;
+}
+
+const SIP_PREFIX = new TextEncoder().encode('SIP/2.0 ');
+
+function firstToken(bytes: Uint8Array): string {
+  let end = 0;
+  while (end < bytes.length && end < 16 && bytes[end] !== 0x20) end++;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
+function statusOf(bytes: Uint8Array): string | undefined {
+  if (bytes.length < SIP_PREFIX.length + 3) return undefined;
+  for (let i = 0; i < SIP_PREFIX.length; i++) if (bytes[i] !== SIP_PREFIX[i]) return undefined;
+  const code = new TextDecoder().decode(bytes.subarray(SIP_PREFIX.length, SIP_PREFIX.length + 3));
+  return /^[1-6]\d\d$/.test(code) ? code : undefined;
+}
+
+/**
+ * Creates the metrics registry and collectors.
+ * @example const m = createMetrics(sources); createStack({ trace: m.trace }); await m.registry.metrics()
+ */
+export function createMetrics(sources: MetricSources): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sipts_' });
+  new Gauge({
+    name: 'sipts_registrations',
+    help: 'Unexpired bindings in the location store',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await sources.registrations());
+      } catch {
+        // The store is unreachable: /health says so; the gauge keeps its last value.
+      }
+    },
+  });
+  new Gauge({
+    name: 'sipts_transactions',
+    help: 'Live SIP transactions (client and server)',
+    registers: [registry],
+    collect() {
+      this.set(sources.transactions());
+    },
+  });
+  new Gauge({
+    name: 'sipts_active_flows',
+    help: 'Open connections (TCP, TLS, WS, WSS flows)',
+    registers: [registry],
+    collect() {
+      const s = sources.transportStats();
+      this.set(s === undefined ? 0 : s.connectionsOpened - s.connectionsClosed);
+    },
+  });
+  let parseErrorsSeen = 0;
+  new Counter({
+    name: 'sipts_parse_errors_total',
+    help: 'Malformed messages: requests answered 400 and unparseable input dropped',
+    registers: [registry],
+    collect() {
+      const s = sources.transportStats();
+      const now = s === undefined ? parseErrorsSeen : s.badRequestsAnswered + s.dropped;
+      if (now > parseErrorsSeen) this.inc(now - parseErrorsSeen);
+      parseErrorsSeen = now;
+    },
+  });
+  const requests = new Counter({ name: 'sipts_requests_total', help: 'SIP requests received, by method', labelNames: ['method'] as const, registers: [registry] });
+  const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
+  const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });
+
+  return {
+    registry,
+    trace: {
+      onReceive(bytes) {
+        if (bytes.length < 4 || statusOf(bytes) !== undefined) return;
+        const method = firstToken(bytes);
+        if (method === '' ) return; // keep-alive CRLFs
+        requests.inc({ method: METHODS.has(method) ? method : 'other' });
+      },
+      onSend(bytes) {
+        const code = statusOf(bytes);
+        if (code !== undefined) responses.inc({ code });
+      },
+    },
+    registerRejected(reason) {
+      rejected.inc({ reason });
+    },
+  };
+}

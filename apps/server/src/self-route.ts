@@ -1,0 +1,36 @@
+/**
+ * The Route other instances use to reach a flow this instance keeps (the first entry of such a
+ * binding's path): `sip:<flow token>@<our address>:<port>;transport=…;lr`, the way an RFC 5626
+ * edge proxy puts a flow token in its Path.
+ * @see RFC 5626 §5.3, RFC 3327 §5.3
+ */
+import type { ServerConfig } from './config/index.js';
+import type { FlowTable } from './flows.js';
+import type { FlowRef } from './store/index.js';
+
+interface Listening {
+  protocol: string;
+  address: string;
+  port: number;
+}
+
+function isWildcard(a: string): boolean {
+  return a === '0.0.0.0' || a === '::' || a === '[::]';
+}
+
+/**
+ * The self-route builder: UDP if we listen on UDP, else TCP, else the first socket; the host is
+ * `listen.publicAddress`, else the bound address (127.0.0.1 / ::1 for a wildcard bind: set
+ * publicAddress in a cluster).
+ */
+export function selfRouteOf(config: ServerConfig, listening: () => readonly Listening[], flows: FlowTable): (flow: FlowRef) => string {
+  return (flow) => {
+    const all = listening();
+    const l = all.find((x) => x.protocol === 'UDP') ?? all.find((x) => x.protocol === 'TCP') ?? all[0];
+    const bound = l?.address ?? config.listen.address;
+    let host = config.listen.publicAddress ?? (isWildcard(bound) ? (bound.includes(':') ? '::1' : '127.0.0.1') : bound);
+    if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
+    const transport = (l?.protocol ?? 'UDP').toLowerCase();
+    return `sip:${flows.tokenOf(flow)}@${host}:${String(l?.port ?? 5060)};transport=${transport};lr`;
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * `createServer`: the sipts registrar and proxy. One stack (UDP, TCP, TLS, WS, WSS), the proxy
+ * core on it with the router as its route callback, the location store, digest authentication,
+ * the flow table, metrics and the operations HTTP endpoint.
+ * @see RFC 3261 §10.3, §16; RFC 5626; RFC 7118
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SipRequest, SipResponse } from '@sipts/message';
+import { createProxy, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
+import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
+import type { Remote } from '@sipts/transport';
+import type { Logger as PinoLogger } from 'pino';
+import { createAuthenticator } from './auth.js';
+import type { ServerConfig } from './config/index.js';
+import { LocalDomains } from './domains.js';
+import { createFlowTable, type FlowTable } from './flows.js';
+import { startHttp, type OpsHttp } from './http.js';
+import { createLogger, packageLogger } from './logging.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRouter, type Arrival } from './routing/router.js';
+import { selfRouteOf } from './self-route.js';
+import { openStore, type LocationStore } from './store/index.js';
+
+/** Optional collaborators (tests inject a store, a logger, a clock). */
+export interface ServerDeps {
+  /** A store to use instead of opening `config.store`; the caller keeps it (not closed by stop). */
+  store?: LocationStore;
+  logger?: PinoLogger;
+  /** The clock for expirations and nonces (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The actually bound ports (after `start`). */
+export interface ServerPorts {
+  udp?: number;
+  tcp?: number;
+  ws?: number;
+  wss?: number;
+  tls?: number;
+  http?: number;
+}
+
+/** A running (or startable) server. */
+export interface SiptsServer {
+  /** Opens the store, binds every transport and the HTTP port. @throws SipError `bind-failed`, Error */
+  start(): Promise<void>;
+  /** Graceful: new requests get 503, live proxy contexts get up to the grace period, then all closes. */
+  stop(): Promise<void>;
+  readonly ports: ServerPorts;
+  /** This instance's id (the owner of the flows it keeps). */
+  readonly instanceId: string;
+  readonly metrics: ServerMetrics | undefined;
+}
+
+/** The stack options a configuration asks for. */
+export function stackOptions(config: ServerConfig): StackOptions {
+  const l = config.listen;
+  const file = (f: string): Uint8Array => readFileSync(resolve(f));
+  return {
+    address: l.address,
+    ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
+    udp: l.udp === false ? false : { port: l.udp },
+    tcp: l.tcp === false ? false : { port: l.tcp },
+    ...(l.tls !== false ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key) } } : {}),
+    ...(l.ws !== false ? { ws: { port: l.ws } } : {}),
+    ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key) } } : {}),
+    limits: { idleTimeoutMs: config.limits.connectionIdleSeconds * 1000 },
+    cancel487: false,
+    mergedRequests: false,
+  };
+}
+
+/**
+ * Creates the server; nothing is bound or opened until `start()`.
+ * @example
+ * const server = createServer(loadConfig({ argv: [], env: process.env, cwd: process.cwd() }));
+ * await server.start(); console.log(server.ports.udp); await server.stop();
+ */
+export function createServer(config: ServerConfig, deps: ServerDeps = {}): SiptsServer {
+  const log = deps.logger ?? createLogger(config.log.level);
+  const now = deps.now ?? (() => Date.now());
+  const instanceId = config.instanceId ?? randomUUID();
+  const ports: ServerPorts = {};
+  let store: LocationStore | undefined;
+  let stack: Stack | undefined;
+  let proxy: Proxy | undefined;
+  let http: OpsHttp | undefined;
+  let metrics: ServerMetrics | undefined;
+  let purge: NodeJS.Timeout | undefined;
+  let draining = false;
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  async function start(): Promise<void> {
+    if (started) throw new Error('the server is already started');
+    started = true;
+    const opened = deps.store === undefined;
+    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
+    store = st;
+    const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
+    const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
+    metrics = m;
+    const aliases = [...config.domains, ...(config.listen.publicAddress !== null ? [config.listen.publicAddress] : [])];
+    let arrival: Arrival = { routedToUs: false, routeUser: undefined };
+    const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, config.listen.publicAddress ?? undefined);
+    const note = (rq: SipRequest): void => {
+      const top = rq.headers.route?.[0];
+      const mine = top !== undefined && own.isOwnUri(top.uri);
+      const u = mine && typeof top.uri !== 'string' && 'user' in top.uri ? top.uri.user : undefined;
+      arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined };
+    };
+    const s = createStack({
+      ...stackOptions(config),
+      logger: packageLogger(log, 'stack'),
+      trace: m.trace,
+      onAck(ack, remote) {
+        note(ack);
+        proxy?.receiveAck(ack, remote);
+      },
+      onStrayResponse(rs: SipResponse, remote: Remote) {
+        proxy?.receiveStrayResponse(rs, remote);
+      },
+      onFlowClosed(flowId) {
+        // RFC 5626 §5.3 (and RFC 7118 §5): a binding whose flow failed is removed. Plain RFC 3261
+        // TCP/TLS bindings stay until they expire and are reached by their Contact.
+        if (!flows.forgetFlow(flowId)) return;
+        st.removeFlow(instanceId, flowId).then(
+          (n) => {
+            if (n > 0) log.info({ flowId, removed: n }, 'flow closed: bindings removed');
+          },
+          (e: unknown) => {
+            log.warn({ err: e, flowId }, 'could not remove the bindings of a closed flow');
+          },
+        );
+      },
+    });
+    stack = s;
+    const ownAddresses = own;
+    // The proxy core drives a view of the stack whose request hook notes our own top Route
+    // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
+    const view: ProxyStack = {
+      send: (rq, o) => s.send(rq, o),
+      sendAck: (rq, o) => s.sendAck(rq, o),
+      onRequest(handler) {
+        s.onRequest((rq, tx, remote) => {
+          note(rq);
+          handler(rq, tx, remote);
+        });
+      },
+      sendStateless: (rs, remote) => s.sendStateless(rs, remote),
+      respond: (rs) => s.respond(rs),
+      transport: s.transport,
+    };
+    const domains = new LocalDomains(config.domains, (u) => ownAddresses.isOwnUri(u));
+    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
+    const rejected = (reason: string): void => {
+      m.registerRejected(reason);
+    };
+    const selfRoute = selfRouteOf(config, () => s.transport.listening, flows);
+    const route = createRouter({
+      proxy: () => {
+        if (proxy === undefined) throw new Error('no proxy');
+        return proxy;
+      },
+      store: st,
+      auth,
+      domains,
+      flows,
+      registrar: {
+        store: st,
+        auth,
+        domains,
+        expires: config.registrar,
+        instanceId,
+        now,
+        selfRoute,
+        onFlowBinding: (contact, target, removeOnClose) => {
+          flows.rememberContact(contact, target);
+          if (target.flowId !== undefined) flows.bindFlow(target.flowId, removeOnClose);
+        },
+        rejected,
+      },
+      targets: { instanceId, isOwnUri: (u) => ownAddresses.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
+      limiter: createRateLimiter(config.limits.registerPerSecondPerSource),
+      log,
+      now,
+      forking: config.routing.forking,
+      otherDomains: config.routing.otherDomains,
+      authRequests: config.auth.requests,
+      draining: () => draining,
+      rejected,
+    });
+    proxy = createProxy(
+      view,
+      { recordRoute: config.routing.recordRoute, aliases, ...(config.listen.publicAddress !== null ? { recordRouteHost: config.listen.publicAddress } : {}), logger: packageLogger(log, 'proxy') },
+      (rq, remote) => {
+        const a = arrival;
+        arrival = { routedToUs: false, routeUser: undefined };
+        route(rq, remote, a);
+      },
+    );
+    try {
+      await s.start();
+      for (const l of s.transport.listening) {
+        const key = l.protocol.toLowerCase() as 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+        ports[key] ??= l.port;
+      }
+      if (config.http.port !== false) {
+        http = await startHttp(config.http.address, config.http.port, {
+          registry: m.registry,
+          checkStore: async () => {
+            await st.count(now());
+          },
+          instanceId,
+          startedAt: Date.now(),
+        });
+        ports.http = http.port;
+      }
+    } catch (e) {
+      proxy.stop();
+      await s.stop();
+      if (opened) await st.close().catch(() => undefined);
+      throw e;
+    }
+    purge = setInterval(() => {
+      st.purgeExpired(now()).then(
+        (n) => {
+          if (n > 0) log.debug({ purged: n }, 'expired bindings purged');
+        },
+        (e: unknown) => {
+          log.warn({ err: e }, 'purging expired bindings failed');
+        },
+      );
+    }, config.registrar.purgeIntervalSeconds * 1000);
+    purge.unref();
+    log.info({ instanceId, ports }, 'sipts-server started');
+  }
+
+  async function stopNow(): Promise<void> {
+    draining = true;
+    const graceMs = config.limits.shutdownGraceSeconds * 1000;
+    const until = Date.now() + graceMs;
+    while (proxy !== undefined && proxy.contexts > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (purge !== undefined) clearInterval(purge);
+    proxy?.stop();
+    await stack?.stop();
+    await http?.close();
+    if (deps.store === undefined) await store?.close().catch((e: unknown) => {
+      log.warn({ err: e }, 'closing the store failed');
+    });
+    log.info({ instanceId }, 'sipts-server stopped');
+  }
+
+  return {
+    start,
+    stop() {
+      if (!started) return Promise.resolve();
+      stopping ??= stopNow();
+      return stopping;
+    },
+    ports,
+    instanceId,
+    get metrics() {
+      return metrics;
+    },
+  };
+}

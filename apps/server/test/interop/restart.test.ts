@@ -1,0 +1,138 @@
+/**
+ * Registrations survive a restart: the bin `sipts-server serve` (a child process, SQLite in a
+ * data dir), bob registers through it with sipp, SIGTERM stops it (exit 0: graceful shutdown),
+ * a new process on the same data dir and ports routes alice's call to bob's registered contact.
+ * And SIGTERM while a call is being set up: new requests get 503, the live INVITE transaction
+ * still completes (200, ACK), then the process exits 0.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@sipts/test-peers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAll, until } from './children.js';
+import { register as rawRegister, statusOf, headerOf, udpPeer } from './raw.js';
+import { PASSWORDS, REALM, metricsText, sample, startServerProcess, writeConfig, type ServerProcess } from './server-harness.js';
+import { logged, startSipp, tail, type SippRun } from './sipp.js';
+
+const work = mkdtempSync(join(tmpdir(), 'sipts-server-restart-'));
+const processes: ServerProcess[] = [];
+
+afterAll(async () => {
+  for (const p of processes) await p.kill();
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function passed(r: SippRun): void {
+  expect(r.code, tail(r)).toBe(0);
+  expect(r.successful, tail(r)).toBe(1);
+}
+
+/** Registers bob through a server process, restarts it with SIGTERM (exit 0), starts a new one. */
+async function registerAndRestart(dir: string, store: 'sqlite' | 'memory'): Promise<{ remote: string; bobPort: number; second: ServerProcess; http: number }> {
+  const config = writeConfig(dir, { store: { kind: store }, log: { level: 'info' } });
+  const ports = { sip: await freePort(), http: await freePort() };
+  const remote = `127.0.0.1:${String(ports.sip)}`;
+  const first = await startServerProcess(dir, config, ports);
+  processes.push(first);
+  const reg = await startSipp(dir, {
+    scenario: 'register.xml',
+    remote,
+    service: 'bob',
+    auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
+    keys: { domain: REALM, expires: '300' },
+  });
+  passed(await reg.done);
+  expect(sample(await metricsText(ports.http), 'sipts_registrations')).toBe(1);
+  const stopped = await first.terminate();
+  expect({ code: stopped.code, signal: stopped.signal }, stopped.output.slice(-3000)).toEqual({ code: 0, signal: null });
+  const second = await startServerProcess(dir, config, ports);
+  processes.push(second);
+  return { remote, bobPort: reg.port, second, http: ports.http };
+}
+
+describe('restart', () => {
+  it('on SQLite: bob registered before a SIGTERM restart is still routable after it', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(work, 'sqlite-'));
+    const { remote, bobPort, second, http } = await registerAndRestart(dir, 'sqlite');
+    expect(existsSync(join(dir, 'data', 'location.sqlite'))).toBe(true);
+    expect(sample(await metricsText(http), 'sipts_registrations')).toBe(1);
+    const uas = await startSipp(dir, { scenario: 'call-uas.xml', port: bobPort, service: 'bob' });
+    const uac = await startSipp(dir, {
+      scenario: 'call-uac.xml',
+      remote,
+      service: 'bob',
+      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
+      keys: { caller: 'alice', domain: REALM },
+    });
+    passed(await uac.done);
+    const b = await uas.done;
+    passed(b);
+    expect(logged(b, 'UAS-INVITE via')[0], tail(b)).toContain(remote);
+    const end = await second.terminate();
+    expect({ code: end.code, signal: end.signal }, end.output.slice(-3000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('the check can fail: on the memory store the registration is gone after the restart (480)', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(work, 'memory-'));
+    const { remote, second, http } = await registerAndRestart(dir, 'memory');
+    expect(sample(await metricsText(http), 'sipts_registrations')).toBe(0);
+    const uac = await startSipp(dir, {
+      scenario: 'call-rejected-480.xml',
+      remote,
+      service: 'bob',
+      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
+      keys: { caller: 'alice', domain: REALM },
+    });
+    passed(await uac.done);
+    expect((await second.terminate()).code).toBe(0);
+  });
+});
+
+describe('SIGTERM during a call', () => {
+  it('new requests get 503, the live INVITE still completes, then the process exits 0', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(work, 'sigterm-'));
+    const config = writeConfig(dir, { store: { kind: 'memory' }, log: { level: 'info' }, limits: { shutdownGraceSeconds: 10 } });
+    const ports = { sip: await freePort(), http: await freePort() };
+    const remote = `127.0.0.1:${String(ports.sip)}`;
+    const server = await startServerProcess(dir, config, ports);
+    processes.push(server);
+    const reg = await startSipp(dir, {
+      scenario: 'register.xml',
+      remote,
+      service: 'bob',
+      auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
+      keys: { domain: REALM, expires: '300' },
+    });
+    passed(await reg.done);
+    const uas = await startSipp(dir, { scenario: 'late-answer-uas.xml', port: reg.port, service: 'bob' });
+    const uac = await startSipp(dir, {
+      scenario: 'call-no-bye-uac.xml',
+      remote,
+      service: 'bob',
+      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
+      keys: { caller: 'alice', domain: REALM },
+    });
+    // The callee rings (the server relayed its 180), and answers 2 s later.
+    await until(async () => sample(await metricsText(ports.http), 'sipts_responses_total', { code: '180' }) >= 1, 10_000, 'the 180');
+    const exited = server.terminate();
+    // main.ts prints "SIGTERM: stopping" as it starts the graceful stop.
+    await until(() => server.child.output().includes('SIGTERM'), 5000, 'the process to take the SIGTERM');
+    const peer = await udpPeer();
+    try {
+      await peer.send(rawRegister('UDP', 'carol', peer.port), ports.sip);
+      const got = await peer.collect(1, 1000);
+      expect(got.map(statusOf), got.join('\n')).toEqual([503]);
+      expect(headerOf(got[0] ?? '', 'Retry-After')).toMatch(/^\d+/);
+    } finally {
+      await peer.close();
+    }
+    passed(await uac.done);
+    const b = await uas.done;
+    passed(b);
+    expect(logged(b, 'UAS-ACK via')[0], tail(b)).toContain(remote);
+    const end = await exited;
+    expect({ code: end.code, signal: end.signal }, end.output.slice(-3000)).toEqual({ code: 0, signal: null });
+  });
+});

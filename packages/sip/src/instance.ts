@@ -1,0 +1,207 @@
+/**
+ * The classic `sip.create(options, onRequest)`: one stack instance with the classic methods, as a
+ * thin wrapper over `createStack` (or over a proxy stack, for `@sipts/sip/proxy`).
+ * @see classic-sip-behaviour.md §2.2
+ */
+import { hostname as osHostname } from 'node:os';
+import { isSipUri, parseUri, SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
+import { silentLogger, unbracket } from '@sipts/transport';
+import { createResolver, type SipResolver } from '@sipts/transport/node';
+import { createStack } from '@sipts/transaction/node';
+import { createFlowCodec, type Flow } from './flow.js';
+import type { Remote, Stack, StackOptions, Target, TransportProtocol } from './layers.js';
+import { toStackOptions, type ClassicOptions } from './options.js';
+import type { Self } from './routing.js';
+import { sendRequest, type ResponseCallback, type SendContext } from './send-request.js';
+
+/** The classic request handler: every new request (CANCEL and ACK for 2xx included) and where it came from. */
+export type RequestHandler = (request: SipRequest, remote: Remote) => void;
+
+/** A stack instance with the classic methods (what `sip.create` returns). */
+export interface ClassicInstance {
+  /**
+   * Sends a request through a client transaction (`callback` gets every response, real or
+   * synthesized), an ACK without one, or a response through its server transaction.
+   */
+  send: (message: SipMessage, callback?: ResponseCallback) => void;
+  /** Ends every transaction and closes every socket and connection; resolves when all are closed. */
+  destroy: () => Promise<void>;
+  /** A URI of this instance whose user part is a protected token naming `flow` (RFC 5626 §5.2). */
+  encodeFlowUri: (flow: Flow) => SipUri;
+  /** The flow a URI of {@link encodeFlowUri} names, or `undefined`. */
+  decodeFlowUri: (uri: string | Uri) => Remote | undefined;
+  /** True when `uri` is a valid flow URI of this instance. */
+  isFlowUri: (uri: string | Uri) => boolean;
+  /** The host of this instance: `publicAddress`, `address`, `hostname`, else `os.hostname()`. */
+  hostname: () => string;
+  /** Resolves when every transport is bound; rejects (also logged) when one cannot be. */
+  readonly ready: Promise<void>;
+  /** The underlying stack (new API). */
+  readonly stack: Stack;
+}
+
+/** How an instance gets its stack: plain (`createStack`) or wired for proxying. */
+export interface StackBuilder {
+  (options: StackOptions): { stack: Stack; stop(): Promise<void>; ownsRequests: boolean };
+}
+
+const plainStack: StackBuilder = (options) => {
+  const stack = createStack(options);
+  return { stack, stop: () => stack.stop(), ownsRequests: false };
+};
+
+function protocolsOf(o: StackOptions): Set<TransportProtocol> {
+  const out = new Set<TransportProtocol>();
+  if (o.udp !== false) out.add('UDP');
+  if (o.tcp !== false) out.add('TCP');
+  if (o.tls !== undefined) out.add('TLS');
+  if (o.ws !== undefined) out.add('WS');
+  if (o.wss !== undefined) out.add('WSS');
+  return out;
+}
+
+/**
+ * Creates a classic stack instance and starts binding it (after `after`, when given).
+ * @internal `create` and the proxy entry build on this.
+ */
+export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>): ClassicInstance {
+  const stackOptions = toStackOptions(options);
+  const logger = stackOptions.logger ?? silentLogger;
+  const protocols = protocolsOf(stackOptions);
+  const given = options.resolver;
+  let fallback: SipResolver | undefined;
+  const realResolve =
+    typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
+  let injected: Target[] | undefined;
+  stackOptions.resolver = (uri) => (injected !== undefined ? Promise.resolve(injected) : realResolve(uri));
+  const safe = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      logger.error(`${what} threw`, { error: e });
+    }
+  };
+  if (onRequest !== undefined) {
+    const userOnAck = stackOptions.onAck;
+    stackOptions.onAck = (ack, remote) => {
+      if (userOnAck !== undefined) safe('onAck', () => { userOnAck(ack, remote); });
+      safe('onRequest (ACK)', () => { onRequest(ack, remote); });
+    };
+  }
+  const built = build(stackOptions);
+  const stack = built.stack;
+  if (onRequest !== undefined && !built.ownsRequests) {
+    stack.onRequest((rq, st, remote) => {
+      // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
+      // application still hears of it, as it did with the classic library.
+      st.onCancel = (cancel, r) => {
+        safe('onRequest (CANCEL)', () => { onRequest(cancel, r); });
+      };
+      onRequest(rq, remote);
+    });
+  }
+
+  const host = options.publicAddress ?? options.address ?? options.hostname ?? osHostname();
+  const myHosts = new Set([host, options.publicAddress, options.address, options.hostname].filter((h): h is string => h !== undefined && h !== '').map((h) => unbracket(h).toLowerCase()));
+  const self: Self = {
+    isMyHost: (h) => {
+      const x = unbracket(h).toLowerCase();
+      return myHosts.has(x) || stack.transport.listening.some((l) => l.address === x);
+    },
+    isMyPort: (port, secure) => {
+      const p = port ?? (secure ? 5061 : 5060);
+      return stack.transport.listening.some((l) => l.port === p);
+    },
+    flows: createFlowCodec(),
+  };
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const ctx: SendContext = {
+    stack,
+    self,
+    logger,
+    protocols,
+    resolve: realResolve,
+    withTargets(targets, fn) {
+      injected = targets;
+      try {
+        fn();
+      } finally {
+        injected = undefined;
+      }
+    },
+    maxForwards: options['max-forwards'] ?? 70,
+    ringTimeLimit: options.ringTimeLimit ?? 600_000,
+    timers,
+  };
+
+  let isReady = false;
+  let stopping: Promise<void> | undefined;
+  const ready = (after ?? Promise.resolve()).then(async () => {
+    if (stopping !== undefined) throw new SipError('invalid-state', 'the stack was stopped before it started');
+    await stack.start();
+    isReady = true;
+  });
+  ready.catch((e: unknown) => {
+    logger.error('the SIP stack could not start', { error: e });
+  });
+
+  function sendNow(m: SipMessage, callback?: ResponseCallback): void {
+    if (m.method === undefined) {
+      stack.respond(m).catch((e: unknown) => {
+        if (e instanceof SipError && e.code === 'invalid-state') logger.debug('response not sent', { error: e });
+        else logger.error('could not send a response', { error: e });
+      });
+      return;
+    }
+    sendRequest(ctx, m, callback);
+  }
+
+  const flows = self.flows;
+  const isFlowHost = (u: SipUri): boolean => self.isMyHost(u.host);
+  return {
+    send: (m, callback) => {
+      if (isReady || stopping !== undefined) {
+        sendNow(m, callback);
+        return;
+      }
+      ready.then(
+        () => {
+          sendNow(m, callback);
+        },
+        () => {
+          sendNow(m, callback); // the stopped stack answers requests with a synthesized 503
+        },
+      );
+    },
+    destroy: () => {
+      stopping ??= (async () => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        await ready.catch(() => undefined);
+        await built.stop();
+      })();
+      return stopping;
+    },
+    encodeFlowUri: (flow) => flows.encode(flow, host),
+    decodeFlowUri: (uri) => flows.decode(uri, isFlowHost),
+    isFlowUri: (uri) => {
+      const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
+      return parsed !== undefined && isSipUri(parsed) && flows.decode(parsed, isFlowHost) !== undefined;
+    },
+    hostname: () => host,
+    ready,
+    stack,
+  };
+}
+
+/**
+ * The classic `sip.create`: a stack instance of its own (several per process work side by side).
+ * Binding starts at once; `ready` tells when it is done.
+ * @example
+ * const sip = create({ port: 5070 }, (rq) => sip.send(makeResponse(rq, 200)));
+ * await sip.ready;
+ * @see classic-sip-behaviour.md §2.2
+ */
+export function create(options: ClassicOptions = {}, onRequest?: RequestHandler): ClassicInstance {
+  return createInstance(options, onRequest);
+}

@@ -1,0 +1,102 @@
+/**
+ * @sipts/sip/proxy: the classic `sip/proxy` module (`start`, `send`, `stop`) over
+ * `@sipts/proxy`'s RFC 3261 §16 proxy core. It drives the same module-level stack as `sip.start`:
+ * after `proxy.start`, `sip.send`, `sip.encodeFlowUri` and the rest work on that stack.
+ * @packageDocumentation
+ */
+import { isSipUri, makeResponse, parseUri, SipError, type SipMessage } from '@sipts/message';
+import type { Proxy, ProxyOptions, ProxySendOptions, RequestHandler } from '@sipts/proxy';
+import { createProxyStack } from '@sipts/proxy/node';
+import { createInstance, type ClassicInstance } from './instance.js';
+import type { Target } from './layers.js';
+import type { ClassicOptions } from './options.js';
+import type { ResponseCallback } from './send-request.js';
+import { currentSingleton, replaceSingleton } from './singleton.js';
+
+export type { RequestHandler, ProxyOptions } from '@sipts/proxy';
+
+const proxies = new WeakMap<ClassicInstance, Proxy>();
+
+/**
+ * Starts the module's stack with a proxy core; `route(rq, remote)` gets a copy of each incoming
+ * request (ACKs for 2xx included; CANCEL is handled by the core). Options are those of
+ * `sip.start`, plus the proxy's (`recordRoute`, `timerC`, …). A running stack (from `sip.start`
+ * or an earlier `proxy.start`) is stopped first.
+ * @example proxy.start({ port: 5060 }, (rq) => proxy.send(rq))
+ * @see RFC 3261 §16
+ */
+export function start(options: ClassicOptions & ProxyOptions = {}, route: RequestHandler): ClassicInstance {
+  let core: Proxy | undefined;
+  const instance = replaceSingleton((after) =>
+    createInstance(
+      options,
+      undefined,
+      (stackOptions) => {
+        const ps = createProxyStack(stackOptions, route);
+        core = ps.proxy;
+        return { stack: ps.stack, stop: () => ps.stop(), ownsRequests: true };
+      },
+      after,
+    ),
+  );
+  if (core !== undefined) proxies.set(instance, core);
+  return instance;
+}
+
+/** A flow of ours named by the top Route (removed) or the Request-URI: the branch's fixed target. */
+function flowTargetOf(instance: ClassicInstance, m: SipMessage): Target | undefined {
+  if (m.method === undefined) return undefined;
+  const route = m.headers.route;
+  const top = route?.[0];
+  const uri = top !== undefined ? top.uri : m.uri;
+  const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
+  if (parsed === undefined || !isSipUri(parsed)) return undefined;
+  const flow = instance.decodeFlowUri(parsed);
+  if (flow === undefined) return undefined;
+  if (top !== undefined) {
+    route?.shift();
+    if (route?.length === 0) delete m.headers.route;
+  }
+  const t: Target = { protocol: flow.protocol, address: flow.address, port: flow.port };
+  if (flow.flowId !== undefined) t.flowId = flow.flowId;
+  return t;
+}
+
+/**
+ * Responds to, or forwards in the context of, an incoming request. Without a callback the proxy
+ * picks the best response (RFC 3261 §16.7) and forwards it upstream. A request whose top Route or
+ * Request-URI is a flow URI of this stack goes over that flow (RFC 5626 §5.3).
+ * @throws SipError `invalid-state` before `start`
+ * @example proxy.send(sip.makeResponse(rq, 404, 'Not Found'))
+ */
+export function send(message: SipMessage, callback?: ResponseCallback | ProxySendOptions): void {
+  const instance = currentSingleton();
+  if (instance === undefined) throw new SipError('invalid-state', 'call proxy.start() first');
+  const core = proxies.get(instance);
+  if (core === undefined) {
+    instance.send(message, typeof callback === 'function' ? callback : callback?.callback);
+    return;
+  }
+  const target = flowTargetOf(instance, message);
+  if (target === undefined) {
+    core.send(message, callback);
+    return;
+  }
+  const opts: ProxySendOptions = typeof callback === 'function' ? { callback } : { ...callback };
+  if (target.flowId !== undefined && !instance.stack.transport.hasFlow(target.flowId) && message.method !== undefined) {
+    // RFC 5626 §5.3: the flow is gone: 430 Flow Failed, to the callback or upstream.
+    const rs = makeResponse(message, 430);
+    if (opts.callback !== undefined) opts.callback(rs);
+    else if (message.method !== 'ACK') core.send(rs);
+    return;
+  }
+  core.send(message, { ...opts, target });
+}
+
+/**
+ * Stops the proxy core and the module's stack (the classic `proxy.stop` was always undefined).
+ * @example await proxy.stop()
+ */
+export function stop(): Promise<void> {
+  return currentSingleton()?.destroy() ?? Promise.resolve();
+}

@@ -1,0 +1,158 @@
+/**
+ * The classic `send(request, callback)` over a stack: the request is changed in place as the
+ * classic library changed it (Via unshifted with a branch, CSeq parsed, Route processed), every
+ * response reaches the callback once, and the classic synthesized responses are kept: 404 (no
+ * target), 430 (a flow this stack cannot use), 408 (timeout, ring time limit) and 503.
+ * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
+ */
+import { isSipUri, makeResponse, parseCSeq, SipError, type SipRequest, type SipResponse, type Via } from '@sipts/message';
+import { generateBranch } from '@sipts/transport';
+import type { Logger, Remote, Stack, Target, TransportProtocol } from './layers.js';
+import { hopString, routeRequest, type Self } from './routing.js';
+
+/** What {@link sendRequest} needs from its instance. */
+export interface SendContext {
+  readonly stack: Stack;
+  readonly self: Self;
+  readonly logger: Logger;
+  /** Transports this stack has. */
+  readonly protocols: ReadonlySet<TransportProtocol>;
+  /** RFC 3263 resolution of a next-hop URI. */
+  resolve(uri: string): Promise<Target[]>;
+  /** Hands `targets` to the stack's resolver for lookups made during `fn` (see instance.ts). */
+  withTargets(targets: Target[], fn: () => void): void;
+  readonly maxForwards: number;
+  readonly ringTimeLimit: number;
+  /** Ring-time timers, cleared when the instance stops. */
+  readonly timers: Set<ReturnType<typeof setTimeout>>;
+}
+
+/** A classic response callback. */
+export type ResponseCallback = (response: SipResponse) => void;
+
+function synthesized(rq: SipRequest, status: number): SipResponse {
+  return makeResponse(rq, status);
+}
+
+function flowTarget(flow: Remote): Target {
+  const t: Target = { protocol: flow.protocol, address: flow.address, port: flow.port };
+  if (flow.flowId !== undefined) t.flowId = flow.flowId;
+  return t;
+}
+
+function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
+  try {
+    callback(rs);
+  } catch (e) {
+    ctx.logger.error('a send() callback threw', { error: e });
+  }
+}
+
+/**
+ * Sends a request the classic way (see the file comment). Throws only for a message that is not a
+ * request at all (no headers), as the classic library did.
+ * @example sendRequest(ctx, options, (rs) => console.log(rs.status))
+ */
+export function sendRequest(ctx: SendContext, rq: SipRequest, callback: ResponseCallback = () => undefined): void {
+  const h = rq.headers as SipRequest['headers'] | undefined;
+  if (h === undefined) throw new SipError('invalid-argument', 'a request needs headers');
+  if (typeof h.cseq === 'string') h.cseq = parseCSeq(h.cseq);
+  // RFC 3261 §8.1.1.6: a request carries Max-Forwards.
+  h['max-forwards'] ??= String(ctx.maxForwards);
+  const hop = routeRequest(rq, ctx.self);
+  if (rq.method !== 'ACK' && rq.method !== 'CANCEL') {
+    // The classic contract: a new top Via in the caller's object (the transport fills it in).
+    const via: Via = { version: '2.0', protocol: 'UDP', host: '', port: undefined, params: { branch: generateBranch() } };
+    if (Array.isArray(h.via)) h.via.unshift(via);
+    else h.via = [via];
+  }
+  let targets: Promise<Target[]>;
+  if ('flow' in hop) {
+    // RFC 5626 §5.3: a flow this stack cannot use (its transport is off, or its connection closed) is 430.
+    const flowId = hop.flow.flowId;
+    if (!ctx.protocols.has(hop.flow.protocol) || (flowId !== undefined && !ctx.stack.transport.hasFlow(flowId))) {
+      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, 430));
+      return;
+    }
+    targets = Promise.resolve([flowTarget(hop.flow)]);
+  } else if (hop.isFlowHost && typeof hop.uri !== 'string' && isSipUri(hop.uri) && hop.uri.port === undefined && hop.uri.user !== undefined) {
+    // A flow URI of ours whose token does not verify: no such flow (the classic 404).
+    deliver(ctx, callback, synthesized(rq, 404));
+    return;
+  } else {
+    targets = ctx.resolve(hopString(hop.uri));
+  }
+  targets.then(
+    (list) => {
+      dispatch(ctx, rq, list, callback);
+    },
+    (e: unknown) => {
+      ctx.logger.debug('could not resolve the next hop', { error: e });
+      const status = e instanceof SipError && typeof e.status === 'number' ? e.status : 503;
+      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, status));
+    },
+  );
+}
+
+function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback: ResponseCallback): void {
+  const first = targets[0];
+  if (rq.method === 'ACK') {
+    if (first === undefined) {
+      ctx.logger.error(`ACK: could not resolve ${hopString(rq.uri)}`, {});
+      return;
+    }
+    ctx.stack.sendAck(rq, { target: first }).catch((e: unknown) => {
+      ctx.logger.error('could not send an ACK', { error: e });
+    });
+    return;
+  }
+  if (first === undefined) {
+    deliver(ctx, callback, synthesized(rq, 404));
+    return;
+  }
+  let onResponse = (rs: SipResponse): void => {
+    deliver(ctx, callback, rs);
+  };
+  let signal: AbortSignal | undefined;
+  if (rq.method === 'INVITE' && ctx.ringTimeLimit > 0) {
+    const ring = ringLimit(ctx, rq, onResponse);
+    onResponse = ring.onResponse;
+    signal = ring.signal;
+  }
+  ctx.withTargets(targets, () => {
+    ctx.stack.send(rq, { onResponse, ...(signal !== undefined ? { signal } : {}) });
+  });
+}
+
+/** The classic `ringTimeLimit`: a ringing INVITE is CANCELled and reported as a 408. */
+function ringLimit(ctx: SendContext, rq: SipRequest, next: (rs: SipResponse) => void): { onResponse: (rs: SipResponse) => void; signal: AbortSignal } {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
+  const clear = (): void => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    ctx.timers.delete(timer);
+    timer = undefined;
+  };
+  const onResponse = (rs: SipResponse): void => {
+    if (rs.status < 200) {
+      if (timer === undefined && !expired) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          expired = true;
+          controller.abort();
+          next(synthesized(rq, 408));
+        }, ctx.ringTimeLimit);
+        timer.unref();
+        ctx.timers.add(timer);
+      }
+    } else {
+      clear();
+      // After the 408 only a 2xx still matters (the call was answered as the CANCEL crossed it).
+      if (expired && rs.status >= 300) return;
+    }
+    if (!expired || rs.status >= 200) next(rs);
+  };
+  return { onResponse, signal: controller.signal };
+}

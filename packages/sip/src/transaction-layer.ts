@@ -1,0 +1,154 @@
+/**
+ * The classic (undocumented) `sip.makeTransactionLayer(options, transportOpen)`, over
+ * `createTransactionLayer`: transactions on connections that the caller opens with its own
+ * transport (`makeTransport().open`). What differs from the classic shape is in the README.
+ * @see RFC 3261 §17
+ */
+import { parseCSeq, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { generateBranch, silentLogger } from '@sipts/transport';
+import { createTransactionLayer, type ServerTransactionHandle } from '@sipts/transaction';
+import type { Remote, Target, TransportProtocol } from './layers.js';
+import { toLayerLogger, type ClassicLogger } from './logger.js';
+import type { ClassicConnection } from './make-transport.js';
+
+/** A classic server transaction: answer through `send`; `message` feeds it a retransmission. */
+export interface ClassicServerTransaction {
+  send(response: SipResponse): void;
+  message(request: SipMessage): void;
+}
+
+/** A classic client transaction: `message` feeds it a response; `shutdown` ends it silently. */
+export interface ClassicClientTransaction {
+  message(response: SipMessage): void;
+  shutdown(): void;
+}
+
+/** What `makeTransactionLayer` returns. */
+export interface ClassicTransactionLayer {
+  createServerTransaction(request: SipRequest, connection: ClassicConnection): ClassicServerTransaction;
+  createClientTransaction(connection: ClassicConnection, request: SipRequest, callback: (response: SipResponse) => void): ClassicClientTransaction;
+  getServer(message: SipMessage): ClassicServerTransaction | undefined;
+  getClient(message: SipMessage): ClassicClientTransaction | undefined;
+  destroy(): void;
+}
+
+/** The classic transaction id: CSeq method (INVITE for an ACK), Call-ID, top Via branch. */
+function classicId(m: SipMessage): string | undefined {
+  const cseq = m.headers.cseq;
+  const branch = m.headers.via?.[0]?.params.branch;
+  if (cseq === undefined || typeof branch !== 'string') return undefined;
+  const method = m.method === 'ACK' ? 'INVITE' : m.method ?? cseq.method;
+  return [method, m.headers['call-id'] ?? '', branch].join();
+}
+
+function protocolOf(connection: ClassicConnection): TransportProtocol {
+  const p = connection.protocol.toUpperCase();
+  return (['UDP', 'TCP', 'TLS', 'WS', 'WSS'] as const).find((x) => x === p) ?? 'UDP';
+}
+
+/**
+ * Creates a transaction layer that sends on classic connections (`{send, release, protocol}`).
+ * Timers follow RFC 3261 (T1 500 ms, T2 4 s, T4 5 s; no retransmission on reliable transports).
+ * `transportOpen` is not needed (transactions use the connection they are created with).
+ * @example
+ * const layer = makeTransactionLayer({}, transport.open);
+ * layer.createClientTransaction(transport.open(target), rq, (rs) => log(rs.status));
+ */
+export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, _transportOpen?: unknown): ClassicTransactionLayer {
+  const connections = new Map<string, ClassicConnection>();
+  let next = 0;
+  const register = (c: ClassicConnection): Remote => {
+    const flowId = `classic/${String(next++)}`;
+    connections.set(flowId, c);
+    return { protocol: protocolOf(c), address: '0.0.0.0', port: 0, local: { address: '0.0.0.0', port: 0 }, flowId };
+  };
+  const sendOn = (flowId: string | undefined, m: SipMessage, where: Remote | Target): Promise<Remote> => {
+    const c = flowId === undefined ? undefined : connections.get(flowId);
+    if (c === undefined) return Promise.reject(new Error('no connection for this transaction'));
+    c.send(m);
+    return Promise.resolve('local' in where ? where : { ...where, local: { address: '0.0.0.0', port: 0 } });
+  };
+  let captured: ServerTransactionHandle | undefined;
+  const layer = createTransactionLayer({
+    transport: {
+      sendRequest: (rq, target) => sendOn(target.flowId, rq, target),
+      sendResponse: (rs, remote) => (remote === undefined ? Promise.reject(new Error('no connection')) : sendOn(remote.flowId, rs, remote)),
+    },
+    logger: toLayerLogger(options.logger) ?? silentLogger,
+    trying100: false,
+    onRequest(_rq, st) {
+      captured = st;
+    },
+  });
+  const servers = new Map<string, ClassicServerTransaction & { st: ServerTransactionHandle }>();
+  const clients = new Map<string, ClassicClientTransaction>();
+
+  return {
+    createServerTransaction(rq, connection) {
+      const remote = register(connection);
+      captured = undefined;
+      layer.handlers.onRequest(rq, remote);
+      const st = captured as ServerTransactionHandle | undefined;
+      if (st === undefined) throw new Error('the request was not accepted (missing mandatory headers, or a retransmission)');
+      const id = classicId(rq);
+      const t = {
+        st,
+        send(rs: SipResponse) {
+          st.respond(rs).catch(() => undefined);
+        },
+        message(m: SipMessage) {
+          if (m.method !== undefined) layer.handlers.onRequest(m, remote);
+        },
+      };
+      if (id !== undefined) servers.set(id, t);
+      return t;
+    },
+    createClientTransaction(connection, rq, callback) {
+      const remote = register(connection);
+      if (typeof rq.headers.cseq === 'string') rq.headers.cseq = parseCSeq(rq.headers.cseq);
+      const top = rq.headers.via?.[0];
+      if (top !== undefined && rq.method !== 'CANCEL') top.params.branch = generateBranch();
+      const id = classicId(rq);
+      const target: Target = { protocol: remote.protocol, address: remote.address, port: remote.port, flowId: remote.flowId as string };
+      const out = layer.sendRequest(rq, [target], {
+        onResponse: (rs) => {
+          callback(rs);
+        },
+        onTerminated: () => {
+          if (id !== undefined && clients.get(id) === t) clients.delete(id);
+          connections.delete(target.flowId as string);
+          connection.release();
+        },
+      });
+      const t: ClassicClientTransaction = {
+        message(m) {
+          if (m.status !== undefined) layer.handlers.onResponse(m, remote);
+        },
+        shutdown() {
+          out.terminate();
+        },
+      };
+      if (id !== undefined) clients.set(id, t);
+      return t;
+    },
+    getServer(m) {
+      const id = classicId(m);
+      const t = id === undefined ? undefined : servers.get(id);
+      if (t !== undefined && t.st.state === 'terminated') {
+        servers.delete(id as string);
+        return undefined;
+      }
+      return t;
+    },
+    getClient(m) {
+      const id = classicId(m);
+      return id === undefined ? undefined : clients.get(id);
+    },
+    destroy() {
+      layer.stop();
+      servers.clear();
+      clients.clear();
+      connections.clear();
+    },
+  };
+}

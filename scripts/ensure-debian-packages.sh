@@ -3,7 +3,8 @@
 # (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
 # (digest interop; its service is kept from starting), redis-server (apps/server's shared
-# registrations; the tests start their own on a loopback port) and baresip-core (a real softphone).
+# registrations; the tests start their own on a loopback port), baresip-core (a real softphone) and
+# openssl (test certificates for the TLS examples of @sipts/sip).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ declare -A needs=(
   [/usr/sbin/kamailio]=kamailio
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/baresip]=baresip-core
+  [/usr/bin/openssl]=openssl
 )
 
 missing=()

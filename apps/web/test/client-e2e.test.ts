@@ -92,7 +92,9 @@ describe('the WebSocket client page', () => {
     expect(await a.locator('#messages li').count()).toBe(3);
     expect(await b.locator('#messages li.in').count()).toBe(2);
 
-    // docs/client.png: both users' pages side by side.
+    // docs/client.png: both users' pages side by side, written into the repository only on
+    // request (SCREENSHOTS=1 pnpm exec vitest run test/client-e2e.test.ts), like the inspector's.
+    if (process.env['SCREENSHOTS'] !== '1') return;
     const shots = await Promise.all([a.screenshot(), b.screenshot()]);
     const sheet = await newPage();
     await sheet.setViewportSize({ width: 1452, height: 640 });

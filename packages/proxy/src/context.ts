@@ -1,12 +1,14 @@
 /**
  * A response context (RFC 3261 §16.7): one incoming request, its server transaction, and the
  * branches it was forwarded on: forking in parallel or in sequence, Timer C, CANCEL of every
- * pending branch, best-response selection, and an end that always comes.
- * @see RFC 3261 §16.5–§16.8, §16.10
+ * pending branch, best-response selection, and an end that always comes. A branch whose flow
+ * failed (RFC 5626 §5.3) ends with 430 Flow Failed, whether the send threw or the stack
+ * synthesized it from the transport's `flow-failed` error.
+ * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
 import { copyMessage, makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
-import { generateTag, type Logger, type Remote } from '@sipts/transport';
+import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import type { ForwardTarget, ResponseCallback } from './types.js';
 
@@ -110,6 +112,8 @@ export class ProxyContext {
     const groups = forkGroups(targets.length === 0 ? [{}] : targets, mode);
     this.#queue.push(...groups.slice(1));
     this.#startGroup(groups[0] ?? []);
+    // Every branch of the group may have failed at once (the send threw): go on from there.
+    this.#check();
   }
 
   /** A response from the route callback (`proxy.send(response)`). */
@@ -173,7 +177,8 @@ export class ProxyContext {
     } catch (e) {
       this.#host.logger.info('could not forward a request', { error: e });
       branch.done = true;
-      this.#finals.push(makeResponse(this.request, 500, undefined, { toTag: generateTag() }));
+      // RFC 5626 §5.3: the branch's flow is gone: 430 Flow Failed; any other failure stays a 500.
+      this.#finals.push(makeResponse(this.request, isFlowFailed(e) ? 430 : 500, undefined, { toTag: generateTag() }));
       return;
     }
     if (this.isInvite) this.#armTimerC(branch);

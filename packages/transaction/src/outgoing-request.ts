@@ -1,12 +1,13 @@
 /**
  * A request sent through the transaction layer to an ordered target list (RFC 3263 §4.3): one
  * client transaction per target tried, each with a new branch; failover on a transport error, a
- * 503 or a timeout; responses synthesized when no real final can come (408, 503, 487); and CANCEL
- * (RFC 3261 §9.1) once a provisional response has arrived.
- * @see RFC 3263 §4.3, RFC 3261 §8.1.3.1, §9.1, §17.1
+ * 503 or a timeout; responses synthesized when no real final can come (408, 503, 487, and 430
+ * when a flow closed, RFC 5626 §5.3); and CANCEL (RFC 3261 §9.1) once a provisional response has
+ * arrived.
+ * @see RFC 3263 §4.3, RFC 3261 §8.1.3.1, §9.1, §17.1, RFC 5626 §5.3
  */
 import { copyMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateBranch, isReliable, type Remote, type Target } from '@sipts/transport';
+import { generateBranch, isFlowFailed, isReliable, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import { makeCancel } from './cancel.js';
 import { createInviteClientTransaction } from './invite-client.js';
@@ -20,7 +21,8 @@ export interface RequestUser {
   /**
    * Every provisional and final response, every further 2xx of an INVITE (RFC 6026), and the
    * responses the layer synthesizes (408 on a timeout and 503 on a transport error of the last
-   * target, 487 for a cancelled INVITE that got no final in 64·T1), whose `remote` is undefined.
+   * target, 430 when that error is its flow closing (RFC 5626 §5.3), 487 for a cancelled INVITE
+   * that got no final in 64·T1), whose `remote` is undefined.
    * A 503 from a target that is not the last is not delivered: the next target is tried.
    */
   onResponse(response: SipResponse, remote: Remote | undefined): void;
@@ -184,7 +186,8 @@ export class OutgoingRequest implements OutgoingTransaction {
         this.#onFailure(attempt, 408, undefined);
       },
       onTransportError: (error) => {
-        this.#onFailure(attempt, 503, error);
+        // RFC 5626 §5.3: the target's flow closed under the request: 430 Flow Failed, not 503.
+        this.#onFailure(attempt, isFlowFailed(error) ? 430 : 503, error);
       },
       onTerminated: () => {
         this.#ended(attempt);
@@ -221,7 +224,7 @@ export class OutgoingRequest implements OutgoingTransaction {
     this.#deliver(rs, remote);
   }
 
-  #onFailure(a: Attempt, status: 408 | 503, error: unknown): void {
+  #onFailure(a: Attempt, status: 408 | 430 | 503, error: unknown): void {
     if (a !== this.#current || a.failed || this.#stopped) return;
     a.failed = true;
     if (this.#final) return;

@@ -4,7 +4,7 @@
  * does, and fails sends on request (a target, or a predicate).
  */
 import { copyMessage, makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Logger, Remote, Target } from '@sipts/transport';
+import { flowFailed, type Logger, type Remote, type Target } from '@sipts/transport';
 import type { TransportPort } from '../src/types.js';
 
 /** Something the layer sent. */
@@ -20,6 +20,8 @@ export interface Loopback {
   readonly responses: SipResponse[];
   /** Sends to these `address:port` targets fail (503, like a transport layer). */
   failTargets: Set<string>;
+  /** Sends to targets with these flow ids fail as a closing flow does (`flow-failed`, 430). */
+  failFlows: Set<string>;
   /** Every response send fails while true. */
   failResponses: boolean;
 }
@@ -42,6 +44,7 @@ export function createLoopback(): Loopback {
   const lb: Loopback = {
     sent: [],
     failTargets: new Set(),
+    failFlows: new Set(),
     failResponses: false,
     get requests() {
       return lb.sent.flatMap((s) => (s.kind === 'request' ? [{ request: s.request, target: s.target }] : []));
@@ -51,6 +54,7 @@ export function createLoopback(): Loopback {
     },
     port: {
       sendRequest(request, target) {
+        if (target.flowId !== undefined && lb.failFlows.has(target.flowId)) return Promise.reject(flowFailed(target.flowId));
         if (lb.failTargets.has(`${target.address}:${String(target.port)}`)) {
           return Promise.reject(new SipError('send-failed', `cannot reach ${target.address}`, { status: 503 }));
         }

@@ -488,6 +488,26 @@ describe('client side: sending, failover and synthesized responses', () => {
     expect(user.terminated).toBe(1);
   });
 
+  it('synthesizes 430 Flow Failed when the target’s flow is closing (RFC 5626 §5.3), 503 for other errors', async () => {
+    const s = setup();
+    const flow = { protocol: 'WS' as const, address: '192.0.2.40', port: 50_000, flowId: 'WS/7/192.0.2.40/50000' };
+    s.lb.failFlows.add(flow.flowId);
+    const user = recorder();
+    const rq = outbound({ method: 'INVITE' });
+    s.layer.sendRequest(rq, [flow], user);
+    await flush();
+    expect(user.responses.map((r) => `${String(r.rs.status)} ${String(r.rs.reason)}`)).toEqual(['430 Flow Failed']);
+    expect(user.responses[0]!.remote).toBeUndefined();
+    expect(user.responses[0]!.rs.headers['call-id']).toBe(rq.headers['call-id']);
+    expect(user.terminated).toBe(1);
+    // The same address without the flow fails as any transport error does.
+    s.lb.failTargets.add('192.0.2.40:50000');
+    const other = recorder();
+    s.layer.sendRequest(outbound({ method: 'INVITE' }), [{ protocol: 'WS', address: flow.address, port: flow.port }], other);
+    await flush();
+    expect(other.responses.map((r) => r.rs.status)).toEqual([503]);
+  });
+
   it('delivers the real 503 (with Retry-After) from the last target', async () => {
     const s = setup();
     const user = recorder();

@@ -36,7 +36,10 @@ export interface Target {
   port: number;
   /** The host name the address was resolved from: TLS SNI and certificate name, WS Host header. */
   host?: string;
-  /** Reuse this connection if it is still open (set from `Remote.flowId`). */
+  /**
+   * Reuse this connection if it is still open (set from `Remote.flowId`). A send that finds it
+   * closing fails with `SipError` `flow-failed` (430, RFC 5626 §5.3), never over a new connection.
+   */
   flowId?: string;
   /** WebSocket resource path (RFC 7118), default `/`. */
   path?: string;

@@ -5,7 +5,7 @@
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
+import { generateTag, isFlowFailed, silentLogger, type Remote, type Target } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
 import type { Clock, TimerValues } from '../clock.js';
 import { synthesize } from '../synthesize.js';
@@ -54,7 +54,8 @@ export interface SendOptions {
 export interface ClientTransactionHandle {
   /**
    * The final response: the real one, or a synthesized 408 (timeout), 503 (transport error, no
-   * target, stack stopped) or 487 (aborted before sending, or no final 64·T1 after a CANCEL).
+   * target, stack stopped), 430 (the target's flow closed under it, RFC 5626 §5.3) or 487
+   * (aborted before sending, or no final 64·T1 after a CANCEL).
    * Never rejects for SIP outcomes.
    */
   readonly final: Promise<SipResponse>;
@@ -194,7 +195,7 @@ export function createStack(options: StackOptions): Stack {
       }
       if (first) settle(rs);
     };
-    const giveUp = (status: 487 | 503, why: string, error?: unknown): void => {
+    const giveUp = (status: 430 | 487 | 503, why: string, error?: unknown): void => {
       logger.debug(why, { method: request.method, error });
       deliver(synthesize(request, status));
     };
@@ -235,7 +236,7 @@ export function createStack(options: StackOptions): Stack {
           },
         });
       } catch (e) {
-        giveUp(503, 'could not send', e);
+        giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
         return;
       }
       if (tx.state !== 'terminated') signal?.addEventListener('abort', onAbort, { once: true });

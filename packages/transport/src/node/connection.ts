@@ -13,6 +13,8 @@ export interface Connection {
   readonly remote: Remote;
   /** True when we opened it (client side). */
   readonly outbound: boolean;
+  /** False once the connection is closing or closed (writes then fail): the flow has failed. */
+  readonly open: boolean;
   /**
    * Writes one serialized message (stream: appended bytes; WebSocket: one frame).
    * @throws SipError `send-failed` (status 503) when the connection is closed or its write buffer is full

@@ -84,6 +84,9 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     protocol,
     remote,
     outbound: options.outbound,
+    get open(): boolean {
+      return !closed && !socket.destroyed && socket.writable;
+    },
     write(bytes: Uint8Array): Promise<void> {
       if (closed || socket.destroyed || !socket.writable) return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} is closed`));
       if (socket.writableLength + bytes.length > limits.maxPendingWriteBytes) {

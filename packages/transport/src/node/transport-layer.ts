@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { flowFailed } from '../flow-failed.js';
 import { canonicalIp } from '../receive.js';
 import { responseTarget } from '../response-target.js';
 import {
@@ -256,7 +257,8 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   /**
    * Writes `bytes(conn)` over a connection for `target`. A pooled connection that turns out to be
    * dead (the peer closed it and we have not seen the close yet) is replaced once by a new one,
-   * unless the target names a flow (RFC 5626: a flow that is gone must not be replaced).
+   * unless the target names a flow (RFC 5626: a flow that is gone must not be replaced): the
+   * target's own flow closing or closed is a `flow-failed` error (430, RFC 5626 §5.3).
    */
   async function sendStream(target: Target, bytes: (conn: Connection) => Uint8Array): Promise<{ remote: Remote; sent: Uint8Array }> {
     const opened = stats.connectionsOpened;
@@ -265,6 +267,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     try {
       return { remote: await sendOver(conn, sent), sent };
     } catch (e) {
+      if (target.flowId !== undefined && conn.remote.flowId === target.flowId && !conn.open) throw flowFailed(target.flowId, e);
       const reused = stats.connectionsOpened === opened;
       if (!reused || target.flowId !== undefined || stopped !== undefined) throw e;
       logger.debug('a pooled connection failed: opening a new one', { flowId: conn.remote.flowId, error: e });

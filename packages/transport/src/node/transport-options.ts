@@ -81,7 +81,8 @@ export interface TransportLayer {
   /**
    * Sends a request; stamps its top Via (in place) for the transport actually used.
    * @returns where it went
-   * @throws SipError `send-failed` or `connect-failed` (status 503)
+   * @throws SipError `send-failed` or `connect-failed` (status 503); `flow-failed` (status 430,
+   *   RFC 5626 §5.3) when `target.flowId` names a connection that is closing or closed
    */
   sendRequest(request: SipRequest, target: Target): Promise<Remote>;
   /**

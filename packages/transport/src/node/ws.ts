@@ -117,6 +117,10 @@ class WsConnection implements Connection {
     });
   }
 
+  get open(): boolean {
+    return !this.#closed && this.#ws.readyState === WebSocket.OPEN;
+  }
+
   /** From now on frames and the close are reported to the owner. */
   start(): void {
     this.#reporting = true;

@@ -30,6 +30,27 @@ describe('two instances sharing one store', () => {
     await store.close();
   });
 
+  it('answers 430 Flow Failed when a peer routes to a WebSocket flow of ours that has closed (RFC 5626 §5.3)', async () => {
+    const store = createMemoryStore();
+    const a = await startServer({ instanceId: 'a' }, store);
+    servers.push(a);
+    const alice = await createUa(a, 'alice', 'WS');
+    const peer = await createUa(a, 'bob', 'UDP');
+    uas.push(peer);
+    expect((await alice.register()).status).toBe(200);
+    const [binding] = await store.lookup('sip:alice@localhost', Date.now());
+    const tokenRoute = binding?.path[0];
+    expect(tokenRoute).toBeDefined();
+    // Another instance looked the binding up just before alice's connection closed: its request
+    // reaches A with A's flow-token Route after A has lost the flow (sent here by a stand-in peer).
+    await alice.close();
+    const contact = binding?.contact ?? '';
+    const rq = peer.request('MESSAGE', contact, contact, { 'content-type': 'text/plain', route: [{ uri: tokenRoute ?? '', params: {} }] }, 'too late');
+    rq.headers.from = { uri: 'sip:x@example.org', params: { tag: '1' } };
+    expect((await peer.sendRaw(rq)).status).toBe(430);
+    await store.close();
+  });
+
   it('refuses a forged flow token', async () => {
     const a = await startServer({ instanceId: 'a' });
     servers.push(a);

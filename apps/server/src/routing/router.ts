@@ -123,9 +123,15 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     if (arrival.routedToUs && arrival.routeUser !== undefined) {
       const target = deps.flows.targetOfToken(arrival.routeUser);
       if (target !== undefined) {
-        // A closed connection: the Request-URI (the binding's Contact) is all that is left.
-        if (target.flowId !== undefined && !deps.flows.isLive(target.flowId)) forward(rq);
-        else forward(rq, [{ target }]);
+        if (target.flowId !== undefined && !deps.flows.isLive(target.flowId)) {
+          // The connection closed. A WebSocket client is reachable only over it (RFC 7118 §5, its
+          // Contact host is *.invalid): 430 Flow Failed (RFC 5626 §5.3). Over TCP/TLS the
+          // Request-URI (the binding's Contact) may still be reachable: try it.
+          if (target.protocol === 'WS' || target.protocol === 'WSS') respond(rq, 430);
+          else forward(rq);
+          return;
+        }
+        forward(rq, [{ target }]);
         return;
       }
     }

@@ -62,7 +62,7 @@ export function stackOptions(config: ServerConfig): StackOptions {
   return {
     address: l.address,
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
-    udp: l.udp === false ? false : { port: l.udp },
+    udp: l.udp === false ? false : { port: l.udp, ...(config.limits.udpReceiveBufferBytes > 0 ? { receiveBufferBytes: config.limits.udpReceiveBufferBytes } : {}) },
     tcp: l.tcp === false ? false : { port: l.tcp },
     ...(l.tls !== false ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key) } } : {}),
     ...(l.ws !== false ? { ws: { port: l.ws } } : {}),

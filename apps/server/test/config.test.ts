@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createDigestServer } from '@sipts/digest';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ha1Entry, loadConfig, parseConfig } from '../src/config/index.js';
+import { stackOptions } from '../src/server.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'sipts-config-'));
 
@@ -91,5 +92,14 @@ describe('loadConfig', () => {
   it('refuses a user listed twice', () => {
     writeFileSync(join(cwd, 'dup.yaml'), `users:\n  - { user: a, ha1: { md5: ${'a'.repeat(32)} } }\n  - { user: a, ha1: { md5: ${'b'.repeat(32)} } }\n`);
     expect(errorOf(() => loadConfig({ argv: ['--config', 'dup.yaml'], env: {}, cwd })).key).toBe('users');
+  });
+});
+
+describe('stackOptions', () => {
+  it('asks for a 4 MiB UDP receive buffer by default, and the system default with 0', () => {
+    const c = loadConfig({ argv: [], env: {}, cwd });
+    expect(stackOptions(c).udp).toEqual({ port: 5060, receiveBufferBytes: 4 * 1024 * 1024 });
+    const off = parseConfig({ limits: { udpReceiveBufferBytes: 0 } });
+    expect(stackOptions(off).udp).toEqual({ port: 5060 });
   });
 });

@@ -74,6 +74,8 @@ export const configSchema = z.strictObject({
       registerPerSecondPerSource: z.number().min(0).default(20),
       connectionIdleSeconds: z.number().int().min(1).default(3900),
       shutdownGraceSeconds: z.number().min(0).default(5),
+      /** SO_RCVBUF of the UDP socket; the kernel caps it at net.core.rmem_max. */
+      udpReceiveBufferBytes: z.number().int().min(0).default(4 * 1024 * 1024),
     })
     .prefault({}),
   http: z.strictObject({ address: z.string().min(1).default('127.0.0.1'), port: portOrOff.default(9090) }).prefault({}),

@@ -384,7 +384,14 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       if (options.udp !== false) {
         const o = options.udp ?? {};
         const endpoint: UdpEndpoint = await bindUdp(
-          { address: o.address ?? baseAddress, port: o.port ?? 5060, limits, logger },
+          {
+            address: o.address ?? baseAddress,
+            port: o.port ?? 5060,
+            limits,
+            logger,
+            ...(o.receiveBufferBytes !== undefined ? { receiveBufferBytes: o.receiveBufferBytes } : {}),
+            ...(o.sendBufferBytes !== undefined ? { sendBufferBytes: o.sendBufferBytes } : {}),
+          },
           {
             onMessage: (bytes, remote) => {
               onUdpMessage(endpoint, bytes, remote);

@@ -14,6 +14,18 @@ export interface ListenOptions {
   address?: string;
 }
 
+/** The UDP listener's options. */
+export interface UdpListenOptions extends ListenOptions {
+  /**
+   * SO_RCVBUF in bytes (the kernel caps it at net.core.rmem_max). A busy server wants more than
+   * the default (about 200 KiB, some 150 datagrams): a pause of a few milliseconds (a GC) then
+   * overflows it and every lost request costs its sender a 500 ms retransmission. Default: the system's.
+   */
+  receiveBufferBytes?: number;
+  /** SO_SNDBUF in bytes (capped at net.core.wmem_max). Default: the system's. */
+  sendBufferBytes?: number;
+}
+
 /** The TLS listener (server side) and the TLS client options. */
 export interface TlsOptions extends ListenOptions {
   key: Pem;
@@ -46,7 +58,7 @@ export interface TransportOptions {
   publicAddress?: string;
   hostname?: string;
   /** Default on, port 5060. */
-  udp?: false | ListenOptions;
+  udp?: false | UdpListenOptions;
   /** Default on, port 5060. */
   tcp?: false | ListenOptions;
   /** Off unless given; default port 5061. */

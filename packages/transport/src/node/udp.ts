@@ -17,6 +17,10 @@ export interface UdpOptions {
   port: number;
   limits: Required<TransportLimits>;
   logger: Logger;
+  /** SO_RCVBUF in bytes; the kernel caps it at net.core.rmem_max. Default: the system's. */
+  receiveBufferBytes?: number;
+  /** SO_SNDBUF in bytes; the kernel caps it at net.core.wmem_max. Default: the system's. */
+  sendBufferBytes?: number;
 }
 
 /** What a UDP endpoint reports. Implementations of these must not throw (they are caught anyway). */
@@ -35,6 +39,8 @@ export interface UdpEndpoint {
   readonly dualStack: boolean;
   readonly address: string;
   readonly port: number;
+  /** SO_RCVBUF as the kernel reports it (Linux doubles what was asked, up to net.core.rmem_max). */
+  readonly receiveBufferBytes: number;
   /** True when this socket can send to `address` (its family, or IPv4 on a dual-stack socket). */
   canReach(address: string): boolean;
   /**
@@ -58,7 +64,12 @@ function sendFailed(message: string, cause?: unknown): SipError {
 export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndpoint> {
   const family: 4 | 6 = isIPv6(options.address) ? 6 : 4;
   const dualStack = family === 6 && canonicalIp(options.address) === '::';
-  const socket: Socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 && !dualStack });
+  const socket: Socket = createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    ipv6Only: family === 6 && !dualStack,
+    ...(options.receiveBufferBytes !== undefined ? { recvBufferSize: options.receiveBufferBytes } : {}),
+    ...(options.sendBufferBytes !== undefined ? { sendBufferSize: options.sendBufferBytes } : {}),
+  });
   const { logger, limits } = options;
   let local = { address: options.address, port: options.port };
   let closed: Promise<void> | undefined;
@@ -87,6 +98,9 @@ export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndp
     },
     get port() {
       return local.port;
+    },
+    get receiveBufferBytes() {
+      return socket.getRecvBufferSize();
     },
     canReach(address: string): boolean {
       return isIPv6(address) ? family === 6 : family === 4 || dualStack;

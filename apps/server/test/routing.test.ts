@@ -1,23 +1,10 @@
 import { makeResponse } from '@sipts/message';
 import { generateTag } from '@sipts/transport';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createUa, startServer, type TestServer, type TestUa } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createUa, type TestUa } from './helpers.js';
+import { useTestServer } from './use-test-server.js';
 
-let srv: TestServer;
-const uas: TestUa[] = [];
-async function ua(user: string, protocol: 'UDP' | 'TCP' | 'WS'): Promise<TestUa> {
-  const u = await createUa(srv, user, protocol);
-  uas.push(u);
-  return u;
-}
-
-beforeEach(async () => {
-  srv = await startServer();
-});
-afterEach(async () => {
-  for (const u of uas.splice(0)) await u.close();
-  await srv.stop();
-});
+const fx = useTestServer();
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 
@@ -29,13 +16,13 @@ function answerWith(u: TestUa, status: number): void {
 
 describe('routing (RFC 3261 §16)', () => {
   it('forks an INVITE to both of bob’s contacts with Record-Route, and routes the BYE back', async () => {
-    const bob1 = await ua('bob', 'UDP');
-    const bob2 = await ua('bob', 'UDP');
+    const bob1 = await fx.ua('bob', 'UDP');
+    const bob2 = await fx.ua('bob', 'UDP');
     expect((await bob1.register()).status).toBe(200);
     expect((await bob2.register()).status).toBe(200);
     answerWith(bob1, 486);
     answerWith(bob2, 200);
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     const invite = alice.request('INVITE', 'sip:bob@localhost', 'sip:bob@localhost', { contact: [{ uri: alice.contactUri, params: {} }], 'content-type': 'application/sdp' }, SDP);
     const rs = await alice.send(invite);
     expect(rs.status).toBe(200);
@@ -54,15 +41,14 @@ describe('routing (RFC 3261 §16)', () => {
   });
 
   it('tries contacts one at a time by q in sequential mode', async () => {
-    await srv.stop();
-    srv = await startServer({ routing: { forking: 'sequential' } });
-    const low = await ua('bob', 'UDP');
-    const high = await ua('bob', 'UDP');
+    await fx.restart({ routing: { forking: 'sequential' } });
+    const low = await fx.ua('bob', 'UDP');
+    const high = await fx.ua('bob', 'UDP');
     expect((await high.register({ contact: [{ uri: high.contactUri, params: { q: '0.9' } }] })).status).toBe(200);
     expect((await low.register({ contact: [{ uri: low.contactUri, params: { q: '0.1' } }] })).status).toBe(200);
     answerWith(high, 200);
     answerWith(low, 200);
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     const rs = await alice.send(alice.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost', { 'content-type': 'text/plain' }, 'hi'));
     expect(rs.status).toBe(200);
     expect(high.received).toHaveLength(1);
@@ -70,25 +56,24 @@ describe('routing (RFC 3261 §16)', () => {
   });
 
   it('answers 404 for an unknown user and 480 for a user with no bindings', async () => {
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     expect((await alice.send(alice.request('INVITE', 'sip:nobody@localhost', 'sip:nobody@localhost'))).status).toBe(404);
     expect((await alice.send(alice.request('INVITE', 'sip:bob@localhost', 'sip:bob@localhost'))).status).toBe(480);
   });
 
   it('challenges a local caller with 407 and refuses a wrong password', async () => {
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     const first = await alice.sendRaw(alice.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost'));
     expect(first.status).toBe(407);
     expect(first.headers['proxy-authenticate']?.length).toBe(2);
-    const mallory = await createUa(srv, 'alice', 'UDP', 'nope');
-    uas.push(mallory);
+    const mallory = await fx.ua('alice', 'UDP', 'nope');
     expect((await mallory.send(mallory.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost'))).status).toBe(407);
   });
 
   it('lets a caller from another domain reach a local user without a challenge, and refuses relaying', async () => {
-    const bob = await ua('bob', 'UDP');
+    const bob = await fx.ua('bob', 'UDP');
     expect((await bob.register()).status).toBe(200);
-    const stranger = await ua('mallory', 'UDP');
+    const stranger = await fx.ua('mallory', 'UDP');
     const rq = stranger.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost', { 'content-type': 'text/plain' }, 'hello');
     rq.headers.from = { uri: 'sip:mallory@example.org', params: { tag: generateTag() } };
     expect((await stranger.sendRaw(rq)).status).toBe(200);
@@ -98,11 +83,11 @@ describe('routing (RFC 3261 §16)', () => {
   });
 
   it('routes a request to a contact registered through an edge proxy via its Path (RFC 3327 §5.3)', async () => {
-    const edge = await ua('edge', 'UDP');
-    const bob = await ua('bob', 'UDP');
+    const edge = await fx.ua('edge', 'UDP');
+    const bob = await fx.ua('bob', 'UDP');
     const edgeUri = `sip:127.0.0.1:${String(edge.stack.transport.listening[0]?.port)};lr`;
     expect((await bob.register({ headers: { supported: 'path', path: [{ uri: edgeUri, params: {} }] } })).status).toBe(200);
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     const rs = await alice.send(alice.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost', { 'content-type': 'text/plain' }, 'via edge'));
     expect(rs.status).toBe(200);
     expect(bob.received).toHaveLength(0);
@@ -112,36 +97,36 @@ describe('routing (RFC 3261 §16)', () => {
   });
 
   it('keeps a plain TCP binding when its connection closes and reaches its Contact over a new one (RFC 3261 §10.3)', async () => {
-    const listener = await ua('bob', 'TCP');
-    const registrar = await createUa(srv, 'bob', 'TCP');
+    const listener = await fx.ua('bob', 'TCP');
+    const registrar = await createUa(fx.srv, 'bob', 'TCP');
     expect((await registrar.register({ contact: [{ uri: listener.contactUri, params: {} }] })).status).toBe(200);
-    const [before] = await srv.store.lookup('sip:bob@localhost', srv.clock.now);
+    const [before] = await fx.srv.store.lookup('sip:bob@localhost', fx.srv.clock.now);
     expect(before?.flow?.protocol).toBe('TCP');
     await registrar.close();
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     // Wait (bounded) until the server has seen the connection close.
-    const flowsOpen = async (): Promise<boolean> => /^sipts_active_flows 0$/m.test((await srv.server.metrics?.registry.metrics()) ?? '');
+    const flowsOpen = async (): Promise<boolean> => /^sipts_active_flows 0$/m.test((await fx.srv.server.metrics?.registry.metrics()) ?? '');
     for (let i = 0; i < 200 && !(await flowsOpen()); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await flowsOpen()).toBe(true);
-    expect(await srv.store.lookup('sip:bob@localhost', srv.clock.now)).toHaveLength(1);
+    expect(await fx.srv.store.lookup('sip:bob@localhost', fx.srv.clock.now)).toHaveLength(1);
     const rs = await alice.send(alice.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost', { 'content-type': 'text/plain' }, 'over tcp'));
     expect(rs.status).toBe(200);
     expect(listener.received[0]?.request.content).toBe('over tcp');
   });
 
   it('answers OPTIONS to the server itself', async () => {
-    const alice = await ua('alice', 'UDP');
+    const alice = await fx.ua('alice', 'UDP');
     const rs = await alice.sendRaw(alice.request('OPTIONS', 'sip:localhost', 'sip:localhost'));
     expect(rs.status).toBe(200);
     expect(rs.headers.allow).toContain('MESSAGE');
   });
 
   it('routes MESSAGE between a WebSocket user and a UDP user, both ways (RFC 3428, RFC 7118)', async () => {
-    const alice = await ua('alice', 'WS');
-    const bob = await ua('bob', 'UDP');
+    const alice = await fx.ua('alice', 'WS');
+    const bob = await fx.ua('bob', 'UDP');
     expect((await alice.register()).status).toBe(200);
     expect((await bob.register()).status).toBe(200);
-    const [binding] = await srv.store.lookup('sip:alice@localhost', srv.clock.now);
+    const [binding] = await fx.srv.store.lookup('sip:alice@localhost', fx.srv.clock.now);
     expect(binding?.flow?.protocol).toBe('WS');
     const toAlice = await bob.send(bob.request('MESSAGE', 'sip:alice@localhost', 'sip:alice@localhost', { 'content-type': 'text/plain' }, 'hi alice'));
     expect(toAlice.status).toBe(200);
@@ -153,10 +138,10 @@ describe('routing (RFC 3261 §16)', () => {
   });
 
   it('bridges an INVITE from UDP to a WebSocket user with a double Record-Route (RFC 5658) and routes the BYE over the flow', async () => {
-    const alice = await ua('alice', 'WS');
+    const alice = await fx.ua('alice', 'WS');
     expect((await alice.register()).status).toBe(200);
     answerWith(alice, 200);
-    const bob = await ua('bob', 'UDP');
+    const bob = await fx.ua('bob', 'UDP');
     const rs = await bob.send(bob.request('INVITE', 'sip:alice@localhost', 'sip:alice@localhost', { contact: [{ uri: bob.contactUri, params: {} }], 'content-type': 'application/sdp' }, SDP));
     expect(rs.status).toBe(200);
     const rr = rs.headers['record-route'] ?? [];

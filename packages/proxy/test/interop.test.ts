@@ -11,11 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SipRequest } from '@sipts/message';
+import { killChildren, until } from '@sipts/test-peers';
 import { createDefaultClock, type TimerValues } from '@sipts/transaction';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ForwardTarget, Proxy } from '../src/index.js';
 import { createProxyStack, type ProxyStackInstance, type ProxyStackOptions } from '../src/node/index.js';
-import { killAll, startKamailio, startSipp, tail, until, type Kamailio, type Proto, type Sipp, type SippRun } from './interop-peers.js';
+import { startKamailio, startSipp, tail, type Kamailio, type Proto, type Sipp, type SippRun } from './interop-peers.js';
 
 /** Small timers: sipp's XML retransmits at 50 ms too. */
 const TIMERS: TimerValues = { T1: 50, T2: 400, T4: 500 };
@@ -30,7 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  killAll();
+  killChildren();
   await kamailio?.stop();
   kamailio = undefined;
   await proxy?.stop();

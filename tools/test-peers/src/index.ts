@@ -1,8 +1,12 @@
 /**
  * Test support for the interop tests of every package: loopback ports that are free for both
- * UDP and TCP (sipp binds both on its `-p` port), and child processes (sipp, sipsak, kamailio)
- * that are always bounded in time and output.
+ * UDP and TCP (sipp binds both on its `-p` port), child processes (sipp, sipsak, kamailio, a
+ * server's bin) that are always bounded in time and output, waits, and sipp's stat counters.
  */
 export { freePort } from './free-port.js';
 export { runTool, type RunResult, type RunToolOptions } from './run-tool.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
+export { killChildren, startChild, type Child, type StartChildOptions } from './start-child.js';
+export { listening, sleep, until } from './wait.js';
+export { readOr, readSippCallCounts, type SippCallCounts } from './sipp-stats.js';
+export { sippArgs, type SippArgsOptions } from './sipp-args.js';

@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killChildren, sleep } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, sleep } from './children.js';
 import { headerOf, options, register, request, statusOf, tcpExchange, token, udpPeer } from './raw.js';
 import { metricsText, sample, startServer, type TestServer } from './server-harness.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  killAll();
+  killChildren();
   await server?.stop();
   rmSync(work, { recursive: true, force: true });
 });

@@ -7,39 +7,15 @@
  * connection. Signalling only. baresip 1.0.0 cannot answer a challenge set that includes SHA-256
  * (see MD5_ONLY), so these servers offer MD5 only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStore, type LocationStore } from '../../src/store/index.js';
+import { until } from '@sipts/test-peers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/index.js';
 import { startBaresip, type Baresip } from './baresip.js';
-import { killAll, until } from './children.js';
-import { PASSWORDS, REALM, metricsText, sample, startServer, type TestServer } from './server-harness.js';
+import { PASSWORDS, REALM, metricsText, sample } from './server-harness.js';
 import { logged, startSipp, tail } from './sipp.js';
-
-let work = '';
-let store: LocationStore;
-let server: TestServer | undefined;
-let phone: Baresip | undefined;
-
-beforeEach(async () => {
-  work = mkdtempSync(join(tmpdir(), 'sipts-server-baresip-'));
-  store = createMemoryStore();
-  server = await startServer(work, { store, overrides: MD5_ONLY });
-});
-
-afterEach(async () => {
-  await phone?.stop();
-  phone = undefined;
-  killAll();
-  await server?.stop();
-  server = undefined;
-  rmSync(work, { recursive: true, force: true });
-});
-
-afterAll(() => {
-  killAll();
-});
+import { sippCall, sippRegister } from './sipp-users.js';
+import { useInteropServer } from './use-server.js';
 
 /**
  * baresip 1.0.0 (libre 1.1) gives up on a 401/407 that carries any challenge it cannot compute:
@@ -48,29 +24,31 @@ afterAll(() => {
  */
 const MD5_ONLY = { auth: { algorithms: ['MD5'] } };
 
+let phone: Baresip | undefined;
+const fx = useInteropServer('sipts-server-baresip-', MD5_ONLY);
+
+// Runs before the server is stopped (hooks in stack order).
+afterEach(async () => {
+  await phone?.stop();
+  phone = undefined;
+});
+
 const isEvent = (type: string) => (m: Record<string, unknown>): boolean => m.event === true && m.type === type;
 
 describe('baresip (headless) through sipts-server', () => {
   it('registers as alice and calls bob, a sipp UAS registered through the server', async () => {
-    const s = server;
-    if (s === undefined) throw new Error('no server');
-    const reg = await startSipp(work, {
-      scenario: 'register.xml',
-      remote: `127.0.0.1:${String(s.udp)}`,
-      service: 'bob',
-      auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
-      keys: { domain: REALM, expires: '60' },
-    });
+    const s = fx.server;
+    const reg = await sippRegister(fx.work, `127.0.0.1:${String(s.udp)}`, 'bob');
     const registered = await reg.done;
     expect(registered.code, tail(registered)).toBe(0);
-    const uas = await startSipp(work, { scenario: 'call-uas.xml', port: reg.port, service: 'bob', timeoutMs: 30_000 });
+    const uas = await startSipp(fx.work, { scenario: 'call-uas.xml', port: reg.port, service: 'bob', timeoutMs: 30_000 });
 
-    phone = await startBaresip(join(work, 'baresip'), { user: 'alice', password: PASSWORDS.alice ?? '', domain: REALM, proxyPort: s.udp });
+    phone = await startBaresip(join(fx.work, 'baresip'), { user: 'alice', password: PASSWORDS.alice ?? '', domain: REALM, proxyPort: s.udp });
     const p = phone;
     // The server took the REGISTER through to its 200 (baresip may register before the control
     // connection is up, so its REGISTER_OK event is not awaited): alice's binding is baresip's address.
-    await until(async () => (await store.lookup(`sip:alice@${REALM}`, Date.now())).length > 0, 10_000, `alice's binding\n${p.child.output().slice(-3000)}`);
-    const alice = await store.lookup(`sip:alice@${REALM}`, Date.now());
+    await until(async () => (await fx.store.lookup(`sip:alice@${REALM}`, Date.now())).length > 0, 10_000, `alice's binding\n${p.child.output().slice(-3000)}`);
+    const alice = await fx.store.lookup(`sip:alice@${REALM}`, Date.now());
     expect(alice.map((b) => b.contact)).toEqual([expect.stringContaining(`127.0.0.1:${String(p.sipPort)}`)]);
     await until(() => p.child.output().includes('200 OK') && /\[1 binding\]/.test(p.child.output()), 5000, 'baresip to log its registration');
 
@@ -93,21 +71,14 @@ describe('baresip (headless) through sipts-server', () => {
   });
 
   it('registers as bob over TCP and answers a call from a sipp UAC (alice, UDP) routed over its connection', async () => {
-    const s = server;
-    if (s === undefined) throw new Error('no server');
-    phone = await startBaresip(join(work, 'baresip-bob'), { user: 'bob', password: PASSWORDS.bob ?? '', domain: REALM, proxyPort: s.tcp, transport: 'tcp' });
+    const s = fx.server;
+    phone = await startBaresip(join(fx.work, 'baresip-bob'), { user: 'bob', password: PASSWORDS.bob ?? '', domain: REALM, proxyPort: s.tcp, transport: 'tcp' });
     const p = phone;
-    await until(async () => (await store.lookup(`sip:bob@${REALM}`, Date.now())).length > 0, 10_000, `bob's binding\n${p.child.output().slice(-3000)}`);
-    const bob = await store.lookup(`sip:bob@${REALM}`, Date.now());
+    await until(async () => (await fx.store.lookup(`sip:bob@${REALM}`, Date.now())).length > 0, 10_000, `bob's binding\n${p.child.output().slice(-3000)}`);
+    const bob = await fx.store.lookup(`sip:bob@${REALM}`, Date.now());
     expect(bob.map((b) => b.flow?.protocol)).toEqual(['TCP']);
 
-    const uac = await startSipp(work, {
-      scenario: 'call-uac.xml',
-      remote: `127.0.0.1:${String(s.udp)}`,
-      service: 'bob',
-      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-      keys: { caller: 'alice', domain: REALM },
-    });
+    const uac = await sippCall(fx.work, `127.0.0.1:${String(s.udp)}`, 'call-uac.xml');
     await p.waitFor(isEvent('CALL_INCOMING'), 10_000, 'baresip CALL_INCOMING');
     p.command('accept');
     const r = await uac.done;
@@ -120,10 +91,9 @@ describe('baresip (headless) through sipts-server', () => {
   });
 
   it('cannot register when SHA-256 is offered too: libre answers ENOSYS ("Function not implemented")', async () => {
-    await server?.stop();
     const mixed = createMemoryStore();
-    server = await startServer(work, { store: mixed, overrides: { auth: { algorithms: ['MD5', 'SHA-256'] } } });
-    phone = await startBaresip(join(work, 'baresip-mixed'), { user: 'alice', password: PASSWORDS.alice ?? '', domain: REALM, proxyPort: server.udp });
+    const server = await fx.restart({ store: mixed, overrides: { auth: { algorithms: ['MD5', 'SHA-256'] } } });
+    phone = await startBaresip(join(fx.work, 'baresip-mixed'), { user: 'alice', password: PASSWORDS.alice ?? '', domain: REALM, proxyPort: server.udp });
     const p = phone;
     await until(() => p.child.output().includes('Function not implemented'), 10_000, 'baresip to give up on the challenge');
     expect(await mixed.lookup(`sip:alice@${REALM}`, Date.now())).toEqual([]);

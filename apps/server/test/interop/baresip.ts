@@ -11,8 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '@sipts/test-peers';
-import { listening, startChild, until, type Child } from './children.js';
+import { type Child, freePort, listening, startChild, until } from '@sipts/test-peers';
 
 const BARESIP = '/usr/bin/baresip';
 

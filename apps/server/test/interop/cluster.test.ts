@@ -9,12 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis, type RedisServer } from '@sipts/test-peers';
+import { killChildren, type RedisServer, startRedis, until } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBaresip, type Baresip } from './baresip.js';
-import { killAll, until } from './children.js';
 import { PASSWORDS, REALM, metricsText, sample, startServer, type TestServer } from './server-harness.js';
 import { logged, startSipp, tail, type SippRun } from './sipp.js';
+import { sippCall, sippRegister } from './sipp-users.js';
 
 let work = '';
 let redis: RedisServer | undefined;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await phone?.stop();
-  killAll();
+  killChildren();
   await a?.stop();
   await b?.stop();
   await redis?.stop();
@@ -53,26 +53,12 @@ function both(): { a: TestServer; b: TestServer } {
 }
 
 async function registerBob(through: TestServer, expires: number, port?: number): Promise<SippRun & { port: number }> {
-  const s = await startSipp(work, {
-    scenario: 'register.xml',
-    remote: `127.0.0.1:${String(through.udp)}`,
-    ...(port !== undefined ? { port } : {}),
-    service: 'bob',
-    auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
-    keys: { domain: REALM, expires: String(expires) },
-  });
+  const s = await sippRegister(work, `127.0.0.1:${String(through.udp)}`, 'bob', { expires, ...(port !== undefined ? { port } : {}) });
   return { ...(await s.done), port: s.port };
 }
 
 async function aliceCalls(through: TestServer, scenario: string): Promise<SippRun> {
-  const s = await startSipp(work, {
-    scenario,
-    remote: `127.0.0.1:${String(through.udp)}`,
-    service: 'bob',
-    auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-    keys: { caller: 'alice', domain: REALM },
-  });
-  return s.done;
+  return (await sippCall(work, `127.0.0.1:${String(through.udp)}`, scenario)).done;
 }
 
 describe('two instances sharing Redis', () => {

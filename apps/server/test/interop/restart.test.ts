@@ -8,19 +8,19 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@sipts/test-peers';
+import { freePort, killChildren, until } from '@sipts/test-peers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, until } from './children.js';
 import { register as rawRegister, statusOf, headerOf, udpPeer } from './raw.js';
-import { PASSWORDS, REALM, metricsText, sample, startServerProcess, writeConfig, type ServerProcess } from './server-harness.js';
+import { metricsText, sample, startServerProcess, writeConfig, type ServerProcess } from './server-harness.js';
 import { logged, startSipp, tail, type SippRun } from './sipp.js';
+import { sippCall, sippRegister } from './sipp-users.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sipts-server-restart-'));
 const processes: ServerProcess[] = [];
 
 afterAll(async () => {
   for (const p of processes) await p.kill();
-  killAll();
+  killChildren();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -29,26 +29,35 @@ function passed(r: SippRun): void {
   expect(r.successful, tail(r)).toBe(1);
 }
 
+/** The process exited 0 by itself after its SIGTERM (a graceful shutdown, no signal). */
+async function expectGracefulExit(exit: ReturnType<ServerProcess['terminate']>): Promise<void> {
+  const end = await exit;
+  expect({ code: end.code, signal: end.signal }, end.output.slice(-3000)).toEqual({ code: 0, signal: null });
+}
+
+/** A SIP and an HTTP port, free now, for server processes that must keep them across a restart. */
+async function freshPorts(): Promise<{ ports: { sip: number; http: number }; remote: string }> {
+  const ports = { sip: await freePort(), http: await freePort() };
+  return { ports, remote: `127.0.0.1:${String(ports.sip)}` };
+}
+
+/** Starts the bin with `config` on `ports`; the afterAll kills it if it is still running. */
+async function startTracked(dir: string, config: string, ports: { sip: number; http: number }): Promise<ServerProcess> {
+  const p = await startServerProcess(dir, config, ports);
+  processes.push(p);
+  return p;
+}
+
 /** Registers bob through a server process, restarts it with SIGTERM (exit 0), starts a new one. */
 async function registerAndRestart(dir: string, store: 'sqlite' | 'memory'): Promise<{ remote: string; bobPort: number; second: ServerProcess; http: number }> {
   const config = writeConfig(dir, { store: { kind: store }, log: { level: 'info' } });
-  const ports = { sip: await freePort(), http: await freePort() };
-  const remote = `127.0.0.1:${String(ports.sip)}`;
-  const first = await startServerProcess(dir, config, ports);
-  processes.push(first);
-  const reg = await startSipp(dir, {
-    scenario: 'register.xml',
-    remote,
-    service: 'bob',
-    auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
-    keys: { domain: REALM, expires: '300' },
-  });
+  const { ports, remote } = await freshPorts();
+  const first = await startTracked(dir, config, ports);
+  const reg = await sippRegister(dir, remote, 'bob', { expires: 300 });
   passed(await reg.done);
   expect(sample(await metricsText(ports.http), 'sipts_registrations')).toBe(1);
-  const stopped = await first.terminate();
-  expect({ code: stopped.code, signal: stopped.signal }, stopped.output.slice(-3000)).toEqual({ code: 0, signal: null });
-  const second = await startServerProcess(dir, config, ports);
-  processes.push(second);
+  await expectGracefulExit(first.terminate());
+  const second = await startTracked(dir, config, ports);
   return { remote, bobPort: reg.port, second, http: ports.http };
 }
 
@@ -59,32 +68,19 @@ describe('restart', () => {
     expect(existsSync(join(dir, 'data', 'location.sqlite'))).toBe(true);
     expect(sample(await metricsText(http), 'sipts_registrations')).toBe(1);
     const uas = await startSipp(dir, { scenario: 'call-uas.xml', port: bobPort, service: 'bob' });
-    const uac = await startSipp(dir, {
-      scenario: 'call-uac.xml',
-      remote,
-      service: 'bob',
-      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-      keys: { caller: 'alice', domain: REALM },
-    });
+    const uac = await sippCall(dir, remote, 'call-uac.xml');
     passed(await uac.done);
     const b = await uas.done;
     passed(b);
     expect(logged(b, 'UAS-INVITE via')[0], tail(b)).toContain(remote);
-    const end = await second.terminate();
-    expect({ code: end.code, signal: end.signal }, end.output.slice(-3000)).toEqual({ code: 0, signal: null });
+    await expectGracefulExit(second.terminate());
   });
 
   it('the check can fail: on the memory store the registration is gone after the restart (480)', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(work, 'memory-'));
     const { remote, second, http } = await registerAndRestart(dir, 'memory');
     expect(sample(await metricsText(http), 'sipts_registrations')).toBe(0);
-    const uac = await startSipp(dir, {
-      scenario: 'call-rejected-480.xml',
-      remote,
-      service: 'bob',
-      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-      keys: { caller: 'alice', domain: REALM },
-    });
+    const uac = await sippCall(dir, remote, 'call-rejected-480.xml');
     passed(await uac.done);
     expect((await second.terminate()).code).toBe(0);
   });
@@ -94,26 +90,12 @@ describe('SIGTERM during a call', () => {
   it('new requests get 503, the live INVITE still completes, then the process exits 0', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(work, 'sigterm-'));
     const config = writeConfig(dir, { store: { kind: 'memory' }, log: { level: 'info' }, limits: { shutdownGraceSeconds: 10 } });
-    const ports = { sip: await freePort(), http: await freePort() };
-    const remote = `127.0.0.1:${String(ports.sip)}`;
-    const server = await startServerProcess(dir, config, ports);
-    processes.push(server);
-    const reg = await startSipp(dir, {
-      scenario: 'register.xml',
-      remote,
-      service: 'bob',
-      auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
-      keys: { domain: REALM, expires: '300' },
-    });
+    const { ports, remote } = await freshPorts();
+    const server = await startTracked(dir, config, ports);
+    const reg = await sippRegister(dir, remote, 'bob', { expires: 300 });
     passed(await reg.done);
     const uas = await startSipp(dir, { scenario: 'late-answer-uas.xml', port: reg.port, service: 'bob' });
-    const uac = await startSipp(dir, {
-      scenario: 'call-no-bye-uac.xml',
-      remote,
-      service: 'bob',
-      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-      keys: { caller: 'alice', domain: REALM },
-    });
+    const uac = await sippCall(dir, remote, 'call-no-bye-uac.xml');
     // The callee rings (the server relayed its 180), and answers 2 s later.
     await until(async () => sample(await metricsText(ports.http), 'sipts_responses_total', { code: '180' }) >= 1, 10_000, 'the 180');
     const exited = server.terminate();
@@ -132,7 +114,6 @@ describe('SIGTERM during a call', () => {
     const b = await uas.done;
     passed(b);
     expect(logged(b, 'UAS-ACK via')[0], tail(b)).toContain(remote);
-    const end = await exited;
-    expect({ code: end.code, signal: end.signal }, end.output.slice(-3000)).toEqual({ code: 0, signal: null });
+    await expectGracefulExit(exited);
   });
 });

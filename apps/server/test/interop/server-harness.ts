@@ -11,10 +11,10 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { stringify } from 'yaml';
+import { type Child, startChild, until } from '@sipts/test-peers';
 import { loadConfig } from '../../src/config/index.js';
 import { createServer, type SiptsServer } from '../../src/server.js';
 import type { LocationStore } from '../../src/store/index.js';
-import { startChild, until, type Child } from './children.js';
 
 /** The digest realm: the first configured domain. */
 export const REALM = 'localhost';

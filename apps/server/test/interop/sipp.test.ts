@@ -12,44 +12,19 @@
  * `auth.algorithms: [MD5, SHA-256]` here, in that order (the last tests show sipp failing on the
  * default order, SHA-256 first, and the configured order reaching the wire).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStore, type LocationStore } from '../../src/store/index.js';
-import { killAll, sleep } from './children.js';
+import { sleep } from '@sipts/test-peers';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../src/store/index.js';
 import { register as rawRegister, udpPeer } from './raw.js';
-import { PASSWORDS, REALM, metricsText, sample, startServer, type TestServer } from './server-harness.js';
+import { REALM, metricsText, sample } from './server-harness.js';
 import { logged, startSipp, tail, type SippRun } from './sipp.js';
+import { sippCall, sippRegister } from './sipp-users.js';
+import { useInteropServer } from './use-server.js';
 
-let work = '';
-let store: LocationStore;
-let server: TestServer | undefined;
-
-beforeEach(async () => {
-  work = mkdtempSync(join(tmpdir(), 'sipts-server-sipp-'));
-  store = createMemoryStore();
-  server = await startServer(work, { store });
-});
-
-afterEach(async () => {
-  killAll();
-  await server?.stop();
-  server = undefined;
-  rmSync(work, { recursive: true, force: true });
-});
-
-afterAll(() => {
-  killAll();
-});
-
-function srv(): TestServer {
-  if (server === undefined) throw new Error('no server');
-  return server;
-}
+const fx = useInteropServer('sipts-server-sipp-');
 
 function remote(): string {
-  return `127.0.0.1:${String(srv().udp)}`;
+  return `127.0.0.1:${String(fx.server.udp)}`;
 }
 
 /** sipp ran every call successfully and exited 0. */
@@ -61,31 +36,17 @@ function passed(r: SippRun, calls = 1): void {
 
 /** Registers `user` from sipp on `port` (a free one by default) with Expires `expires`. */
 async function register(user: string, options: { port?: number; expires?: number; password?: string; scenario?: string } = {}): Promise<SippRun & { port: number }> {
-  const s = await startSipp(work, {
-    scenario: options.scenario ?? 'register.xml',
-    remote: remote(),
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    service: user,
-    auth: { user, password: options.password ?? PASSWORDS[user] ?? '', uri: REALM },
-    keys: { domain: REALM, expires: String(options.expires ?? 60) },
-  });
+  const s = await sippRegister(fx.work, remote(), user, options);
   return { ...(await s.done), port: s.port };
 }
 
 /** `caller` (alice by default) calls `callee` with `scenario` (a UAC). */
 async function call(callee: string, scenario: string, caller = 'alice'): Promise<SippRun> {
-  const s = await startSipp(work, {
-    scenario,
-    remote: remote(),
-    service: callee,
-    auth: { user: caller, password: PASSWORDS[caller] ?? '', uri: `${callee}@${REALM}` },
-    keys: { caller, domain: REALM },
-  });
-  return s.done;
+  return (await sippCall(fx.work, remote(), scenario, { callee, caller })).done;
 }
 
 async function bindings(user: string): Promise<{ contact: string; expiresAt: number }[]> {
-  return store.lookup(`sip:${user}@${REALM}`, Date.now());
+  return fx.store.lookup(`sip:${user}@${REALM}`, Date.now());
 }
 
 describe('registration with digest authentication', () => {
@@ -98,7 +59,7 @@ describe('registration with digest authentication', () => {
     const b = await bindings('bob');
     expect(b.map((x) => x.contact)).toEqual([expect.stringContaining(`127.0.0.1:${String(bob.port)}`)]);
     expect(await bindings('alice')).toHaveLength(1);
-    const m = await metricsText(srv().http);
+    const m = await metricsText(fx.server.http);
     expect(sample(m, 'sipts_responses_total', { code: '401' })).toBeGreaterThanOrEqual(2);
     expect(sample(m, 'sipts_registrations')).toBe(2);
   });
@@ -149,17 +110,17 @@ describe('calls through the server', () => {
     const registered = await register(callee);
     passed(registered);
     passed(await register(caller));
-    const uas = await startSipp(work, { scenario: 'call-uas.xml', port: registered.port, service: callee });
+    const uas = await startSipp(fx.work, { scenario: 'call-uas.xml', port: registered.port, service: callee });
     const uac = await call(callee, 'call-uac.xml', caller);
     passed(uac);
     const b = await uas.done;
     passed(b);
-    const here = `127.0.0.1:${String(srv().udp)}`;
+    const here = `127.0.0.1:${String(fx.server.udp)}`;
     // The callee saw the server's Record-Route, and the server's Via on top of the INVITE, ACK and BYE.
     expect(logged(b, 'UAS-INVITE rr')[0], tail(b)).toContain(here);
     expect(logged(uac, 'UAC-200 record-route')[0], tail(uac)).toContain(here);
     for (const what of ['UAS-INVITE via', 'UAS-ACK via', 'UAS-BYE via']) expect(logged(b, what)[0], `${what}\n${tail(b)}`).toContain(here);
-    const m = await metricsText(srv().http);
+    const m = await metricsText(fx.server.http);
     expect(sample(m, 'sipts_requests_total', { method: 'INVITE' })).toBeGreaterThanOrEqual(2);
     // One ACK for the 407 (hop by hop), one ACK for the 200 through the Route set.
     expect(sample(m, 'sipts_requests_total', { method: 'ACK' })).toBeGreaterThanOrEqual(2);
@@ -170,24 +131,17 @@ describe('calls through the server', () => {
   it('alice over TCP calls bob over UDP: the server record-routes twice (one entry per transport) and the dialog works', async () => {
     const bob = await register('bob');
     passed(bob);
-    const uas = await startSipp(work, { scenario: 'call-uas.xml', port: bob.port, service: 'bob' });
-    const uac = await startSipp(work, {
-      scenario: 'call-uac.xml',
-      protocol: 'TCP',
-      remote: `127.0.0.1:${String(srv().tcp)}`,
-      service: 'bob',
-      auth: { user: 'alice', password: PASSWORDS.alice ?? '', uri: `bob@${REALM}` },
-      keys: { caller: 'alice', domain: REALM },
-    });
+    const uas = await startSipp(fx.work, { scenario: 'call-uas.xml', port: bob.port, service: 'bob' });
+    const uac = await sippCall(fx.work, `127.0.0.1:${String(fx.server.tcp)}`, 'call-uac.xml', { protocol: 'TCP' });
     const a = await uac.done;
     passed(a);
     const b = await uas.done;
     passed(b);
-    const udp = `127.0.0.1:${String(srv().udp)}`;
+    const udp = `127.0.0.1:${String(fx.server.udp)}`;
     // The top Record-Route is the callee's side (UDP); the caller's route set ends with the TCP side.
     expect(logged(b, 'UAS-INVITE rr')[0], tail(b)).toContain(`${udp};transport=udp`);
     for (const what of ['UAS-INVITE via', 'UAS-ACK via', 'UAS-BYE via']) expect(logged(b, what)[0], `${what}\n${tail(b)}`).toContain(udp);
-    const m = await metricsText(srv().http);
+    const m = await metricsText(fx.server.http);
     expect(sample(m, 'sipts_requests_total', { method: 'BYE' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -196,33 +150,26 @@ describe('calls through the server', () => {
   // registers and closes its connection (as sipp does when its REGISTER scenario ends) stays
   // reachable at its Contact: the server opens a new connection to it.
   it('bob registered over TCP without outbound keeps his binding after the connection closes, and a call reaches him on a new connection', async () => {
-    const s = await startSipp(work, {
-      scenario: 'register.xml',
-      protocol: 'TCP',
-      remote: `127.0.0.1:${String(srv().tcp)}`,
-      service: 'bob',
-      auth: { user: 'bob', password: PASSWORDS.bob ?? '', uri: REALM },
-      keys: { domain: REALM, expires: '60' },
-    });
+    const s = await sippRegister(fx.work, `127.0.0.1:${String(fx.server.tcp)}`, 'bob', { protocol: 'TCP' });
     const r = await s.done;
     passed(r);
     expect(logged(r, 'REGISTER-200 contact')[0], tail(r)).toMatch(/expires=60\b/);
     await sleep(300);
     expect(await bindings('bob')).toHaveLength(1);
-    const uas = await startSipp(work, { scenario: 'call-uas.xml', protocol: 'TCP', port: s.port, service: 'bob' });
+    const uas = await startSipp(fx.work, { scenario: 'call-uas.xml', protocol: 'TCP', port: s.port, service: 'bob' });
     passed(await call('bob', 'call-uac.xml'));
     const b = await uas.done;
     passed(b);
-    expect(logged(b, 'UAS-INVITE via')[0], tail(b)).toContain(`SIP/2.0/TCP 127.0.0.1:${String(srv().tcp)}`);
+    expect(logged(b, 'UAS-INVITE via')[0], tail(b)).toContain(`SIP/2.0/TCP 127.0.0.1:${String(fx.server.tcp)}`);
   });
 
   it('alice cancels a ringing call to bob: 200 for the CANCEL, 487 for the INVITE', async () => {
     const bob = await register('bob');
     passed(bob);
-    const uas = await startSipp(work, { scenario: 'ringing-uas.xml', port: bob.port, service: 'bob' });
+    const uas = await startSipp(fx.work, { scenario: 'ringing-uas.xml', port: bob.port, service: 'bob' });
     passed(await call('bob', 'cancel-uac.xml'));
     passed(await uas.done);
-    const m = await metricsText(srv().http);
+    const m = await metricsText(fx.server.http);
     expect(sample(m, 'sipts_requests_total', { method: 'CANCEL' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -248,8 +195,7 @@ describe('calls through the server', () => {
 
 describe('what sipp 3.6.1 cannot do', () => {
   it('the default challenge order (SHA-256 first): sipp answers only the first challenge and cannot compute SHA-256', async () => {
-    await server?.stop();
-    server = await startServer(work, { store: createMemoryStore(), overrides: { auth: { algorithms: ['SHA-256', 'MD5'] } } });
+    await fx.restart({ store: createMemoryStore(), overrides: { auth: { algorithms: ['SHA-256', 'MD5'] } } });
     const r = await register('bob');
     expect(r.code, tail(r)).not.toBe(0);
     expect(r.errors).toContain('authentication must use MD5');
@@ -260,7 +206,7 @@ describe('what sipp 3.6.1 cannot do', () => {
   it('auth.algorithms [MD5, SHA-256] (this file\'s config) is the challenge order on the wire, so sipp registers', async () => {
     const peer = await udpPeer();
     try {
-      await peer.send(rawRegister('UDP', 'bob', peer.port), srv().udp);
+      await peer.send(rawRegister('UDP', 'bob', peer.port), fx.server.udp);
       const got = await peer.collect(1, 2000);
       const challenges = (got[0] ?? '').split('\r\n').filter((l) => /^WWW-Authenticate:/i.test(l));
       expect(challenges.map((c) => /algorithm=([A-Za-z0-9-]+)/.exec(c)?.[1]), got.join('\n')).toEqual(['MD5', 'SHA-256']);

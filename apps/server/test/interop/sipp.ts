@@ -8,8 +8,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@sipts/test-peers';
-import { listening, readOr, startChild, until } from './children.js';
+import { freePort, listening, readOr, readSippCallCounts, sippArgs, startChild, until, type RunResult, type SippCallCounts } from '@sipts/test-peers';
 
 const SIPP = '/usr/bin/sipp';
 /** The scenario directory. */
@@ -19,13 +18,7 @@ export const SCENARIOS = fileURLToPath(new URL('./scenarios/', import.meta.url))
 export type Proto = 'UDP' | 'TCP';
 
 /** A finished sipp run. */
-export interface SippRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  successful: number;
-  failed: number;
-  stdout: string;
-  stderr: string;
+export interface SippRun extends RunResult, SippCallCounts {
   /** The error log (`-trace_err`), last 3000 characters. */
   errors: string;
   /** The `<log>` lines (`-trace_logs`). */
@@ -71,19 +64,8 @@ export async function startSipp(work: string, o: SippOptions): Promise<Sipp> {
   const logs = join(work, `logs-${id}.log`);
   const timeoutMs = o.timeoutMs ?? 20_000;
   const args = [
+    ...sippArgs({ remote: o.remote, transport: protocol === 'UDP' ? 'u1' : 't1', localPort: port, calls: o.calls ?? 1, rate: 10, limit: 5, timeoutMs, statFile: stat }),
     '-sf', join(SCENARIOS, o.scenario),
-    ...(o.remote !== undefined ? [o.remote] : []),
-    '-t', protocol === 'UDP' ? 'u1' : 't1',
-    '-i', '127.0.0.1',
-    '-p', String(port),
-    '-m', String(o.calls ?? 1),
-    '-r', '10',
-    '-l', '5',
-    '-timeout', `${String(Math.max(1, Math.floor(timeoutMs / 1000) - 2))}s`,
-    '-timeout_error',
-    '-max_recv_loops', '100',
-    '-nostdin',
-    '-trace_stat', '-stf', stat,
     '-trace_err', '-error_file', errors,
     '-trace_logs', '-log_file', logs,
     ...(o.service !== undefined ? ['-s', o.service] : []),
@@ -92,19 +74,12 @@ export async function startSipp(work: string, o: SippOptions): Promise<Sipp> {
     ...(o.extra ?? []),
   ];
   const child = startChild(SIPP, args, { cwd: work, timeoutMs });
-  const done = child.done.then((r): SippRun => {
-    const lines = readOr(stat).trim().split('\n');
-    const names = (lines[0] ?? '').split(';');
-    const values = (lines[lines.length - 1] ?? '').split(';');
-    const stats = Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
-    return {
-      ...r,
-      successful: Number(stats['SuccessfulCall(C)'] ?? NaN),
-      failed: Number(stats['FailedCall(C)'] ?? NaN),
-      errors: readOr(errors).slice(-3000),
-      logs: readOr(logs).split('\n').filter((l) => l.trim() !== ''),
-    };
-  });
+  const done = child.done.then((r): SippRun => ({
+    ...r,
+    ...readSippCallCounts(stat),
+    errors: readOr(errors).slice(-3000),
+    logs: readOr(logs).split('\n').filter((l) => l.trim() !== ''),
+  }));
   if (o.remote === undefined) await until(() => listening(protocol, port), 5000, `sipp to listen on ${protocol} ${String(port)}`);
   return { port, done, kill: child.kill };
 }

@@ -6,12 +6,10 @@
  * registered user is then redirected (302) to the Contact it registered.
  * @see RFC 3261 §22.4, RFC 2617 §3.2
  */
-import { freePort } from '@sipts/test-peers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from './harness/app.js';
-import { CLASSIC, ensureFacadeBuilt } from './harness/impl.js';
-import { killPeers, runSipp } from './harness/sipp.js';
+import { describe, expect, it } from 'vitest';
+import { CLASSIC } from './harness/impl.js';
 import { runSipsak } from './harness/sipsak.js';
+import { useExampleApp } from './harness/use-example-app.js';
 import { addrUri, header } from './harness/wire.js';
 
 const REALM = 'sipts.test';
@@ -25,27 +23,11 @@ function challengeParams(value: string): Record<string, string> {
 }
 
 describe('classic example: registrar-redirector with digest authentication', () => {
-  let app: App | undefined;
-  let port = 0;
-
-  beforeAll(() => {
-    ensureFacadeBuilt();
-  }, 200_000);
-
-  beforeAll(async () => {
-    port = await freePort();
-    app = await startApp('registrar-redirector-auth', { SIP_PORT: String(port), REALM, USERS: JSON.stringify({ 100: '1234', 101: 'qwerty' }) }, port);
-  });
-
-  afterAll(async () => {
-    killPeers();
-    await app?.stop();
-  });
+  const ex = useExampleApp('registrar-redirector-auth', () => ({ REALM, USERS: JSON.stringify({ 100: '1234', 101: 'qwerty' }) }));
 
   it('challenges, then registers with the right password (sipp [authentication], two calls)', async () => {
-    const before = app!.events().length;
-    const run = await runSipp('register-auth', { remote: `127.0.0.1:${port}`, service: '100', calls: 2, args: ['-au', '100', '-ap', '1234'] });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    const before = ex.app.events().length;
+    const run = await ex.sipp('register-auth', { service: '100', calls: 2, args: ['-au', '100', '-ap', '1234'] });
     expect(run.successful).toBe(2);
     const challenges = run.received.filter((m) => m.status === 401);
     expect(challenges).toHaveLength(2);
@@ -68,56 +50,50 @@ describe('classic example: registrar-redirector with digest authentication', () 
       expect(nonces[1]).not.toBe(nonces[0]);
       expect(nonces[1]).not.toBe(challengeParams(header(signed[0]!, 'authorization')[0]!).cnonce);
     }
-    await expect.poll(() => app!.events().slice(before).map((e) => e.outcome)).toEqual(['challenged', 'registered', 'challenged', 'registered']);
+    await expect.poll(() => ex.app.events().slice(before).map((e) => e.outcome)).toEqual(['challenged', 'registered', 'challenged', 'registered']);
 
     // Now an INVITE for 100 is redirected to the Contact sipp registered.
-    const call = await runSipp('invite-302', { remote: `127.0.0.1:${port}`, service: '100' });
-    expect(call.code, `${call.tail}\n${app!.output()}`).toBe(0);
+    const call = await ex.sipp('invite-302', { service: '100' });
     expect(header(call.received.find((m) => m.status === 302)!, 'contact').map(addrUri)).toEqual([`sip:100@127.0.0.1:${run.localPort};transport=UDP`]);
   });
 
   it('registers over TCP as well (sipp t1, [authentication])', async () => {
-    const run = await runSipp('register-auth', { remote: `127.0.0.1:${port}`, service: '101', transport: 't1', args: ['-au', '101', '-ap', 'qwerty'] });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    const run = await ex.sipp('register-auth', { service: '101', transport: 't1', args: ['-au', '101', '-ap', 'qwerty'] });
     expect(run.received.map((m) => m.status)).toEqual([401, 200]);
     expect(header(run.received[1]!, 'contact').map(addrUri)).toEqual([`sip:101@127.0.0.1:${run.localPort};transport=TCP`]);
   });
 
   it('refuses a REGISTER signed with a wrong password (sipp): 401 again, or 403', async () => {
-    const before = app!.events().length;
-    const run = await runSipp('register-refused', { remote: `127.0.0.1:${port}`, service: '101', args: ['-au', '101', '-ap', 'not-qwerty'] });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    const before = ex.app.events().length;
+    const run = await ex.sipp('register-refused', { service: '101', args: ['-au', '101', '-ap', 'not-qwerty'] });
     const finals = run.received.map((m) => m.status);
     expect(finals[0]).toBe(401);
     expect([401, 403]).toContain(finals[1]);
-    await expect.poll(() => app!.events().slice(before).map((e) => e.outcome)).not.toContain('registered');
+    await expect.poll(() => ex.app.events().slice(before).map((e) => e.outcome)).not.toContain('registered');
   });
 
   it('challenges a user it does not know the same way, and never accepts it', async () => {
-    const run = await runSipp('register-refused', { remote: `127.0.0.1:${port}`, service: '999', args: ['-au', '999', '-ap', '999'] });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    const run = await ex.sipp('register-refused', { service: '999', args: ['-au', '999', '-ap', '999'] });
     const first = run.received[0]!;
     expect(first.status).toBe(401);
     expect(challengeParams(header(first, 'www-authenticate')[0]!).realm).toBe(REALM);
-    await expect.poll(() => app!.events()).toContainEqual({ method: 'REGISTER', status: 401, outcome: 'unknown-user' });
+    await expect.poll(() => ex.app.events()).toContainEqual({ method: 'REGISTER', status: 401, outcome: 'unknown-user' });
   });
 
   it('registers with sipsak -a (right password), then redirects an INVITE for that user', async () => {
-    const run = await runSipsak(['-U', '-s', 'sip:101@127.0.0.1', '-r', String(port), '-u', '101', '-a', 'qwerty', '-C', 'sip:101@127.0.0.1:5999', '-i']);
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
-    const call = await runSipp('invite-302', { remote: `127.0.0.1:${port}`, service: '101' });
-    expect(call.code, `${call.tail}\n${app!.output()}`).toBe(0);
+    const run = await runSipsak(['-U', '-s', 'sip:101@127.0.0.1', '-r', String(ex.port), '-u', '101', '-a', 'qwerty', '-C', 'sip:101@127.0.0.1:5999', '-i']);
+    expect(run.code, `${run.tail}\n${ex.app.output()}`).toBe(0);
+    const call = await ex.sipp('invite-302', { service: '101' });
     expect(header(call.received.find((m) => m.status === 302)!, 'contact').map(addrUri)).toEqual(['sip:101@127.0.0.1:5999']);
   });
 
   it('refuses sipsak with a wrong password (exit status 2 after a second 401)', async () => {
-    const run = await runSipsak(['-U', '-s', 'sip:101@127.0.0.1', '-r', String(port), '-u', '101', '-a', 'qwertz', '-C', 'sip:101@127.0.0.1:5998', '-i']);
+    const run = await runSipsak(['-U', '-s', 'sip:101@127.0.0.1', '-r', String(ex.port), '-u', '101', '-a', 'qwertz', '-C', 'sip:101@127.0.0.1:5998', '-i']);
     expect(run.code, run.tail).toBe(2);
     expect(`${run.stdout}${run.stderr}`).toContain('authorization failed');
   });
 
   it('answers 404 to an INVITE for an account that has not registered', async () => {
-    const run = await runSipp('invite-404', { remote: `127.0.0.1:${port}`, service: '102' });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    await ex.sipp('invite-404', { service: '102' });
   });
 });

@@ -11,38 +11,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, waitForTcp, type App } from './harness/app.js';
-import { ensureFacadeBuilt } from './harness/impl.js';
-import { killPeers, runSipp } from './harness/sipp.js';
+import { waitForTcp } from './harness/app.js';
 import { branch, connectTls, makeCertificate, tlsRequest, type TlsClient } from './harness/tls-client.js';
+import { useExampleApp } from './harness/use-example-app.js';
 import { addrUri, header } from './harness/wire.js';
 
 describe('classic example: registrar-redirector over TLS', () => {
-  let app: App | undefined;
   let client: TlsClient | undefined;
   let dir = '';
-  let port = 0;
   let tlsPort = 0;
   let ca = Buffer.alloc(0);
 
-  beforeAll(() => {
-    ensureFacadeBuilt();
-  }, 200_000);
-
-  beforeAll(async () => {
+  const ex = useExampleApp('registrar-redirector', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sipts-examples-tls-'));
     const { key, cert } = makeCertificate(dir);
     ca = readFileSync(cert);
-    port = await freePort();
     tlsPort = await freePort();
-    app = await startApp('registrar-redirector', { SIP_PORT: String(port), TLS_PORT: String(tlsPort), TLS_KEY: key, TLS_CERT: cert }, port);
+    return { TLS_PORT: String(tlsPort), TLS_KEY: key, TLS_CERT: cert };
+  });
+
+  beforeAll(async () => {
     await waitForTcp(tlsPort);
   });
 
-  afterAll(async () => {
+  // Runs before the app is stopped (hooks in stack order).
+  afterAll(() => {
     client?.close();
-    killPeers();
-    await app?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -53,7 +47,7 @@ describe('classic example: registrar-redirector over TLS', () => {
     const contact = `sips:tina@127.0.0.1:${local}`;
     const callId = `${branch()}@127.0.0.1`;
     const ok = await client.request(tlsRequest({ method: 'REGISTER', uri: 'sips:127.0.0.1', user: 'tina', local, branch: branch(), callId, contact }));
-    expect(ok.startLine, app!.output()).toBe('SIP/2.0 200 OK');
+    expect(ok.startLine, ex.app.output()).toBe('SIP/2.0 200 OK');
     expect(header(ok, 'contact').map(addrUri)).toEqual([contact]);
     expect(header(ok, 'call-id')).toEqual([callId]);
 
@@ -67,7 +61,7 @@ describe('classic example: registrar-redirector over TLS', () => {
 
     const missing = await client.request(tlsRequest({ method: 'INVITE', uri: 'sips:nobody@127.0.0.1', user: 'nobody', local, branch: branch(), callId: `${branch()}@127.0.0.1` }));
     expect(missing.startLine).toBe('SIP/2.0 404 Not Found');
-    await expect.poll(() => app!.events().filter((e) => e.protocol === 'TLS').map((e) => [e.method, e.status])).toEqual([
+    await expect.poll(() => ex.app.events().filter((e) => e.protocol === 'TLS').map((e) => [e.method, e.status])).toEqual([
       ['REGISTER', 200],
       ['INVITE', 302],
       ['INVITE', 404],
@@ -79,8 +73,7 @@ describe('classic example: registrar-redirector over TLS', () => {
   });
 
   it('keeps answering over UDP beside TLS: an INVITE for the TLS-registered user is redirected too', async () => {
-    const run = await runSipp('invite-302', { remote: `127.0.0.1:${port}`, service: 'tina' });
-    expect(run.code, `${run.tail}\n${app!.output()}`).toBe(0);
+    const run = await ex.sipp('invite-302', { service: 'tina' });
     expect(header(run.received.find((m) => m.status === 302)!, 'contact').map(addrUri)[0]).toMatch(/^sips:tina@127\.0\.0\.1:\d+$/);
   });
 });

@@ -5,9 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
-import { header, parseWire, type WireMessage } from './wire.js';
+import { requestFinal } from './final-response.js';
+import { parseWire, type WireMessage } from './wire.js';
 
 /** A self-signed certificate for 127.0.0.1, made with Debian's openssl; the PEM file paths. */
 export function makeCertificate(dir: string): { key: string; cert: string } {
@@ -35,10 +37,7 @@ export interface TlsClient {
 /** Connects to 127.0.0.1:port, trusting only `ca` (PEM). */
 export async function connectTls(port: number, ca: Buffer): Promise<TlsClient> {
   const socket = connect({ host: '127.0.0.1', port, ca, servername: undefined });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', () => { resolve(); });
-    socket.once('error', reject);
-  });
+  await once(socket, 'secureConnect'); // rejects on an 'error' first
   socket.on('error', () => undefined);
   const received: WireMessage[] = [];
   const waiters = new Set<() => void>();
@@ -67,29 +66,8 @@ export async function connectTls(port: number, ca: Buffer): Promise<TlsClient> {
     close: () => {
       socket.destroy();
     },
-    request: (text, ms = 10_000) => {
-      const request = parseWire(text);
-      const branch = /branch=([^;\s,]+)/.exec(header(request, 'via')[0] ?? '')?.[1] ?? '';
-      const cseq = header(request, 'cseq')[0];
-      const final = () => received.find((m) => m.status !== undefined && m.status >= 200 && header(m, 'cseq')[0] === cseq && (header(m, 'via')[0] ?? '').includes(branch));
-      send(text);
-      return new Promise<WireMessage>((resolve, reject) => {
-        const check = () => {
-          const f = final();
-          if (f) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(f);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no final response to ${request.startLine} within ${ms} ms; got ${received.map((m) => m.startLine).join(' | ')}`));
-        }, ms);
-        waiters.add(check);
-        check();
-      });
-    },
+    request: (text, ms = 10_000) =>
+      requestFinal({ received, waiters }, send, text, { ms, sameCSeq: true, detail: () => `; got ${received.map((m) => m.startLine).join(' | ')}` }),
   };
 }
 

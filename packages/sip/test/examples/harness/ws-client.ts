@@ -4,8 +4,10 @@
  * requests it is sent through a handler, and keeps every message it received.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import WebSocket from 'ws';
-import { header, parseWire, type WireMessage } from './wire.js';
+import { requestFinal } from './final-response.js';
+import { parseWire, type WireMessage } from './wire.js';
 
 /** A received message with its text, so that responses can copy header lines verbatim. */
 export interface WsReceived extends WireMessage {
@@ -34,10 +36,7 @@ export interface WsClient {
 /** Connects to ws://127.0.0.1:port offering the `sip` subprotocol. */
 export async function connectWs(port: number): Promise<WsClient> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, 'sip');
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => { resolve(); });
-    ws.once('error', reject);
-  });
+  await once(ws, 'open'); // rejects on an 'error' first
   ws.on('error', () => undefined);
   const received: WsReceived[] = [];
   const waiters = new Set<() => void>();
@@ -62,28 +61,7 @@ export async function connectWs(port: number): Promise<WsClient> {
     onRequest: (h) => {
       handler = h;
     },
-    request: (text, ms = 10_000) => {
-      const rq = parseWire(text);
-      const branch = /branch=([^;\s,]+)/.exec(header(rq, 'via')[0] ?? '')?.[1] ?? '';
-      const final = () => received.find((m) => m.status !== undefined && m.status >= 200 && (header(m, 'via')[0] ?? '').includes(branch));
-      send(text);
-      return new Promise<WsReceived>((resolve, reject) => {
-        const check = () => {
-          const f = final();
-          if (f) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(f);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no final response to ${rq.startLine} within ${ms} ms`));
-        }, ms);
-        waiters.add(check);
-        check();
-      });
-    },
+    request: (text, ms = 10_000) => requestFinal({ received, waiters }, send, text, { ms }),
     response: (rq, status, reason, extra = []) => {
       const lines = rq.text.split('\r\n\r\n')[0]!.split('\r\n').slice(1);
       const keep = lines.filter((l) => /^(via|v|record-route|from|f|call-id|i|cseq)\s*:/i.test(l));

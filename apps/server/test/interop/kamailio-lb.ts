@@ -1,0 +1,138 @@
+/**
+ * Debian's kamailio (5.6) as a stateless SIP load balancer in front of sipts-server instances:
+ * the dispatcher module picks an instance by a hash over the Call-ID (`ds_select_dst(1, 0)`), the
+ * core forwards requests (`forward()`) and responses (by their Via) without transactions, Path
+ * (RFC 3327) on REGISTER and Record-Route (RFC 3261 §16.6 step 4) on dialog-creating requests keep
+ * the balancer on the way back to the phones, and OPTIONS probes every second mark a silent
+ * instance down (`event_route[dispatcher:dst-down]` logs it). UDP on loopback only; kamailio runs
+ * in the foreground in its own process group (`-DD -E`), killed as a whole.
+ * @see /usr/share/doc/kamailio/modules/README.dispatcher.gz, README.path.gz, README.rr.gz
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, listening, startChild, until, type Child } from '@sipts/test-peers';
+
+const KAMAILIO = '/usr/sbin/kamailio';
+
+/**
+ * The balancer's kamailio.cfg. Why each piece is there:
+ * - hash over the Call-ID (algorithm 0): every request of a call and every retransmission reaches
+ *   the same instance, which matters for a transaction-stateful proxy behind a stateless
+ *   balancer: a retransmitted INVITE, the ACK of a non-2xx (RFC 3261 §17.1.1.3) and a CANCEL
+ *   (§9.1) must reach the instance holding the INVITE's server transaction. (The REGISTER 401 →
+ *   REGISTER pair would not need it: nonces are HMACs of the shared `auth.secret`.)
+ * - `forward()` is stateless (§16.11: the branch is derived from the incoming one, so a
+ *   retransmission gets the same branch); responses come back to the balancer's Via and the core
+ *   forwards them to the next Via (§18.2.2). There is no failure_route (that needs tm
+ *   transactions), so failover comes from probing: OPTIONS every second (tm only for the probes,
+ *   1 s timeout), an instance that does not answer 200 is inactive and `ds_select_dst` hashes its
+ *   calls to the next active one.
+ * - `add_path()` on REGISTER: the registrar stores the balancer in the binding's Path, so a call
+ *   to the phone goes instance → balancer → phone, from the address the phone registered with
+ *   (its NAT pinhole). Requests with a Route beyond the balancer (in-dialog) are loose-routed;
+ *   a request from an instance whose only Route was the balancer's Path entry (`loose_route()`
+ *   removes it and answers false for an out-of-dialog request) goes to its Request-URI.
+ * - `record_route()` on dialog-creating requests (both on the way in and on the way back along a
+ *   Path): in-dialog requests from either side come to the balancer first.
+ */
+export function lbConfig(port: number, listFile: string): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+disable_tcp=yes
+auto_aliases=no
+listen=udp:127.0.0.1:${String(port)}
+
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "path.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "textops.so"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "dispatcher.so"
+
+modparam("tm", "fr_timer", 1000)
+modparam("dispatcher", "list_file", "${listFile}")
+modparam("dispatcher", "ds_ping_interval", 1)
+modparam("dispatcher", "ds_probing_mode", 1)
+modparam("dispatcher", "ds_probing_threshold", 1)
+modparam("dispatcher", "ds_inactive_threshold", 1)
+modparam("dispatcher", "ds_ping_from", "sip:dispatcher@load-balancer.invalid")
+
+request_route {
+  if (!mf_process_maxfwd_header("10")) {
+    sl_send_reply("483", "Too Many Hops");
+    exit;
+  }
+  if (is_method("INVITE|SUBSCRIBE|REFER") && !has_totag()) record_route();
+  if (loose_route()) {
+    xlog("L_NOTICE", "sipts-lb: $rm $ci routed to $du $ru\\n");
+    forward();
+    exit;
+  }
+  if (ds_is_from_list("1")) {
+    # From an instance along the Path we added (loose_route removed our only Route): to the phone.
+    xlog("L_NOTICE", "sipts-lb: $rm $ci from an instance to $ru\\n");
+    forward();
+    exit;
+  }
+  if (is_method("REGISTER")) add_path();
+  if (!ds_select_dst("1", "0")) {
+    sl_send_reply("503", "No Instance Available");
+    exit;
+  }
+  xlog("L_NOTICE", "sipts-lb: $rm $ci dispatched to $du\\n");
+  forward();
+  exit;
+}
+
+event_route[dispatcher:dst-down] {
+  xlog("L_NOTICE", "sipts-lb: dst-down $ru\\n");
+}
+
+event_route[dispatcher:dst-up] {
+  xlog("L_NOTICE", "sipts-lb: dst-up $ru\\n");
+}
+`;
+}
+
+/** A running balancer. */
+export interface LoadBalancer {
+  /** Its UDP port on 127.0.0.1. */
+  port: number;
+  child: Child;
+  /** Resolves once kamailio has logged that `uri` went down (its probes failed). */
+  waitDown(uri: string, ms: number): Promise<void>;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Starts kamailio balancing over `instances` (UDP ports on 127.0.0.1, dispatcher set 1) and waits
+ * until it listens.
+ */
+export async function startLoadBalancer(dir: string, instances: number[], timeoutMs = 120_000): Promise<LoadBalancer> {
+  const port = await freePort();
+  const work = mkdtempSync(join(dir, 'kamailio-lb-'));
+  const list = join(work, 'dispatcher.list');
+  writeFileSync(list, instances.map((p) => `1 sip:127.0.0.1:${String(p)}\n`).join(''));
+  const cfg = join(work, 'kamailio.cfg');
+  writeFileSync(cfg, lbConfig(port, list));
+  const runDir = mkdtempSync(join(work, 'run-'));
+  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', '32', '-M', '4'], { cwd: work, timeoutMs, group: true });
+  let exited = false;
+  void child.done.then(() => {
+    exited = true;
+  });
+  await until(() => exited || listening('UDP', port), 10_000, 'kamailio to listen');
+  if (exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-3000)}`);
+  return {
+    port,
+    child,
+    waitDown: (uri, ms) => until(() => child.output().includes(`sipts-lb: dst-down ${uri}\n`), ms, `kamailio to mark ${uri} down\n${child.output().slice(-3000)}`),
+    stop: child.kill,
+  };
+}

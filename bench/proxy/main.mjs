@@ -14,13 +14,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startUas } from '../transaction/proc.mjs';
 import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { renderMarkdown } from './report.mjs';
+import { freePort } from '../free-port.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -57,24 +56,6 @@ process.on('exit', () => {
  */
 const UAS_HOST = '127.0.0.2';
 
-async function freePort(host = '127.0.0.1') {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve(server.address().port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, host, () => resolve(true));
-    });
-    await new Promise((r) => udp.close(r)).catch(() => undefined);
-    await new Promise((r) => server.close(r));
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
 
 /** A detached child (its own process group), pinned to `cpu`, killed by the returned stop(). */
 function startChild(cmd, args, { cwd, cpu, timeoutMs }) {

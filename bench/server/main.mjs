@@ -17,8 +17,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -27,6 +25,7 @@ import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { groupStats } from './proc-stats.mjs';
 import { renderMarkdown } from './report.mjs';
 import { benchUsers, injectionFile, usersYaml } from './users.mjs';
+import { freePort } from '../free-port.mjs';
 
 const env = process.env;
 const QUICK = env.BENCH_SERVER_QUICK !== undefined;
@@ -58,24 +57,6 @@ process.on('exit', () => {
   }
 });
 
-async function freePort(host = '127.0.0.1') {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve(server.address().port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, host, () => resolve(true));
-    });
-    await new Promise((r) => udp.close(r)).catch(() => undefined);
-    await new Promise((r) => server.close(r));
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -158,6 +139,7 @@ ${usersYaml(users, REALM)}
   writeFileSync(file, config);
   const child = startGroup(process.execPath, [SERVER_BIN, '--config', file], { cwd: dir, cpu: 0, timeoutMs: 3_600_000 });
   await waitHealthy(httpPort, child.exited);
+  const idleRss = groupStats(child.pid).largestRss;
   let c0 = groupStats(child.pid);
   let t0 = performance.now();
   const redisCpu = () => (redis === undefined ? 0 : groupStats(redis.pid).cpuMs);
@@ -171,7 +153,7 @@ ${usersYaml(users, REALM)}
     },
     stats() {
       const c = groupStats(child.pid);
-      return { wallMs: performance.now() - t0, cpuMs: c.cpuMs - c0.cpuMs, rss: c.largestRss, redisCpuMs: redisCpu() - r0 };
+      return { wallMs: performance.now() - t0, cpuMs: c.cpuMs - c0.cpuMs, rss: c.largestRss, idleRss, redisCpuMs: redisCpu() - r0 };
     },
     stop: () => child.stop('SIGTERM'),
   };
@@ -180,15 +162,15 @@ ${usersYaml(users, REALM)}
 async function startClassic() {
   const port = await freePort();
   const p = await startUas('../server/registrar-classic.mjs', { port, rcvbuf: SETTINGS.rcvbuf }, { cpu: 0, pinned: PINNED, timeoutMs: 3_600_000 });
-  let last;
+  const idle = await p.request('stats', 'stats');
   return {
     port,
     async mark() {
       await p.request('mark', 'marked');
     },
     async stats() {
-      last = await p.request('stats', 'stats');
-      return { wallMs: last.wallMs, cpuMs: last.cpuUserMs + last.cpuSystemMs, rss: last.rss, redisCpuMs: 0 };
+      const last = await p.request('stats', 'stats');
+      return { wallMs: last.wallMs, cpuMs: last.cpuUserMs + last.cpuSystemMs, rss: last.rss, idleRss: idle.rss, redisCpuMs: 0 };
     },
     stop: p.stop,
   };
@@ -205,7 +187,7 @@ async function measure(server, run) {
   await server.mark();
   const r = await run();
   const s = await server.stats();
-  return { ...r, serverCpuPercent: (100 * s.cpuMs) / s.wallMs, redisCpuPercent: (100 * s.redisCpuMs) / s.wallMs, serverRss: s.rss };
+  return { ...r, serverCpuPercent: (100 * s.cpuMs) / s.wallMs, redisCpuPercent: (100 * s.redisCpuMs) / s.wallMs, serverRss: s.rss, serverIdleRss: s.idleRss };
 }
 
 const passes = (r) => r.error === undefined && r.failureRate <= SETTINGS.maxFailureRate && r.completedPerSec >= SETTINGS.keepUp * r.targetRate;
@@ -215,9 +197,10 @@ async function registerRun(kind, rate, dir, users) {
   const inf = join(dir, `users-${kind}-${rate}.csv`);
   writeFileSync(inf, injectionFile(users));
   const scenario = join(HERE, 'scenarios', kind === 'classic' ? 'register.xml' : 'register-auth.xml');
+  const localPort = await freePort();
   try {
     return await measure(server, () =>
-      runSipp({ dir, port: server.port, localPort: await freePort(), scenario: ['-sf', scenario, '-inf', inf], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `reg-${kind}-${rate}` }),
+      runSipp({ dir, port: server.port, localPort, scenario: ['-sf', scenario, '-inf', inf, '-auth_uri', REALM], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `reg-${kind}-${rate}` }),
     );
   } finally {
     await server.stop();
@@ -233,10 +216,11 @@ async function callRun(kind, rate, dir, users) {
     const bob = users[0];
     const inf = join(dir, `bob-${kind}-${rate}.csv`);
     writeFileSync(inf, injectionFile([bob], () => `sip:${bob.user}@${UAS_HOST}:${uasPort}`));
-    const registered = spawnSync(SIPP, [`127.0.0.1:${server.port}`, '-sf', join(HERE, 'scenarios', 'register-contact.xml'), '-inf', inf, '-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-p', String(await freePort()), '-timeout', '10s', '-nostdin'], { cwd: dir, encoding: 'latin1', timeout: 20_000 });
+    const registered = spawnSync(SIPP, [`127.0.0.1:${server.port}`, '-sf', join(HERE, 'scenarios', 'register-contact.xml'), '-inf', inf, '-auth_uri', REALM, '-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-p', String(await freePort()), '-timeout', '10s', '-nostdin'], { cwd: dir, encoding: 'latin1', timeout: 20_000 });
     if (registered.status !== 0) return { targetRate: rate, error: `registering ${bob.user} failed: sipp exit ${registered.status}` };
+    const localPort = await freePort();
     return await measure(server, () =>
-      runSipp({ dir, port: server.port, localPort: await freePort(), scenario: ['-sn', 'uac', '-s', bob.user], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `call-${kind}-${rate}` }),
+      runSipp({ dir, port: server.port, localPort, scenario: ['-sn', 'uac', '-s', bob.user], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `call-${kind}-${rate}` }),
     );
   } finally {
     await server.stop();

@@ -18,7 +18,11 @@ export function usersYaml(users, realm) {
     .join('\n');
 }
 
-/** A sipp injection file: one line per user, `user;password[;extra]`, taken in order. */
+/**
+ * A sipp injection file, taken in order: `user;password;[authentication …];extra` per line. The
+ * keyword is written out per user because sipp 3.6.1 substitutes no [fieldN] inside it.
+ */
 export function injectionFile(users, extra = () => undefined) {
-  return ['SEQUENTIAL', ...users.map((u) => [u.user, u.password, extra(u)].filter((x) => x !== undefined).join(';'))].join('\n') + '\n';
+  const line = (u) => [u.user, u.password, `[authentication username=${u.user} password=${u.password}]`, extra(u)].filter((x) => x !== undefined).join(';');
+  return ['SEQUENTIAL', ...users.map(line)].join('\n') + '\n';
 }

@@ -22,8 +22,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +29,7 @@ import { startUas } from './proc.mjs';
 import { renderMarkdown } from './report.mjs';
 import { runSipp, SIPP } from './sipp.mjs';
 import { probeUdpBuffer } from './udp-buffers.mjs';
+import { freePort } from '../free-port.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -71,25 +70,6 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** A port free on 127.0.0.1 for UDP (and TCP, which sipp also opens). */
-async function freePort() {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer();
-    const port = await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise((r) => udp.close(r)).catch(() => undefined);
-    await new Promise((r) => server.close(r));
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
 
 let dir = '';
 

@@ -13,6 +13,7 @@ import type { Remote, Stack, StackOptions, Target, TransportProtocol } from './l
 import { toStackOptions, type ClassicOptions } from './options.js';
 import type { Self } from './routing.js';
 import { sendRequest, type ResponseCallback, type SendContext } from './send-request.js';
+import { createToTags, type ToTags } from './to-tag.js';
 
 /** The classic request handler: every new request (CANCEL and ACK for 2xx included) and where it came from. */
 export type RequestHandler = (request: SipRequest, remote: Remote) => void;
@@ -61,10 +62,12 @@ function protocolsOf(o: StackOptions): Set<TransportProtocol> {
 }
 
 /**
- * Creates a classic stack instance and starts binding it (after `after`, when given).
+ * Creates a classic stack instance and starts binding it (after `after`, when given). `toTags`:
+ * the To tags of its server transactions (the proxy entry shares them with its builder, which
+ * tracks the transactions itself).
  * @internal `create` and the proxy entry build on this.
  */
-export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>): ClassicInstance {
+export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>, toTags: ToTags = createToTags()): ClassicInstance {
   const stackOptions = toStackOptions(options);
   const logger = stackOptions.logger ?? silentLogger;
   const protocols = protocolsOf(stackOptions);
@@ -92,6 +95,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   const stack = built.stack;
   if (onRequest !== undefined && !built.ownsRequests) {
     stack.onRequest((rq, st, remote) => {
+      toTags.track(st);
       // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
       // application still hears of it, as it did with the classic library.
       st.onCancel = (cancel, r) => {
@@ -132,6 +136,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
     timers,
+    toTags,
   };
 
   let isReady = false;
@@ -147,6 +152,8 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
 
   function sendNow(m: SipMessage, callback?: ResponseCallback): void {
     if (m.method === undefined) {
+      // RFC 3261 §8.2.6.2: the To tag a classic app leaves out.
+      toTags.apply(m);
       stack.respond(m).catch((e: unknown) => {
         if (e instanceof SipError && e.code === 'invalid-state') logger.debug('response not sent', { error: e });
         else logger.error('could not send a response', { error: e });
@@ -177,6 +184,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
       stopping ??= (async () => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
+        toTags.clear();
         await ready.catch(() => undefined);
         await built.stop();
       })();

@@ -12,10 +12,11 @@ import type { Target } from './layers.js';
 import type { ClassicOptions } from './options.js';
 import type { ResponseCallback } from './send-request.js';
 import { currentSingleton, replaceSingleton } from './singleton.js';
+import { createToTags, type ToTags } from './to-tag.js';
 
 export type { RequestHandler, ProxyOptions } from '@sipts/proxy';
 
-const proxies = new WeakMap<ClassicInstance, Proxy>();
+const proxies = new WeakMap<ClassicInstance, { core: Proxy; toTags: ToTags }>();
 
 /**
  * Starts the module's stack with a proxy core; `route(rq, remote)` gets a copy of each incoming
@@ -27,19 +28,29 @@ const proxies = new WeakMap<ClassicInstance, Proxy>();
  */
 export function start(options: ClassicOptions & ProxyOptions = {}, route: RequestHandler): ClassicInstance {
   let core: Proxy | undefined;
+  const toTags = createToTags();
   const instance = replaceSingleton((after) =>
     createInstance(
       options,
       undefined,
       (stackOptions) => {
-        const ps = createProxyStack(stackOptions, route);
+        const ps = createProxyStack(
+          {
+            ...stackOptions,
+            onServerTransaction: (st) => {
+              toTags.track(st);
+            },
+          },
+          route,
+        );
         core = ps.proxy;
         return { stack: ps.stack, stop: () => ps.stop(), ownsRequests: true };
       },
       after,
+      toTags,
     ),
   );
-  if (core !== undefined) proxies.set(instance, core);
+  if (core !== undefined) proxies.set(instance, { core, toTags });
   return instance;
 }
 
@@ -62,32 +73,52 @@ function flowTargetOf(instance: ClassicInstance, m: SipMessage): Target | undefi
   return t;
 }
 
+/** `callback` (a function or in the options), marking every response it gets as the stack's. */
+function marked(callback: ResponseCallback | ProxySendOptions | undefined, toTags: ToTags): ProxySendOptions {
+  const opts: ProxySendOptions = typeof callback === 'function' ? { callback } : { ...callback };
+  const cb = opts.callback;
+  if (cb !== undefined) {
+    opts.callback = (rs) => {
+      toTags.received(rs);
+      cb(rs);
+    };
+  }
+  return opts;
+}
+
 /**
  * Responds to, or forwards in the context of, an incoming request. Without a callback the proxy
  * picks the best response (RFC 3261 §16.7) and forwards it upstream. A request whose top Route or
- * Request-URI is a flow URI of this stack goes over that flow (RFC 5626 §5.3).
+ * Request-URI is a flow URI of this stack goes over that flow (RFC 5626 §5.3). A response built
+ * here without a To tag gets the one of its server transaction (RFC 3261 §8.2.6.2); a response a
+ * callback got is forwarded as it is.
  * @throws SipError `invalid-state` before `start`
  * @example proxy.send(sip.makeResponse(rq, 404, 'Not Found'))
  */
 export function send(message: SipMessage, callback?: ResponseCallback | ProxySendOptions): void {
   const instance = currentSingleton();
   if (instance === undefined) throw new SipError('invalid-state', 'call proxy.start() first');
-  const core = proxies.get(instance);
-  if (core === undefined) {
+  const wired = proxies.get(instance);
+  if (wired === undefined) {
     instance.send(message, typeof callback === 'function' ? callback : callback?.callback);
     return;
   }
+  const { core, toTags } = wired;
+  if (message.method === undefined) toTags.apply(message);
+  const opts = marked(callback, toTags);
   const target = flowTargetOf(instance, message);
   if (target === undefined) {
-    core.send(message, callback);
+    core.send(message, opts);
     return;
   }
-  const opts: ProxySendOptions = typeof callback === 'function' ? { callback } : { ...callback };
   if (target.flowId !== undefined && !instance.stack.transport.hasFlow(target.flowId) && message.method !== undefined) {
     // RFC 5626 §5.3: the flow is gone: 430 Flow Failed, to the callback or upstream.
     const rs = makeResponse(message, 430);
     if (opts.callback !== undefined) opts.callback(rs);
-    else if (message.method !== 'ACK') core.send(rs);
+    else if (message.method !== 'ACK') {
+      toTags.apply(rs);
+      core.send(rs);
+    }
     return;
   }
   core.send(message, { ...opts, target });

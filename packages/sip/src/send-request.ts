@@ -9,6 +9,7 @@ import { isSipUri, makeResponse, parseCSeq, SipError, type SipRequest, type SipR
 import { generateBranch } from '@sipts/transport';
 import type { Logger, Remote, Stack, Target, TransportProtocol } from './layers.js';
 import { hopString, routeRequest, type Self } from './routing.js';
+import type { ToTags } from './to-tag.js';
 
 /** What {@link sendRequest} needs from its instance. */
 export interface SendContext {
@@ -25,6 +26,8 @@ export interface SendContext {
   readonly ringTimeLimit: number;
   /** Ring-time timers, cleared when the instance stops. */
   readonly timers: Set<ReturnType<typeof setTimeout>>;
+  /** The instance's To tags: a response handed to a callback is marked, so that forwarding it never tags it. */
+  readonly toTags: ToTags;
 }
 
 /** A classic response callback. */
@@ -41,6 +44,7 @@ function flowTarget(flow: Remote): Target {
 }
 
 function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
+  ctx.toTags.received(rs);
   try {
     callback(rs);
   } catch (e) {

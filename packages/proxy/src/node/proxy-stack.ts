@@ -3,12 +3,21 @@
  * the proxy core on it.
  * @see RFC 3261 §16
  */
+import type { ServerTransactionHandle } from '@sipts/transaction';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
+import type { Remote } from '@sipts/transport';
+import type { SipRequest } from '@sipts/message';
 import { createProxy } from '../proxy.js';
-import type { Proxy, ProxyOptions, RequestHandler } from '../types.js';
+import type { Proxy, ProxyOptions, ProxyStack, RequestHandler } from '../types.js';
 
 /** Options of {@link createProxyStack}: the stack's and the proxy's. */
-export interface ProxyStackOptions extends StackOptions, ProxyOptions {}
+export interface ProxyStackOptions extends StackOptions, ProxyOptions {
+  /**
+   * Sees each new server transaction before the proxy core does (e.g. to give the responses an
+   * application builds for it one To tag, RFC 3261 §8.2.6.2).
+   */
+  onServerTransaction?: (st: ServerTransactionHandle, request: SipRequest, remote: Remote) => void;
+}
 
 /** A stack and the proxy core that drives it. */
 export interface ProxyStackInstance {
@@ -46,7 +55,24 @@ export function createProxyStack(options: ProxyStackOptions, onRequest: RequestH
       options.onAck?.(ack, remote);
     },
   });
-  const created = createProxy(stack, { ...options, aliases, ...(options.clock !== undefined ? { clock: options.clock } : {}) }, onRequest);
+  const observe = options.onServerTransaction;
+  const view: ProxyStack =
+    observe === undefined
+      ? stack
+      : {
+          send: (rq, o) => stack.send(rq, o),
+          sendAck: (rq, o) => stack.sendAck(rq, o),
+          onRequest(handler) {
+            stack.onRequest((rq, st, remote) => {
+              observe(st, rq, remote);
+              handler(rq, st, remote);
+            });
+          },
+          sendStateless: (rs, remote) => stack.sendStateless(rs, remote),
+          respond: (rs) => stack.respond(rs),
+          transport: stack.transport,
+        };
+  const created = createProxy(view, { ...options, aliases, ...(options.clock !== undefined ? { clock: options.clock } : {}) }, onRequest);
   ref.proxy = created;
   return {
     stack,

@@ -26,6 +26,8 @@ describe('classic API example: the redirect server', () => {
     expect(header(final, 'contact').map(addrUri)).toEqual([`sip:alice@${BACKUP}:${ex.port}`]);
     // The dialog identifiers come back unchanged (RFC 3261 §8.2.6.2).
     for (const h of ['call-id', 'cseq', 'from']) expect(header(final, h)).toEqual(header(invite, h));
+    // RFC 3261 §8.2.6.2: the app's 302 has no To tag; the facade adds one (the classic package did not).
+    if (!CLASSIC) expect(header(final, 'to')[0]).toMatch(/^<sip:alice@[^>]+>;tag=\w+$/);
     expect(header(final, 'via')).toHaveLength(1);
     expect(header(final, 'via')[0]).toContain(header(invite, 'via')[0]!.split(';branch=')[1]!.split(';')[0]!);
     // The app saw the INVITE once; the ACK for the 302 stayed in the INVITE server transaction.
@@ -54,6 +56,8 @@ describe('classic API example: the redirect server', () => {
     expect(udp.code, udp.tail).toBe(0);
     // Timer G: at 0.5 s and 1.5 s after the first (RFC 3261 §17.2.1, T1 = 500 ms).
     expect(udp.received.filter((m) => m.status === 302).length).toBeGreaterThanOrEqual(2);
+    // The retransmissions are the same response: one To tag (RFC 3261 §8.2.6.2).
+    if (!CLASSIC) expect(new Set(udp.received.filter((m) => m.status === 302).map((m) => header(m, 'to')[0])).size).toBe(1);
   });
 
   it('redirects an OPTIONS too (sipsak), keeping the request URI without a port', async () => {

@@ -1,0 +1,114 @@
+/**
+ * The To tag the facade adds to a response the application built without one. Classic apps send
+ * `makeResponse(rq, 180)` and `makeResponse(rq, 200)` as they are, and the classic library sent
+ * them tagless; RFC 3261 §8.2.6.2 wants a To tag on every response but a 100 (when the request
+ * had none), the same one on every response of the transaction (or the 180 and the 200 of one
+ * INVITE make two dialogs). A tag the application set is never changed, and a response the stack
+ * handed to the application (a proxy forwarding it upstream, §16.7) is sent as it is.
+ * @see RFC 3261 §8.2.6.2, §12.1.1, §16.7
+ */
+import type { NameAddr, Params, SipMessage, SipResponse } from '@sipts/message';
+import type { ServerTransactionHandle } from '@sipts/transaction';
+import { generateTag } from '@sipts/transport';
+
+/** The To tags of one stack instance's server transactions. */
+export interface ToTags {
+  /** Remembers a server transaction whose request went to the application. */
+  track(st: ServerTransactionHandle): void;
+  /** Marks a response the stack handed to the application: it is never tagged. */
+  received(response: SipResponse): void;
+  /**
+   * Adds the To tag `response` needs, in place (the application may read it back): the tag its
+   * transaction already answered with, else a new one, remembered for the transaction.
+   */
+  apply(response: SipResponse): void;
+  /** Forgets every transaction (the stack stopped). */
+  clear(): void;
+}
+
+/** Below this many remembered transactions, no sweep of the ended ones. */
+const MIN_SWEEP = 256;
+
+function tagOf(nameAddr: NameAddr | undefined): string {
+  if (nameAddr === undefined) return '';
+  // An application may build a To without params.
+  const params = nameAddr.params as Params | undefined;
+  const tag = params?.tag;
+  return typeof tag === 'string' ? tag : '';
+}
+
+/**
+ * The transaction a request or its response belongs to: top Via (branch, sent-by), Call-ID, CSeq
+ * and From tag, which a response built from its request copies (RFC 3261 §8.2.6.2); unlike the
+ * §17.2.3 key it also works for RFC 2543 requests, which have no unique branch.
+ */
+function keyOf(m: SipMessage): string | undefined {
+  const via = m.headers.via?.[0];
+  const cseq = m.headers.cseq;
+  if (via === undefined || cseq === undefined) return undefined;
+  const branch = via.params.branch;
+  return [typeof branch === 'string' ? branch : '', via.host.toLowerCase(), String(via.port ?? ''), m.headers['call-id'] ?? '', String(cseq.seq), cseq.method, tagOf(m.headers.from)].join('\n');
+}
+
+/**
+ * Creates the To tag memory of one stack instance. Transactions are remembered until the
+ * application sends a final response through them; the ones that end otherwise (a CANCEL the
+ * stack answered, a request never answered) are swept once they are terminated, when the table
+ * has doubled since the last sweep, so it holds at most about twice the live transactions.
+ * @example const toTags = createToTags(); stack.onRequest((rq, st) => { toTags.track(st); … }); toTags.apply(rs); await stack.respond(rs);
+ * @see RFC 3261 §8.2.6.2
+ */
+export function createToTags(): ToTags {
+  const servers = new Map<string, ServerTransactionHandle>();
+  /** Tags generated for a transaction before it sent any (the handle's `toTag` takes over once sent). */
+  const generated = new WeakMap<ServerTransactionHandle, string>();
+  const fromStack = new WeakSet<SipResponse>();
+  let sweepAt = MIN_SWEEP;
+
+  function sweep(): void {
+    for (const [key, st] of servers) if (st.state === 'terminated') servers.delete(key);
+    sweepAt = Math.max(MIN_SWEEP, servers.size * 2);
+  }
+
+  function lookup(key: string | undefined): ServerTransactionHandle | undefined {
+    if (key === undefined) return undefined;
+    const st = servers.get(key);
+    if (st === undefined || st.state !== 'terminated') return st;
+    servers.delete(key);
+    return undefined;
+  }
+
+  return {
+    track(st) {
+      const key = keyOf(st.request);
+      if (key === undefined) return;
+      if (servers.size >= sweepAt) sweep();
+      servers.set(key, st);
+    },
+    received(response) {
+      fromStack.add(response);
+    },
+    apply(response) {
+      const key = keyOf(response);
+      const st = lookup(key);
+      if (st !== undefined && response.status >= 200 && key !== undefined) servers.delete(key);
+      // §8.2.6.2: a 100 keeps the (absent) tag of its request; a response of the stack is not ours.
+      const to = response.headers.to;
+      if (response.status <= 100 || to === undefined || tagOf(to) !== '' || fromStack.has(response)) return;
+      // A request inside a dialog carries its To tag; a response that dropped it is the application's choice.
+      if (st !== undefined && tagOf(st.request.headers.to) !== '') return;
+      let tag = st === undefined ? undefined : (st.toTag ?? generated.get(st));
+      if (tag === undefined) {
+        tag = generateTag();
+        if (st !== undefined) generated.set(st, tag);
+      }
+      const params = to.params as Params | undefined;
+      if (params === undefined) to.params = { tag };
+      else params.tag = tag;
+    },
+    clear() {
+      servers.clear();
+      sweepAt = MIN_SWEEP;
+    },
+  };
+}

@@ -5,8 +5,8 @@ const mb = (bytes) => fmt(bytes / 1048576);
 function table(title, section, unit) {
   const rows = Object.entries(section).map(([kind, { best, runs }]) => {
     const top = runs.at(-1);
-    const atTop = best !== undefined && best === top;
-    return `| ${kind} | ${best ? `${fmt(best.completedPerSec)}${atTop ? ' (top of the ladder: a lower bound)' : ''}` : '–'} | ${best ? fmt(best.serverCpuPercent) : '–'}${kind === 'sipts-redis' && best ? ` (+ redis ${fmt(best.redisCpuPercent)})` : ''} | ${best ? `${mb(best.serverIdleRss)} → ${mb(best.serverRss)}` : '–'} | ${top && top !== best ? `${fmt(top.targetRate)}/s: ${top.error ?? `${fmt(top.completedPerSec)}/s, ${fmt((top.failureRate ?? NaN) * 100, 2)}% failed`}` : '–'} |`;
+    const atTop = best !== undefined && top !== undefined && best.targetRate === top.targetRate;
+    return `| ${kind} | ${best ? `${fmt(best.completedPerSec)}${atTop ? ' (top of the ladder: a lower bound)' : ''}` : '–'} | ${best ? fmt(best.serverCpuPercent) : '–'}${kind === 'sipts-redis' && best ? ` (+ redis ${fmt(best.redisCpuPercent)})` : ''} | ${best ? `${mb(best.serverIdleRss)} → ${mb(best.serverRss)}` : '–'} | ${top && !atTop ? `${fmt(top.targetRate)}/s: ${top.error ?? `${fmt(top.completedPerSec)}/s, ${fmt((top.failureRate ?? NaN) * 100, 2)}% failed`}` : '–'} |`;
   });
   return [`### ${title}`, '', `| server | best ${unit} (≤0.1% failed, ≥90% of target) | server CPU % at best | RSS MB idle → at best | first failing step |`, '| --- | --- | --- | --- | --- |', ...rows, ''].join('\n');
 }

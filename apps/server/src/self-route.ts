@@ -4,6 +4,7 @@
  * edge proxy puts a flow token in its Path.
  * @see RFC 5626 §5.3, RFC 3327 §5.3
  */
+import { advertisedHost, isWildcard } from './advertised-host.js';
 import type { ServerConfig } from './config/index.js';
 import type { FlowTable } from './flows.js';
 import type { FlowRef } from './store/index.js';
@@ -14,21 +15,19 @@ interface Listening {
   port: number;
 }
 
-function isWildcard(a: string): boolean {
-  return a === '0.0.0.0' || a === '::' || a === '[::]';
-}
 
 /**
  * The self-route builder: UDP if we listen on UDP, else TCP, else the first socket; the host is
- * `listen.publicAddress`, else the bound address (127.0.0.1 / ::1 for a wildcard bind: set
- * publicAddress in a cluster).
+ * `listen.publicAddress`, else the bound address, else for a wildcard bind an interface address
+ * ({@link advertisedHost}; set publicAddress in a cluster).
  */
 export function selfRouteOf(config: ServerConfig, listening: () => readonly Listening[], flows: FlowTable): (flow: FlowRef) => string {
+  const advertised = advertisedHost(config);
   return (flow) => {
     const all = listening();
     const l = all.find((x) => x.protocol === 'UDP') ?? all.find((x) => x.protocol === 'TCP') ?? all[0];
     const bound = l?.address ?? config.listen.address;
-    let host = config.listen.publicAddress ?? (isWildcard(bound) ? (bound.includes(':') ? '::1' : '127.0.0.1') : bound);
+    let host = advertised ?? (isWildcard(bound) ? (bound.includes(':') ? '::1' : '127.0.0.1') : bound);
     if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
     const transport = (l?.protocol ?? 'UDP').toLowerCase();
     return `sip:${flows.tokenOf(flow)}@${host}:${String(l?.port ?? 5060)};transport=${transport};lr`;

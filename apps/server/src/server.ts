@@ -23,6 +23,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { createRouter, type Arrival } from './routing/router.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
+import { advertisedHost } from './advertised-host.js';
 
 /** Optional collaborators (tests inject a store, a logger, a clock). */
 export interface ServerDeps {
@@ -103,9 +104,11 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
     const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
     metrics = m;
-    const aliases = [...config.domains, ...(config.listen.publicAddress !== null ? [config.listen.publicAddress] : [])];
+    const advertised = advertisedHost(config);
+    if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
+    const aliases = [...config.domains, ...(advertised !== undefined ? [advertised] : [])];
     let arrival: Arrival = { routedToUs: false, routeUser: undefined };
-    const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, config.listen.publicAddress ?? undefined);
+    const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, advertised);
     const note = (rq: SipRequest): void => {
       const top = rq.headers.route?.[0];
       const mine = top !== undefined && own.isOwnUri(top.uri);
@@ -195,7 +198,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     });
     proxy = createProxy(
       view,
-      { recordRoute: config.routing.recordRoute, aliases, ...(config.listen.publicAddress !== null ? { recordRouteHost: config.listen.publicAddress } : {}), logger: packageLogger(log, 'proxy') },
+      { recordRoute: config.routing.recordRoute, aliases, ...(advertised !== undefined ? { recordRouteHost: advertised } : {}), logger: packageLogger(log, 'proxy') },
       (rq, remote) => {
         const a = arrival;
         arrival = { routedToUs: false, routeUser: undefined };

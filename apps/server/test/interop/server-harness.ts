@@ -137,7 +137,7 @@ export interface ServerProcess {
   child: Child;
   /** Sends SIGTERM and waits for the exit. */
   terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
-  /** SIGKILLs the process group (bin and its tsx child). */
+  /** SIGKILLs the process group (the bin runs the server in its own process). */
   kill(): Promise<unknown>;
 }
 

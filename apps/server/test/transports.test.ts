@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A UA whose Contact is given (IPv6 literal, TLS port, `.invalid` WebSocket host). */
+/** A UA whose Contact is given (IPv6 literal; `.invalid` hosts for TLS and WebSocket, reached over their connections). */
 class Ua extends TestUa {
   contact = '';
   override get contactUri(): string {
@@ -32,7 +32,7 @@ interface UaOptions {
   to: string;
   /** The UA's own listen address. Default `to`. */
   local?: string;
-  /** For TLS and WSS: the certificate the UA trusts (and, for lack of a client-only option, listens with). */
+  /** For TLS and WSS: the certificate the UA trusts (as its CA: it is self-signed). */
   tls?: { key: string; cert: string };
 }
 
@@ -56,8 +56,8 @@ async function ua(srv: TestServer, user: string, protocol: TransportProtocol, o:
     address: local,
     udp: protocol === 'UDP' ? { port: 0 } : false,
     tcp: protocol === 'TCP' ? { port: 0 } : false,
-    // The stack takes its TLS/WSS client options (the trusted CA) from its TLS listener's options.
-    ...(secure && o.tls !== undefined ? { tls: { port: 0, key: o.tls.key, cert: o.tls.cert, client: { ca: o.tls.cert } } } : {}),
+    // A TLS/WSS UA only connects out (no listener): the server reaches it over its connection.
+    ...(secure && o.tls !== undefined ? { tlsClient: { ca: o.tls.cert } } : {}),
     resolver: () => Promise.resolve([target(protocol)]),
   };
   const stack = createStack(options);
@@ -66,10 +66,13 @@ async function ua(srv: TestServer, user: string, protocol: TransportProtocol, o:
   cleanups.push(() => u.close());
   const l = stack.transport.listening[0];
   const host = bracket(local);
+  // Reachable only over their connections, TLS and WSS UAs name hosts that resolve to nothing.
   u.contact =
     protocol === 'WSS' || protocol === 'WS'
       ? `sip:${user}@${user}-browser.invalid;transport=ws`
-      : `sip:${user}@${host}:${String(l?.port ?? 0)}${protocol === 'UDP' ? '' : `;transport=${protocol.toLowerCase()}`}`;
+      : protocol === 'TLS'
+        ? `sip:${user}@${user}-tls.invalid;transport=tls`
+        : `sip:${user}@${host}:${String(l?.port ?? 0)}${protocol === 'UDP' ? '' : `;transport=${protocol.toLowerCase()}`}`;
   return u;
 }
 

@@ -20,7 +20,10 @@ export interface StackOptions extends TransportOptions {
   timers?: Partial<TimerValues>;
   /** Default: `createDefaultClock()` (one host timer driving a heap of deadlines). */
   clock?: Clock;
-  /** Resolves a next-hop URI to targets (RFC 3263). Default: `createResolver` on the system's DNS. */
+  /**
+   * Resolves a next-hop URI to targets (RFC 3263). Default: `createResolver` on the system's DNS,
+   * over the transports with a listener, and TLS and WSS too when `tlsClient` is given.
+   */
   resolver?: SipResolver | ((uri: string) => Promise<Target[]>);
   /** Send 100 Trying for INVITEs not answered within 200 ms. Default true. */
   trying100?: boolean;
@@ -110,13 +113,18 @@ export function nextHop(request: SipRequest): string {
   return typeof request.uri === 'string' ? request.uri : stringifyUri(request.uri);
 }
 
+/**
+ * The transports the default resolver may pick: those with a listener, plus TLS and WSS when
+ * `tlsClient` is given (a client-only stack connects out over them with no listener).
+ */
 function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS')[] {
   const out: ('UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS')[] = [];
+  const client = options.tlsClient !== undefined;
   if (options.udp !== false) out.push('UDP');
   if (options.tcp !== false) out.push('TCP');
-  if (options.tls !== undefined) out.push('TLS');
+  if (options.tls !== undefined || client) out.push('TLS');
   if (options.ws !== undefined) out.push('WS');
-  if (options.wss !== undefined) out.push('WSS');
+  if (options.wss !== undefined || client) out.push('WSS');
   return out;
 }
 

@@ -69,19 +69,26 @@ export function listenTls(options: StreamListenOptions, tls: TlsServerOptions, e
   return serveStream('TLS', server, 'secureConnection', options, events);
 }
 
-/** The node:tls connect options for a target: verification on unless switched off, SNI from `target.host`. */
-export function tlsConnectOptions(target: Target, client: TlsClientOptions): ConnectionOptions {
-  const opts: ConnectionOptions = {
-    host: target.address,
-    port: target.port,
-    rejectUnauthorized: client.rejectUnauthorized ?? true,
-  };
-  // SNI carries a name, never an IP address (RFC 6066 §3); the certificate is checked against it.
-  const name = target.host;
-  if (name !== undefined && name !== '' && isIP(name) === 0) opts.servername = name;
+/**
+ * The node:tls options that {@link TlsClientOptions} stand for, shared by TLS and WSS connections:
+ * verification on unless `rejectUnauthorized` is false, the CAs and the client certificate.
+ * @example const opts = tlsClientSecureOptions({ ca: caPem }) // { rejectUnauthorized: true, ca: caPem }
+ * @see RFC 3261 §26.2.1
+ */
+export function tlsClientSecureOptions(client: TlsClientOptions): ConnectionOptions {
+  const opts: ConnectionOptions = { rejectUnauthorized: client.rejectUnauthorized ?? true };
   if (client.ca !== undefined) opts.ca = Array.isArray(client.ca) ? client.ca.map(pem) : pem(client.ca);
   if (client.key !== undefined) opts.key = pem(client.key);
   if (client.cert !== undefined) opts.cert = pem(client.cert);
+  return opts;
+}
+
+/** The node:tls connect options for a target: verification on unless switched off, SNI from `target.host`. */
+export function tlsConnectOptions(target: Target, client: TlsClientOptions): ConnectionOptions {
+  const opts: ConnectionOptions = { host: target.address, port: target.port, ...tlsClientSecureOptions(client) };
+  // SNI carries a name, never an IP address (RFC 6066 §3); the certificate is checked against it.
+  const name = target.host;
+  if (name !== undefined && name !== '' && isIP(name) === 0) opts.servername = name;
   return opts;
 }
 

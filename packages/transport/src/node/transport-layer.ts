@@ -7,7 +7,6 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { flowFailed } from '../flow-failed.js';
 import { canonicalIp } from '../receive.js';
@@ -28,7 +27,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
-import { connectTls, listenTls, pem, type TlsClientOptions } from './tls.js';
+import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
 import type { TransportLayer, TransportOptions } from './transport-options.js';
 import { bindUdp, type UdpEndpoint } from './udp.js';
 import { connectWs, createWsListener, type WsListener } from './ws.js';
@@ -150,8 +149,10 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     stats.keepAlivesAnswered++;
   }
 
-  function tlsClient(): TlsClientOptions {
-    return options.tls?.client ?? {};
+  // `tlsClient` wins over `tls.client` as a whole (no merge): see TransportOptions.tlsClient.
+  const tlsClient: TlsClientOptions = options.tlsClient ?? options.tls?.client ?? {};
+  if (options.tlsClient !== undefined && options.tls?.client !== undefined) {
+    logger.warn('both tlsClient and tls.client are given: tls.client is ignored');
   }
 
   function open(target: Target): Promise<Connection> {
@@ -160,15 +161,11 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       case 'TCP':
         return connectTcp(target, base, connectionEvents);
       case 'TLS':
-        return connectTls(target, tlsClient(), base, connectionEvents);
+        return connectTls(target, tlsClient, base, connectionEvents);
       case 'WS':
       case 'WSS': {
-        const c = tlsClient();
-        const tls: ConnectionOptions = { rejectUnauthorized: c.rejectUnauthorized ?? true };
-        if (c.ca !== undefined) tls.ca = Array.isArray(c.ca) ? c.ca.map(pem) : pem(c.ca);
-        if (c.key !== undefined) tls.key = pem(c.key);
-        if (c.cert !== undefined) tls.cert = pem(c.cert);
-        return connectWs(target, { ...(target.protocol === 'WSS' ? { tls } : {}), limits, logger, connectTimeoutMs }, connectionEvents);
+        const tls = target.protocol === 'WSS' ? { tls: tlsClientSecureOptions(tlsClient) } : {};
+        return connectWs(target, { ...tls, limits, logger, connectTimeoutMs }, connectionEvents);
       }
       case 'UDP':
         return Promise.reject(new SipError('invalid-argument', 'UDP has no connections'));

@@ -26,14 +26,18 @@ export interface UdpListenOptions extends ListenOptions {
   sendBufferBytes?: number;
 }
 
-/** The TLS listener (server side) and the TLS client options. */
+/** The TLS listener (server side) and, for compatibility, the TLS client options. */
 export interface TlsOptions extends ListenOptions {
   key: Pem;
   cert: Pem;
   ca?: Pem | Pem[];
   /** Ask clients for a certificate (mutual TLS). */
   requestCert?: boolean;
-  /** Options for the connections we open (TLS and WSS): verification is on unless switched off. */
+  /**
+   * Options for the connections we open (TLS and WSS): verification is on unless switched off.
+   * Kept for compatibility: prefer the top-level {@link TransportOptions.tlsClient}, which needs
+   * no listener; when both are given, `tlsClient` is used and this is ignored.
+   */
   client?: TlsClientOptions;
 }
 
@@ -61,8 +65,19 @@ export interface TransportOptions {
   udp?: false | UdpListenOptions;
   /** Default on, port 5060. */
   tcp?: false | ListenOptions;
-  /** Off unless given; default port 5061. */
+  /** The TLS listener: off unless given; default port 5061. */
   tls?: TlsOptions;
+  /**
+   * Options for the connections this layer opens over TLS and WSS (CAs, client certificate,
+   * `rejectUnauthorized`); no listener is needed, so a user agent that only connects out gives
+   * this and no `tls`. The server's certificate is verified (against `ca`, default the system's
+   * CAs) unless `rejectUnauthorized` is false, and SNI names `Target.host` (RFC 3261 §26.2.1,
+   * RFC 6066 §3). Takes precedence over `tls.client` as a whole: when both are given, `tls.client`
+   * is ignored (not merged, so a setting such as `rejectUnauthorized: false` cannot carry over
+   * unseen) and a warning is logged. Default: `tls.client`, else `{}` (the system's CAs).
+   * @example createTransportLayer({ udp: false, tcp: false, tlsClient: { ca: caPem } }, handlers)
+   */
+  tlsClient?: TlsClientOptions;
   /** Off unless given; default port 80. */
   ws?: WsOptions;
   /** Off unless given; default port 443. */

@@ -10,7 +10,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { freePort } from '@sipts/test-peers';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createServer, loadConfig } from './client-server-entry.js';
+import { createServer, loadConfig, openStore, type LocationStore } from './client-server-entry.js';
 
 export const WEB_ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(WEB_ROOT, 'dist');
@@ -65,13 +65,26 @@ export async function serveDist(): Promise<{ url: string; close(): Promise<void>
 export interface AppServer {
   ports: { udp: number; tcp: number; ws: number };
   wsUrl: string;
+  /**
+   * `wss://127.0.0.1:<port>` while it runs, when started with a WSS listener (port 0: the port
+   * the system chose, which changes on each start); otherwise undefined.
+   */
+  readonly wssUrl: string | undefined;
+  /** Its location store (SQLite in the data dir), kept open across restarts, closed by dispose. */
+  readonly store: LocationStore;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Stops it and removes the data dir. */
+  /** Stops it, closes the store and removes the data dir. */
   dispose(): Promise<void>;
 }
 
-export async function startAppServer(): Promise<AppServer> {
+/** What {@link startAppServer} adds to the default listeners. */
+export interface AppServerOptions {
+  /** A WSS listener on a system-chosen port with this certificate and key (PEM file paths). */
+  wss?: { cert: string; key: string };
+}
+
+export async function startAppServer(options: AppServerOptions = {}): Promise<AppServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sipts-web-e2e-'));
   const udp = await freePort();
   let tcp = await freePort();
@@ -79,13 +92,20 @@ export async function startAppServer(): Promise<AppServer> {
   let ws = await freePort();
   while (ws === udp || ws === tcp) ws = await freePort();
   const argv = ['--address', '127.0.0.1', '--udp-port', String(udp), '--tcp-port', String(tcp), '--ws-port', String(ws), '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
-  const config = loadConfig({ argv, env: {}, cwd: dataDir });
+  const loaded = loadConfig({ argv, env: {}, cwd: dataDir });
+  const config = options.wss === undefined ? loaded : { ...loaded, listen: { ...loaded.listen, wss: { port: 0, ...options.wss } } };
+  const store = openStore(config.store, dataDir);
   let running: ReturnType<typeof createServer> | undefined;
   const app: AppServer = {
     ports: { udp, tcp, ws },
     wsUrl: `ws://127.0.0.1:${String(ws)}`,
+    get wssUrl() {
+      const port = running?.ports.wss;
+      return port === undefined ? undefined : `wss://127.0.0.1:${String(port)}`;
+    },
+    store,
     async start() {
-      const s = createServer(config);
+      const s = createServer(config, { store });
       await s.start();
       running = s;
     },
@@ -96,18 +116,28 @@ export async function startAppServer(): Promise<AppServer> {
     },
     async dispose() {
       await app.stop();
+      await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await app.start();
+  try {
+    await app.start();
+  } catch (e) {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   return app;
 }
 
-/** Debian's Chromium, headless, with nothing downloaded and no background traffic. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless, with nothing downloaded and no background traffic; `extraArgs`
+ * are added to its command line (e.g. `--ignore-certificate-errors-spki-list=…`).
+ */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

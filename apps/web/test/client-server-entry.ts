@@ -4,3 +4,4 @@
  */
 export { createServer } from '../../server/src/server.js';
 export { loadConfig } from '../../server/src/config/index.js';
+export { openStore, type LocationStore } from '../../server/src/store/index.js';

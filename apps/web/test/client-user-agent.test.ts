@@ -65,6 +65,21 @@ describe('registration', () => {
     expect(agent.outbound).toBe(false);
   });
 
+  it('registers over WSS with Via WSS and still transport=ws in the Contact (RFC 7118 §5, §5.2)', async () => {
+    const urls: string[] = [];
+    const server = createFakeServer();
+    const connect: UserAgentOptions['connect'] = (url, h) => {
+      urls.push(url);
+      return server.connect(url, h);
+    };
+    const { agent } = setup({}, { server: 'wss://sip.example.com/ws', connect });
+    await agent.login();
+    expect(urls).toEqual(['wss://sip.example.com/ws']);
+    const second = server.requests('REGISTER')[1];
+    expect(second?.headers.via?.[0]?.protocol).toBe('WSS');
+    expect(second?.headers.contact?.[0]?.uri).toMatch(/^sip:[a-z0-9]+@[a-z0-9]+\.invalid;transport=ws$/);
+  });
+
   it('answers with MD5 when the server offers MD5 first', async () => {
     const { server, agent } = setup({ algorithms: ['MD5'] });
     await agent.login();

@@ -64,7 +64,8 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   const stateListeners = new Set<(e: StateEvent) => void>();
   const messageListeners = new Set<(m: IncomingMessage) => void>();
   const viaHost = `${randomName()}.invalid`;
-  const contactUri = `sip:${randomName(8)}@${viaHost};transport=${server.startsWith('wss:') ? 'wss' : 'ws'}`;
+  // RFC 7118 §5.2: the URI transport parameter is `ws` for WS and WSS alike (only the Via says WSS).
+  const contactUri = `sip:${randomName(8)}@${viaHost};transport=ws`;
 
   let state: RegistrationState = 'unregistered';
   let outbound = false;

@@ -25,6 +25,18 @@ export const PARAM_VALUE = table("-.!%*_+`'~[]:/&$", ALNUM);
 /** Characters of a URI scheme after the first letter (RFC 3261 §25.1 `scheme`). */
 export const SCHEME = table('+-.', ALNUM);
 
+/** RFC 3261 `paramchar` in a URI parameter (param-unreserved, unreserved, escaped). */
+export const URI_PARAM_CHAR = table("[]/:&+$-_.!~*'()%", ALNUM);
+
+/** RFC 3261 `hname`/`hvalue` characters of a URI header, with the `=` between them. */
+export const URI_HEADER_CHAR = table("[]/?:+$-_.!~*'()%=", ALNUM);
+
+/** URI host name and IPv4 characters (`_` tolerated, as deployed DNS names carry it). */
+export const URI_HOST_NAME = table('-._', ALNUM);
+
+/** Characters inside an IPv6 reference's brackets (RFC 5118 allows the IPv4-mapped dotted tail). */
+export const IPV6_CHAR = table(':.abcdefABCDEF', [[0x30, 0x39]]);
+
 /** Host name, IPv4 and IPv6-reference characters. */
 export const HOST = table('-.[]:', ALNUM);
 

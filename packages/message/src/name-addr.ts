@@ -6,7 +6,8 @@ import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { endOfQuoted, parseParams, scan, stringifyParams } from './params.js';
 import type { NameAddr, Params, RouteEntry } from './types.js';
-import { schemeEnd, stringifyUri } from './uri.js';
+import { schemeEndAt, stringifyUri } from './uri.js';
+import { checkUriAt } from './uri-check.js';
 
 /** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
 let lastEnd = 0;
@@ -17,10 +18,21 @@ function skipWsp(s: string, i: number): number {
   return i;
 }
 
+/** The error for whitespace inside `<>` in `s[from, to)`, if there is any (RFC 3261 §25.1). */
+function whitespaceInBrackets(s: string, from: number, to: number): SipParseError | undefined {
+  for (let k = from; k < to; k++) {
+    if (s.charCodeAt(k) <= 0x20) return new SipParseError('invalid-name-addr', 'whitespace inside <>', k);
+  }
+  return undefined;
+}
+
 /**
  * Parses one name-addr or addr-spec with its header parameters from `s[i, end)`.
  * In an addr-spec, `;` starts header parameters (RFC 3261 §20.10) and `?` is not allowed.
- * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`
+ * The URI is validated as `parseUri` would (RFC 3261 §25.1: a sip/sips URI needs a host) but
+ * kept as text.
+ * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`,
+ * `invalid-uri` (a URI `parseUri` rejects: the offset points at the fault)
  */
 function parseOneAt(s: string, i: number, end: number): NameAddr {
   i = skipWsp(s, i);
@@ -50,11 +62,20 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
   if (s.charCodeAt(i) === 0x3c) {
     const close = s.indexOf('>', i + 1);
     if (close === -1 || close >= end) throw new SipParseError('invalid-name-addr', "missing '>'", i);
-    for (let k = i + 1; k < close; k++) {
-      if (s.charCodeAt(k) <= 0x20) throw new SipParseError('invalid-name-addr', 'whitespace inside <>', k);
+    // A scheme scan stops at '>', so a colon it finds lies inside the brackets.
+    const colon = schemeEndAt(s, i + 1);
+    if (colon !== -1) {
+      try {
+        checkUriAt(s, i + 1, colon, close);
+      } catch (e) {
+        throw whitespaceInBrackets(s, i + 1, close) ?? e;
+      }
+    } else {
+      const ws = whitespaceInBrackets(s, i + 1, close);
+      if (ws !== undefined) throw ws;
+      if (close !== i + 2 || s.charCodeAt(i + 1) !== 0x2a) throw new SipParseError('invalid-name-addr', 'URI has no scheme', i + 1);
     }
     uri = s.slice(i + 1, close);
-    if (schemeEnd(uri) === -1 && uri !== '*') throw new SipParseError('invalid-name-addr', 'URI has no scheme', i + 1);
     i = close + 1;
   } else {
     const start = i;
@@ -63,13 +84,16 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
       if (c === 0x3b || c === 0x2c || c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x22) break;
       if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' must be enclosed in <>", i);
     }
-    uri = s.slice(start, i);
-    if (uri.length === 0) throw new SipParseError('invalid-name-addr', 'empty address', start);
-    if (uri !== '*' && schemeEnd(uri) === -1) {
+    if (i === start) throw new SipParseError('invalid-name-addr', 'empty address', start);
+    const colon = schemeEndAt(s, start);
+    if (colon !== -1 && colon < i) {
+      checkUriAt(s, start, colon, i);
+    } else if (i !== start + 1 || s.charCodeAt(start) !== 0x2a) {
       const laquot = s.indexOf('<', start);
       if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'display name is not a token or quoted string', start);
       throw new SipParseError('invalid-name-addr', 'expected a URI', start);
     }
+    uri = s.slice(start, i);
   }
   const params: Params = {};
   i = parseParams(s, i, end, params, 'invalid-name-addr');
@@ -110,7 +134,7 @@ export function parseNameAddrListAt(s: string, start: number, end: number, out: 
 
 /**
  * Parses a From/To/Refer-To style value.
- * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`
+ * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`, `invalid-uri`
  * @example parseNameAddr('"Bob" <sip:bob@biloxi.com>;tag=a6c85cf') // { name: '"Bob"', uri: 'sip:bob@biloxi.com', params: { tag: 'a6c85cf' } }
  * @see RFC 3261 §20.20
  */

@@ -2,29 +2,12 @@
  * URIs: `sip:`/`sips:` (RFC 3261 §19.1), `tel:` (RFC 3966) and any other absolute URI kept
  * opaque (RFC 3261 §25.1 `absoluteURI`), with RFC 5118 IPv6 references.
  */
-import { SCHEME, bracketIpv6 } from './chars.js';
+import { IPV6_CHAR, SCHEME, URI_HEADER_CHAR as HEADER_CHAR, URI_HOST_NAME as HOST_NAME, URI_PARAM_CHAR as PARAM_CHAR, bracketIpv6 } from './chars.js';
 import { SipParseError } from './errors.js';
 import { setOwn } from './own.js';
+import { checkSipUriAt } from './uri-check.js';
 import { scan, stringifyParams } from './params.js';
 import type { OpaqueUri, Params, SipUri, TelUri, Uri } from './types.js';
-
-function table(chars: string, alnum = true): Uint8Array {
-  const t = new Uint8Array(128);
-  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
-  if (alnum) for (let c = 0; c < 128; c++) if (/[A-Za-z0-9]/.test(String.fromCharCode(c))) t[c] = 1;
-  return t;
-}
-
-/** RFC 3261 `paramchar` (param-unreserved, unreserved, escaped). */
-const PARAM_CHAR = table("[]/:&+$-_.!~*'()%");
-/** RFC 3261 `hname`/`hvalue` characters. */
-const HEADER_CHAR = table("[]/?:+$-_.!~*'()%=");
-/** Host name and IPv4 characters (`_` tolerated, as deployed DNS names carry it). */
-const HOST_NAME = table('-._');
-const IPV6_CHAR = table(':.abcdefABCDEF0123456789', false);
-
-const NO_PARAMS: Params = Object.freeze({});
-const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
  * Validates the SIP URI `s` whose scheme ends before `start`, for use as a Request-URI (where
@@ -32,13 +15,14 @@ const NO_HEADERS: Record<string, string> = Object.freeze({});
  * Returns the problem and its offset in `s`, or `undefined`.
  */
 export function checkSipUriSyntax(s: string, start: number, end: number): { what: string; at: number } | undefined {
+  let question: number;
   try {
-    parseSipUri(s, 'sip', start, end, 0, false);
+    question = checkSipUriAt(s, start, end);
   } catch (e) {
     if (e instanceof SipParseError) return { what: e.message.replace(/ \(at byte \d+\)$/, ''), at: e.offset };
     throw e;
   }
-  if (sawHeaders) return { what: 'a Request-URI must not carry URI headers', at: s.indexOf('?') };
+  if (question !== -1) return { what: 'a Request-URI must not carry URI headers', at: question };
   return undefined;
 }
 
@@ -60,16 +44,8 @@ export function schemeEndAt(s: string, start: number): number {
   return s.charCodeAt(i) === 0x3a ? i : -1;
 }
 
-/** Set by {@link parseSipUri} when `build` is false: whether the URI had a `?headers` part. */
-let sawHeaders = false;
-
-/**
- * Parses `s` from `start` (just after `sip:`/`sips:`) as a SIP URI. With `build` false it only
- * validates, allocating nothing, and returns `undefined`.
- */
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: true): SipUri;
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: boolean): SipUri | undefined;
-function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number, build: boolean): SipUri | undefined {
+/** Parses `s` from `start` (just after `sip:`/`sips:`) up to `n` as a SIP URI. */
+function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number, at: number): SipUri {
   let user: string | undefined;
   let password: string | undefined;
   let i = start;
@@ -78,13 +54,11 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number
   if (atSign !== -1) {
     const colon = s.indexOf(':', start);
     if (atSign === start || colon === start) bad('empty user part', at, start);
-    if (build) {
-      if (colon !== -1 && colon < atSign) {
-        user = s.slice(start, colon);
-        password = s.slice(colon + 1, atSign);
-      } else {
-        user = s.slice(start, atSign);
-      }
+    if (colon !== -1 && colon < atSign) {
+      user = s.slice(start, colon);
+      password = s.slice(colon + 1, atSign);
+    } else {
+      user = s.slice(start, atSign);
     }
     for (let k = start; k < atSign; k++) {
       const c = s.charCodeAt(k);
@@ -102,7 +76,7 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number
     i = scan(s, i, HOST_NAME);
     if (i === hostStart) bad('missing host', at, i);
   }
-  const host = build ? s.slice(hostStart, i) : '';
+  const host = s.slice(hostStart, i);
   let port: number | undefined;
   if (i < n && s.charCodeAt(i) === 0x3a) {
     const portStart = ++i;
@@ -116,7 +90,7 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number
     if (i === portStart || i - portStart > 5 || value > 65535) bad('invalid port', at, portStart);
     port = value;
   }
-  const params: Params = build ? {} : NO_PARAMS;
+  const params: Params = {};
   while (i < n && s.charCodeAt(i) === 0x3b) {
     const nameStart = ++i;
     i = scan(s, i, PARAM_CHAR);
@@ -127,22 +101,20 @@ function parseSipUri(s: string, schema: 'sip' | 'sips', start: number, n: number
       valueStart = ++i;
       i = scan(s, i, PARAM_CHAR);
     }
-    if (build) setOwn(params, s.slice(nameStart, nameEnd).toLowerCase(), valueStart === -1 ? null : s.slice(valueStart, i));
+    setOwn(params, s.slice(nameStart, nameEnd).toLowerCase(), valueStart === -1 ? null : s.slice(valueStart, i));
   }
-  const headers: Record<string, string> = build ? {} : NO_HEADERS;
-  sawHeaders = false;
+  const headers: Record<string, string> = {};
   if (i < n && s.charCodeAt(i) === 0x3f) {
-    sawHeaders = true;
     do {
       const hStart = ++i;
       i = scan(s, i, HEADER_CHAR);
       const eq = s.indexOf('=', hStart);
       if (eq <= hStart || eq >= i || i > n) bad('invalid URI header', at, hStart);
-      if (build) setOwn(headers, s.slice(hStart, eq), s.slice(eq + 1, i));
+      setOwn(headers, s.slice(hStart, eq), s.slice(eq + 1, i));
     } while (i < n && s.charCodeAt(i) === 0x26);
   }
   if (i !== n) bad('unexpected character in URI', at, i);
-  return build ? { schema, user, password, host, port, params, headers } : undefined;
+  return { schema, user, password, host, port, params, headers };
 }
 
 function parseTelUri(s: string, start: number, at: number): TelUri {
@@ -177,7 +149,7 @@ export function parseUriOrThrow(s: string, at = 0): Uri {
     if (c <= 0x20 || c === 0x7f) bad('whitespace or control character in URI', at, k);
   }
   const schema = s.slice(0, colon).toLowerCase();
-  if (schema === 'sip' || schema === 'sips') return parseSipUri(s, schema, colon + 1, s.length, at, true);
+  if (schema === 'sip' || schema === 'sips') return parseSipUri(s, schema, colon + 1, s.length, at);
   if (schema === 'tel') return parseTelUri(s, colon + 1, at);
   if (colon + 1 === s.length) bad('empty URI', at, colon + 1);
   const opaque: OpaqueUri = { schema, opaque: s.slice(colon + 1) };

@@ -22,24 +22,15 @@ export class LocalDomains {
 
   /** True for a SIP URI whose host is a local domain or one of our own addresses. */
   isLocal(uri: Uri | string): boolean {
-    const u = typeof uri === 'string' ? safeParse(uri) : uri;
+    const u = parseUri(uri);
     if (u === undefined || !isSipUri(u)) return false;
     return this.#domains.has(unbracket(u.host).toLowerCase()) || this.#isOwnUri(u);
   }
 
   /** The canonical AOR of a local SIP URI with a user part, else undefined. */
   aorOf(uri: Uri | string): { aor: string; user: string } | undefined {
-    const u = typeof uri === 'string' ? safeParse(uri) : uri;
+    const u = parseUri(uri);
     if (u === undefined || !isSipUri(u) || u.user === undefined || u.user === '' || !this.isLocal(u)) return undefined;
     return { aor: `sip:${u.user}@${this.realm.toLowerCase()}`, user: u.user };
-  }
-}
-
-/** parseUri that gives undefined instead of throwing on hostile text. */
-export function safeParse(uri: string): Uri | undefined {
-  try {
-    return parseUri(uri);
-  } catch {
-    return undefined;
   }
 }

@@ -4,7 +4,7 @@
  * edge proxy puts a flow token in its Path.
  * @see RFC 5626 §5.3, RFC 3327 §5.3
  */
-import { advertisedHost, isWildcard } from './advertised-host.js';
+import { isWildcard } from './advertised-host.js';
 import type { ServerConfig } from './config/index.js';
 import type { FlowTable } from './flows.js';
 import type { FlowRef } from './store/index.js';
@@ -15,14 +15,13 @@ interface Listening {
   port: number;
 }
 
-
 /**
  * The self-route builder: UDP if we listen on UDP, else TCP, else the first socket; the host is
- * `listen.publicAddress`, else the bound address, else for a wildcard bind an interface address
- * ({@link advertisedHost}; set publicAddress in a cluster).
+ * `advertised` (from `advertisedHost`: `listen.publicAddress`, or for a wildcard bind an
+ * interface address; set publicAddress in a cluster), else the bound address.
+ * @example const selfRoute = selfRouteOf(config, advertisedHost(config), () => stack.transport.listening, flows)
  */
-export function selfRouteOf(config: ServerConfig, listening: () => readonly Listening[], flows: FlowTable): (flow: FlowRef) => string {
-  const advertised = advertisedHost(config);
+export function selfRouteOf(config: ServerConfig, advertised: string | undefined, listening: () => readonly Listening[], flows: FlowTable): (flow: FlowRef) => string {
   return (flow) => {
     const all = listening();
     const l = all.find((x) => x.protocol === 'UDP') ?? all.find((x) => x.protocol === 'TCP') ?? all[0];

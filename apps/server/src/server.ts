@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SipRequest, SipResponse } from '@sipts/message';
-import { createProxy, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
+import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
@@ -141,28 +141,17 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       },
     });
     stack = s;
-    const ownAddresses = own;
     // The proxy core drives a view of the stack whose request hook notes our own top Route
     // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
-    const view: ProxyStack = {
-      send: (rq, o) => s.send(rq, o),
-      sendAck: (rq, o) => s.sendAck(rq, o),
-      onRequest(handler) {
-        s.onRequest((rq, tx, remote) => {
-          note(rq);
-          handler(rq, tx, remote);
-        });
-      },
-      sendStateless: (rs, remote) => s.sendStateless(rs, remote),
-      respond: (rs) => s.respond(rs),
-      transport: s.transport,
-    };
-    const domains = new LocalDomains(config.domains, (u) => ownAddresses.isOwnUri(u));
+    const view: ProxyStack = observeRequests(s, (rq) => {
+      note(rq);
+    });
+    const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
     const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };
-    const selfRoute = selfRouteOf(config, () => s.transport.listening, flows);
+    const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
     const route = createRouter({
       proxy: () => {
         if (proxy === undefined) throw new Error('no proxy');
@@ -186,7 +175,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         },
         rejected,
       },
-      targets: { instanceId, isOwnUri: (u) => ownAddresses.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
+      targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
       limiter: createRateLimiter(config.limits.registerPerSecondPerSource),
       log,
       now,

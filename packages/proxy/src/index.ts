@@ -6,6 +6,7 @@
  */
 export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler, ResponseCallback } from './types.js';
 export { createProxy, contextKey } from './proxy.js';
+export { observeRequests } from './observe-requests.js';
 export { chooseBest } from './best-response.js';
 export { hashText, loopHash, loopPart, proxyBranch } from './loop.js';
 export { validateRequest, maxForwards, optionTags, type Rejection, type ValidationContext } from './validate.js';

@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isSipUri, parseUri, type SipUri, type Uri } from '@sipts/message';
-import type { Remote, TransportProtocol } from './layers.js';
+import type { Remote, Target, TransportProtocol } from './layers.js';
 
 const PROTOCOLS: readonly TransportProtocol[] = ['UDP', 'TCP', 'TLS', 'WS', 'WSS'];
 const MAC_BYTES = 16;
@@ -26,6 +26,17 @@ export interface FlowCodec {
   encode(flow: Flow, host: string): SipUri;
   /** The flow named by `uri` when its host is `host` and its token verifies, else `undefined`. */
   decode(uri: string | Uri | undefined, isMe: (uri: SipUri) => boolean): Remote | undefined;
+}
+
+/**
+ * The target that sends over `flow` again: its protocol and address, and its connection
+ * (`flowId`) on stream transports (RFC 5626 §5.3).
+ * @example stack.send(rq, { target: targetOfFlow(remote) })
+ */
+export function targetOfFlow(flow: Remote): Target {
+  const t: Target = { protocol: flow.protocol, address: flow.address, port: flow.port };
+  if (flow.flowId !== undefined) t.flowId = flow.flowId;
+  return t;
 }
 
 function mac(key: Buffer, payload: Buffer): Buffer {

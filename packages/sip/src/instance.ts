@@ -4,7 +4,7 @@
  * @see classic-sip-behaviour.md §2.2
  */
 import { hostname as osHostname } from 'node:os';
-import { isSipUri, parseUri, SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
+import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
 import { silentLogger, unbracket } from '@sipts/transport';
 import { createResolver, type SipResolver } from '@sipts/transport/node';
 import { createStack } from '@sipts/transaction/node';
@@ -192,10 +192,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     },
     encodeFlowUri: (flow) => flows.encode(flow, host),
     decodeFlowUri: (uri) => flows.decode(uri, isFlowHost),
-    isFlowUri: (uri) => {
-      const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
-      return parsed !== undefined && isSipUri(parsed) && flows.decode(parsed, isFlowHost) !== undefined;
-    },
+    isFlowUri: (uri) => flows.decode(uri, isFlowHost) !== undefined,
     hostname: () => host,
     ready,
     stack,

@@ -7,6 +7,7 @@
 import { isSipUri, makeResponse, parseUri, SipError, type SipMessage } from '@sipts/message';
 import type { Proxy, ProxyOptions, ProxySendOptions, RequestHandler } from '@sipts/proxy';
 import { createProxyStack } from '@sipts/proxy/node';
+import { targetOfFlow } from './flow.js';
 import { createInstance, type ClassicInstance } from './instance.js';
 import type { Target } from './layers.js';
 import type { ClassicOptions } from './options.js';
@@ -68,9 +69,7 @@ function flowTargetOf(instance: ClassicInstance, m: SipMessage): Target | undefi
     route?.shift();
     if (route?.length === 0) delete m.headers.route;
   }
-  const t: Target = { protocol: flow.protocol, address: flow.address, port: flow.port };
-  if (flow.flowId !== undefined) t.flowId = flow.flowId;
-  return t;
+  return targetOfFlow(flow);
 }
 
 /** `callback` (a function or in the options), marking every response it gets as the stack's. */

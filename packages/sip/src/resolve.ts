@@ -16,8 +16,7 @@ let shared: SipResolver | undefined;
  */
 export function resolve(uri: string | Uri, callback: (targets: Target[]) => void): void {
   shared ??= createResolver({ transports: ['UDP', 'TCP', 'TLS', 'WS', 'WSS'] });
-  const s = typeof uri === 'string' ? uri : stringifyUri(uri);
-  shared.resolve(s).then(
+  shared.resolve(stringifyUri(uri)).then(
     (targets) => {
       callback(targets);
     },

@@ -4,7 +4,7 @@
  * the RFC 3261 §12.2.1.1 rewrite, and the next hop is computed after all of that.
  * @see RFC 3261 §8.1.2, §12.2.1.1, §16.4; RFC 5626 §5.3
  */
-import { isSipUri, parseNameAddrList, parseUri, stringifyUri, type RouteEntry, type SipRequest, type SipUri, type Uri } from '@sipts/message';
+import { isSipUri, parseNameAddrList, parseUri, type RouteEntry, type SipRequest, type SipUri, type Uri } from '@sipts/message';
 import type { FlowCodec } from './flow.js';
 import type { Remote } from './layers.js';
 
@@ -19,10 +19,6 @@ export interface Self {
 
 /** Where the request goes: a flow of ours, or the URI to resolve (RFC 3263). */
 export type NextHop = { flow: Remote } | { uri: string | Uri; isFlowHost: boolean };
-
-function toUri(u: string | Uri): Uri | undefined {
-  return typeof u === 'string' ? parseUri(u) : u;
-}
 
 /** The parsed Route of `rq` (a string Route is parsed in place; an unparseable one is removed). */
 function routeOf(rq: SipRequest): RouteEntry[] | undefined {
@@ -52,7 +48,7 @@ export function routeRequest(rq: SipRequest, self: Self): NextHop {
   // §16.4: our own Routes come off; one that carries a flow token says which flow to use.
   while (route !== undefined && route.length > 0) {
     const first = route[0] as RouteEntry;
-    const uri = toUri(first.uri);
+    const uri = parseUri(first.uri);
     const flow = self.flows.decode(uri, isFlowHost);
     if (flow === undefined && !isMe(self, uri)) break;
     route.shift();
@@ -64,7 +60,7 @@ export function routeRequest(rq: SipRequest, self: Self): NextHop {
   if (route !== undefined && route.length === 0) delete rq.headers.route;
   const first = route?.[0];
   if (route !== undefined && first !== undefined) {
-    const uri = toUri(first.uri);
+    const uri = parseUri(first.uri);
     if (uri !== undefined && isSipUri(uri) && uri.params.lr === undefined) {
       // §12.2.1.1 strict router: it becomes the Request-URI, the Request-URI the last Route.
       route.shift();
@@ -74,16 +70,11 @@ export function routeRequest(rq: SipRequest, self: Self): NextHop {
     }
     if (uri !== undefined) return { uri, isFlowHost: isSipUri(uri) && isFlowHost(uri) };
   }
-  const target = toUri(rq.uri);
+  const target = parseUri(rq.uri);
   if (target !== undefined && isSipUri(target)) {
     const flow = self.flows.decode(target, isFlowHost);
     if (flow !== undefined) return { flow };
     return { uri: target, isFlowHost: isFlowHost(target) };
   }
   return { uri: rq.uri, isFlowHost: false };
-}
-
-/** The URI string to resolve for a hop. */
-export function hopString(uri: string | Uri): string {
-  return typeof uri === 'string' ? uri : stringifyUri(uri);
 }

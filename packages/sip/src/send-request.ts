@@ -5,10 +5,11 @@
  * target), 430 (a flow this stack cannot use), 408 (timeout, ring time limit) and 503.
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
-import { isSipUri, makeResponse, parseCSeq, SipError, type SipRequest, type SipResponse, type Via } from '@sipts/message';
+import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
 import { generateBranch } from '@sipts/transport';
-import type { Logger, Remote, Stack, Target, TransportProtocol } from './layers.js';
-import { hopString, routeRequest, type Self } from './routing.js';
+import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
+import { targetOfFlow } from './flow.js';
+import { routeRequest, type Self } from './routing.js';
 import type { ToTags } from './to-tag.js';
 
 /** What {@link sendRequest} needs from its instance. */
@@ -32,16 +33,6 @@ export interface SendContext {
 
 /** A classic response callback. */
 export type ResponseCallback = (response: SipResponse) => void;
-
-function synthesized(rq: SipRequest, status: number): SipResponse {
-  return makeResponse(rq, status);
-}
-
-function flowTarget(flow: Remote): Target {
-  const t: Target = { protocol: flow.protocol, address: flow.address, port: flow.port };
-  if (flow.flowId !== undefined) t.flowId = flow.flowId;
-  return t;
-}
 
 function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
   ctx.toTags.received(rs);
@@ -75,16 +66,16 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
     // RFC 5626 §5.3: a flow this stack cannot use (its transport is off, or its connection closed) is 430.
     const flowId = hop.flow.flowId;
     if (!ctx.protocols.has(hop.flow.protocol) || (flowId !== undefined && !ctx.stack.transport.hasFlow(flowId))) {
-      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, 430));
+      if (rq.method !== 'ACK') deliver(ctx, callback, makeResponse(rq, 430));
       return;
     }
-    targets = Promise.resolve([flowTarget(hop.flow)]);
+    targets = Promise.resolve([targetOfFlow(hop.flow)]);
   } else if (hop.isFlowHost && typeof hop.uri !== 'string' && isSipUri(hop.uri) && hop.uri.port === undefined && hop.uri.user !== undefined) {
     // A flow URI of ours whose token does not verify: no such flow (the classic 404).
-    deliver(ctx, callback, synthesized(rq, 404));
+    deliver(ctx, callback, makeResponse(rq, 404));
     return;
   } else {
-    targets = ctx.resolve(hopString(hop.uri));
+    targets = ctx.resolve(stringifyUri(hop.uri));
   }
   targets.then(
     (list) => {
@@ -93,7 +84,7 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
     (e: unknown) => {
       ctx.logger.debug('could not resolve the next hop', { error: e });
       const status = e instanceof SipError && typeof e.status === 'number' ? e.status : 503;
-      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, status));
+      if (rq.method !== 'ACK') deliver(ctx, callback, makeResponse(rq, status));
     },
   );
 }
@@ -102,7 +93,7 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
   const first = targets[0];
   if (rq.method === 'ACK') {
     if (first === undefined) {
-      ctx.logger.error(`ACK: could not resolve ${hopString(rq.uri)}`, {});
+      ctx.logger.error(`ACK: could not resolve ${stringifyUri(rq.uri)}`, {});
       return;
     }
     ctx.stack.sendAck(rq, { target: first }).catch((e: unknown) => {
@@ -111,7 +102,7 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
     return;
   }
   if (first === undefined) {
-    deliver(ctx, callback, synthesized(rq, 404));
+    deliver(ctx, callback, makeResponse(rq, 404));
     return;
   }
   let onResponse = (rs: SipResponse): void => {
@@ -146,7 +137,7 @@ function ringLimit(ctx: SendContext, rq: SipRequest, next: (rs: SipResponse) => 
           timer = undefined;
           expired = true;
           controller.abort();
-          next(synthesized(rq, 408));
+          next(makeResponse(rq, 408));
         }, ctx.ringTimeLimit);
         timer.unref();
         ctx.timers.add(timer);

@@ -3,7 +3,7 @@
  * `SIPTS_*` variables, then flags; validated by zod into a {@link ServerConfig}.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -108,6 +108,3 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
   }
   return config;
 }
-
-/** The directory of the embedded default configuration (for the README and `--help`). */
-export const CONFIG_DIR = dirname(DEFAULT_CONFIG_FILE);

@@ -4,7 +4,7 @@
  * and the RFC 5626 instance and reg-id that make a binding's key.
  * @see RFC 3261 §10.3 steps 6 and 7, RFC 5626 §6
  */
-import type { NameAddr, SipRequest } from '@sipts/message';
+import type { NameAddr } from '@sipts/message';
 
 /** One Contact of a REGISTER, read. */
 export interface ContactRequest {
@@ -26,18 +26,6 @@ export interface ContactRequest {
 /** A Contact problem: answered 400 with this reason. */
 export class ContactError extends Error {
   override readonly name = 'ContactError';
-}
-
-/** Comma-separated option tags of a header (Supported, Require), lower-cased. */
-export function optionTags(request: SipRequest, name: string): Set<string> {
-  const v = request.headers[name];
-  const text = typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join(',') : '';
-  return new Set(
-    text
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
 }
 
 /** A delta-seconds value (RFC 3261 §25.1), or undefined when absent; `bad` when malformed. */

@@ -3,13 +3,14 @@
  * flows (RFC 5626 §6; RFC 7118 §5 for WebSocket clients, which always keep their flow).
  * @see RFC 3261 §10.3, RFC 3327 §5.3, RFC 5626 §6
  */
-import { makeResponse, stringifyUri, type RouteEntry, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { optionTags } from '@sipts/proxy';
 import { generateTag, type Remote, type Target } from '@sipts/transport';
 import type { Authenticator } from '../auth.js';
 import type { LocalDomains } from '../domains.js';
 import { flowOf, targetOf } from '../flows.js';
 import type { Binding, FlowRef, LocationStore } from '../store/index.js';
-import { ContactError, deltaSeconds, optionTags, readContact, type ContactRequest } from './contacts.js';
+import { ContactError, deltaSeconds, readContact, type ContactRequest } from './contacts.js';
 import { okResponse } from './response.js';
 
 /** Option tags the registrar supports (RFC 3261 §10.3 step 2). */
@@ -35,10 +36,6 @@ export interface RegistrarDeps {
   rejected: (reason: string) => void;
 }
 
-function routeText(r: RouteEntry): string {
-  return typeof r.uri === 'string' ? r.uri : stringifyUri(r.uri);
-}
-
 function uriHasOb(uri: string): boolean {
   return /;ob(?=[;?>]|$)/i.test(uri);
 }
@@ -56,7 +53,7 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   };
   // Step 1 (the Request-URI names a local domain) is the router's: it sends only those here.
   // Step 2: every extension in Require must be one we understand, else 420 with Unsupported.
-  const unsupported = [...optionTags(rq, 'require')].filter((t) => !(SUPPORTED as readonly string[]).includes(t));
+  const unsupported = [...new Set(optionTags(rq.headers.require))].filter((t) => !(SUPPORTED as readonly string[]).includes(t));
   if (unsupported.length > 0) return reply(420, 'bad-extension', { unsupported: unsupported.join(', ') });
 
   // Step 5 (done first: it needs no credentials, and an unknown user can never authenticate):
@@ -115,14 +112,14 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   // proxy in between did not add a Path with `ob`).
   const paths = rq.headers.path ?? [];
   const outbound = requested.some((c) => c.regId !== undefined);
-  if (outbound && (rq.headers.via?.length ?? 0) > 1 && !paths.some((p) => uriHasOb(routeText(p)))) {
+  if (outbound && (rq.headers.via?.length ?? 0) > 1 && !paths.some((p) => uriHasOb(stringifyUri(p.uri)))) {
     return reply(439, 'first-hop-lacks-outbound');
   }
   // Keep the flow for outbound, and always on connections (RFC 7118 §5: a WebSocket client is
   // reachable only over its connection; TCP/TLS clients behind NAT likewise).
   const keepFlow = outbound || remote.protocol !== 'UDP';
   const flow = keepFlow ? flowOf(remote) : undefined;
-  const path = [...(flow !== undefined ? [deps.selfRoute(flow)] : []), ...paths.map(routeText)];
+  const path = [...(flow !== undefined ? [deps.selfRoute(flow)] : []), ...paths.map((p) => stringifyUri(p.uri))];
 
   // Step 7: per binding, Call-ID and CSeq ordering against what is stored.
   const existing = new Map((await deps.store.lookup(aor, now)).map((b) => [b.key, b]));
@@ -160,8 +157,7 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   if (flow !== undefined) for (const b of put) deps.onFlowBinding(b.contact, targetOf(flow), removeOnClose);
 
   // Step 8: 200 with every current binding, Date, Path echoed when the UA supports it.
-  const supported = optionTags(rq, 'supported');
-  const rs = okResponse(rq, current, now, supported.has('path') ? paths : []);
+  const rs = okResponse(rq, current, now, optionTags(rq.headers.supported).includes('path') ? paths : []);
   if (outbound) rs.headers.require = 'outbound';
   return sign(rs);
 }

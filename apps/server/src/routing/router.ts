@@ -5,8 +5,9 @@
  * MESSAGE (RFC 3428) takes the same path as INVITE.
  * @see RFC 3261 §16, RFC 3428 §4
  */
-import { makeResponse, stringifyUri, type SipRequest, type SipResponse, type Uri } from '@sipts/message';
+import { makeResponse, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
 import type { ForwardTarget, Proxy } from '@sipts/proxy';
+import { toTag } from '@sipts/transaction';
 import { generateTag, type Remote, type Target } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from '../auth.js';
@@ -48,12 +49,7 @@ export interface RouterDeps {
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
 
 function hasToTag(rq: SipRequest): boolean {
-  const t = rq.headers.to?.params.tag;
-  return typeof t === 'string' && t !== '';
-}
-
-function uriText(uri: string | Uri): string {
-  return typeof uri === 'string' ? uri : stringifyUri(uri);
+  return toTag(rq) !== '';
 }
 
 /**
@@ -70,7 +66,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
   };
 
   /** The flow an in-dialog request's Request-URI was seen on (a WebSocket contact), if any. */
-  const flowOfUri = (rq: SipRequest): Target | undefined => (rq.headers.route === undefined ? deps.flows.contactTarget(uriText(rq.uri)) : undefined);
+  const flowOfUri = (rq: SipRequest): Target | undefined => (rq.headers.route === undefined ? deps.flows.contactTarget(stringifyUri(rq.uri)) : undefined);
 
   /** RFC 3261 §22.3: requests from local users prove who they are (407), then carry no credentials of ours. */
   function authenticate(rq: SipRequest): boolean {

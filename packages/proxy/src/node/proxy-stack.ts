@@ -7,6 +7,7 @@ import type { ServerTransactionHandle } from '@sipts/transaction';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { SipRequest } from '@sipts/message';
+import { observeRequests } from '../observe-requests.js';
 import { createProxy } from '../proxy.js';
 import type { Proxy, ProxyOptions, ProxyStack, RequestHandler } from '../types.js';
 
@@ -59,19 +60,9 @@ export function createProxyStack(options: ProxyStackOptions, onRequest: RequestH
   const view: ProxyStack =
     observe === undefined
       ? stack
-      : {
-          send: (rq, o) => stack.send(rq, o),
-          sendAck: (rq, o) => stack.sendAck(rq, o),
-          onRequest(handler) {
-            stack.onRequest((rq, st, remote) => {
-              observe(st, rq, remote);
-              handler(rq, st, remote);
-            });
-          },
-          sendStateless: (rs, remote) => stack.sendStateless(rs, remote),
-          respond: (rs) => stack.respond(rs),
-          transport: stack.transport,
-        };
+      : observeRequests(stack, (rq, st, remote) => {
+          observe(st, rq, remote);
+        });
   const created = createProxy(view, { ...options, aliases, ...(options.clock !== undefined ? { clock: options.clock } : {}) }, onRequest);
   ref.proxy = created;
   return {

@@ -88,7 +88,7 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
       return !closed && !socket.destroyed && socket.writable;
     },
     write(bytes: Uint8Array): Promise<void> {
-      if (closed || socket.destroyed || !socket.writable) return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} is closed`));
+      if (!conn.open) return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} is closed`));
       if (socket.writableLength + bytes.length > limits.maxPendingWriteBytes) {
         return Promise.reject(sendFailed(`the ${protocol} connection ${remote.flowId ?? ''} has ${String(socket.writableLength)} bytes waiting to be written`));
       }

@@ -129,7 +129,7 @@ class WsConnection implements Connection {
 
   write(bytes: Uint8Array): Promise<void> {
     const ws = this.#ws;
-    if (this.#closed || ws.readyState !== WebSocket.OPEN) {
+    if (!this.open) {
       return Promise.reject(new SipError('send-failed', `${this.remote.flowId ?? ''}: connection is closed`, { status: 503 }));
     }
     if (ws.bufferedAmount + bytes.byteLength > this.#limits.maxPendingWriteBytes) {

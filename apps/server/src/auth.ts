@@ -7,6 +7,7 @@
  */
 import { createDigestServer, createMemoryNonceCountStore, type DigestAlgorithm, type DigestServer, type DigestVerification, type StoredCredentials } from '@sipts/digest';
 import type { SipRequest, SipResponse } from '@sipts/message';
+import { generateTag } from '@sipts/transport';
 import type { UserEntry } from './config/index.js';
 
 /** What the authenticator needs. */
@@ -78,6 +79,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // The digest server lists the strongest first; the configured order wins (legacy clients
       // that read only the first challenge need MD5 first).
       const rs = serverFor(user).reject(request, failure);
+      // The 401/407 is this server's own final response: it carries a To tag (RFC 3261 §8.2.6.2).
+      if (rs.headers.to !== undefined && rs.headers.to.params.tag === undefined) rs.headers.to.params.tag = generateTag();
       for (const name of ['www-authenticate', 'proxy-authenticate'] as const) {
         const list = rs.headers[name];
         if (list !== undefined) list.sort((a, b) => rank(a.algorithm) - rank(b.algorithm));

@@ -65,6 +65,8 @@ describe('routing (RFC 3261 §16)', () => {
     const alice = await fx.ua('alice', 'UDP');
     const first = await alice.sendRaw(alice.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost'));
     expect(first.status).toBe(407);
+    // The 407 is the server's own final response: it carries a To tag (RFC 3261 §8.2.6.2).
+    expect(first.headers.to?.params.tag).toEqual(expect.any(String));
     expect(first.headers['proxy-authenticate']?.length).toBe(2);
     const mallory = await fx.ua('alice', 'UDP', 'nope');
     expect((await mallory.send(mallory.request('MESSAGE', 'sip:bob@localhost', 'sip:bob@localhost'))).status).toBe(407);

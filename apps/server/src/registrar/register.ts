@@ -68,7 +68,6 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   if (!verified.ok) {
     deps.rejected(verified.reason === 'no-credentials' ? 'challenge' : `auth-${verified.reason}`);
     const rs = deps.auth.reject(rq, user, verified);
-    if (rs.headers.to !== undefined && rs.headers.to.params.tag === undefined) rs.headers.to.params.tag = generateTag();
     return rs;
   }
   // Step 4: authorize: a user registers only its own AOR (third-party registration refused).

@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
 import { silentLogger, unbracket } from '@sipts/transport';
 import { createResolver, type SipResolver } from '@sipts/transport/node';
-import { createStack } from '@sipts/transaction/node';
+import { createStack, transportsOf } from '@sipts/transaction/node';
 import { createFlowCodec, type Flow } from './flow.js';
 import type { Remote, Stack, StackOptions, Target, TransportProtocol } from './layers.js';
 import { toStackOptions, type ClassicOptions } from './options.js';
@@ -51,16 +51,6 @@ const plainStack: StackBuilder = (options) => {
   return { stack, stop: () => stack.stop(), ownsRequests: false };
 };
 
-function protocolsOf(o: StackOptions): Set<TransportProtocol> {
-  const out = new Set<TransportProtocol>();
-  if (o.udp !== false) out.add('UDP');
-  if (o.tcp !== false) out.add('TCP');
-  if (o.tls !== undefined) out.add('TLS');
-  if (o.ws !== undefined) out.add('WS');
-  if (o.wss !== undefined) out.add('WSS');
-  return out;
-}
-
 /**
  * Creates a classic stack instance and starts binding it (after `after`, when given). `toTags`:
  * the To tags of its server transactions (the proxy entry shares them with its builder, which
@@ -70,7 +60,7 @@ function protocolsOf(o: StackOptions): Set<TransportProtocol> {
 export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>, toTags: ToTags = createToTags()): ClassicInstance {
   const stackOptions = toStackOptions(options);
   const logger = stackOptions.logger ?? silentLogger;
-  const protocols = protocolsOf(stackOptions);
+  const protocols = new Set<TransportProtocol>(transportsOf(stackOptions));
   const given = options.resolver;
   let fallback: SipResolver | undefined;
   const realResolve =

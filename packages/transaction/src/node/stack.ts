@@ -117,7 +117,12 @@ export function nextHop(request: SipRequest): string {
  * The transports the default resolver may pick: those with a listener, plus TLS and WSS when
  * `tlsClient` is given (a client-only stack connects out over them with no listener).
  */
-function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS')[] {
+/**
+ * The protocols a stack with these options can send on, for its resolver (RFC 3263 §4.1): the ones
+ * it listens on, plus TLS and WSS when `tlsClient` is given.
+ * @example transportsOf({ udp: { port: 5060 }, tcp: false, tlsClient: {} }) // ['UDP', 'TLS', 'WSS']
+ */
+export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS')[] {
   const out: ('UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS')[] = [];
   const client = options.tlsClient !== undefined;
   if (options.udp !== false) out.push('UDP');

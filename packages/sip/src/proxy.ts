@@ -4,7 +4,7 @@
  * after `proxy.start`, `sip.send`, `sip.encodeFlowUri` and the rest work on that stack.
  * @packageDocumentation
  */
-import { isSipUri, makeResponse, parseUri, SipError, type SipMessage } from '@sipts/message';
+import { isSipUri, parseUri, SipError, type SipMessage } from '@sipts/message';
 import type { Proxy, ProxyOptions, ProxySendOptions, RequestHandler } from '@sipts/proxy';
 import { createProxyStack } from '@sipts/proxy/node';
 import { targetOfFlow } from './flow.js';
@@ -110,16 +110,8 @@ export function send(message: SipMessage, callback?: ResponseCallback | ProxySen
     core.send(message, opts);
     return;
   }
-  if (target.flowId !== undefined && !instance.stack.transport.hasFlow(target.flowId) && message.method !== undefined) {
-    // RFC 5626 §5.3: the flow is gone: 430 Flow Failed, to the callback or upstream.
-    const rs = makeResponse(message, 430);
-    if (opts.callback !== undefined) opts.callback(rs);
-    else if (message.method !== 'ACK') {
-      toTags.apply(rs);
-      core.send(rs);
-    }
-    return;
-  }
+  // A flow that is gone (RFC 5626 §5.3): the transport refuses the branch with `flow-failed` and
+  // the core ends it with 430 Flow Failed, to the callback or upstream.
   core.send(message, { ...opts, target });
 }
 

@@ -6,7 +6,7 @@
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
 import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
-import { generateBranch } from '@sipts/transport';
+import { generateBranch, isFlowFailed } from '@sipts/transport';
 import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
 import { targetOfFlow } from './flow.js';
 import { routeRequest, type Self } from './routing.js';
@@ -63,9 +63,9 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
   }
   let targets: Promise<Target[]>;
   if ('flow' in hop) {
-    // RFC 5626 §5.3: a flow this stack cannot use (its transport is off, or its connection closed) is 430.
-    const flowId = hop.flow.flowId;
-    if (!ctx.protocols.has(hop.flow.protocol) || (flowId !== undefined && !ctx.stack.transport.hasFlow(flowId))) {
+    // RFC 5626 §5.3: a flow over a transport this stack does not have is 430. A flow whose
+    // connection closed is the transport's `flow-failed`, which the transaction answers 430.
+    if (!ctx.protocols.has(hop.flow.protocol)) {
       if (rq.method !== 'ACK') deliver(ctx, callback, makeResponse(rq, 430));
       return;
     }
@@ -97,7 +97,9 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
       return;
     }
     ctx.stack.sendAck(rq, { target: first }).catch((e: unknown) => {
-      ctx.logger.error('could not send an ACK', { error: e });
+      // An ACK whose flow is gone has no one to tell (RFC 5626 §5.3): not an error of ours.
+      if (isFlowFailed(e)) ctx.logger.debug('an ACK’s flow is gone: not sent', { error: e });
+      else ctx.logger.error('could not send an ACK', { error: e });
     });
     return;
   }

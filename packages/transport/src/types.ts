@@ -37,8 +37,10 @@ export interface Target {
   /** The host name the address was resolved from: TLS SNI and certificate name, WS Host header. */
   host?: string;
   /**
-   * Reuse this connection if it is still open (set from `Remote.flowId`). A send that finds it
-   * closing fails with `SipError` `flow-failed` (430, RFC 5626 §5.3), never over a new connection.
+   * Send over this connection (set from `Remote.flowId`). A request whose flow is closing, or no
+   * longer open, fails with `SipError` `flow-failed` (430, RFC 5626 §5.3): it never goes over
+   * another or a new connection. (A response whose request's connection is gone is sent over a new
+   * one, RFC 3261 §18.2.2: that is `sendResponse`, which takes no `Target`.)
    */
   flowId?: string;
   /** WebSocket resource path (RFC 7118), default `/`. */

@@ -172,12 +172,17 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     }
   }
 
-  /** An open connection for `target` (its flow, or one to the same endpoint), or a new one. */
+  /**
+   * An open connection for `target`: its flow when it names one, else one to the same endpoint,
+   * or a new one. A target whose flow is no longer in the pool is `flow-failed` (430): a request
+   * that must use a failed flow is never sent over another connection (RFC 5626 §5.3). Responses
+   * never get here with a flow id: their fallback to a new connection is in `sendResponseNow`.
+   */
   function connectionFor(target: Target, reuse = true): Promise<Connection> {
     if (stopped !== undefined) return Promise.reject(new SipError('send-failed', 'the transport layer is stopped', { status: 503 }));
-    if (reuse && target.flowId !== undefined) {
+    if (target.flowId !== undefined) {
       const flow = pool.byFlow(target.flowId);
-      if (flow !== undefined) return Promise.resolve(flow);
+      return flow !== undefined ? Promise.resolve(flow) : Promise.reject(flowFailed(target.flowId));
     }
     const existing = reuse ? pool.find(target.protocol, target.address, target.port) : undefined;
     if (existing !== undefined) return Promise.resolve(existing);

@@ -11,7 +11,7 @@ import { flowFailed, generateTag, type Remote, type Target } from '@sipts/transp
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, type ProxyStack } from '../src/index.js';
 import { drainAndStop, newRequest, startProxy, startStack, until } from './helpers.js';
-import { rawWsPeer, type RawWsPeer } from './ws-peer.js';
+import { rawWsPeer, type RawWsPeer } from '@sipts/test-peers';
 
 afterEach(async () => {
   await drainAndStop();

@@ -10,3 +10,4 @@ export { killChildren, startChild, type Child, type StartChildOptions } from './
 export { listening, sleep, until } from './wait.js';
 export { readOr, readSippCallCounts, type SippCallCounts } from './sipp-stats.js';
 export { sippArgs, type SippArgsOptions } from './sipp-args.js';
+export { rawWsPeer, type RawWsPeer } from './raw-ws-peer.js';

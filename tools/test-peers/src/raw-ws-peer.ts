@@ -1,11 +1,11 @@
 /**
- * A raw WebSocket client on loopback for flow tests (RFC 6455, RFC 7118): it sends masked text
+ * A raw WebSocket client on loopback for the flow tests of transport and proxy (RFC 6455, RFC 7118): it sends masked text
  * frames and starts the closing handshake by hand, and keeps its TCP side open after the server's
  * close frame (allowHalfOpen), so the server's end of the flow stays CLOSING until the test ends.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { until } from './helpers.js';
+import { until } from './wait.js';
 
 /** A raw WebSocket peer. */
 export interface RawWsPeer {

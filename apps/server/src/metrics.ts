@@ -87,6 +87,22 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
       parseErrorsSeen = now;
     },
   });
+  const keepAlivesSeen = { crlf: 0, stun: 0 };
+  new Counter({
+    name: 'sipts_keepalives_answered_total',
+    help: 'RFC 5626 keep-alives answered: CRLF pings on connections, STUN Binding requests on the UDP port',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const s = sources.transportStats();
+      if (s === undefined) return;
+      const now = { crlf: s.keepAlivesAnswered - s.stunRequestsAnswered, stun: s.stunRequestsAnswered };
+      for (const kind of ['crlf', 'stun'] as const) {
+        if (now[kind] > keepAlivesSeen[kind]) this.inc({ kind }, now[kind] - keepAlivesSeen[kind]);
+        keepAlivesSeen[kind] = now[kind];
+      }
+    },
+  });
   const requests = new Counter({ name: 'sipts_requests_total', help: 'SIP requests received, by method', labelNames: ['method'] as const, registers: [registry] });
   const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
   const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });

@@ -16,6 +16,7 @@ import { createAuthenticator } from './auth.js';
 import type { ServerConfig } from './config/index.js';
 import { LocalDomains } from './domains.js';
 import { createFlowTable, type FlowTable } from './flows.js';
+import { createUdpFlowWatch, flowTimerSeconds } from './outbound-flows.js';
 import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -91,6 +92,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
   let http: OpsHttp | undefined;
   let metrics: ServerMetrics | undefined;
   let purge: NodeJS.Timeout | undefined;
+  let sweepUdpFlows: NodeJS.Timeout | undefined;
   let draining = false;
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -115,10 +117,23 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       const u = mine && typeof top.uri !== 'string' && 'user' in top.uri ? top.uri.user : undefined;
       arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined };
     };
+    const idleMs = config.limits.connectionIdleSeconds * 1000;
+    const udpFlows = createUdpFlowWatch({ idleMs, max: 100_000 });
     const s = createStack({
       ...stackOptions(config),
       logger: packageLogger(log, 'stack'),
-      trace: m.trace,
+      trace: {
+        onReceive(bytes, remote) {
+          m.trace.onReceive?.(bytes, remote);
+          if (remote.protocol === 'UDP') udpFlows.touch(remote.address, remote.port, now());
+        },
+        onSend(bytes, remote) {
+          m.trace.onSend?.(bytes, remote);
+        },
+      },
+      onKeepAlive(remote) {
+        if (remote.protocol === 'UDP') udpFlows.touch(remote.address, remote.port, now());
+      },
       onAck(ack, remote) {
         note(ack);
         proxy?.receiveAck(ack, remote);
@@ -172,8 +187,10 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         onFlowBinding: (contact, target, removeOnClose) => {
           flows.rememberContact(contact, target);
           if (target.flowId !== undefined) flows.bindFlow(target.flowId, removeOnClose);
+          else if (target.protocol === 'UDP' && removeOnClose) udpFlows.watch(`udp:${target.address}:${String(target.port)}`, now());
         },
         rejected,
+        flowTimerSeconds: flowTimerSeconds(config.limits),
       },
       targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
       limiter: createRateLimiter(config.limits.registerPerSecondPerSource),
@@ -228,6 +245,20 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       );
     }, config.registrar.purgeIntervalSeconds * 1000);
     purge.unref();
+    // RFC 5626: an outbound UDP flow that sent nothing (no STUN keep-alive) for the idle limit failed.
+    sweepUdpFlows = setInterval(() => {
+      for (const flowId of udpFlows.expired(now())) {
+        st.removeFlow(instanceId, flowId).then(
+          (n) => {
+            if (n > 0) log.info({ flowId, removed: n }, 'UDP flow idle past the limit: bindings removed');
+          },
+          (e: unknown) => {
+            log.warn({ err: e, flowId }, 'could not remove the bindings of an idle UDP flow');
+          },
+        );
+      }
+    }, Math.max(250, Math.min(60_000, idleMs / 4)));
+    sweepUdpFlows.unref();
     log.info({ instanceId, ports }, 'sipts-server started');
   }
 
@@ -239,6 +270,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       await new Promise((r) => setTimeout(r, 50));
     }
     if (purge !== undefined) clearInterval(purge);
+    if (sweepUdpFlows !== undefined) clearInterval(sweepUdpFlows);
     proxy?.stop();
     await stack?.stop();
     await http?.close();

@@ -73,6 +73,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       registerPerSecondPerSource: z.number().min(0).default(20),
       connectionIdleSeconds: z.number().int().min(1).default(3900),
+      /** Flow-Timer in the 200 of an outbound REGISTER (RFC 5626 §4.4.1), at most 3/4 of connectionIdleSeconds. */
+      flowTimerSeconds: z.number().int().min(1).default(120),
       shutdownGraceSeconds: z.number().min(0).default(5),
       /** SO_RCVBUF of the UDP socket; the kernel caps it at net.core.rmem_max. */
       udpReceiveBufferBytes: z.number().int().min(0).default(4 * 1024 * 1024),

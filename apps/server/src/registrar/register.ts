@@ -34,6 +34,8 @@ export interface RegistrarDeps {
   onFlowBinding: (contact: string, target: Target, removeOnClose: boolean) => void;
   /** A REGISTER was refused, for the metrics. */
   rejected: (reason: string) => void;
+  /** Flow-Timer for the 200 of an outbound registration (RFC 5626 §4.4.1); none when absent. */
+  flowTimerSeconds?: number;
 }
 
 function uriHasOb(uri: string): boolean {
@@ -157,6 +159,10 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
 
   // Step 8: 200 with every current binding, Date, Path echoed when the UA supports it.
   const rs = okResponse(rq, current, now, optionTags(rq.headers.supported).includes('path') ? paths : []);
-  if (outbound) rs.headers.require = 'outbound';
+  if (outbound) {
+    rs.headers.require = 'outbound';
+    // RFC 5626 §4.4.1: how often the phone must send keep-alives for us to keep its flow.
+    if (deps.flowTimerSeconds !== undefined) rs.headers['flow-timer'] = String(deps.flowTimerSeconds);
+  }
   return sign(rs);
 }

@@ -44,6 +44,8 @@ export interface StackOptions extends TransportOptions {
    * backoff of §4.5 (`flowRecoveryDelayMs`). Needs `keepAlive`.
    */
   onFlowFailed?: (remote: Remote, reason: FlowFailureReason) => void;
+  /** A peer's keep-alive was answered (a CRLF ping, or a STUN Binding request on the UDP port). */
+  onKeepAlive?: (remote: Remote, kind: 'crlf' | 'stun') => void;
 }
 
 /** Options of {@link Stack.send}. */
@@ -190,6 +192,7 @@ export function createStack(options: StackOptions): Stack {
   const handlers: TransportHandlers = { ...layer.handlers };
   if (options.onFlowClosed !== undefined) handlers.onFlowClosed = options.onFlowClosed;
   if (options.onFlowFailed !== undefined) handlers.onFlowFailed = options.onFlowFailed;
+  if (options.onKeepAlive !== undefined) handlers.onKeepAlive = options.onKeepAlive;
   if (options.keepAlive !== undefined) {
     // RFC 5626 §4.4: an outbound registration's 2xx starts keep-alives on its flow, at Flow-Timer.
     const onResponse = layer.handlers.onResponse.bind(layer.handlers);

@@ -23,7 +23,9 @@ export interface BaresipAccount {
   /** The server's port on 127.0.0.1 for `transport`. */
   proxyPort: number;
   /** Default UDP. Over TCP baresip keeps its connection to the server open (the flow). */
-  transport?: 'udp' | 'tcp';
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** For TLS: the CA file baresip trusts for the server's certificate (`sip_cafile`). */
+  cafile?: string;
   /** `outbound`: RFC 5626 (reg-id, +sip.instance, and keep-alives at the 200's Flow-Timer). */
   sipnat?: 'outbound';
 }
@@ -66,6 +68,7 @@ async function writeConfigDir(dir: string, account: BaresipAccount): Promise<{ s
     'module_app contact.so',
     'module_app menu.so',
     `ctrl_tcp_listen 127.0.0.1:${String(ctrl)}`,
+    ...(account.cafile !== undefined ? [`sip_cafile ${account.cafile}`] : []),
     '',
   ];
   writeFileSync(join(dir, 'config'), config.join('\n'));

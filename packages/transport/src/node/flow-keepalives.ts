@@ -6,13 +6,15 @@
  */
 import { createKeepAlive, type FlowFailureReason, type KeepAlive, type KeepAliveSettings } from '../keepalive.js';
 import type { StunMessage } from '../stun.js';
-import type { Logger, Remote } from '../types.js';
+import type { Logger, Remote, TransportStats } from '../types.js';
 import type { Connection } from './connection.js';
 
 /** What {@link createFlowKeepAlives} needs. */
 export interface FlowKeepAlivesOptions {
   settings: KeepAliveSettings;
   logger: Logger;
+  /** `keepAlivesSent` is counted here. */
+  stats: TransportStats;
   /** At most this many flows with keep-alives (a started flow beyond it is refused). */
   maxFlows: number;
   onFlowFailed(remote: Remote, reason: FlowFailureReason): void;
@@ -26,7 +28,7 @@ export interface UdpFlow {
 
 /** The keep-alives of one transport layer. */
 export interface FlowKeepAlives {
-  /** Starts (or re-tunes with a new Flow-Timer) keep-alives on a connection. */
+  /** Starts keep-alives on a connection, or gives its running ones a new Flow-Timer (when given). */
   onConnection(conn: Connection, flowTimerSeconds?: number): KeepAlive | undefined;
   /** Starts (or re-tunes) STUN keep-alives on a UDP flow. */
   onUdp(flow: UdpFlow, flowTimerSeconds?: number): KeepAlive | undefined;
@@ -43,6 +45,16 @@ export interface FlowKeepAlives {
   stopAll(): void;
 }
 
+/**
+ * A WebSocket frame of only CRLFs: a keep-alive ping (CRLFCRLF) or pong (CRLF), RFC 5626 §4.4.1 as
+ * RFC 7118 §6 keeps it; undefined for anything else.
+ */
+export function crlfKeepAlive(frame: Uint8Array): 'ping' | 'pong' | undefined {
+  if (frame.length === 4 && frame[0] === 0x0d && frame[1] === 0x0a && frame[2] === 0x0d && frame[3] === 0x0a) return 'ping';
+  if (frame.length === 2 && frame[0] === 0x0d && frame[1] === 0x0a) return 'pong';
+  return undefined;
+}
+
 /** The key of a UDP flow. */
 export function udpFlowKey(address: string, port: number): string {
   return `UDP/${address}/${String(port)}`;
@@ -54,13 +66,14 @@ export function udpFlowKey(address: string, port: number): string {
  * @see RFC 5626 §4.4
  */
 export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAlives {
-  const { settings, logger } = options;
+  const { settings, logger, stats } = options;
   const flows = new Map<string, KeepAlive>();
 
   function start(key: string, remote: Remote, kind: 'crlf' | 'stun', send: (b: Uint8Array) => Promise<void>, flowTimer: number | undefined, close?: () => void): KeepAlive | undefined {
     const existing = flows.get(key);
     if (existing !== undefined) {
-      existing.setFlowTimer(flowTimer);
+      // Asked again with a Flow-Timer (a registration's 2xx): retune; without one: leave it be.
+      if (flowTimer !== undefined) existing.setFlowTimer(flowTimer);
       return existing;
     }
     if (flows.size >= options.maxFlows) {
@@ -70,7 +83,10 @@ export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAl
     const ka = createKeepAlive({
       ...settings,
       kind,
-      send,
+      send: (bytes) => {
+        stats.keepAlivesSent++;
+        return send(bytes);
+      },
       ...(flowTimer !== undefined ? { flowTimerSeconds: flowTimer } : {}),
       onFailure(reason) {
         flows.delete(key);

@@ -25,7 +25,7 @@ import {
 } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
-import { createFlowKeepAlives } from './flow-keepalives.js';
+import { createFlowKeepAlives, crlfKeepAlive } from './flow-keepalives.js';
 import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
@@ -38,12 +38,6 @@ import { connectWs, createWsListener, type WsListener } from './ws.js';
 /** The SIP MTU rule: a UDP request larger than this moves to TCP (RFC 3261 §18.1.1). */
 const UDP_MTU_LIMIT = 1300;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** A WebSocket frame of only CRLFs: a keep-alive ping (two) or pong (one), RFC 7118 §6 / RFC 5626 §4.4.1. */
-function crlfFrame(frame: Uint8Array): 'ping' | 'pong' | undefined {
-  if (frame.length === 4 && frame[0] === 0x0d && frame[1] === 0x0a && frame[2] === 0x0d && frame[3] === 0x0a) return 'ping';
-  if (frame.length === 2 && frame[0] === 0x0d && frame[1] === 0x0a) return 'pong';
-  return undefined;
-}
 const PONG = new Uint8Array([0x0d, 0x0a]);
 
 function newStats(): TransportStats {
@@ -119,6 +113,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   const keepAlives = createFlowKeepAlives({
     settings: options.keepAlive ?? {},
     logger,
+    stats,
     maxFlows: limits.maxConnections,
     onFlowFailed(remote, reason) {
       handlers.onFlowFailed?.(remote, reason);
@@ -156,7 +151,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   const connectionEvents: ConnectionEvents = {
     onFrame(conn, frame) {
       if (conn.protocol === 'WS' || conn.protocol === 'WSS') {
-        const crlf = crlfFrame(frame);
+        const crlf = crlfKeepAlive(frame);
         if (crlf === 'ping') {
           conn.write(PONG).catch(() => undefined);
           peerKeepAlive(conn.remote, 'crlf');
@@ -258,7 +253,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
         throw new SipError('connect-failed', `connection to ${key} closed: the transport is stopping or full`, { status: 503 });
       }
       stats.connectionsOpened++;
-      if (keepConnectionsAlive) startKeepAlive(conn);
+      if (keepConnectionsAlive) keepAlives.onConnection(conn);
       return conn;
     });
     connecting.set(key, p);
@@ -269,47 +264,17 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     return p;
   }
 
-  /** Keep-alives on a connection, counting what they send. */
-  function startKeepAlive(conn: Connection, flowTimerSeconds?: number): ReturnType<typeof keepAlives.onConnection> {
-    const counted: Connection = {
-      protocol: conn.protocol,
-      remote: conn.remote,
-      outbound: conn.outbound,
-      get open() {
-        return conn.open;
-      },
-      write: (b) => {
-        stats.keepAlivesSent++;
-        return conn.write(b);
-      },
-      close: () => {
-        conn.close();
-      },
-    };
-    return keepAlives.onConnection(counted, flowTimerSeconds);
-  }
-
   function keepAlive(target: Target, ka: { flowTimerSeconds?: number } = {}): ReturnType<typeof keepAlives.onConnection> {
     if (stopped !== undefined) return undefined;
     const address = canonicalIp(target.address);
-    if (target.protocol === 'UDP') {
-      const endpoint = udpEndpointFor(address);
-      if (endpoint === undefined) return undefined;
-      const remote: Remote = { protocol: 'UDP', address, port: target.port, local: { address: endpoint.address, port: endpoint.port } };
-      const send = (b: Uint8Array): Promise<void> => {
-        stats.keepAlivesSent++;
-        return endpoint.send(b, address, target.port);
-      };
-      return keepAlives.onUdp({ remote, send }, ka.flowTimerSeconds);
+    if (target.protocol !== 'UDP') {
+      const conn = target.flowId !== undefined ? pool.byFlow(target.flowId) : pool.find(target.protocol, address, target.port);
+      return conn === undefined ? undefined : keepAlives.onConnection(conn, ka.flowTimerSeconds);
     }
-    const conn = target.flowId !== undefined ? pool.byFlow(target.flowId) : pool.find(target.protocol, address, target.port);
-    if (conn === undefined) return undefined;
-    const existing = keepAlives.get(conn.remote.flowId ?? '');
-    if (existing !== undefined) {
-      existing.setFlowTimer(ka.flowTimerSeconds);
-      return existing;
-    }
-    return startKeepAlive(conn, ka.flowTimerSeconds);
+    const endpoint = udpEndpointFor(address);
+    if (endpoint === undefined) return undefined;
+    const remote: Remote = { protocol: 'UDP', address, port: target.port, local: { address: endpoint.address, port: endpoint.port } };
+    return keepAlives.onUdp({ remote, send: (b) => endpoint.send(b, address, target.port) }, ka.flowTimerSeconds);
   }
 
   // ---- sending ---------------------------------------------------------------------------------

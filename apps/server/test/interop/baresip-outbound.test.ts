@@ -9,7 +9,7 @@
  *
  * libre (baresip's SIP library) pings a TCP flow at most every 20 s whatever Flow-Timer says (it
  * takes the larger of Flow-Timer and twice its 10 s pong timeout), so the TCP case runs with a
- * 21 s idle limit and lasts about 40 s; UDP follows Flow-Timer and runs with a 3 s limit.
+ * 24 s idle limit (4 s of margin over its 20 s) and lasts about 40 s; UDP follows Flow-Timer and runs with a 5 s limit.
  */
 import { join } from 'node:path';
 import { until } from '@sipts/test-peers';
@@ -19,7 +19,7 @@ import { PASSWORDS, REALM, metricsText, sample } from './server-harness.js';
 import { useInteropServer } from './use-server.js';
 
 /** The idle limit per transport, and the Flow-Timer the server derives from it (3/4). */
-const IDLE = { udp: { seconds: 3, flowTimer: 2 }, tcp: { seconds: 21, flowTimer: 15 } } as const;
+const IDLE = { udp: { seconds: 5, flowTimer: 3 }, tcp: { seconds: 24, flowTimer: 18 } } as const;
 // baresip 1.0.0 cannot answer a SHA-256 challenge (see baresip.test.ts).
 const MD5_ONLY = { auth: { algorithms: ['MD5'] } };
 const fx = useInteropServer('sipts-server-outbound-', MD5_ONLY);
@@ -48,8 +48,8 @@ describe('baresip with sipnat=outbound (RFC 5626)', () => {
       await until(() => flowTimer.test(p.child.output()) && /\[1 binding\]/.test(p.child.output()), 5000, 'baresip to log the 200 with Flow-Timer');
       const registers = sample(await metricsText(s.http), 'sipts_requests_total', { method: 'REGISTER' });
 
-      // STUN: the first request goes out at once, then one per 80–100 % of 2 s: 4 span > 3 s.
-      // CRLF: the first ping comes one interval (16–20 s) after the 200: 2 span > 21 s.
+      // STUN: the first request goes out at once, then one per 80–100 % of 3 s: 4 span > 5 s.
+      // CRLF: the first ping comes one interval (16–20 s) after the 200: 2 span > 24 s.
       const kind = transport === 'udp' ? 'stun' : 'crlf';
       const enough = transport === 'udp' ? 4 : 2;
       await until(async () => sample(await metricsText(s.http), 'sipts_keepalives_answered_total', { kind }) >= enough, 60_000, `${String(enough)} ${kind} keep-alives\n${p.child.output().slice(-2000)}`);

@@ -66,7 +66,9 @@ export function stackOptions(config: ServerConfig): StackOptions {
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
     udp: l.udp === false ? false : { port: l.udp, ...(config.limits.udpReceiveBufferBytes > 0 ? { receiveBufferBytes: config.limits.udpReceiveBufferBytes } : {}) },
     tcp: l.tcp === false ? false : { port: l.tcp },
-    ...(l.tls !== false ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key) } } : {}),
+    ...(l.tls !== false
+      ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key), ...(l.tls.clientCa !== undefined ? { ca: file(l.tls.clientCa), requestCert: true } : {}) } }
+      : {}),
     ...(l.ws !== false ? { ws: { port: l.ws } } : {}),
     ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key) } } : {}),
     limits: { idleTimeoutMs: config.limits.connectionIdleSeconds * 1000 },

@@ -9,6 +9,8 @@ const port = z.number().int().min(0).max(65_535);
 const portOrOff = z.union([port, z.literal(false)]);
 /** A TLS-style listener: off, or a port with a certificate and key (PEM files). */
 const secureListener = z.union([z.literal(false), z.strictObject({ port, cert: z.string().min(1), key: z.string().min(1) })]);
+/** The TLS listener: as above, and `clientCa` (PEM file) to require client certificates it signed (mutual TLS). */
+const tlsListener = z.union([z.literal(false), z.strictObject({ port, cert: z.string().min(1), key: z.string().min(1), clientCa: z.string().min(1).optional() })]);
 const hex = (length: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-fA-F]{${String(length)}}$`), `must be ${String(length)} hex digits`);
 
 /** One user: a name and H(user:realm:password) per algorithm, never the password. */
@@ -36,7 +38,7 @@ export const configSchema = z.strictObject({
       address: z.string().min(1).default('127.0.0.1'),
       udp: portOrOff.default(5060),
       tcp: portOrOff.default(5060),
-      tls: secureListener.default(false),
+      tls: tlsListener.default(false),
       ws: portOrOff.default(8088),
       wss: secureListener.default(false),
       publicAddress: z.string().min(1).nullable().default(null),

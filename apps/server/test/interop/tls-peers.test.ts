@@ -60,8 +60,8 @@ function request(method: string, uri: string, from: string, extra: SipRequest['h
   };
 }
 
-/** A sipts-server with a TLS listener using `cert`/`key`; returns its TLS port. */
-async function tlsServer(files: TlsFiles, cert = { cert: files.serverCert, key: files.serverKey }): Promise<number> {
+/** A sipts-server with a TLS listener using `cert`/`key` (and `clientCa`: mutual TLS); returns its TLS port. */
+async function tlsServer(files: TlsFiles, cert: { cert: string; key: string; clientCa?: string } = { cert: files.serverCert, key: files.serverKey }): Promise<number> {
   const s = await fx.restart({ store: fx.store, overrides: { auth: { algorithms: ['MD5'], requests: false }, listen: { tls: { port: 0, ...cert } } } });
   const port = s.server.ports.tls;
   if (port === undefined) throw new Error('no TLS port');
@@ -117,9 +117,10 @@ describe('kamailio as a TLS next hop of createStack', () => {
 });
 
 describe('kamailio as a TLS client of sipts-server', () => {
-  it('relays a MESSAGE to the server over TLS: TLS Via and Record-Route seen end to end, the 200 back over TLS', async () => {
+  it('relays a MESSAGE to the server over mutual TLS: TLS Via and Record-Route seen end to end, the 200 back over TLS', async () => {
     const files = makeTlsFiles(join(fx.work, 'certs'));
-    const tlsPort = await tlsServer(files);
+    // The server asks for a client certificate signed by the test CA: kamailio presents one.
+    const tlsPort = await tlsServer(files, { cert: files.serverCert, key: files.serverKey, clientCa: files.caCert });
     kamailio = await startKamailioTls(fx.work, files, `sip:127.0.0.1:${String(tlsPort)};transport=tls`);
     const k = kamailio;
     const bob = await bobOnUdp();
@@ -141,6 +142,20 @@ describe('kamailio as a TLS client of sipts-server', () => {
     ]);
     await until(() => k.child.output().includes('sipts-tls: reply 200 over tls'), 5000, 'kamailio to log the 200 over TLS');
     expect(sample(await metricsText(fx.server.http), 'sipts_requests_total', { method: 'MESSAGE' })).toBe(1);
+  });
+
+  it('the server requiring client certificates refuses a TLS client without one', async () => {
+    const files = makeTlsFiles(join(fx.work, 'certs'));
+    const tlsPort = await tlsServer(files, { cert: files.serverCert, key: files.serverKey, clientCa: files.caCert });
+    const target: Target = { protocol: 'TLS', address: '127.0.0.1', port: tlsPort, host: TLS_NAME };
+    const anonymous = await stack({ tlsClient: { ca: files.ca }, timers: { T1: 50 } });
+    const rs = await anonymous.send(request('OPTIONS', `sip:${REALM}`, `sip:alice@${REALM}`), { target }).final;
+    expect(rs.status).toBeGreaterThanOrEqual(400);
+    const withCert = await stack({ tlsClient: { ca: files.ca, key: readFileSync(files.clientKey, 'utf8'), cert: readFileSync(files.clientCert, 'utf8') } });
+    const ok = await withCert.send(request('OPTIONS', `sip:${REALM}`, `sip:alice@${REALM}`), { target }).final;
+    expect(ok.status).not.toBe(503); // it got through to the server (which answers OPTIONS itself)
+    const m = await metricsText(fx.server.http);
+    expect(sample(m, 'sipts_requests_total', { method: 'OPTIONS' })).toBe(1);
   });
 
   it('does not relay to a server whose certificate comes from a CA it does not trust', async () => {

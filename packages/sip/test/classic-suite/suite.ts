@@ -52,6 +52,8 @@ export interface Suite {
   dir: string;
   /** Runs test `index` of `module`; `soft` records every failed assertion instead of stopping at the first. */
   run(module: string, index: number, options?: { soft?: boolean; timeoutMs?: number }): Promise<TestOutcome>;
+  /** Runs the standalone script test/<name>.js (soft: every failed assertion recorded); it passes when it prints PASSED. */
+  runScript(name: string, options?: { soft?: boolean; timeoutMs?: number }): Promise<TestOutcome>;
   /** Runs the tarball's own runner, `coffee test/runtests.coffee <modules>`, and returns its output. */
   runRunner(modules: string[], timeoutMs?: number): Promise<{ code: number | null; output: string }>;
   remove(): void;
@@ -83,21 +85,20 @@ export function prepareSuite(impl: 'facade' | 'classic'): Suite {
   writeFileSync(join(dir, 'sip.js'), `module.exports = require(${JSON.stringify(target.sip)});\n`);
   writeFileSync(join(dir, 'digest.js'), `module.exports = require(${JSON.stringify(target.digest)});\n`);
   writeFileSync(join(dir, 'index.js'), `module.exports = require('./sip.js');\n`);
+  // The 2_*.js scripts require '../udp.js', a module of the 2010 sip.js that no tarball ships: a
+  // UDP socket whose optional argument is the message listener.
+  writeFileSync(join(dir, 'udp.js'), `const dgram = require('node:dgram');\nexports.createSocket = (onMessage) => {\n  const s = dgram.createSocket('udp4');\n  if (onMessage) s.on('message', onMessage);\n  return s;\n};\n`);
   const coffee = dirname(require.resolve('coffee-script/package.json'));
   // The classic package's own dependency (ws) resolves from this package's node_modules.
   const env = { SIPTS_COFFEE_SCRIPT: coffee, NODE_PATH: join(PACKAGE_DIR, 'node_modules') };
 
   return {
     dir,
-    async run(module, index, options = {}) {
-      const timeoutMs = options.timeoutMs ?? 15_000;
-      const [cmd, args] = isolated(env, [process.execPath, DRIVER, dir, module, String(index), options.soft === true ? 'soft' : 'strict', String(timeoutMs)]);
-      const r = await runTool(cmd, args, { cwd: dir, timeoutMs: timeoutMs + 10_000 });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT:'));
-      const output = `exit ${String(r.code)} ${String(r.signal)}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
-      if (line === undefined) return { passed: false, completed: false, failures: [{ kind: 'threw', message: 'the driver printed no result' }], output };
-      const result = JSON.parse(line.slice('RESULT:'.length)) as Omit<TestOutcome, 'output'>;
-      return { ...result, output };
+    run(module, index, options = {}) {
+      return drive(module, String(index), options);
+    },
+    runScript(name, options = {}) {
+      return drive(name, 'script', options);
     },
     async runRunner(modules, timeoutMs = 60_000) {
       const coffeeBin = join(coffee, 'bin', 'coffee');
@@ -109,4 +110,15 @@ export function prepareSuite(impl: 'facade' | 'classic'): Suite {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+
+  async function drive(name: string, index: string, options: { soft?: boolean; timeoutMs?: number }): Promise<TestOutcome> {
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const [cmd, args] = isolated(env, [process.execPath, DRIVER, dir, name, index, options.soft === true ? 'soft' : 'strict', String(timeoutMs)]);
+    const r = await runTool(cmd, args, { cwd: dir, timeoutMs: timeoutMs + 10_000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT:'));
+    const output = `exit ${String(r.code)} ${String(r.signal)}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
+    if (line === undefined) return { passed: false, completed: false, failures: [{ kind: 'threw', message: 'the driver printed no result' }], output };
+    const result = JSON.parse(line.slice('RESULT:'.length)) as Omit<TestOutcome, 'output'>;
+    return { ...result, output };
+  }
 }

@@ -62,7 +62,8 @@ export interface Suite {
 let isolation: boolean | undefined;
 /** True when children can run in a loopback-only network namespace. */
 export function canIsolate(): boolean {
-  isolation ??= process.platform === 'linux' && spawnSync('unshare', ['--net', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  // unshare (util-linux) and ip (iproute2) must both work, and the loopback come up.
+  isolation ??= process.platform === 'linux' && spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   return isolation;
 }
 

@@ -301,7 +301,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     }
     if (!isSchemeHandled(request, uriSchemes)) {
       stats.unsupportedUriSchemes++;
-      logger.info('unsupported Request-URI scheme: 416', { scheme: uriSchemeOf(request), method: request.method });
+      logger.debug('unsupported Request-URI scheme: 416', { scheme: uriSchemeOf(request), method: request.method });
       answerInTransaction(request, key, remote, 416);
       return;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startRedis } from '@sipts/test-peers';
 import { describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, type LocationStore } from '../../src/store/index.js';
+import { sliceOf } from '../../src/store/redis-store.js';
 import { binding, NOW } from './fixtures.js';
 
 async function roundTrip(store: LocationStore): Promise<void> {
@@ -42,7 +43,7 @@ describe('openStore', () => {
       await roundTrip(openStore({ kind: 'redis', url: redis.url, prefix: 'cfg:' }, '/unused'));
       const { Redis } = await import('ioredis');
       const raw = new Redis(redis.url);
-      expect(await raw.keys('cfg:aor:*')).toStrictEqual(['cfg:aor:sip:a@x']);
+      expect(await raw.keys('{cfg:*}aor:*')).toStrictEqual([`{cfg:${String(sliceOf('sip:a@x'))}}aor:sip:a@x`]);
       raw.disconnect();
     } finally {
       await redis.stop();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startRedis, type RedisServer } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/index.js';
+import { sliceOf } from '../../src/store/redis-store.js';
 import { storeContract } from './contract.js';
 import { binding, NOW } from './fixtures.js';
 
@@ -39,7 +40,7 @@ describe('redis store', () => {
     const raw = new Redis(redis().url);
     try {
       await store.update('sip:a@x', { put: [binding('sip:a@x', 'k', { expiresAt: NOW + 5000 })], remove: [] }, NOW);
-      const ttl = await raw.pttl(`${prefix}aor:sip:a@x`);
+      const ttl = await raw.pttl(`{${prefix}${String(sliceOf('sip:a@x'))}}aor:sip:a@x`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(6000);
     } finally {

@@ -30,7 +30,7 @@ const storeSchema = z.discriminatedUnion('kind', [
     url: z.string().min(1).default('redis://127.0.0.1:6379'),
     prefix: z.string().regex(/^[^{}]*$/, 'must not contain { or } (they are Redis Cluster hash tags)').default('sipts:'),
     /** A Redis Cluster: its seed nodes (`url` is then unused). */
-    cluster: z.strictObject({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).min(1) }).nullable().default(null),
+    cluster: z.strictObject({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).min(1) }).optional(),
   }),
 ]);
 

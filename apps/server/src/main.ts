@@ -3,7 +3,10 @@
  * to point a phone at; `add-user` prints a user entry with both HA1s; `--help`.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ha1Entry, loadConfig, parseServeFlags, type ServerConfig } from './config/index.js';
+import { ConfigError } from './config/errors.js';
+import type { ServerConfig } from './config/schema.js';
+import { ha1Entry } from './config/users.js';
+import { loadConfigInChild } from './config-child.js';
 import { createServer, type ServerPorts } from './server.js';
 
 const HELP = `sipts-server: a SIP registrar and proxy (UDP, TCP, TLS, WebSocket)
@@ -85,11 +88,14 @@ async function addUser(args: string[]): Promise<number> {
 }
 
 async function serve(argv: string[]): Promise<number> {
-  if (parseServeFlags(argv).help === true) {
+  // The configuration is read in a child process: its parse garbage (thousands of users) and the
+  // YAML and schema libraries never become resident memory of the server process.
+  const loaded = loadConfigInChild({ argv, env: { ...process.env }, cwd: process.cwd() });
+  if ('help' in loaded) {
     process.stdout.write(HELP);
     return 0;
   }
-  const config = loadConfig({ argv, env: process.env, cwd: process.cwd() });
+  const { config } = loaded;
   // Listen for the signals before anything is printed: a supervisor may signal as soon as it
   // reads the banner.
   let stopRequested!: () => void;

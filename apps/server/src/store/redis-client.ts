@@ -3,7 +3,7 @@
  * Redis Cluster by its seed nodes. Both fail fast while Redis is away (a command that cannot run
  * rejects within the timeout instead of queueing) and log connection trouble once per change.
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '@sipts/transport';
 
 /** The commands the store uses; both a single connection and a cluster client have them. */
@@ -45,10 +45,12 @@ function nodeOf(url: string): { host: string; port: number; username: string; pa
 
 /**
  * Connects (in the background: an unreachable Redis shows as rejected commands, not a throw).
- * @throws Error for a cluster node that is not a redis:// URL
+ * ioredis is loaded here, on first use, so that a server on SQLite never holds it in memory.
+ * @throws Error (rejects) for a cluster node that is not a redis:// URL
  * @example const redis = connectRedis({ url, clusterNodes: ['redis://10.0.0.1:7000'], commandTimeoutMs: 2000 });
  */
-export function connectRedis(options: RedisClientOptions): RedisClient {
+export async function connectRedis(options: RedisClientOptions): Promise<RedisClient> {
+  const { Cluster, Redis } = await import('ioredis');
   const { logger } = options;
   const common = {
     // Fail fast instead of queueing forever while Redis is away.

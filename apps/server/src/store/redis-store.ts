@@ -64,7 +64,9 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
   if (/[{}]/.test(prefix)) throw new Error(`location store: the redis prefix '${prefix}' must not contain { or }`);
   const grace = options.ttlGraceMs ?? 300_000;
   const logger = options.logger;
-  const redis: RedisClient = connectRedis({ url: options.url, clusterNodes: options.clusterNodes, commandTimeoutMs: options.commandTimeoutMs ?? 2000, logger });
+  const connecting: Promise<RedisClient> = connectRedis({ url: options.url, clusterNodes: options.clusterNodes, commandTimeoutMs: options.commandTimeoutMs ?? 2000, logger });
+  // A bad node URL is reported by the first operation; never an unhandled rejection.
+  connecting.catch(() => undefined);
   let closed = false;
   /** The key base of a slice: `{<prefix><n>}` (a hash tag: one cluster slot per slice). */
   const base = (n: number): string => `{${prefix}${String(n)}}`;
@@ -73,6 +75,7 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
   const script = (lua: string) => {
     const sha = createHash('sha1').update(lua).digest('hex');
     return async (keys: string[], args: (string | number)[]): Promise<unknown> => {
+      const redis = await connecting;
       try {
         return await redis.evalsha(sha, keys.length, ...keys, ...args);
       } catch (e) {
@@ -116,7 +119,7 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
   };
 
   return {
-    lookup: (aor, now) => run('lookup', async () => decode(await redis.hvals(`${sliceOfAor(aor)}aor:${aor}`), now)),
+    lookup: (aor, now) => run('lookup', async () => decode(await (await connecting).hvals(`${sliceOfAor(aor)}aor:${aor}`), now)),
 
     update: (aor, change, now) =>
       run('update', async () => {
@@ -155,6 +158,7 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
 
     count: (now) =>
       run('count', async () => {
+        const redis = await connecting;
         const counts = await Promise.all(slices.map((slice) => redis.zcount(`${slice}expiry`, `(${String(now)}`, '+inf')));
         return counts.reduce((sum, n) => sum + n, 0);
       }),
@@ -166,6 +170,7 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
     sharedSecret: (candidate) =>
       run('secret', async () => {
         const key = `${prefix}secret`;
+        const redis = await connecting;
         await redis.set(key, candidate, 'NX');
         const kept = await redis.get(key);
         if (kept === null || kept.length < 16) throw new Error(`the shared secret at ${key} is missing or shorter than 16 characters`);
@@ -175,6 +180,8 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
     async close() {
       if (closed) return;
       closed = true;
+      const redis = await connecting.catch(() => undefined);
+      if (redis === undefined) return;
       try {
         await redis.quit();
       } catch {

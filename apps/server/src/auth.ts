@@ -21,9 +21,12 @@ export interface AuthenticatorOptions {
   secret?: string | undefined;
   /**
    * Where nonce counts live: a shared store makes a nonce used on one instance a replay on all.
-   * Default: this process's memory, 16 nonces per user, forgetting nonces from before the start.
+   * Default: this process's memory (50,000 nonces, `noncesPerUser` per user), forgetting nonces
+   * issued before the start.
    */
   nonceCounts?: NonceCountStore | undefined;
+  /** With the default (memory) counts: most nonces tracked per user. Default 256. */
+  noncesPerUser?: number | undefined;
   now: () => number;
 }
 
@@ -60,7 +63,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     );
   }
   const secret = options.secret ?? undefined;
-  const nonceCounts = options.nonceCounts ?? createMemoryNonceCountStore({ now: options.now });
+  const nonceCounts = options.nonceCounts ?? createMemoryNonceCountStore({ now: options.now, maxEntries: 50_000, maxPerUser: options.noncesPerUser ?? 256 });
   const servers = new Map<string, DigestServer>();
   const sharedRandom = crypto.getRandomValues(new Uint8Array(32));
   const rank = (algorithm: string | undefined): number => {

@@ -100,7 +100,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     if (started) throw new Error('the server is already started');
     started = true;
     const opened = deps.store === undefined;
-    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store'), now });
+    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store'), now, noncesPerUser: config.auth.noncesPerUser });
     store = st;
     let secret: ServerSecret;
     try {
@@ -156,7 +156,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: secret.value, nonceCounts: st.nonceCounts, now });
+    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: secret.value, nonceCounts: st.nonceCounts, noncesPerUser: config.auth.noncesPerUser, now });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };

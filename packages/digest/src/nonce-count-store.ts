@@ -59,7 +59,11 @@ interface UserEntries {
 export interface MemoryNonceCountStoreOptions {
   /** Most nonces tracked at once, all users together (default 10,000). */
   maxEntries?: number;
-  /** Most nonces tracked for one user (default 16): beyond it, that user's oldest is forgotten. */
+  /**
+   * Most nonces tracked for one user (default 64): beyond it, that user's oldest is forgotten. A
+   * user with many requests in flight at once (a trunk) needs more: a forgotten nonce costs the
+   * client one more challenge (`stale=true`).
+   */
   maxPerUser?: number;
   /** The clock that expires entries, in ms (default `Date.now`). */
   now?: () => number;
@@ -82,7 +86,7 @@ export interface MemoryNonceCountStoreOptions {
  */
 export function createMemoryNonceCountStore(options: MemoryNonceCountStoreOptions = {}): SyncNonceCountStore {
   const max = Math.max(1, options.maxEntries ?? 10_000);
-  const perUser = Math.max(1, Math.min(max, options.maxPerUser ?? 16));
+  const perUser = Math.max(1, Math.min(max, options.maxPerUser ?? 64));
   const now = options.now ?? (() => Date.now());
   /** Users, least recently active first. */
   const users = new Map<string, UserEntries>();

@@ -48,7 +48,7 @@ export interface DigestServerOptions {
   /** Answer with 407 / Proxy-Authenticate and read Proxy-Authorization by default. Default false. */
   proxy?: boolean;
   /**
-   * Where the nonce counts live. Default: in memory, 10,000 nonces, 16 per user, forgetting nonces
+   * Where the nonce counts live. Default: in memory, 10,000 nonces, 64 per user, forgetting nonces
    * issued before the server was created. A store that answers with promises needs `verifyAsync`.
    */
   nonceCounts?: NonceCountStore;

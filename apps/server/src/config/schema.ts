@@ -68,6 +68,8 @@ export const configSchema = z.strictObject({
       secret: z.string().min(16).nullable().default(null),
       /** A file holding the secret (created with a random one, mode 0600, when absent). */
       secretFile: z.string().min(1).nullable().default(null),
+      /** Digest nonces whose counts are kept per user (replay detection); beyond, the oldest is answered stale=true. */
+      noncesPerUser: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
   routing: z

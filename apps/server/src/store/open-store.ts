@@ -23,7 +23,7 @@ export const SQLITE_FILE = 'location.sqlite';
  * @throws Error when the SQLite file cannot be created or opened
  * @example const store = openStore(config.store, config.dataDir, { logger });
  */
-export function openStore(config: StoreConfig, dataDir: string, options: { logger?: Logger; now?: () => number } = {}): LocationStore {
+export function openStore(config: StoreConfig, dataDir: string, options: { logger?: Logger; now?: () => number; noncesPerUser?: number } = {}): LocationStore {
   switch (config.kind) {
     case 'memory':
       return createMemoryStore();
@@ -31,6 +31,6 @@ export function openStore(config: StoreConfig, dataDir: string, options: { logge
       mkdirSync(dataDir, { recursive: true });
       return createSqliteStore({ file: join(dataDir, SQLITE_FILE) });
     case 'redis':
-      return createRedisStore({ url: config.url, prefix: config.prefix, clusterNodes: config.cluster?.nodes, logger: options.logger, now: options.now });
+      return createRedisStore({ url: config.url, prefix: config.prefix, clusterNodes: config.cluster?.nodes, logger: options.logger, now: options.now, noncesPerUser: options.noncesPerUser });
   }
 }

@@ -2,7 +2,7 @@
  * Digest nonce counts in Redis, shared by every instance on the store: a nonce used on one
  * instance is a replay on all of them. One hash per user (`<prefix>nc:<user>`): field `n:<nonce>`
  * = `nc:issuedAt:expiresAt`, and `floor` = nonces of this user issued at or before it and not in
- * the hash are forgotten. At most `maxPerUser` nonces per user; the oldest is dropped (and the floor
+ * the hash are forgotten. At most `maxPerUser` nonces per user (default 256); the oldest is dropped (and the floor
  * raised) beyond it, so one user can only ever churn their own. The hash expires with its newest
  * nonce. Each call is one single-key script, so it runs on Redis Cluster too.
  * @see RFC 7616 §3.4 (nc), §5.5 (replay attacks)
@@ -60,7 +60,7 @@ export interface RedisNonceCountsOptions {
   run: ScriptRunner;
   /** The clock (ms); the nonces' times come from the same clock. */
   now: () => number;
-  /** Most nonces tracked per user. Default 16. */
+  /** Most nonces tracked per user. Default 256. */
   maxPerUser?: number;
   /** How long a user's hash outlives its newest nonce. Default 60 000 ms. */
   graceMs?: number;
@@ -72,7 +72,7 @@ export interface RedisNonceCountsOptions {
  * @example const counts = createRedisNonceCounts({ prefix: 'sipts:', run, now: Date.now });
  */
 export function createRedisNonceCounts(options: RedisNonceCountsOptions): NonceCountStore {
-  const max = Math.max(1, options.maxPerUser ?? 16);
+  const max = Math.max(1, options.maxPerUser ?? 256);
   const grace = options.graceMs ?? 60_000;
   return {
     async advance({ nonce, nc, issuedAt, expiresAt, username }) {

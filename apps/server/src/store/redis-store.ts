@@ -24,6 +24,8 @@ export interface RedisStoreOptions {
   ttlGraceMs?: number | undefined;
   /** The clock of the shared nonce counts (ms). Default `Date.now`. */
   now?: (() => number) | undefined;
+  /** Most digest nonces tracked per user in the shared counts. Default 256. */
+  noncesPerUser?: number | undefined;
 }
 
 const PURGE_BATCH = 500;
@@ -93,7 +95,7 @@ export function createRedisStore(options: RedisStoreOptions): LocationStore & { 
   const removeAllScript = sliceScript(REMOVE_ALL_SCRIPT);
   const removeFlowScript = sliceScript(REMOVE_FLOW_SCRIPT);
   const purgeScript = sliceScript(PURGE_SCRIPT);
-  const nonceCounts = createRedisNonceCounts({ prefix, run: script(NONCE_COUNT_SCRIPT), now: options.now ?? (() => Date.now()) });
+  const nonceCounts = createRedisNonceCounts({ prefix, run: script(NONCE_COUNT_SCRIPT), now: options.now ?? (() => Date.now()), ...(options.noncesPerUser !== undefined ? { maxPerUser: options.noncesPerUser } : {}) });
   const sliceOfAor = (aor: string): string => base(sliceOf(aor));
 
   /** Runs one operation; any failure becomes an Error that names it. */

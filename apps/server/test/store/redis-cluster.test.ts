@@ -67,8 +67,8 @@ describe.skipIf(unavailable !== undefined)(`redis cluster${unavailable !== undef
 
   it('shares nonce counts and the secret between two instances (a nonce used on one is a replay on the other)', async () => {
     const prefix = `nc:${randomUUID()}:`;
-    const one = createRedisStore({ url: 'redis://unused', clusterNodes: seeds(), prefix });
-    const two = createRedisStore({ url: 'redis://unused', clusterNodes: seeds(), prefix });
+    const one = createRedisStore({ url: 'redis://unused', clusterNodes: seeds(), prefix, noncesPerUser: 16 });
+    const two = createRedisStore({ url: 'redis://unused', clusterNodes: seeds(), prefix, noncesPerUser: 16 });
     try {
       const t = Date.now();
       const use = { nonce: 'n1', nc: 1, issuedAt: t, expiresAt: t + 60_000, username: 'alice' };

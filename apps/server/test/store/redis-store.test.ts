@@ -33,6 +33,26 @@ storeContract('redis', {
 });
 
 describe('redis store', () => {
+  it('keeps digest nonce counts per user, shared by every store on the prefix', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const one = createRedisStore({ url: redis().url, prefix, noncesPerUser: 2 });
+    const two = createRedisStore({ url: redis().url, prefix, noncesPerUser: 2 });
+    try {
+      const t = Date.now(); // the counts expire on the store's clock (Date.now by default)
+      const use = { nonce: 'n1', nc: 1, issuedAt: t, expiresAt: t + 60_000, username: 'alice' };
+      expect(await one.nonceCounts.advance(use)).toBe('ok');
+      expect(await two.nonceCounts.advance(use)).toBe('replay');
+      expect(await one.nonceCounts.advance({ ...use, nonce: 'n2', issuedAt: t + 1 })).toBe('ok');
+      expect(await one.nonceCounts.advance({ ...use, nonce: 'n3', issuedAt: t + 2 })).toBe('ok'); // drops n1
+      expect(await two.nonceCounts.advance({ ...use, nc: 2 })).toBe('forgotten');
+      expect(await two.nonceCounts.advance({ ...use, nonce: 'n3', issuedAt: t + 2, nc: 2 })).toBe('ok');
+      expect(await two.nonceCounts.advance({ ...use, username: 'bob' })).toBe('ok');
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
   it('gives abandoned AORs a TTL', async () => {
     const prefix = `t:${randomUUID()}:`;
     const store = createRedisStore({ url: redis().url, prefix, ttlGraceMs: 1000 });

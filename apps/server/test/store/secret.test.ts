@@ -122,7 +122,7 @@ describe('serverSecret', () => {
 describe('nonce counts per user in the server', () => {
   it("bob's nonce stays usable while alice takes many nonces (one table for all users let her churn it)", async () => {
     // The REGISTER rate limit is not what this test is about.
-    const s = await server({ limits: { registerPerSecondPerSource: 10_000 } });
+    const s = await server({ limits: { registerPerSecondPerSource: 10_000 }, auth: { noncesPerUser: 16 } });
     const bob = await ua(s, 'bob');
     const alice = await ua(s, 'alice');
     const bobRq = bob.registerRequest();
@@ -140,7 +140,7 @@ describe('nonce counts per user in the server', () => {
     // bob's next REGISTER with the nonce he holds (nc=2) is still accepted.
     const next = bob.registerRequest();
     expect((await bob.sendRaw(bob.auth.authorize(next, bobChallenge))).status).toBe(200);
-    // alice's own oldest nonce was dropped (16 per user): stale, never reopened for replay.
+    // alice's own oldest nonce was dropped (16 per user here): stale, never reopened for replay.
     if (firstOfAlice === undefined) throw new Error('no challenge');
     const old = alice.registerRequest();
     const rs = await alice.sendRaw(alice.auth.authorize(old, firstOfAlice));

@@ -6,9 +6,11 @@ function table(title, section, unit) {
   const rows = Object.entries(section).map(([kind, { best, runs }]) => {
     const top = runs.at(-1);
     const atTop = best !== undefined && top !== undefined && best.targetRate === top.targetRate;
-    return `| ${kind} | ${best ? `${fmt(best.completedPerSec)}${atTop ? ' (top of the ladder: a lower bound)' : ''}` : '–'} | ${best ? fmt(best.serverCpuPercent) : '–'}${kind === 'sipts-redis' && best ? ` (+ redis ${fmt(best.redisCpuPercent)})` : ''} | ${best ? `${mb(best.serverIdleRss)} → ${mb(best.serverRss)}` : '–'} | ${top && !atTop ? `${fmt(top.targetRate)}/s: ${top.error ?? `${fmt(top.completedPerSec)}/s, ${fmt((top.failureRate ?? NaN) * 100, 2)}% failed`}` : '–'} |`;
+    // CPU time per completed operation: less sensitive to other load on the machine than the rates.
+    const cpuMsPerOp = best ? (best.serverCpuPercent * 10) / best.completedPerSec : NaN;
+    return `| ${kind} | ${best ? `${fmt(best.completedPerSec)}${atTop ? ' (top of the ladder: a lower bound)' : ''}` : '–'} | ${best ? fmt(best.serverCpuPercent) : '–'}${kind === 'sipts-redis' && best ? ` (+ redis ${fmt(best.redisCpuPercent)})` : ''} | ${fmt(cpuMsPerOp, 2)} | ${best ? `${mb(best.serverIdleRss)} → ${mb(best.serverRss)}` : '–'} | ${top && !atTop ? `${fmt(top.targetRate)}/s: ${top.error ?? `${fmt(top.completedPerSec)}/s, ${fmt((top.failureRate ?? NaN) * 100, 2)}% failed`}` : '–'} |`;
   });
-  return [`### ${title}`, '', `| server | best ${unit} (≤0.1% failed, ≥90% of target) | server CPU % at best | RSS MB idle → at best | first failing step |`, '| --- | --- | --- | --- | --- |', ...rows, ''].join('\n');
+  return [`### ${title}`, '', `| server | best ${unit} (≤0.1% failed, ≥90% of target) | server CPU % at best | server CPU ms per operation at best | RSS MB idle → at best | first failing step |`, '| --- | --- | --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
 /** @param {any} r results.json */

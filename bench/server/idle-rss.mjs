@@ -116,7 +116,7 @@ async function main() {
   }
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'latin1' }).stdout.trim();
   // Clean: nothing changed in the tree but this script's own output file.
-  const clean = spawnSync('git', ['status', '--porcelain', '--', '.', ':!server/idle-rss.json'], { encoding: 'latin1' }).stdout.trim() === '';
+  const clean = spawnSync('git', ['status', '--porcelain', '--', ':/', ':(top,exclude)bench/server/idle-rss.json'], { encoding: 'latin1' }).stdout.trim() === '';
   const out = { commit, clean, users: USERS, node: process.version, results };
   writeFileSync(fileURLToPath(new URL('idle-rss.json', import.meta.url)), JSON.stringify(out, null, 2) + '\n');
   for (const r of results) console.log(`${r.stage.padEnd(14)} ${r.error ? `error: ${r.error}` : `RSS ${r.rssMb.toFixed(1)} MB (peak ${r.peakMb.toFixed(1)} MB)`}`);

@@ -258,7 +258,7 @@ async function main() {
   const kinds = SETTINGS.kinds;
   const git = (...args) => spawnSync('git', args, { cwd: HERE, encoding: 'latin1' }).stdout.trim();
   // Clean: nothing changed in the tree but this benchmark's own output files.
-  const clean = git('status', '--porcelain', '--', ':/', ':!bench/server/results.json', ':!bench/server/RESULTS.md') === '';
+  const clean = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench/server/results.json', ':(top,exclude)bench/server/RESULTS.md') === '';
   const results = { commit: git('rev-parse', '--short', 'HEAD'), clean, settings: SETTINGS, machine: { cpus: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg()[0] }, register: {}, calls: {} };
   try {
     for (const kind of kinds) results.register[kind] = await ladder(kind, SETTINGS.registerLadder, registerRun, dir, users);

@@ -37,6 +37,17 @@ function hostForUri(address: string, domains: readonly string[]): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
+/** A Redis URL without its password, for the banner. */
+function redactPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** The human-readable start-up block: what to point a phone, sipp or a browser at. */
 export function banner(config: ServerConfig, ports: ServerPorts, instanceId: string): string {
   const host = hostForUri(config.listen.address, config.domains);
@@ -58,7 +69,8 @@ export function banner(config: ServerConfig, ports: ServerPorts, instanceId: str
   const users = config.users.map((u) => u.user);
   lines.push(`  users:           ${users.length > 0 ? users.join(', ') : '(none: add some with `sipts-server add-user`)'}`);
   if (users.includes('alice') && users.includes('bob')) lines.push('                   demo passwords: alice / alice-secret, bob / bob-secret');
-  lines.push(`  store:           ${config.store.kind}${config.store.kind === 'sqlite' ? ` (${config.dataDir}/location.sqlite)` : config.store.kind === 'redis' ? ` (${config.store.url})` : ''}`);
+  const redisWhere = config.store.kind === 'redis' ? (config.store.cluster !== undefined ? `cluster ${config.store.cluster.nodes.map(redactPassword).join(', ')}` : redactPassword(config.store.url)) : '';
+  lines.push(`  store:           ${config.store.kind}${config.store.kind === 'sqlite' ? ` (${config.dataDir}/location.sqlite)` : config.store.kind === 'redis' ? ` (${redisWhere})` : ''}`);
   lines.push(`  instance:        ${instanceId}`);
   lines.push(`  softphone:       user alice, domain ${realm}, proxy ${host}:${String(ports.udp ?? ports.tcp ?? 5060)}, password alice-secret`);
   return `${lines.join('\n')}\n`;

@@ -5,7 +5,7 @@
  * a store (else one instance's nonce or token is rejected by the next).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { ServerConfig } from './config/index.js';
@@ -40,15 +40,21 @@ function generate(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** Reads the secret file, creating it (mode 0600, exclusively) when absent. @throws Error when it is unreadable or too short */
+/** Reads the secret file, creating it (mode 0600, atomically) when absent. @throws Error when it is unreadable or too short */
 function fromFile(file: string, logger: PinoLogger | undefined): string {
   mkdirSync(dirname(file), { recursive: true });
+  // Written whole to a temporary file, then linked into place: a process starting at the same time
+  // finds either no file or the complete one, never a half-written one; the first link wins.
+  const temporary = `${file}.${String(process.pid)}.tmp`;
   try {
-    writeFileSync(file, `${generate()}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600); // the umask may have masked the mode bits further, never widened them; be explicit
+    writeFileSync(temporary, `${generate()}\n`, { mode: 0o600 });
+    chmodSync(temporary, 0o600); // the umask may only have narrowed the mode; be explicit
+    linkSync(temporary, file);
     logger?.info({ file }, 'created the server secret');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`server secret: cannot create ${file}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    rmSync(temporary, { force: true });
   }
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) logger?.warn({ file, mode: mode.toString(8) }, 'the server secret file is readable by other users: chmod 600 it');

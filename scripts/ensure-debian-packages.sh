@@ -2,8 +2,9 @@
 # Makes sure the Debian packages the tests drive are installed: Chromium (browser tests), sipp
 # (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
-# (digest interop; its service is kept from starting), redis-server (apps/server's shared
-# registrations; the tests start their own on a loopback port), baresip-core (a real softphone) and
+# (digest interop; its service is kept from starting), redis-server and redis-tools (apps/server's
+# shared registrations; the tests start their own on loopback ports, and a Redis Cluster with
+# redis-cli --cluster create), baresip-core (a real softphone) and
 # openssl (test certificates for the TLS examples of @sipts/sip).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
@@ -16,6 +17,7 @@ declare -A needs=(
   [/usr/sbin/dnsmasq]=dnsmasq-base
   [/usr/sbin/kamailio]=kamailio
   [/usr/bin/redis-server]=redis-server
+  [/usr/bin/redis-cli]=redis-tools
   [/usr/bin/baresip]=baresip-core
   [/usr/bin/openssl]=openssl
 )

@@ -21,6 +21,7 @@ import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRouter, type Arrival } from './routing/router.js';
+import { serverSecret, type ServerSecret } from './secret.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -99,9 +100,17 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     if (started) throw new Error('the server is already started');
     started = true;
     const opened = deps.store === undefined;
-    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
+    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store'), now, noncesPerUser: config.auth.noncesPerUser });
     store = st;
-    const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
+    let secret: ServerSecret;
+    try {
+      secret = await serverSecret(config, { store: st, logger: log });
+    } catch (e) {
+      if (opened) await st.close().catch(() => undefined);
+      throw e;
+    }
+    log.info({ source: secret.source, ...(secret.file !== undefined ? { file: secret.file } : {}) }, 'server secret loaded');
+    const flows: FlowTable = createFlowTable({ secret: secret.value });
     const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
     metrics = m;
     const advertised = advertisedHost(config);
@@ -147,7 +156,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
+    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: secret.value, nonceCounts: st.nonceCounts, noncesPerUser: config.auth.noncesPerUser, now });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };

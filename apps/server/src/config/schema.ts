@@ -25,7 +25,13 @@ export const usersFileSchema = z.strictObject({ users: z.array(userSchema).defau
 const storeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('sqlite') }),
   z.strictObject({ kind: z.literal('memory') }),
-  z.strictObject({ kind: z.literal('redis'), url: z.string().min(1).default('redis://127.0.0.1:6379'), prefix: z.string().default('sipts:') }),
+  z.strictObject({
+    kind: z.literal('redis'),
+    url: z.string().min(1).default('redis://127.0.0.1:6379'),
+    prefix: z.string().regex(/^[^{}]*$/, 'must not contain { or } (they are Redis Cluster hash tags)').default('sipts:'),
+    /** A Redis Cluster: its seed nodes (`url` is then unused). */
+    cluster: z.strictObject({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).min(1) }).optional(),
+  }),
 ]);
 
 /** The whole configuration. */
@@ -60,6 +66,10 @@ export const configSchema = z.strictObject({
       algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
       requests: z.boolean().default(true),
       secret: z.string().min(16).nullable().default(null),
+      /** A file holding the secret (created with a random one, mode 0600, when absent). */
+      secretFile: z.string().min(1).nullable().default(null),
+      /** Digest nonces whose counts are kept per user (replay detection); beyond, the oldest is answered stale=true. */
+      noncesPerUser: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
   routing: z

@@ -64,7 +64,7 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   const { aor, user } = target;
 
   // Step 3: authenticate (RFC 3261 §22: 401 with one challenge per algorithm the user has).
-  const verified = deps.auth.verify(rq, user, false);
+  const verified = await deps.auth.verify(rq, user, false);
   if (!verified.ok) {
     deps.rejected(verified.reason === 'no-credentials' ? 'challenge' : `auth-${verified.reason}`);
     const rs = deps.auth.reject(rq, user, verified);

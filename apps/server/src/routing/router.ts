@@ -69,11 +69,11 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
   const flowOfUri = (rq: SipRequest): Target | undefined => (rq.headers.route === undefined ? deps.flows.contactTarget(stringifyUri(rq.uri)) : undefined);
 
   /** RFC 3261 §22.3: requests from local users prove who they are (407), then carry no credentials of ours. */
-  function authenticate(rq: SipRequest): boolean {
+  async function authenticate(rq: SipRequest): Promise<boolean> {
     if (!deps.authRequests || rq.method === 'ACK' || rq.method === 'CANCEL') return true;
     const from = rq.headers.from === undefined ? undefined : deps.domains.aorOf(rq.headers.from.uri);
     if (from === undefined) return true; // not one of ours: nobody to authenticate against
-    const v = deps.auth.verify(rq, from.user, true);
+    const v = await deps.auth.verify(rq, from.user, true);
     if (!v.ok) {
       deps.proxy().send(deps.auth.reject(rq, from.user, v));
       return false;
@@ -154,7 +154,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     }
     const local = deps.domains.aorOf(rq.uri);
     if (local !== undefined) {
-      if (!hasToTag(rq) && !authenticate(rq)) return;
+      if (!hasToTag(rq) && !(await authenticate(rq))) return;
       await toLocalUser(rq, local.user, local.aor);
       return;
     }
@@ -168,7 +168,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     // users, and only when configured; otherwise refused (no open relay).
     const fromLocal = rq.headers.from !== undefined && deps.domains.aorOf(rq.headers.from.uri) !== undefined;
     if (deps.otherDomains === 'forward' && fromLocal && !hasToTag(rq)) {
-      if (!authenticate(rq)) return;
+      if (!(await authenticate(rq))) return;
       forward(rq);
       return;
     }

@@ -65,7 +65,7 @@ export function ipv4(o: { src: string; dst: string; protocol: number; payload: U
 /** An IPv6 packet; with `fragment`, a Fragment header (44) carries `payload` as that fragment. */
 export function ipv6(o: { src: string; dst: string; protocol: number; payload: Uint8Array; fragment?: { id: number; offset: number; more: boolean }; hopByHop?: boolean }): Uint8Array {
   let next = o.protocol;
-  let ext = new Uint8Array(0);
+  let ext: Uint8Array = new Uint8Array(0);
   if (o.fragment !== undefined) {
     ext = concat(new Uint8Array([o.protocol, 0]), u16(o.fragment.offset | (o.fragment.more ? 1 : 0)), u32(o.fragment.id));
     next = 44;

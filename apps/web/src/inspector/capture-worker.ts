@@ -1,0 +1,37 @@
+/**
+ * The Web Worker that reads a capture file off the page's main thread: it receives the file's
+ * bytes, posts batches of messages as they are read, then a summary.
+ */
+import { loadCapture, type LoadBatch, type LoadSummary } from './capture-load.js';
+
+/** What the page posts to the worker. */
+export interface WorkerRequest {
+  id: number;
+  buffer: ArrayBuffer;
+}
+
+/** What the worker posts back. */
+export type WorkerReply = { id: number; kind: 'batch'; batch: LoadBatch } | { id: number; kind: 'done'; summary: LoadSummary; ms: number } | { id: number; kind: 'failed'; message: string };
+
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+}
+
+const scope = self as unknown as WorkerScope;
+
+scope.onmessage = (e) => {
+  const { id, buffer } = e.data;
+  const t0 = performance.now();
+  try {
+    const summary = loadCapture(new Uint8Array(buffer), {
+      onBatch(batch) {
+        scope.postMessage({ id, kind: 'batch', batch }, [batch.bytes.buffer]);
+      },
+    });
+    scope.postMessage({ id, kind: 'done', summary, ms: performance.now() - t0 });
+  } catch (err) {
+    // Not expected (the reader reports damage as data), but the page must hear of it either way.
+    scope.postMessage({ id, kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+  }
+};

@@ -27,7 +27,6 @@ text { font-family: 'DejaVu Sans Mono', ui-monospace, monospace; font-size: 12px
 .arrow.invalid polygon { fill: #b3261e; }
 .arrow.retransmission line { stroke-dasharray: 6 3; }
 .arrow .time { fill: #5d5d66; font-size: 11px; }
-.arrow.selected .hit { fill: #0b57d01f; }
 .arrow .hit { fill: transparent; }
 `;
 

@@ -197,7 +197,7 @@ document.addEventListener('drop', (e) => {
 
 // j and k move between messages from anywhere but a text field.
 document.addEventListener('keydown', (e) => {
-  if (e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'j' && e.key !== 'k')) return;
+  if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'j' && e.key !== 'k')) return;
   const t = e.target as HTMLElement;
   if (t.closest('textarea, input, select, [role="listbox"]') !== null || t.isContentEditable) return;
   const next = nextIndex(e.key, list.selected, list.count);

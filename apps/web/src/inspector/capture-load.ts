@@ -38,7 +38,7 @@ function pack(messages: CapturedMessage[], firstIndex: number): LoadBatch {
   const offsets = [0];
   for (const m of messages) offsets.push((offsets.at(-1) ?? 0) + m.bytes.length);
   const bytes = new Uint8Array(offsets.at(-1) ?? 0);
-  messages.forEach((m, i) => bytes.set(m.bytes, offsets[i] ?? 0));
+  messages.forEach((m, i) => { bytes.set(m.bytes, offsets[i] ?? 0); });
   return { records: messages.map((m, i) => describeCaptured(m, firstIndex + i)), bytes, offsets };
 }
 

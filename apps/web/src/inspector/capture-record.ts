@@ -40,7 +40,8 @@ export interface MessageRecord {
 
 function nameAddrText(n: NameAddr | undefined): string | undefined {
   if (n === undefined) return undefined;
-  return n.name === undefined || n.name === '' ? n.uri : `${n.name} <${n.uri}>`;
+  const name = n.name !== undefined && /^".*"$/s.test(n.name) ? n.name.slice(1, -1).replace(/\\(.)/g, '$1') : n.name;
+  return name === undefined || name === '' ? n.uri : `${name} <${n.uri}>`;
 }
 
 /**

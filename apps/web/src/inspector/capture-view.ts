@@ -26,10 +26,10 @@ export interface CaptureViewHost {
   status(text: string): void;
 }
 
-function byId<T extends HTMLElement>(id: string): T {
+function byId(id: string): HTMLElement {
   const el = document.getElementById(id);
   if (el === null) throw new Error(`#${id} is missing from the page`);
-  return el as T;
+  return el;
 }
 
 function duration(c: Call): string {
@@ -77,12 +77,12 @@ export function createCaptureView(host: CaptureViewHost): CaptureView {
   const section = byId('capture-section');
   const ladderBox = byId('ladder');
   const note = byId('calls-note');
-  const method = byId<HTMLSelectElement>('filter-method');
-  const statusClass = byId<HTMLSelectElement>('filter-status');
-  const callId = byId<HTMLInputElement>('filter-callid');
-  const address = byId<HTMLInputElement>('filter-address');
-  const text = byId<HTMLInputElement>('filter-text');
-  const allMessages = byId<HTMLInputElement>('all-messages');
+  const method = byId('filter-method') as HTMLSelectElement;
+  const statusClass = byId('filter-status') as HTMLSelectElement;
+  const callId = byId('filter-callid') as HTMLInputElement;
+  const address = byId('filter-address') as HTMLInputElement;
+  const text = byId('filter-text') as HTMLInputElement;
+  const allMessages = byId('all-messages') as HTMLInputElement;
   let store = new CaptureStore();
   let active = false;
   let loadId = 0;

@@ -93,7 +93,10 @@ export async function pngBlob(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   ctx.scale(scale, scale);
   ctx.drawImage(img, 0, 0, w, hgt);
   return new Promise((resolve, reject) => {
-    canvas.toBlob((b) => (b === null ? reject(new Error('the canvas gave no PNG')) : resolve(b)), 'image/png');
+    canvas.toBlob((b) => {
+      if (b === null) reject(new Error('the canvas gave no PNG'));
+      else resolve(b);
+    }, 'image/png');
   });
 }
 

@@ -119,7 +119,7 @@ export function createListbox(el: HTMLElement, prefix: string, onSelect: (positi
     show(entries, options = {}) {
       count = entries.length;
       const fragment = document.createDocumentFragment();
-      entries.forEach((e, i) => fragment.append(option(prefix, e, i)));
+      entries.forEach((e, i) => { fragment.append(option(prefix, e, i)); });
       el.replaceChildren(fragment);
       el.setAttribute('aria-busy', 'false');
       const keep = options.select ?? selected;

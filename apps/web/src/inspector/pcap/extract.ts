@@ -5,7 +5,7 @@
  * an HTTP upgrade). Pure: runs in a Web Worker, in the page, or in Node.
  */
 import { endpointText } from './address.js';
-import { CaptureError } from './capture-error.js';
+import { type CaptureError } from './capture-error.js';
 import { readCaptureFile, type CaptureFormat } from './capture-file.js';
 import { createIpReader, type IpDatagram } from './ip.js';
 import { ipPayload } from './link-layer.js';

@@ -107,7 +107,7 @@ export function createWebSocketDecoder(): WebSocketDecoder {
       const out: WebSocketEvent[] = [];
       if (dead) return out;
       queue.append(chunk);
-      while (!dead && frame(out));
+      while (frame(out));
       return out;
     },
   };

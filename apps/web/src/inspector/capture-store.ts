@@ -43,6 +43,12 @@ export class CaptureStore {
     this.calls = groupCalls(this.records);
   }
 
+  /** Takes calls and retransmission marks worked out elsewhere (by the worker) for every message. */
+  analysed(calls: Call[], marks: boolean[]): void {
+    this.calls = calls;
+    this.marks = marks;
+  }
+
   /** The bytes of message `index`. */
   bytesOf(index: number): Uint8Array {
     let lo = 0;

@@ -142,7 +142,7 @@ export function createCaptureView(host: CaptureViewHost): CaptureView {
 
   /** Re-applies the filter to the call list. */
   function showCalls(keep = 0): void {
-    calls = store.view(filter(), 'all').calls;
+    calls = store.view(filter(), 0).calls;
     const rows = calls.slice(0, MAX_ROWS);
     note.textContent =
       `${calls.length} call${calls.length === 1 ? '' : 's'}, ${store.records.length} messages` +
@@ -186,7 +186,7 @@ export function createCaptureView(host: CaptureViewHost): CaptureView {
       host.status(`Could not read ${name}: ${reply.message}`);
       return;
     }
-    store.update();
+    store.analysed(reply.calls, reply.retransmissions);
     fillMethods();
     showCalls(Math.max(0, callList.selected));
     host.status(describeSummary(name, reply.summary, reply.ms));

@@ -39,7 +39,7 @@ export interface Ladder {
 }
 
 /** Sizes of the drawing (px). */
-export const LADDER = { columnGap: 220, margin: 110, header: 48, row: 34, timeWidth: 84 } as const;
+export const LADDER = { columnGap: 250, margin: 110, header: 48, row: 34, timeWidth: 84 } as const;
 
 /** Seconds from `t0` to `t`, as `+1.234 s`. */
 export function relativeTime(t: number, t0: number): string {

@@ -15,7 +15,7 @@ import { enc, ipv4, pcap, sipRequest, sipResponse, udp, type Packet } from './pc
 import { hasTshark, tsharkSip, type TsharkRow } from './pcap/tshark.js';
 
 const dir = resolve(appDir, 'test/fixtures/captures');
-const FIXTURES = ['kamailio-ws.pcap', 'sipp-tcp-ipv4-ns.pcap', 'sipp-tcp-ipv4.pcapng', 'sipp-udp-ipv4.pcap', 'sipp-udp-ipv6-sll2.pcap', 'tshark-sipsak.pcapng'];
+const FIXTURES = ['baresip-udp-ipv4.pcap', 'kamailio-ws.pcap', 'sipp-tcp-ipv4-ns.pcap', 'sipp-tcp-ipv4.pcapng', 'sipp-udp-ipv4.pcap', 'sipp-udp-ipv6-sll2.pcap', 'tshark-sipsak.pcapng'];
 
 let h: InspectorHarness;
 let tmp: string;

@@ -1,6 +1,6 @@
 /**
  * The reader on real captures (test/fixtures/captures/, made by make-captures.sh with tcpdump and
- * tshark from sipp, sipsak, kamailio and a WebSocket client on loopback), checked message by
+ * tshark from sipp, baresip, sipsak, kamailio and a WebSocket client on loopback), checked message by
  * message against tshark's own SIP dissector: frame, method or status, source, destination, and
  * Wireshark's resend flag against our retransmission mark. With root and the tools, the captures
  * are also made afresh here and checked the same way.
@@ -36,7 +36,7 @@ function compare(file: string): void {
 
 describe('real captures against tshark', () => {
   it('has the fixtures the README lists', () => {
-    expect(fixtures).toEqual(['kamailio-ws.pcap', 'sipp-tcp-ipv4-ns.pcap', 'sipp-tcp-ipv4.pcapng', 'sipp-udp-ipv4.pcap', 'sipp-udp-ipv6-sll2.pcap', 'tshark-sipsak.pcapng']);
+    expect(fixtures).toEqual(['baresip-udp-ipv4.pcap', 'kamailio-ws.pcap', 'sipp-tcp-ipv4-ns.pcap', 'sipp-tcp-ipv4.pcapng', 'sipp-udp-ipv4.pcap', 'sipp-udp-ipv6-sll2.pcap', 'tshark-sipsak.pcapng']);
   });
 
   it.runIf(hasTshark).each(fixtures)('reads %s as tshark does', (name) => {

@@ -124,7 +124,9 @@ describe('the inspector with pcap and pcapng captures, in headless Chromium', ()
   it('lists calls with From, To, state and duration, and filters them', async () => {
     await open(join(dir, 'sipp-udp-ipv6-sll2.pcap'));
     const details = await h.page.locator('#calls li .meta:not(.extra)').allTextContents();
-    expect(details.map((d) => d.split(' · ').slice(0, 2).join(' · '))).toEqual(['answered · 6 messages', 'busy (486) · 5 messages']);
+    expect(details.map((d) => d.split(' · ').slice(0, 2).join(' · '))).toEqual(['answered · 6 messages in 3 transactions', 'busy (486) · 5 messages in 2 transactions']);
+    // Each message says which transaction of its call it belongs to.
+    expect((await h.page.locator('#messages li .extra').allTextContents()).map((t) => /transaction (\d+)/.exec(t)?.[1])).toEqual(['1', '1', '1', '2', '3', '3']);
     expect(await h.page.locator('#calls li .title').first().textContent()).toMatch(/^INVITE sipp <sip:sipp@\[?::1\]?(?::\d+)?> → /);
     await h.page.locator('#filter-status').selectOption('4');
     await expect.poll(() => h.page.locator('#calls li').count()).toBe(1);

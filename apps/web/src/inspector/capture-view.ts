@@ -7,7 +7,7 @@ import { safeParseMessage } from '@sipts/message';
 import type { LoadSummary } from './capture-load.js';
 import { CaptureStore } from './capture-store.js';
 import type { WorkerReply, WorkerRequest } from './capture-worker.js';
-import { stateText, type Call } from './calls.js';
+import { stateText, transactionKey, type Call } from './calls.js';
 import type { MessageFilter } from './filter.js';
 import { formatTime, summarize, type InspectedMessage } from './inspect.js';
 import { layoutLadder } from './ladder.js';
@@ -42,7 +42,7 @@ function callEntry(c: Call, position: number): ListEntry {
     key: position,
     invalid: c.state === 'invalid',
     title: `${c.method} ${c.from} → ${c.to}`,
-    detail: `${state} · ${c.messages.length} message${c.messages.length === 1 ? '' : 's'} · ${duration(c)}`,
+    detail: `${state} · ${c.messages.length} message${c.messages.length === 1 ? '' : 's'} in ${c.transactions.length} transaction${c.transactions.length === 1 ? '' : 's'} · ${duration(c)}`,
     extra: `${formatTime(c.start)} · Call-ID ${c.callId}`,
     tags: [c.state],
   };
@@ -105,16 +105,17 @@ export function createCaptureView(host: CaptureViewHost): CaptureView {
     return f;
   }
 
-  function messageEntry(i: number): ListEntry {
+  function messageEntry(i: number, call: Call | undefined): ListEntry {
     const r = store.records[i];
     if (r === undefined) return { key: i, invalid: true, title: '?', detail: '' };
     const retransmission = store.isRetransmission(i);
+    const tx = call === undefined || !r.ok ? -1 : call.transactions.indexOf(transactionKey(r));
     return {
       key: i,
       invalid: !r.ok,
       title: r.ok ? r.title : `Invalid: ${r.error ?? '?'}`,
       detail: r.detail,
-      extra: `${formatTime(r.time).slice(11, 26)} · ${r.src} → ${r.dst} ${r.transport}${retransmission ? ' · retransmission' : ''}`,
+      extra: `${formatTime(r.time).slice(11, 26)} · ${r.src} → ${r.dst} ${r.transport}${tx === -1 ? '' : ` · transaction ${tx + 1}`}${retransmission ? ' · retransmission' : ''}`,
       tags: retransmission ? ['retransmission'] : [],
     };
   }
@@ -136,7 +137,10 @@ export function createCaptureView(host: CaptureViewHost): CaptureView {
       );
       ladderBox.append(svg);
     }
-    host.list.show(shown.map(messageEntry), { select: 0 });
+    host.list.show(
+      shown.map((i) => messageEntry(i, all ? undefined : call)),
+      { select: 0 },
+    );
     document.body.dataset['arrows'] = String(svg?.querySelectorAll('.arrow').length ?? 0);
   }
 

@@ -53,7 +53,7 @@ function arrow(a: LadderArrow, width: number): SVGGElement {
  * @example container.replaceChildren(renderLadder(layoutLadder(records, marks), 'Call a84b4c76e66710'))
  */
 export function renderLadder(ladder: Ladder, title: string): SVGSVGElement {
-  const svg = el('svg', { xmlns: NS, width: ladder.width, height: ladder.height, viewBox: `0 0 ${ladder.width} ${ladder.height}`, role: 'img', 'aria-label': title });
+  const svg = el('svg', { xmlns: NS, width: ladder.width, height: ladder.height, viewBox: `0 0 ${ladder.width} ${ladder.height}`, role: 'group', 'aria-label': title });
   svg.append(el('title', {}, title), el('style', {}, STYLE));
   svg.append(el('rect', { x: 0, y: 0, width: ladder.width, height: ladder.height, fill: '#ffffff' }));
   for (const c of ladder.columns) {

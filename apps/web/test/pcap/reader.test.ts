@@ -250,6 +250,16 @@ describe('SIP over WebSocket', () => {
     expect(dec(x.messages[0]!.bytes)).toBe(INVITE);
   });
 
+  it('counts a compressed (permessage-deflate) message as dropped instead of showing it', async () => {
+    const { wsFrame } = await import('./builder.js');
+    const compressed = wsFrame(enc('not really deflate'), { mask: [1, 2, 3, 4] });
+    compressed[0] = (compressed[0] ?? 0) | 0x40; // RSV1: this message is compressed (RFC 7692 §6)
+    const bytes = concat(enc(up), compressed, wsFrame(enc(INVITE), { mask: [4, 3, 2, 1] }));
+    const x = extractSip(pcap(101, [{ time: T0, data: seg(1, bytes) }]));
+    expect(x.messages.map((m) => m.transport)).toEqual(['WS']);
+    expect(x.stats.dropped).toBe(1);
+  });
+
   it('does not take a plain HTTP exchange for WebSocket', () => {
     const x = extractSip(pcap(101, [{ time: T0, data: seg(1, enc('GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n')) }]));
     expect(x.messages).toHaveLength(0);

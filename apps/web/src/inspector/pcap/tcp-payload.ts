@@ -61,6 +61,8 @@ export function createStreamPayload(): StreamPayload {
     return ws.push(chunk).map((e): StreamEvent => {
       if (e.kind === 'message') return startsWithSipLine(e.data) ? { kind: 'sip', transport: 'WS', data: e.data } : { kind: 'not-sip' };
       if (e.kind === 'error') return { kind: 'error', reason: `WebSocket: ${e.reason}` };
+      // RFC 7692 permessage-deflate is not inflated here: the message is counted as dropped.
+      if (e.kind === 'compressed') return { kind: 'error', reason: 'WebSocket: a compressed message' };
       return { kind: 'not-sip' };
     });
   }

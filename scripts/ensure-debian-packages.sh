@@ -4,8 +4,10 @@
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
 # (digest interop; its service is kept from starting), redis-server and redis-tools (apps/server's
 # shared registrations; the tests start their own on loopback ports, and a Redis Cluster with
-# redis-cli --cluster create), baresip-core (a real softphone) and
-# openssl (test certificates for the TLS examples of @sipts/sip).
+# redis-cli --cluster create), baresip-core (a real softphone), openssl (test certificates for the
+# TLS examples of @sipts/sip), tcpdump and tshark (the web inspector's capture fixtures are made
+# with them and checked against tshark's SIP dissector) and kamailio-websocket-modules (kamailio as
+# a SIP-over-WebSocket peer in those captures).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -20,11 +22,14 @@ declare -A needs=(
   [/usr/bin/redis-cli]=redis-tools
   [/usr/bin/baresip]=baresip-core
   [/usr/bin/openssl]=openssl
+  [/usr/bin/tcpdump]=tcpdump
+  [/usr/bin/tshark]=tshark
+  [/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so]=kamailio-websocket-modules
 )
 
 missing=()
 for bin in "${!needs[@]}"; do
-  [ -x "$bin" ] || missing+=("${needs[$bin]}")
+  [ -e "$bin" ] || missing+=("${needs[$bin]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -29,9 +29,10 @@ export function contextKey(message: SipMessage): string | undefined {
 
 /** A Record-Route entry with `extra` URI parameters (before `lr`, which stays last). */
 function withParams(entry: RouteEntry, extra: Record<string, string> | undefined): RouteEntry {
-  if (extra === undefined || typeof entry.uri === 'string' || !isSipUri(entry.uri)) return entry;
-  const { lr, ...rest } = entry.uri.params;
-  return { ...entry, uri: { ...entry.uri, params: { ...rest, ...extra, lr: lr ?? null } } };
+  const uri = typeof entry.uri === 'string' ? undefined : entry.uri;
+  if (extra === undefined || !isSipUri(uri)) return entry;
+  const { lr, ...rest } = uri.params;
+  return { ...entry, uri: { ...uri, params: { ...rest, ...extra, lr: lr ?? null } } };
 }
 
 function hasToTag(request: SipRequest): boolean {

@@ -4,11 +4,12 @@
  * the flow table, metrics and the operations HTTP endpoint.
  * @see RFC 3261 §10.3, §16; RFC 5626; RFC 7118
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SipRequest, SipResponse } from '@sipts/message';
 import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
+import { admitRequests, createAdmission } from './admission.js';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
@@ -20,7 +21,9 @@ import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createDialogTokens, DIALOG_PARAM } from './routing/dialog-token.js';
 import { createRouter, type Arrival } from './routing/router.js';
+import { createSelfCheck } from './self-check.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -32,6 +35,11 @@ export interface ServerDeps {
   logger?: PinoLogger;
   /** The clock for expirations and nonces (ms). Default `Date.now`. */
   now?: () => number;
+  /**
+   * The key of the dialog and flow tokens. Default `auth.secret`, else 32 random bytes per
+   * process (then tokens do not survive a restart and are not shared between instances).
+   */
+  secret?: string | Uint8Array;
 }
 
 /** The actually bound ports (after `start`). */
@@ -101,7 +109,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const opened = deps.store === undefined;
     const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
     store = st;
-    const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
+    const secret = deps.secret ?? config.auth.secret ?? randomBytes(32);
+    const flows: FlowTable = createFlowTable({ secret, limits: { contactsPerUser: config.limits.contactsPerUser } });
     const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
     metrics = m;
     const advertised = advertisedHost(config);
@@ -110,16 +119,37 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     let arrival: Arrival = { routedToUs: false, routeUser: undefined };
     const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, advertised);
     const note = (rq: SipRequest): void => {
-      const top = rq.headers.route?.[0];
+      const routes = rq.headers.route ?? [];
+      const top = routes[0];
       const mine = top !== undefined && own.isOwnUri(top.uri);
       const u = mine && typeof top.uri !== 'string' && 'user' in top.uri ? top.uri.user : undefined;
-      arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined };
+      // Our entries lead the Route (an outbound-proxy entry may precede our Record-Route one).
+      let dialogToken: string | undefined;
+      for (const r of routes) {
+        if (!own.isOwnUri(r.uri)) break;
+        const t = typeof r.uri !== 'string' && 'params' in r.uri ? r.uri.params[DIALOG_PARAM] : undefined;
+        if (typeof t === 'string' && t !== '') {
+          dialogToken = t;
+          break;
+        }
+      }
+      arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined, dialogToken };
     };
+    const admit = createAdmission({
+      limiter: createRateLimiter(config.limits.requestsPerSecondPerSource),
+      now,
+      retryAfterSeconds: 1,
+      refused(rq, remote) {
+        m.limited('requests-per-source');
+        log.debug({ method: rq.method, from: remote.address }, 'request beyond the per-source rate: refused');
+      },
+    });
     const s = createStack({
       ...stackOptions(config),
       logger: packageLogger(log, 'stack'),
       trace: m.trace,
       onAck(ack, remote) {
+        if (!admit(ack, remote)) return;
         note(ack);
         proxy?.receiveAck(ack, remote);
       },
@@ -143,7 +173,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     stack = s;
     // The proxy core drives a view of the stack whose request hook notes our own top Route
     // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
-    const view: ProxyStack = observeRequests(s, (rq) => {
+    const view: ProxyStack = observeRequests(admitRequests(s, admit), (rq) => {
       note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
@@ -152,6 +182,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       m.registerRejected(reason);
     };
     const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
+    const dialogs = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u) });
+    const isSelf = createSelfCheck({ own, listening: () => s.transport.listening });
     const route = createRouter({
       proxy: () => {
         if (proxy === undefined) throw new Error('no proxy');
@@ -161,6 +193,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       auth,
       domains,
       flows,
+      dialogs,
       registrar: {
         store: st,
         auth,
@@ -169,11 +202,19 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         instanceId,
         now,
         selfRoute,
-        onFlowBinding: (contact, target, removeOnClose) => {
-          flows.rememberContact(contact, target);
+        onFlowBinding: ({ user, contact, target, removeOnClose }) => {
+          flows.rememberContact(user, contact, target);
           if (target.flowId !== undefined) flows.bindFlow(target.flowId, removeOnClose);
         },
         rejected,
+        maxBindings: config.limits.bindingsPerAor,
+        isSelf,
+        limited: (l) => {
+          m.limited(l);
+        },
+        warn: (attrs, message) => {
+          log.warn(attrs, message);
+        },
       },
       targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
       limiter: createRateLimiter(config.limits.registerPerSecondPerSource),
@@ -182,12 +223,30 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       forking: config.routing.forking,
       otherDomains: config.routing.otherDomains,
       authRequests: config.auth.requests,
+      assertIdentity: config.routing.assertIdentity,
+      forksPerRequest: config.limits.forksPerRequest,
+      limited: (l) => {
+        m.limited(l);
+      },
+      trust: (r) => {
+        m.trust(r);
+      },
       draining: () => draining,
       rejected,
     });
     proxy = createProxy(
       view,
-      { recordRoute: config.routing.recordRoute, aliases, ...(advertised !== undefined ? { recordRouteHost: advertised } : {}), logger: packageLogger(log, 'proxy') },
+      {
+        recordRoute: config.routing.recordRoute,
+        recordRouteParams: (rq) => {
+          const token = dialogs.issue(rq);
+          return token === undefined ? undefined : { [DIALOG_PARAM]: token };
+        },
+        maxSpirals: config.limits.spiralsPerRequest,
+        aliases,
+        ...(advertised !== undefined ? { recordRouteHost: advertised } : {}),
+        logger: packageLogger(log, 'proxy'),
+      },
       (rq, remote) => {
         const a = arrival;
         arrival = { routedToUs: false, routeUser: undefined };

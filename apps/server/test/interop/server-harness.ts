@@ -51,7 +51,7 @@ export function writeConfig(dir: string, overrides: Record<string, unknown> = {}
     registrar: { minExpires: 1, maxExpires: 3600, defaultExpires: 60 },
     // sipp 3.6.1 computes MD5 only and answers only the first challenge: MD5 is offered first.
     auth: { algorithms: ['MD5', 'SHA-256'], requests: true },
-    limits: { registerPerSecondPerSource: 1000 },
+    limits: { registerPerSecondPerSource: 1000, requestsPerSecondPerSource: 1000 },
     http: { address: '127.0.0.1', port: 0 },
     log: { level: 'debug' },
   };

@@ -7,7 +7,7 @@
  * clock is frozen (`clock.now` only moves when a test moves it), so the token buckets refill
  * only when told: the counts are exact, no timing is asserted.
  */
-import { makeResponse, type SipRequest } from '@sipts/message';
+import { makeResponse, stringifyUri, type SipRequest } from '@sipts/message';
 import { createStack } from '@sipts/transaction/node';
 import { generateTag } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
@@ -142,7 +142,7 @@ describe('finding 8: bindings per AOR, Contacts naming the server, spirals, fork
     rq.headers.from = { uri: 'sip:mallory@example.org', params: { tag: generateTag() } };
     expect((await mallory.sendRaw(rq)).status).toBe(200);
     await bob.waitFor(10);
-    const uris = bob.received.map((r) => String(r.request.uri));
+    const uris = bob.received.map((r) => (typeof r.request.uri === 'string' ? r.request.uri : stringifyUri(r.request.uri)));
     expect(uris).toHaveLength(10);
     expect(uris.every((u) => /bob-\d@/.test(u))).toBe(true); // bob-0 … bob-9, the q=0.9 ones
     expect(sample(await metrics(), 'sipts_limited_total', { limit: 'forks-per-request' })).toBe(1);

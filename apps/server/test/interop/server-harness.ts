@@ -75,7 +75,7 @@ export interface TestServer {
 }
 
 /** Starts `createServer(loadConfig(...))` in-process with the config of {@link writeConfig}. */
-export async function startServer(dir: string, options: { overrides?: Record<string, unknown>; store?: LocationStore; argv?: string[] } = {}): Promise<TestServer> {
+export async function startServer(dir: string, options: { overrides?: Record<string, unknown>; store?: LocationStore; argv?: string[]; now?: () => number } = {}): Promise<TestServer> {
   const file = writeConfig(dir, options.overrides);
   const config = loadConfig({ argv: ['--config', file, ...(options.argv ?? [])], env: {}, cwd: dir });
   const logs: string[] = [];
@@ -87,7 +87,7 @@ export async function startServer(dir: string, options: { overrides?: Record<str
     },
   });
   const logger = pino({ level: config.log.level }, sink);
-  const server = createServer(config, { ...(options.store !== undefined ? { store: options.store } : {}), logger });
+  const server = createServer(config, { ...(options.store !== undefined ? { store: options.store } : {}), ...(options.now !== undefined ? { now: options.now } : {}), logger });
   await server.start();
   const { udp, tcp, http } = server.ports;
   if (udp === undefined || tcp === undefined || http === undefined) {

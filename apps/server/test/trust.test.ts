@@ -57,6 +57,38 @@ describe('finding 1: no open relay through a forged in-dialog request', () => {
   }
 });
 
+describe('finding 1, with a real token: a stranger’s dialog with bob is no relay either', () => {
+  it('refuses a request of that dialog, in either direction, to a host that is not the other party', async () => {
+    const bob = await fx.ua('bob', 'UDP');
+    expect((await bob.register()).status).toBe(200);
+    bob.answer = (rq, st) => {
+      void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag(), headers: { contact: [{ uri: bob.contactUri, params: {} }], ...(rq.headers['record-route'] !== undefined ? { 'record-route': rq.headers['record-route'] } : {}) } }));
+    };
+    const victim = await uaAt(fx.srv, '900', '127.0.0.2');
+    const elsewhere = `sip:900@127.0.0.2:${String(victim.stack.transport.listening[0]?.port)}`;
+    const mallory = await fx.ua('mallory', 'UDP');
+    const invite = mallory.request('INVITE', 'sip:bob@localhost', 'sip:bob@localhost', { contact: [{ uri: mallory.contactUri, params: {} }] });
+    invite.headers.from = from('sip:x@example.org');
+    const ok = await mallory.sendRaw(invite);
+    expect(ok.status).toBe(200);
+    // The token is good for the dialog: mallory's BYE to bob's Contact goes through.
+    const toVictim = mallory.inDialog('MESSAGE', ok);
+    toVictim.uri = elsewhere; // same Call-ID, tags and token, another target
+    expect((await mallory.sendRaw(toVictim)).status).toBe(403);
+    // The other direction, forged by mallory: From bob with bob's tag, To mallory with hers.
+    const reverse = mallory.inDialog('MESSAGE', ok);
+    const { from: f, to: t } = reverse.headers;
+    if (f === undefined || t === undefined) throw new Error('no From/To');
+    Object.assign(reverse.headers, { from: t, to: f });
+    reverse.uri = elsewhere;
+    expect((await mallory.sendRaw(reverse)).status).toBe(407);
+    expect(victim.received).toHaveLength(0);
+    expect((await mallory.sendRaw(mallory.inDialog('BYE', ok))).status).toBe(200);
+    expect(bob.received.map((r) => r.request.method)).toEqual(['INVITE', 'BYE']);
+    await cleanup();
+  });
+});
+
 describe('finding 2: a local From is authenticated whatever its To tag', () => {
   it('challenges an INVITE and a MESSAGE from alice with a To tag (fails before issue 16: reached bob)', async () => {
     const bob = await fx.ua('bob', 'UDP');

@@ -78,7 +78,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     out.headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, mf - 1));
     const outbound = protocolOfUri(nextHopUri(out), target?.target);
     if (options.recordRoute === true && inbound !== undefined && DIALOG_METHODS.has(out.method) && !hasToTag(out)) {
-      const extra = options.recordRouteParams?.(request);
+      const extra = options.recordRouteParams?.(out);
       const mine = [withParams(own.recordRoute(outbound), extra)];
       // Bridging transports (UDP↔TCP/WS): a second entry for the inbound side (RFC 5658 double Record-Route).
       if (inbound.protocol !== outbound) mine.push(withParams(own.recordRoute(inbound.protocol), extra));

@@ -25,11 +25,12 @@ export interface ProxyOptions {
   /** The host written in Record-Route; default the listening address of the side. */
   recordRouteHost?: string;
   /**
-   * URI parameters to add to this proxy's Record-Route entries for `request` (the request as
-   * received): e.g. a signed token that later lets the proxy recognise in-dialog requests of
-   * dialogs it record-routed (RFC 3261 §16.6 item 4 lets a proxy put what it likes in its own URI).
+   * URI parameters to add to this proxy's Record-Route entries on one branch; `branch` is the
+   * request as forwarded there (its Request-URI is the branch's target): e.g. a signed token
+   * that later lets the proxy recognise in-dialog requests of dialogs it record-routed
+   * (RFC 3261 §16.6 item 4 lets a proxy put what it likes in its own URI).
    */
-  recordRouteParams?: (request: SipRequest) => Record<string, string> | undefined;
+  recordRouteParams?: (branch: SipRequest) => Record<string, string> | undefined;
   /**
    * How many times a request may come back through this proxy (a Via of ours already in it)
    * before it is answered 482 (Loop Detected). RFC 3261 §16.3 item 4 allows such spirals when

@@ -49,7 +49,8 @@ describe('a call through the proxy', () => {
   it('puts the recordRouteParams of the request into its Record-Route, before lr, and the in-dialog Route carries them back', async () => {
     const uas = await startUas();
     const routes: unknown[] = [];
-    const p = await startProxy({ recordRoute: true, recordRouteParams: (rq) => ({ dlg: `t-${String(rq.headers['call-id'])}` }) }, (proxy, rq) => {
+    const branches: unknown[] = [];
+    const p = await startProxy({ recordRoute: true, recordRouteParams: (branch) => (branches.push(branch.uri), { dlg: `t-${String(branch.headers['call-id'])}` }) }, (proxy, rq) => {
       if (rq.method === 'BYE') routes.push(rq.headers.route);
       router(() => [uriOf(uas.stack)])(proxy, rq);
     });
@@ -62,6 +63,7 @@ describe('a call through the proxy', () => {
     await uac.sendAck(inDialog('ACK', invite, ok, 1));
     expect((await uac.send(inDialog('BYE', invite, ok, 2)).final).status).toBe(200);
     expect(routes).toEqual([undefined]); // our own entry, token and all, is removed (§16.4)
+    expect(branches).toEqual([uriOf(uas.stack)]); // called with the branch: its Request-URI is the target
   });
 
   it('INVITE then CANCEL: the UAS sees the CANCEL and its 487 reaches the UAC', async () => {

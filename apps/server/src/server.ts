@@ -182,7 +182,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       m.registerRejected(reason);
     };
     const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
-    const dialogs = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u) });
+    const dialogs = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u), isLocal: (u) => domains.aorOf(u) !== undefined });
     const isSelf = createSelfCheck({ own, listening: () => s.transport.listening });
     const route = createRouter({
       proxy: () => {

@@ -55,28 +55,46 @@ describe('sourceKey', () => {
   });
 });
 
-function request(from: string, fromTag: string, to: string, toTag: string, callId = 'c1'): SipRequest {
-  return { method: 'BYE', uri: 'sip:x@127.0.0.1', headers: { from: { uri: from, params: { tag: fromTag } }, to: { uri: to, params: toTag === '' ? {} : { tag: toTag } }, 'call-id': callId }, content: '' };
+function request(from: string, fromTag: string, to: string, toTag: string, options: { callId?: string; uri?: string; contact?: string } = {}): SipRequest {
+  return {
+    method: 'BYE',
+    uri: options.uri ?? 'sip:x@127.0.0.1',
+    headers: {
+      from: { uri: from, params: { tag: fromTag } },
+      to: { uri: to, params: toTag === '' ? {} : { tag: toTag } },
+      'call-id': options.callId ?? 'c1',
+      ...(options.contact !== undefined ? { contact: [{ uri: options.contact, params: {} }] } : {}),
+    },
+    content: '',
+  };
 }
 
 describe('dialog tokens', () => {
-  const tokens = createDialogTokens({ secret: 'a test secret of 16+', identityOf: (u) => domains.identityOf(u) });
-  const token = tokens.issue(request('sip:alice@localhost', 'A', 'sip:bob@example.org', '')) ?? '';
+  const tokens = createDialogTokens({ secret: 'a test secret of 16+', identityOf: (u) => domains.identityOf(u), isLocal: (u) => domains.aorOf(u) !== undefined });
+  // alice (local) calls bob at example.org: the hosts are not bound.
+  const token = tokens.issue(request('sip:alice@localhost', 'A', 'sip:bob@example.org', '', { uri: 'sip:bob@192.0.2.1' })) ?? '';
 
-  it('verifies requests of the dialog in both directions, whatever the spelling of a local AOR', () => {
-    expect(tokens.verify(request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B'), token)).toBe(true);
+  it('verifies requests of a local caller’s dialog in both directions, whatever the spelling of a local AOR or the target', () => {
+    expect(tokens.verify(request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B', { uri: 'sip:bob@192.0.2.9' }), token)).toBe(true);
     expect(tokens.verify(request('sip:bob@example.org', 'B', 'sip:alice@127.1', 'A'), token)).toBe(true);
   });
   it.each([
-    ['another Call-ID', request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B', 'c2')],
+    ['another Call-ID', request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B', { callId: 'c2' })],
     ['another From tag', request('sip:alice@localhost', 'X', 'sip:bob@example.org', 'B')],
     ['another caller', request('sip:carol@localhost', 'A', 'sip:bob@example.org', 'B')],
     ['another callee', request('sip:alice@localhost', 'A', 'sip:900@127.0.0.2', 'B')],
   ])('refuses %s', (_what, rq) => {
     expect(tokens.verify(rq, token)).toBe(false);
   });
+  it('binds a stranger’s dialog to the two parties’ hosts, each in its direction', () => {
+    const t = tokens.issue(request('sip:x@example.org', 'X', 'sip:bob@localhost', '', { uri: 'sip:bob@127.0.0.1:5070', contact: 'sip:x@192.0.2.5:5062' })) ?? '';
+    expect(tokens.verify(request('sip:x@example.org', 'X', 'sip:bob@localhost', 'B', { uri: 'sip:bob@127.0.0.1:5070;transport=udp' }), t)).toBe(true);
+    expect(tokens.verify(request('sip:x@example.org', 'X', 'sip:bob@localhost', 'B', { uri: 'sip:900@127.0.0.2:5070' }), t)).toBe(false);
+    expect(tokens.verify(request('sip:bob@localhost', 'B', 'sip:x@example.org', 'X', { uri: 'sip:x@192.0.2.5:5062' }), t)).toBe(true);
+    expect(tokens.verify(request('sip:bob@localhost', 'B', 'sip:x@example.org', 'X', { uri: 'sip:900@127.0.0.2' }), t)).toBe(false);
+  });
   it('refuses a token of another secret, and garbage', () => {
-    const other = createDialogTokens({ secret: 'another secret of 16+', identityOf: (u) => domains.identityOf(u) });
+    const other = createDialogTokens({ secret: 'another secret of 16+', identityOf: (u) => domains.identityOf(u), isLocal: () => false });
     const rq = request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B');
     expect(other.verify(rq, token)).toBe(false);
     expect(tokens.verify(rq, '')).toBe(false);

@@ -37,13 +37,17 @@ export interface RateLimiter {
  */
 export function createRateLimiter(perSecond: number, burst = Math.max(1, perSecond), maxKeys = 100_000): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
+  let lastSweep = -Infinity;
   return {
     take(key, now) {
       if (perSecond <= 0) return true;
       let b = buckets.get(key);
       if (b === undefined) {
         if (buckets.size >= maxKeys) {
-          // Drop the buckets that have refilled: they carry no information.
+          // Drop the buckets that have refilled: they carry no information. At most one sweep a
+          // second, so that a flood from many sources does not make every packet scan the table.
+          if (now - lastSweep < 1000) return false;
+          lastSweep = now;
           for (const [k, v] of buckets) if (v.tokens + ((now - v.at) / 1000) * perSecond >= burst) buckets.delete(k);
           if (buckets.size >= maxKeys) return false;
         }

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SipRequest, SipResponse } from '@sipts/message';
+import type { SipResponse } from '@sipts/message';
 import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
 import { admitRequests, createAdmission } from './admission.js';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
@@ -21,8 +21,9 @@ import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createArrivals } from './routing/arrival.js';
 import { createDialogTokens, DIALOG_PARAM } from './routing/dialog-token.js';
-import { createRouter, type Arrival } from './routing/router.js';
+import { createRouter } from './routing/router.js';
 import { createSelfCheck } from './self-check.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
@@ -116,25 +117,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const advertised = advertisedHost(config);
     if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
     const aliases = [...config.domains, ...(advertised !== undefined ? [advertised] : [])];
-    let arrival: Arrival = { routedToUs: false, routeUser: undefined };
     const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, advertised);
-    const note = (rq: SipRequest): void => {
-      const routes = rq.headers.route ?? [];
-      const top = routes[0];
-      const mine = top !== undefined && own.isOwnUri(top.uri);
-      const u = mine && typeof top.uri !== 'string' && 'user' in top.uri ? top.uri.user : undefined;
-      // Our entries lead the Route (an outbound-proxy entry may precede our Record-Route one).
-      let dialogToken: string | undefined;
-      for (const r of routes) {
-        if (!own.isOwnUri(r.uri)) break;
-        const t = typeof r.uri !== 'string' && 'params' in r.uri ? r.uri.params[DIALOG_PARAM] : undefined;
-        if (typeof t === 'string' && t !== '') {
-          dialogToken = t;
-          break;
-        }
-      }
-      arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined, dialogToken };
-    };
+    const arrivals = createArrivals((u) => own.isOwnUri(u));
     const admit = createAdmission({
       limiter: createRateLimiter(config.limits.requestsPerSecondPerSource),
       now,
@@ -150,7 +134,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       trace: m.trace,
       onAck(ack, remote) {
         if (!admit(ack, remote)) return;
-        note(ack);
+        arrivals.note(ack);
         proxy?.receiveAck(ack, remote);
       },
       onStrayResponse(rs: SipResponse, remote: Remote) {
@@ -174,7 +158,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     // The proxy core drives a view of the stack whose request hook notes our own top Route
     // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
     const view: ProxyStack = observeRequests(admitRequests(s, admit), (rq) => {
-      note(rq);
+      arrivals.note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
     const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
@@ -248,9 +232,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         logger: packageLogger(log, 'proxy'),
       },
       (rq, remote) => {
-        const a = arrival;
-        arrival = { routedToUs: false, routeUser: undefined };
-        route(rq, remote, a);
+        route(rq, remote, arrivals.take());
       },
     );
     try {

@@ -8,7 +8,7 @@ import type { SipRequest } from '@sipts/message';
 import { describe, expect, it } from 'vitest';
 import { canonicalHost, LocalDomains } from '../src/domains.js';
 import { createFlowTable } from '../src/flows.js';
-import { sourceKey } from '../src/rate-limit.js';
+import { createRateLimiter, sourceKey } from '../src/rate-limit.js';
 import { createDialogTokens } from '../src/routing/dialog-token.js';
 
 const domains = new LocalDomains(['localhost', '127.0.0.1'], () => false);
@@ -122,5 +122,17 @@ describe('the contact-to-flow memory is bounded (finding 5)', () => {
     flows.forgetFlow('g999');
     expect(flows.contactTarget('u999', 'sip:c@h.invalid')).toBeUndefined();
     expect(flows.contacts).toBe(99);
+  });
+});
+
+describe('the per-source rate limiter', () => {
+  it('refuses new sources while its table is full, sweeping refilled buckets at most once a second', () => {
+    const limit = createRateLimiter(1, 1, 2);
+    expect(limit.take('a', 0)).toBe(true);
+    expect(limit.take('b', 0)).toBe(true);
+    expect(limit.take('c', 0)).toBe(false); // full, and a and b are empty
+    expect(limit.take('c', 500)).toBe(false); // no second sweep within the second
+    expect(limit.take('c', 2000)).toBe(true); // a and b have refilled: swept
+    expect(limit.size).toBe(1);
   });
 });

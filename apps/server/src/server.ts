@@ -166,7 +166,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       m.registerRejected(reason);
     };
     const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
-    const dialogs = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u), isLocal: (u) => domains.aorOf(u) !== undefined });
+    // A local caller is trusted with unbound hosts only when it had to authenticate (auth.requests).
+    const dialogs = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u), isLocal: (u) => config.auth.requests && domains.aorOf(u) !== undefined });
     const isSelf = createSelfCheck({ own, listening: () => s.transport.listening });
     const route = createRouter({
       proxy: () => {

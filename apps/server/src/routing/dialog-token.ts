@@ -64,7 +64,7 @@ export function hostPort(uri: SipRequest['uri'] | undefined): string {
 
 /**
  * Creates the token issuer/verifier. `identityOf` canonicalises a From/To URI; `isLocal` tells
- * whether a From URI names a local user.
+ * whether a From URI names a local user who had to authenticate (then the hosts are not bound).
  * @example const tokens = createDialogTokens({ secret, identityOf: (u) => domains.identityOf(u), isLocal: (u) => domains.aorOf(u) !== undefined })
  */
 export function createDialogTokens(options: { secret: Uint8Array | string; identityOf: (uri: SipRequest['uri']) => string; isLocal: (uri: SipRequest['uri']) => boolean }): DialogTokens {

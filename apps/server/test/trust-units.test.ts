@@ -93,6 +93,10 @@ describe('dialog tokens', () => {
     expect(tokens.verify(request('sip:bob@localhost', 'B', 'sip:x@example.org', 'X', { uri: 'sip:x@192.0.2.5:5062' }), t)).toBe(true);
     expect(tokens.verify(request('sip:bob@localhost', 'B', 'sip:x@example.org', 'X', { uri: 'sip:900@127.0.0.2' }), t)).toBe(false);
   });
+  it('is verified by another instance sharing the secret (stateless)', () => {
+    const peer = createDialogTokens({ secret: 'a test secret of 16+', identityOf: (u) => domains.identityOf(u), isLocal: (u) => domains.aorOf(u) !== undefined });
+    expect(peer.verify(request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B'), token)).toBe(true);
+  });
   it('refuses a token of another secret, and garbage', () => {
     const other = createDialogTokens({ secret: 'another secret of 16+', identityOf: (u) => domains.identityOf(u), isLocal: () => false });
     const rq = request('sip:alice@localhost', 'A', 'sip:bob@example.org', 'B');

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../src/store/index.js';
-import { udpResponder, type UdpPeer } from './raw.js';
+import { options, statusOf, udpPeer, udpResponder, type UdpPeer } from './raw.js';
 import { REALM, metricsText, sample } from './server-harness.js';
 import { logged, startSipp, tail, type SippRun } from './sipp.js';
 import { useInteropServer } from './use-server.js';
@@ -124,6 +124,14 @@ describe('sipp as an attacker', () => {
       for (let i = 0; i < 300 && new Set(phone.received.filter((t) => t.startsWith('INVITE')).map((t) => /^call-id\s*:\s*(.*)$/im.exec(t)?.[1])).size < 25; i++) await new Promise((res) => setTimeout(res, 20));
       const callIds = new Set(phone.received.filter((t) => t.startsWith('INVITE')).map((t) => /^call-id\s*:\s*(.*)$/im.exec(t)?.[1]));
       expect(callIds.size).toBe(25);
+      // Another address (a health probe) is served as before.
+      const probe = await udpPeer('127.0.0.1');
+      try {
+        await probe.send(options('UDP', fx.server.udp, probe.port), fx.server.udp);
+        expect((await probe.collect(1, 5000)).map(statusOf)).toEqual([200]);
+      } finally {
+        await probe.close();
+      }
     } finally {
       await phone.close();
     }

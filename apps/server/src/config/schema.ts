@@ -77,11 +77,23 @@ export const configSchema = z.strictObject({
       forking: z.enum(['parallel', 'sequential']).default('parallel'),
       otherDomains: z.enum(['forward', 'refuse']).default('refuse'),
       recordRoute: z.boolean().default(true),
+      /** RFC 3325: set P-Asserted-Identity from the authenticated user on requests it sends. */
+      assertIdentity: z.boolean().default(false),
     })
     .prefault({}),
   limits: z
     .strictObject({
       registerPerSecondPerSource: z.number().min(0).default(20),
+      /** Every request and ACK, per source address (IPv6: per /64); 0 = off. */
+      requestsPerSecondPerSource: z.number().min(0).default(50),
+      /** Bindings (contacts) one AOR may have; a REGISTER adding more gets 403. */
+      bindingsPerAor: z.number().int().min(1).default(10),
+      /** Branches one request is forked to (highest q first). */
+      forksPerRequest: z.number().int().min(1).default(10),
+      /** How many times one request may come back through the server (spirals) before 482. */
+      spiralsPerRequest: z.number().int().min(0).default(1),
+      /** Contacts the server remembers per user for in-dialog requests over their flows. */
+      contactsPerUser: z.number().int().min(1).default(20),
       connectionIdleSeconds: z.number().int().min(1).default(3900),
       shutdownGraceSeconds: z.number().min(0).default(5),
       /** SO_RCVBUF of the UDP socket; the kernel caps it at net.core.rmem_max. */

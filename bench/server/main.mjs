@@ -1,19 +1,21 @@
 /**
  * `pnpm bench:server` (also run by `pnpm bench`): apps/server under sipp load, SQLite and Redis
- * backends, against a classic-style registrar + proxy on npm sip@0.0.6 (registrar-classic.mjs).
+ * backends, against a classic-style registrar + proxy on npm sip@0.0.6 that also authenticates
+ * with the classic `sip/digest` module (registrar-classic.mjs). Like for like:
  *  - REGISTER/s: sipp registers users from an injection file, one REGISTER transaction pair per
- *    call. sipts: 401 challenge then digest (MD5: sipp 3.6.1 knows no SHA-256), bindings written
- *    to the store. classic: no authentication (its example has none), bindings in a Map. Not like
- *    for like, and the report says so: apps/server always authenticates REGISTER, so each sipts
- *    registration is two transactions and a digest check, the classic one a single transaction.
- *  - calls/s: sipp `-sn uac` → server → sipp `-sn uas` on 127.0.0.2 (registered as bob first),
- *    INVITE/100/180?/200/ACK/BYE with Record-Route; sipts with `auth.requests: false` so that both
- *    route unauthenticated calls (like for like).
+ *    call on both: 401 challenge then digest (MD5: sipp 3.6.1 knows no SHA-256), 200; bindings
+ *    written to the store (sipts) or a Map (classic).
+ *  - calls/s: sipp (as local user u1, scenarios/call-auth.xml) → server → sipp `-sn uas` on
+ *    127.0.0.2 (scenarios/uas-rr.xml, registered as u0 first): INVITE, 407, ACK, INVITE with
+ *    Proxy-Authorization, 100/180?/200, ACK and BYE along the Record-Route (the classic proxy adds
+ *    none: they go to the callee's Contact through it); sipts with its default `auth.requests: true`.
  * Each server runs in a fresh process group pinned to CPU 0 (redis-server, when used, shares
  * CPU 0: it is part of the system under test), sipp on CPU 1. A ladder of rates per kind, climbed
  * until a run fails more than 0.1% of its calls or completes under 90% of its target.
  * Writes server/results.json and server/RESULTS.md. Figures are reported, never asserted.
- * Overrides: BENCH_SERVER_SECONDS (default 4), BENCH_SERVER_QUICK=1.
+ * Overrides: BENCH_SERVER_SECONDS (default 4), BENCH_SERVER_QUICK=1, BENCH_SERVER_USERS,
+ * BENCH_SERVER_REGISTER_LADDER and BENCH_SERVER_CALL_LADDER (comma-separated rates),
+ * BENCH_SERVER_KINDS (e.g. `sipts-sqlite,classic`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,14 +38,16 @@ const UAS_HOST = '127.0.0.2';
 const REALM = 'localhost';
 const SETTINGS = {
   seconds: Number(env.BENCH_SERVER_SECONDS ?? 4),
-  users: 5000,
+  users: Number(env.BENCH_SERVER_USERS ?? 5000),
   limit: 5000,
   rcvbuf: 4 * 1024 * 1024,
   maxFailureRate: 0.001,
   keepUp: 0.9,
-  registerLadder: QUICK ? [250, 500] : [250, 500, 1000, 1500, 2000, 3000, 4000],
-  callLadder: QUICK ? [250, 500] : [250, 500, 1000, 1500, 2000, 3000],
+  registerLadder: env.BENCH_SERVER_REGISTER_LADDER?.split(',').map(Number) ?? (QUICK ? [250, 500] : [250, 500, 1000, 1500, 2000, 3000, 4000]),
+  callLadder: env.BENCH_SERVER_CALL_LADDER?.split(',').map(Number) ?? (QUICK ? [250, 500] : [250, 500, 1000, 1500, 2000, 3000]),
+  kinds: env.BENCH_SERVER_KINDS?.split(',') ?? ['sipts-sqlite', 'sipts-redis', 'classic'],
   pinned: PINNED,
+  cpuCount: os.availableParallelism(),
 };
 
 const live = new Set();
@@ -127,7 +131,7 @@ listen: { address: 127.0.0.1, udp: ${port}, tcp: false, tls: false, ws: false, w
 dataDir: ${dataDir}
 store: ${store}
 registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 }
-auth: { algorithms: [MD5], requests: false }
+auth: { algorithms: [MD5], requests: true }
 routing: { forking: parallel, otherDomains: refuse, recordRoute: true }
 limits: { registerPerSecondPerSource: 1000000 }
 http: { address: 127.0.0.1, port: ${httpPort} }
@@ -159,9 +163,11 @@ ${usersYaml(users, REALM)}
   };
 }
 
-async function startClassic() {
+async function startClassic(dir, users) {
   const port = await freePort();
-  const p = await startUas('../server/registrar-classic.mjs', { port, rcvbuf: SETTINGS.rcvbuf }, { cpu: 0, pinned: PINNED, timeoutMs: 3_600_000 });
+  const usersFile = join(dir, 'classic-users.json');
+  writeFileSync(usersFile, JSON.stringify(users));
+  const p = await startUas('../server/registrar-classic.mjs', { port, rcvbuf: SETTINGS.rcvbuf, usersFile, realm: REALM }, { cpu: 0, pinned: PINNED, timeoutMs: 3_600_000 });
   const idle = await p.request('stats', 'stats');
   return {
     port,
@@ -177,7 +183,7 @@ async function startClassic() {
 }
 
 async function startServer(kind, dir, users) {
-  if (kind === 'classic') return { ...(await startClassic()), release: async () => undefined };
+  if (kind === 'classic') return { ...(await startClassic(dir, users)), release: async () => undefined };
   const redis = kind === 'sipts-redis' ? await startRedis(dir) : undefined;
   const server = await startSipts(kind === 'sipts-redis' ? 'redis' : 'sqlite', dir, users, redis);
   return { ...server, release: async () => redis?.stop() };
@@ -196,7 +202,7 @@ async function registerRun(kind, rate, dir, users) {
   const server = await startServer(kind, dir, users);
   const inf = join(dir, `users-${kind}-${rate}.csv`);
   writeFileSync(inf, injectionFile(users));
-  const scenario = join(HERE, 'scenarios', kind === 'classic' ? 'register.xml' : 'register-auth.xml');
+  const scenario = join(HERE, 'scenarios', 'register-auth.xml');
   const localPort = await freePort();
   try {
     return await measure(server, () =>
@@ -211,16 +217,19 @@ async function registerRun(kind, rate, dir, users) {
 async function callRun(kind, rate, dir, users) {
   const server = await startServer(kind, dir, users);
   const uasPort = await freePort(UAS_HOST);
-  const uas = startGroup(SIPP, ['-sn', 'uas', '-t', 'u1', '-i', UAS_HOST, '-p', String(uasPort), '-nostdin', '-buff_size', '4194304'], { cwd: dir, cpu: 1, timeoutMs: (SETTINGS.seconds * 3 + 60) * 1000 });
+  const uas = startGroup(SIPP, ['-sf', join(HERE, 'scenarios', 'uas-rr.xml'), '-t', 'u1', '-i', UAS_HOST, '-p', String(uasPort), '-nostdin', '-buff_size', '4194304'], { cwd: dir, cpu: 1, timeoutMs: (SETTINGS.seconds * 3 + 60) * 1000 });
   try {
     const bob = users[0];
     const inf = join(dir, `bob-${kind}-${rate}.csv`);
     writeFileSync(inf, injectionFile([bob], () => `sip:${bob.user}@${UAS_HOST}:${uasPort}`));
     const registered = spawnSync(SIPP, [`127.0.0.1:${server.port}`, '-sf', join(HERE, 'scenarios', 'register-contact.xml'), '-inf', inf, '-auth_uri', REALM, '-m', '1', '-t', 'u1', '-i', '127.0.0.1', '-p', String(await freePort()), '-timeout', '10s', '-nostdin'], { cwd: dir, encoding: 'latin1', timeout: 20_000 });
     if (registered.status !== 0) return { targetRate: rate, error: `registering ${bob.user} failed: sipp exit ${registered.status}` };
+    const caller = users[1];
+    const callerInf = join(dir, `caller-${kind}-${rate}.csv`);
+    writeFileSync(callerInf, injectionFile([caller]));
     const localPort = await freePort();
     return await measure(server, () =>
-      runSipp({ dir, port: server.port, localPort, scenario: ['-sn', 'uac', '-s', bob.user], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `call-${kind}-${rate}` }),
+      runSipp({ dir, port: server.port, localPort, scenario: ['-sf', join(HERE, 'scenarios', 'call-auth.xml'), '-inf', callerInf, '-s', bob.user, '-auth_uri', `${bob.user}@${REALM}`], rate, seconds: SETTINGS.seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: `call-${kind}-${rate}` }),
     );
   } finally {
     await server.stop();
@@ -246,8 +255,11 @@ async function main() {
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-server-'));
   mkdirSync(dir, { recursive: true });
   const users = benchUsers(SETTINGS.users);
-  const kinds = ['sipts-sqlite', 'sipts-redis', 'classic'];
-  const results = { settings: SETTINGS, machine: { cpus: os.cpus()[0]?.model, node: process.version }, register: {}, calls: {} };
+  const kinds = SETTINGS.kinds;
+  const git = (...args) => spawnSync('git', args, { cwd: HERE, encoding: 'latin1' }).stdout.trim();
+  // Clean: nothing changed in the tree but this benchmark's own output files.
+  const clean = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench/server/results.json', ':(top,exclude)bench/server/RESULTS.md') === '';
+  const results = { commit: git('rev-parse', '--short', 'HEAD'), clean, settings: SETTINGS, machine: { cpus: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg()[0] }, register: {}, calls: {} };
   try {
     for (const kind of kinds) results.register[kind] = await ladder(kind, SETTINGS.registerLadder, registerRun, dir, users);
     for (const kind of kinds) results.calls[kind] = await ladder(kind, SETTINGS.callLadder, callRun, dir, users);

@@ -2,7 +2,8 @@
  * Flows (RFC 5626): the connection or UDP 5-tuple a registration arrived on, kept in the binding
  * so that requests reach clients behind NAT and WebSocket clients (RFC 7118 §5) on that same
  * flow; the signed flow tokens other instances put in a Route to reach a flow this instance
- * owns; and the contacts seen on flows, for in-dialog requests to `.invalid` WebSocket contacts.
+ * owns; and the contacts local users were seen with on flows (only from requests they
+ * authenticated, per user, bounded), for in-dialog requests to `.invalid` WebSocket contacts.
  * @see RFC 5626 §5.2, §5.3, §6; RFC 7118 §5
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -31,24 +32,26 @@ function b64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-/** A bounded map (oldest entries dropped first). */
-class BoundedMap<K, V> {
-  readonly #map = new Map<K, V>();
-  constructor(readonly limit: number) {}
-  get(key: K): V | undefined {
-    return this.#map.get(key);
+/** Drops the oldest entries of an insertion-ordered map or set down to `limit`; returns them. */
+function trim<K>(keys: { size: number; keys(): IterableIterator<K>; delete(k: K): boolean }, limit: number): K[] {
+  const dropped: K[] = [];
+  while (keys.size > limit) {
+    const oldest = keys.keys().next();
+    if (oldest.done === true) break;
+    keys.delete(oldest.value);
+    dropped.push(oldest.value);
   }
-  set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.limit) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
-  }
-  delete(key: K): void {
-    this.#map.delete(key);
-  }
+  return dropped;
+}
+
+/** Bounds of the contact memory. */
+export interface FlowTableLimits {
+  /** Contacts remembered per user (oldest forgotten first). Default 20. */
+  contactsPerUser?: number;
+  /** Users with remembered contacts (least recently updated forgotten first). Default 50 000. */
+  users?: number;
+  /** Contacts tracked per connection. Default 64. */
+  contactsPerFlow?: number;
 }
 
 /** Flow tokens and the contact-to-flow memory of one instance. */
@@ -60,10 +63,16 @@ export interface FlowTable {
   tokenOf(flow: FlowRef): string;
   /** The target a token names, or undefined for a token we did not sign. */
   targetOfToken(token: string): Target | undefined;
-  /** Remembers that `contact` (a Contact URI seen on a flow) is reached over `target`. */
-  rememberContact(contact: string, target: Target): void;
-  /** The flow a contact was seen on, if it is still remembered. */
-  contactTarget(contact: string): Target | undefined;
+  /**
+   * Remembers that local user `user`'s `contact` (a Contact URI of a REGISTER or of a request the
+   * user authenticated) is reached over `target`. Never call it for unauthenticated requests: the
+   * memory decides where in-dialog requests for that user go.
+   */
+  rememberContact(user: string, contact: string, target: Target): void;
+  /** The flow `user`'s contact was seen on, if it is still remembered. */
+  contactTarget(user: string, contact: string): Target | undefined;
+  /** Contacts remembered, over all users. */
+  readonly contacts: number;
   /**
    * A registration kept connection `flowId`; `removeOnClose`: its bindings go when it closes
    * (RFC 5626 outbound, and WebSocket clients, RFC 7118 §5), else they stay until they expire
@@ -83,11 +92,25 @@ export interface FlowTable {
  * Creates the flow table; `secret` signs the tokens (default: random per process).
  * @example const t = flows.tokenOf(flowOf(remote)); flows.targetOfToken(t) // { protocol: 'WS', flowId, … }
  */
-export function createFlowTable(options: { secret?: string | undefined; maxContacts?: number } = {}): FlowTable {
-  const key = options.secret !== undefined ? Buffer.from(`sipts-flow\0${options.secret}`) : randomBytes(32);
-  const contacts = new BoundedMap<string, Target>(options.maxContacts ?? 50_000);
-  /** The contacts remembered per connection, to forget them when it closes. */
-  const byFlow = new Map<string, Set<string>>();
+export function createFlowTable(options: { secret?: string | Uint8Array | undefined; limits?: FlowTableLimits } = {}): FlowTable {
+  const s = options.secret;
+  const key = s === undefined ? randomBytes(32) : typeof s === 'string' ? Buffer.from(`sipts-flow\0${s}`) : Buffer.concat([Buffer.from('sipts-flow\0'), s]);
+  const perUser = options.limits?.contactsPerUser ?? 20;
+  const maxUsers = options.limits?.users ?? 50_000;
+  const perFlow = options.limits?.contactsPerFlow ?? 64;
+  /** user → contact → target, both levels in insertion (age) order. */
+  const contacts = new Map<string, Map<string, Target>>();
+  let count = 0;
+  /** The (user, contact) pairs remembered per connection, to forget them when it closes. */
+  const byFlow = new Map<string, Map<string, [string, string]>>();
+  const forget = (user: string, contact: string, flowId?: string): void => {
+    const mine = contacts.get(user);
+    const t = mine?.get(contact);
+    if (mine === undefined || t === undefined || (flowId !== undefined && t.flowId !== flowId)) return;
+    mine.delete(contact);
+    count--;
+    if (mine.size === 0) contacts.delete(user);
+  };
   /** Connections with bindings registered on them, and whether those bindings die with them. */
   const live = new Map<string, boolean>();
   const mac = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest().subarray(0, 12);
@@ -109,15 +132,39 @@ export function createFlowTable(options: { secret?: string | undefined; maxConta
       if (p === undefined || address === undefined || address === '' || !Number.isInteger(n)) return undefined;
       return { protocol: p, address, port: n, ...(flowId !== undefined && flowId !== '' ? { flowId } : {}) };
     },
-    rememberContact(contact, target) {
-      contacts.set(contact, target);
+    rememberContact(user, contact, target) {
+      let mine = contacts.get(user);
+      if (mine === undefined) mine = new Map<string, Target>();
+      else contacts.delete(user); // re-inserted: the most recently updated user is last
+      contacts.set(user, mine);
+      if (mine.delete(contact)) count--;
+      mine.set(contact, target);
+      count++;
+      count -= trim(mine, perUser).length;
+      while (contacts.size > maxUsers) {
+        const [oldest, theirs] = contacts.entries().next().value ?? [];
+        if (oldest === undefined || theirs === undefined) break;
+        contacts.delete(oldest);
+        count -= theirs.size;
+      }
       if (target.flowId === undefined) return;
-      let set = byFlow.get(target.flowId);
-      if (set === undefined) byFlow.set(target.flowId, (set = new Set()));
-      set.add(contact);
+      let pairs = byFlow.get(target.flowId);
+      if (pairs === undefined) byFlow.set(target.flowId, (pairs = new Map<string, [string, string]>()));
+      const k = `${user}\0${contact}`;
+      pairs.delete(k);
+      pairs.set(k, [user, contact]);
+      while (pairs.size > perFlow) {
+        const [oldest, pair] = pairs.entries().next().value ?? [];
+        if (oldest === undefined || pair === undefined) break;
+        pairs.delete(oldest);
+        forget(pair[0], pair[1], target.flowId);
+      }
     },
-    contactTarget(contact) {
-      return contacts.get(contact);
+    contactTarget(user, contact) {
+      return contacts.get(user)?.get(contact);
+    },
+    get contacts() {
+      return count;
     },
     bindFlow(flowId, removeOnClose) {
       live.set(flowId, (live.get(flowId) ?? false) || removeOnClose);
@@ -126,7 +173,8 @@ export function createFlowTable(options: { secret?: string | undefined; maxConta
       return live.has(flowId);
     },
     forgetFlow(flowId) {
-      for (const contact of byFlow.get(flowId) ?? []) if (contacts.get(contact)?.flowId === flowId) contacts.delete(contact);
+      const pairs = byFlow.get(flowId);
+      if (pairs !== undefined) for (const [user, contact] of pairs.values()) forget(user, contact, flowId);
       byFlow.delete(flowId);
       const removeOnClose = live.get(flowId) ?? false;
       live.delete(flowId);

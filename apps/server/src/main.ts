@@ -3,7 +3,10 @@
  * to point a phone at; `add-user` prints a user entry with both HA1s; `--help`.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ha1Entry, loadConfig, parseServeFlags, type ServerConfig } from './config/index.js';
+import { ConfigError } from './config/errors.js';
+import type { ServerConfig } from './config/schema.js';
+import { ha1Entry } from './config/users.js';
+import { loadConfigInChild } from './config-child.js';
 import { createServer, type ServerPorts } from './server.js';
 
 const HELP = `sipts-server: a SIP registrar and proxy (UDP, TCP, TLS, WebSocket)
@@ -34,6 +37,17 @@ function hostForUri(address: string, domains: readonly string[]): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
+/** A Redis URL without its password, for the banner. */
+function redactPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** The human-readable start-up block: what to point a phone, sipp or a browser at. */
 export function banner(config: ServerConfig, ports: ServerPorts, instanceId: string): string {
   const host = hostForUri(config.listen.address, config.domains);
@@ -55,7 +69,8 @@ export function banner(config: ServerConfig, ports: ServerPorts, instanceId: str
   const users = config.users.map((u) => u.user);
   lines.push(`  users:           ${users.length > 0 ? users.join(', ') : '(none: add some with `sipts-server add-user`)'}`);
   if (users.includes('alice') && users.includes('bob')) lines.push('                   demo passwords: alice / alice-secret, bob / bob-secret');
-  lines.push(`  store:           ${config.store.kind}${config.store.kind === 'sqlite' ? ` (${config.dataDir}/location.sqlite)` : config.store.kind === 'redis' ? ` (${config.store.url})` : ''}`);
+  const redisWhere = config.store.kind === 'redis' ? (config.store.cluster !== undefined ? `cluster ${config.store.cluster.nodes.map(redactPassword).join(', ')}` : redactPassword(config.store.url)) : '';
+  lines.push(`  store:           ${config.store.kind}${config.store.kind === 'sqlite' ? ` (${config.dataDir}/location.sqlite)` : config.store.kind === 'redis' ? ` (${redisWhere})` : ''}`);
   lines.push(`  instance:        ${instanceId}`);
   lines.push(`  softphone:       user alice, domain ${realm}, proxy ${host}:${String(ports.udp ?? ports.tcp ?? 5060)}, password alice-secret`);
   return `${lines.join('\n')}\n`;
@@ -85,11 +100,14 @@ async function addUser(args: string[]): Promise<number> {
 }
 
 async function serve(argv: string[]): Promise<number> {
-  if (parseServeFlags(argv).help === true) {
+  // The configuration is read in a child process: its parse garbage (thousands of users) and the
+  // YAML and schema libraries never become resident memory of the server process.
+  const loaded = loadConfigInChild({ argv, env: { ...process.env }, cwd: process.cwd() });
+  if ('help' in loaded) {
     process.stdout.write(HELP);
     return 0;
   }
-  const config = loadConfig({ argv, env: process.env, cwd: process.cwd() });
+  const { config } = loaded;
   // Listen for the signals before anything is printed: a supervisor may signal as soon as it
   // reads the banner.
   let stopRequested!: () => void;

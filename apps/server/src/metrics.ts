@@ -22,7 +22,28 @@ export interface ServerMetrics {
   readonly trace: TraceHook;
   /** A REGISTER was rejected (`auth`, `rate-limit`, `expires-too-brief`, `bad-request`, `forbidden`, …). */
   registerRejected(reason: string): void;
+  /** A limit was hit (see {@link LimitName}). */
+  limited(limit: LimitName): void;
+  /** A trust rule acted on a request (see {@link TrustRule}). */
+  trust(rule: TrustRule): void;
 }
+
+/**
+ * The limits counted in `sipts_limited_total{limit}`: `requests-per-source` (dropped or 503),
+ * `bindings-per-aor` (REGISTER refused), `self-contact` (a Contact naming the server refused),
+ * `forks-per-request` (targets beyond the cap not tried), `register-200-too-big` (a UDP 200 that
+ * lists only the request's own contacts).
+ */
+export type LimitName = 'requests-per-source' | 'bindings-per-aor' | 'self-contact' | 'forks-per-request' | 'register-200-too-big';
+
+/**
+ * The trust rules counted in `sipts_trust_total{rule}`: `dialog-token-invalid` (a request with a
+ * To tag and no valid dialog token, handled as out-of-dialog), `ack-dropped` (an ACK outside a
+ * dialog we record-routed), `route-dropped` (a caller's Route removed from a request to a local
+ * user), `identity-removed` (P-Asserted-Identity or P-Preferred-Identity from outside removed),
+ * `identity-asserted` (P-Asserted-Identity set from the authenticated user).
+ */
+export type TrustRule = 'dialog-token-invalid' | 'ack-dropped' | 'route-dropped' | 'identity-removed' | 'identity-asserted';
 
 const SIP_PREFIX = new TextEncoder().encode('SIP/2.0 ');
 
@@ -106,6 +127,8 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
   const requests = new Counter({ name: 'sipts_requests_total', help: 'SIP requests received, by method', labelNames: ['method'] as const, registers: [registry] });
   const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
   const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  const limited = new Counter({ name: 'sipts_limited_total', help: 'Requests refused or trimmed by a configured limit, by limit', labelNames: ['limit'] as const, registers: [registry] });
+  const trust = new Counter({ name: 'sipts_trust_total', help: 'Requests a trust rule acted on, by rule', labelNames: ['rule'] as const, registers: [registry] });
 
   return {
     registry,
@@ -123,6 +146,12 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
     },
     registerRejected(reason) {
       rejected.inc({ reason });
+    },
+    limited(limit) {
+      limited.inc({ limit });
+    },
+    trust(rule) {
+      trust.inc({ rule });
     },
   };
 }

@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SipRequest, SipResponse } from '@sipts/message';
+import type { SipResponse } from '@sipts/message';
 import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
+import { admitRequests, createAdmission } from './admission.js';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
@@ -21,7 +22,11 @@ import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
-import { createRouter, type Arrival } from './routing/router.js';
+import { createArrivals } from './routing/arrival.js';
+import { createDialogTokens, DIALOG_PARAM } from './routing/dialog-token.js';
+import { createRouter } from './routing/router.js';
+import { serverSecret, type ServerSecret } from './secret.js';
+import { createSelfCheck } from './self-check.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -33,6 +38,11 @@ export interface ServerDeps {
   logger?: PinoLogger;
   /** The clock for expirations and nonces (ms). Default `Date.now`. */
   now?: () => number;
+  /**
+   * The key of the digest nonces, dialog and flow tokens, instead of the one `serverSecret`
+   * loads (configured, secret file, Redis or data folder; see src/secret.ts).
+   */
+  secret?: string;
 }
 
 /** The actually bound ports (after `start`). */
@@ -103,22 +113,33 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     if (started) throw new Error('the server is already started');
     started = true;
     const opened = deps.store === undefined;
-    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
+    const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store'), now, noncesPerUser: config.auth.noncesPerUser });
     store = st;
-    const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
+    let secret: ServerSecret;
+    try {
+      secret = deps.secret !== undefined ? { value: deps.secret, source: 'config' } : await serverSecret(config, { store: st, logger: log });
+    } catch (e) {
+      if (opened) await st.close().catch(() => undefined);
+      throw e;
+    }
+    log.info({ source: secret.source, ...(secret.file !== undefined ? { file: secret.file } : {}) }, 'server secret loaded');
+    const flows: FlowTable = createFlowTable({ secret: secret.value, limits: { contactsPerUser: config.limits.contactsPerUser } });
     const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
     metrics = m;
     const advertised = advertisedHost(config);
     if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
     const aliases = [...config.domains, ...(advertised !== undefined ? [advertised] : [])];
-    let arrival: Arrival = { routedToUs: false, routeUser: undefined };
     const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, advertised);
-    const note = (rq: SipRequest): void => {
-      const top = rq.headers.route?.[0];
-      const mine = top !== undefined && own.isOwnUri(top.uri);
-      const u = mine && typeof top.uri !== 'string' && 'user' in top.uri ? top.uri.user : undefined;
-      arrival = { routedToUs: mine, routeUser: typeof u === 'string' && u !== '' ? u : undefined };
-    };
+    const arrivals = createArrivals((u) => own.isOwnUri(u));
+    const admit = createAdmission({
+      limiter: createRateLimiter(config.limits.requestsPerSecondPerSource),
+      now,
+      retryAfterSeconds: 1,
+      refused(rq, remote) {
+        m.limited('requests-per-source');
+        log.debug({ method: rq.method, from: remote.address }, 'request beyond the per-source rate: refused');
+      },
+    });
     const idleMs = config.limits.connectionIdleSeconds * 1000;
     const udpFlows = createUdpFlowWatch({ idleMs, max: 100_000 });
     const s = createStack({
@@ -137,7 +158,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         if (remote.protocol === 'UDP') udpFlows.touch(remote.address, remote.port, now());
       },
       onAck(ack, remote) {
-        note(ack);
+        if (!admit(ack, remote)) return;
+        arrivals.note(ack);
         proxy?.receiveAck(ack, remote);
       },
       onStrayResponse(rs: SipResponse, remote: Remote) {
@@ -160,15 +182,18 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     stack = s;
     // The proxy core drives a view of the stack whose request hook notes our own top Route
     // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
-    const view: ProxyStack = observeRequests(s, (rq) => {
-      note(rq);
+    const view: ProxyStack = observeRequests(admitRequests(s, admit), (rq) => {
+      arrivals.note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
+    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: secret.value, nonceCounts: st.nonceCounts, noncesPerUser: config.auth.noncesPerUser, now });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };
     const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
+    // A local caller is trusted with unbound hosts only when it had to authenticate (auth.requests).
+    const dialogs = createDialogTokens({ secret: secret.value, identityOf: (u) => domains.identityOf(u), isLocal: (u) => config.auth.requests && domains.aorOf(u) !== undefined });
+    const isSelf = createSelfCheck({ own, listening: () => s.transport.listening });
     const route = createRouter({
       proxy: () => {
         if (proxy === undefined) throw new Error('no proxy');
@@ -178,6 +203,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       auth,
       domains,
       flows,
+      dialogs,
       registrar: {
         store: st,
         auth,
@@ -186,12 +212,20 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         instanceId,
         now,
         selfRoute,
-        onFlowBinding: (contact, target, removeOnClose) => {
-          flows.rememberContact(contact, target);
+        onFlowBinding: ({ user, contact, target, removeOnClose }) => {
+          flows.rememberContact(user, contact, target);
           if (target.flowId !== undefined) flows.bindFlow(target.flowId, removeOnClose);
           else if (target.protocol === 'UDP' && removeOnClose) udpFlows.watch(`udp:${target.address}:${String(target.port)}`, now());
         },
         rejected,
+        maxBindings: config.limits.bindingsPerAor,
+        isSelf,
+        limited: (l) => {
+          m.limited(l);
+        },
+        warn: (attrs, message) => {
+          log.warn(attrs, message);
+        },
         flowTimerSeconds: flowTimerSeconds(config.limits),
       },
       targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
@@ -201,16 +235,32 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       forking: config.routing.forking,
       otherDomains: config.routing.otherDomains,
       authRequests: config.auth.requests,
+      assertIdentity: config.routing.assertIdentity,
+      forksPerRequest: config.limits.forksPerRequest,
+      limited: (l) => {
+        m.limited(l);
+      },
+      trust: (r) => {
+        m.trust(r);
+      },
       draining: () => draining,
       rejected,
     });
     proxy = createProxy(
       view,
-      { recordRoute: config.routing.recordRoute, aliases, ...(advertised !== undefined ? { recordRouteHost: advertised } : {}), logger: packageLogger(log, 'proxy') },
+      {
+        recordRoute: config.routing.recordRoute,
+        recordRouteParams: (rq) => {
+          const token = dialogs.issue(rq);
+          return token === undefined ? undefined : { [DIALOG_PARAM]: token };
+        },
+        maxSpirals: config.limits.spiralsPerRequest,
+        aliases,
+        ...(advertised !== undefined ? { recordRouteHost: advertised } : {}),
+        logger: packageLogger(log, 'proxy'),
+      },
       (rq, remote) => {
-        const a = arrival;
-        arrival = { routedToUs: false, routeUser: undefined };
-        route(rq, remote, a);
+        route(rq, remote, arrivals.take());
       },
     );
     try {

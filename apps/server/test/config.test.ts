@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe(join(cwd, 'data'));
     expect(c.registrar).toMatchObject({ minExpires: 60, maxExpires: 3600, defaultExpires: 3600 });
     expect(c.auth).toMatchObject({ algorithms: ['SHA-256', 'MD5'], requests: true });
-    expect(c.routing).toEqual({ forking: 'parallel', otherDomains: 'refuse', recordRoute: true });
+    expect(c.routing).toEqual({ forking: 'parallel', otherDomains: 'refuse', recordRoute: true, assertIdentity: false });
     expect(c.http).toEqual({ address: '127.0.0.1', port: 9090 });
     expect(c.users.map((u) => u.user)).toEqual(['alice', 'bob']);
     expect(c.instanceId).toBeNull();
@@ -44,6 +44,7 @@ describe('loadConfig', () => {
   it('fills every default for an empty document', () => {
     const c = parseConfig({});
     expect(c.limits.registerPerSecondPerSource).toBe(20);
+    expect(c.limits).toMatchObject({ requestsPerSecondPerSource: 50, bindingsPerAor: 10, forksPerRequest: 10, spiralsPerRequest: 1, contactsPerUser: 20 });
     expect(c.log.level).toBe('info');
     expect(c.users).toEqual([]);
   });

@@ -15,16 +15,21 @@ interface Report {
 }
 
 describe('the inspector bundle', () => {
-  it('has sources that import only @sipts/message and each other', () => {
+  it('has sources (the capture reader and its worker included) that import only @sipts/message and each other', () => {
     const dir = resolve(appDir, 'src/inspector');
     const specifiers = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('capture-worker.ts');
+    expect(files).toContain('pcap/extract.ts');
+    for (const file of files) {
       const code = readFileSync(resolve(dir, file), 'utf8');
       // `import … from 'x'`, `export … from 'x'` (possibly over several lines) and `import 'x'`.
       for (const m of code.matchAll(/^(?:import|export)\s[^'";=]*?\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm)) specifiers.add((m[1] ?? m[2])!);
     }
     expect(specifiers.size).toBeGreaterThan(3);
-    expect([...specifiers].filter((s) => s !== '@sipts/message' && !s.startsWith('./'))).toEqual([]);
+    expect([...specifiers].filter((s) => s !== '@sipts/message' && !s.startsWith('./') && !s.startsWith('../'))).toEqual([]);
+    // `../` only from pcap/ back into the inspector's own folder.
+    expect([...specifiers].filter((s) => s.startsWith('../') && !/^\.\.\/[a-z-]+\.js$/.test(s))).toEqual([]);
   });
 
   it('bundles modules of the inspector and @sipts/message only, and reports its size', async () => {

@@ -41,6 +41,8 @@ export {
   type MemoryNonceCountStoreOptions,
   type NonceCountResult,
   type NonceCountStore,
+  type NonceUse,
+  type SyncNonceCountStore,
 } from './nonce-count-store.js';
 export { readChallenge, pickChallenge, type DigestChallenge } from './challenge.js';
 export { parseCredentials, type DigestCredentialParams, type ParsedCredentials } from './credentials.js';

@@ -14,7 +14,7 @@ import { createMemoryNonceCountStore, type NonceCountStore } from './nonce-count
 import { createNonceFactory, secretBytes } from './nonce.js';
 import { quote } from './quote.js';
 import { randomBytes, toBase64Url } from './random.js';
-import { verifyRequest, type CredentialSource, type DigestFailure, type DigestSuccess, type DigestVerification, type VerifyContext } from './verify.js';
+import { unreadableCredentials, verifyRequest, verifyRequestAsync, type CredentialSource, type DigestFailure, type DigestSuccess, type DigestVerification, type VerifyContext } from './verify.js';
 
 /** Options of {@link createDigestServer}. */
 export interface DigestServerOptions {
@@ -47,7 +47,10 @@ export interface DigestServerOptions {
   domain?: string;
   /** Answer with 407 / Proxy-Authenticate and read Proxy-Authorization by default. Default false. */
   proxy?: boolean;
-  /** Where the nonce counts live. Default: in memory, 10,000 nonces. */
+  /**
+   * Where the nonce counts live. Default: in memory, 10,000 nonces, 64 per user, forgetting nonces
+   * issued before the server was created. A store that answers with promises needs `verifyAsync`.
+   */
   nonceCounts?: NonceCountStore;
   /** The clock, in ms (default `Date.now`). */
   now?: () => number;
@@ -63,6 +66,11 @@ export interface DigestServer {
   challenge<R extends SipResponse>(response: R, options?: { stale?: boolean }): R;
   /** Verifies the credentials of a request. Never throws: bad input is a failure with status 400/401/407. */
   verify(request: SipRequest, credentials: CredentialSource, options?: { proxy?: boolean }): DigestVerification;
+  /**
+   * {@link DigestServer.verify} with a nonce-count store that may answer asynchronously (shared by
+   * several servers). Bad input is a failure, never a rejection; a failing store rejects.
+   */
+  verifyAsync(request: SipRequest, credentials: CredentialSource, options?: { proxy?: boolean }): Promise<DigestVerification>;
   /** Adds Authentication-Info (Proxy-Authentication-Info for a proxy) with `rspauth` and, when due, `nextnonce`. */
   sign<R extends SipResponse>(response: R, verified: DigestSuccess): R;
   /** The response to a failed verification: 400, or 401/407 with challenges (`stale=true` when it applies). */
@@ -149,9 +157,12 @@ export function createDigestServer(options: DigestServerOptions): DigestServer {
       try {
         return verifyRequest(ctx, request, credentials, proxy);
       } catch (e) {
-        // A throwing credential lookup or a message object of the wrong shape: still an answer.
-        return { ok: false, status: 400, reason: 'malformed', stale: false, message: e instanceof Error ? e.message : 'unreadable credentials', proxy };
+        if (e instanceof SipError && e.code === 'invalid-argument') throw e;
+        return unreadableCredentials(e, proxy);
       }
+    },
+    verifyAsync(request, credentials, opts) {
+      return verifyRequestAsync(ctx, request, credentials, opts?.proxy ?? options.proxy === true);
     },
     sign(response, verified) {
       const info: AuthInfo = {};

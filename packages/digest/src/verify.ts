@@ -3,12 +3,12 @@
  * sets `stale` only for a correct digest on an expired nonce, and that never throws.
  * @see RFC 7616 §3.3, §3.4, §3.5, §5.5; RFC 2617 §3.2.2, §3.2.2.5; RFC 3261 §22.4
  */
-import { uriEquals, type AuthHeader, type SipRequest } from '@sipts/message';
+import { SipError, uriEquals, type AuthHeader, type SipRequest } from '@sipts/message';
 import { hashOf, kdHex, type DigestAlgorithm, type DigestQop } from './algorithms.js';
 import { bodyOf, headerNames, isDigest, readAuthHeaders, requestUriOf } from './auth-headers.js';
 import { calculateDigest, sessionHA1 } from './compute.js';
 import { parseCredentials } from './credentials.js';
-import type { NonceCountStore } from './nonce-count-store.js';
+import type { NonceCountResult, NonceCountStore, NonceUse, SyncNonceCountStore } from './nonce-count-store.js';
 import type { NonceFactory } from './nonce.js';
 import { unquote } from './quote.js';
 import { userRealmPasswordHash, type DigestSecret } from './secret.js';
@@ -95,6 +95,50 @@ export interface VerifyContext {
   now: () => number;
 }
 
+/** Credentials that passed every check but the nonce count: the use to record, and the answers. */
+interface Counted {
+  use: NonceUse;
+  success: DigestSuccess;
+  /** The failure for each count the store may answer. */
+  replay: DigestFailure;
+  forgotten: DigestFailure;
+}
+
+function settle(step: Counted, counted: NonceCountResult): DigestVerification {
+  if (counted === 'forgotten') return step.forgotten;
+  if (counted === 'replay') return step.replay;
+  return step.success;
+}
+
+/**
+ * Verifies the Digest credentials of `request` for `ctx.realm` with a synchronous count store.
+ * @throws SipError `invalid-argument` when the store answers with a promise (use {@link verifyRequestAsync})
+ * @see RFC 7616 §3.4, §3.5
+ */
+export function verifyRequest(ctx: VerifyContext, request: SipRequest, source: CredentialSource, proxy: boolean): DigestVerification {
+  const step = checkRequest(ctx, request, source, proxy);
+  if (!('use' in step)) return step;
+  const counted = (ctx.nonceCounts as SyncNonceCountStore).advance(step.use);
+  if (typeof counted !== 'string') throw new SipError('invalid-argument', 'this nonce-count store answers asynchronously: use verifyAsync');
+  return settle(step, counted);
+}
+
+/**
+ * Verifies the Digest credentials of `request`, awaiting the count store (which may be shared by
+ * several servers, e.g. in Redis). A store that fails rejects the promise.
+ * @see RFC 7616 §3.4, §3.5, §5.5
+ */
+export async function verifyRequestAsync(ctx: VerifyContext, request: SipRequest, source: CredentialSource, proxy: boolean): Promise<DigestVerification> {
+  let step: DigestFailure | Counted;
+  try {
+    step = checkRequest(ctx, request, source, proxy);
+  } catch (e) {
+    return unreadableCredentials(e, proxy);
+  }
+  if (!('use' in step)) return step;
+  return settle(step, await ctx.nonceCounts.advance(step.use));
+}
+
 /** Finds the user's stored credentials, or undefined. */
 function lookup(source: CredentialSource, query: CredentialQuery): StoredCredentials | undefined {
   const found = typeof source === 'function' ? source(query) : source;
@@ -113,11 +157,13 @@ function sameUri(a: string, b: string): boolean {
   }
 }
 
-/**
- * Verifies the Digest credentials of `request` for `ctx.realm`.
- * @see RFC 7616 §3.4, §3.5
- */
-export function verifyRequest(ctx: VerifyContext, request: SipRequest, source: CredentialSource, proxy: boolean): DigestVerification {
+/** A throwing credential lookup or a message object of the wrong shape: still an answer (400). */
+export function unreadableCredentials(e: unknown, proxy: boolean): DigestFailure {
+  return { ok: false, status: 400, reason: 'malformed', stale: false, message: e instanceof Error ? e.message : 'unreadable credentials', proxy };
+}
+
+/** Every check but the nonce count: a failure, or what to count. */
+function checkRequest(ctx: VerifyContext, request: SipRequest, source: CredentialSource, proxy: boolean): DigestFailure | Counted {
   const fail = (status: 400 | 401, reason: DigestFailureReason, message: string, stale = false): DigestFailure => ({
     ok: false,
     status: status === 401 && proxy ? 407 : status,
@@ -171,22 +217,23 @@ export function verifyRequest(ctx: VerifyContext, request: SipRequest, source: C
 
   if (nonce.expired) return fail(401, 'stale-nonce', 'the nonce has expired', true);
   // Without a qop there is no nc: each nonce is good for one request (RFC 2617 §3.2.2 one-time nonces).
-  const counted = ctx.nonceCounts.advance(c.nonce, c.nc ?? 1, nonce.issuedAt, nonce.issuedAt + ctx.lifetime);
-  if (counted === 'forgotten') return fail(401, 'stale-nonce', 'the nonce is no longer tracked', true);
-  if (counted === 'replay') return fail(401, 'replay', c.qop === undefined ? 'the nonce was already used' : `nc ${c.ncText ?? ''} is not above the last one`, c.qop === undefined);
-
   return {
-    ok: true,
-    username: user.username,
-    realm: ctx.realm,
-    algorithm,
-    qop: c.qop,
-    nonce: c.nonce,
-    nc: c.nc,
-    cnonce: c.cnonce,
-    uri: c.uri,
-    proxy,
-    ha1,
-    issuedAt: nonce.issuedAt,
+    use: { nonce: c.nonce, nc: c.nc ?? 1, issuedAt: nonce.issuedAt, expiresAt: nonce.issuedAt + ctx.lifetime, username: user.username },
+    forgotten: fail(401, 'stale-nonce', 'the nonce is no longer tracked', true),
+    replay: fail(401, 'replay', c.qop === undefined ? 'the nonce was already used' : `nc ${c.ncText ?? ''} is not above the last one`, c.qop === undefined),
+    success: {
+      ok: true,
+      username: user.username,
+      realm: ctx.realm,
+      algorithm,
+      qop: c.qop,
+      nonce: c.nonce,
+      nc: c.nc,
+      cnonce: c.cnonce,
+      uri: c.uri,
+      proxy,
+      ha1,
+      issuedAt: nonce.issuedAt,
+    },
   };
 }

@@ -4,7 +4,7 @@
  * Record-Route, stateless forwarding of ACKs and stray responses, and the stateless mode.
  * @see RFC 3261 §16
  */
-import { copyMessage, isResponse, makeResponse, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { copyMessage, isResponse, isSipUri, makeResponse, SipError, type RouteEntry, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { createDefaultClock, type ServerTransactionHandle } from '@sipts/transaction';
 import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
 import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
@@ -25,6 +25,14 @@ export function contextKey(message: SipMessage): string | undefined {
   const via = message.headers.via?.[0];
   if (via === undefined) return undefined;
   return [String(via.params.branch), via.host.toLowerCase(), String(via.port), message.headers['call-id'] ?? '', String(message.headers.cseq?.seq ?? '')].join('|');
+}
+
+/** A Record-Route entry with `extra` URI parameters (before `lr`, which stays last). */
+function withParams(entry: RouteEntry, extra: Record<string, string> | undefined): RouteEntry {
+  const uri = typeof entry.uri === 'string' ? undefined : entry.uri;
+  if (extra === undefined || !isSipUri(uri)) return entry;
+  const { lr, ...rest } = uri.params;
+  return { ...entry, uri: { ...uri, params: { ...rest, ...extra, lr: lr ?? null } } };
 }
 
 function hasToTag(request: SipRequest): boolean {
@@ -70,9 +78,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     out.headers['max-forwards'] = String(mf === undefined ? 70 : Math.max(0, mf - 1));
     const outbound = protocolOfUri(nextHopUri(out), target?.target);
     if (options.recordRoute === true && inbound !== undefined && DIALOG_METHODS.has(out.method) && !hasToTag(out)) {
-      const mine = [own.recordRoute(outbound)];
+      const extra = options.recordRouteParams?.(out);
+      const mine = [withParams(own.recordRoute(outbound), extra)];
       // Bridging transports (UDP↔TCP/WS): a second entry for the inbound side (RFC 5658 double Record-Route).
-      if (inbound.protocol !== outbound) mine.push(own.recordRoute(inbound.protocol));
+      if (inbound.protocol !== outbound) mine.push(withParams(own.recordRoute(inbound.protocol), extra));
       out.headers['record-route'] = [...mine, ...(out.headers['record-route'] ?? [])];
     }
     const branch = deterministic ? proxyBranch(loop, request) : proxyBranch(loop);
@@ -109,7 +118,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   /** Validation and route processing; the copy for the route callback, or undefined when answered. */
   function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string } | undefined {
     const loop = loopHash(request);
-    const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true });
+    const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true, ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}) });
     if (rejection !== undefined) {
       logger.debug('request rejected', { method: request.method, status: rejection.status });
       if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);

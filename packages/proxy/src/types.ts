@@ -24,6 +24,20 @@ export interface ProxyOptions {
   recordRoute?: boolean;
   /** The host written in Record-Route; default the listening address of the side. */
   recordRouteHost?: string;
+  /**
+   * URI parameters to add to this proxy's Record-Route entries on one branch; `branch` is the
+   * request as forwarded there (its Request-URI is the branch's target): e.g. a signed token
+   * that later lets the proxy recognise in-dialog requests of dialogs it record-routed
+   * (RFC 3261 §16.6 item 4 lets a proxy put what it likes in its own URI).
+   */
+  recordRouteParams?: (branch: SipRequest) => Record<string, string> | undefined;
+  /**
+   * How many times a request may come back through this proxy (a Via of ours already in it)
+   * before it is answered 482 (Loop Detected). RFC 3261 §16.3 item 4 allows such spirals when
+   * the Request-URI changed; a cap stops a spiral through several contacts that point back at
+   * the proxy from multiplying a request. Default unlimited.
+   */
+  maxSpirals?: number;
   /** Host names that mean this proxy in Route, Request-URI and Via, besides the listening addresses. */
   aliases?: readonly string[];
   /** Timer C in ms (RFC 3261 §16.8: more than 3 minutes). Default 181 000. */

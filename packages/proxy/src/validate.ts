@@ -22,6 +22,8 @@ export interface ValidationContext {
   supported: ReadonlySet<string>;
   /** Answer OPTIONS at Max-Forwards 0 with 200. */
   answerOptions: boolean;
+  /** Vias of ours a request may already carry (spirals); more is answered 482. Default unlimited. */
+  maxSpirals?: number;
 }
 
 /** The Max-Forwards value, or undefined when absent or not a number. */
@@ -55,9 +57,14 @@ export function validateRequest(request: SipRequest, ctx: ValidationContext): Re
     return { status: 483 };
   }
   // §16.3 item 4: a Via of ours carrying the same loop hash: the request came back unchanged.
+  let spirals = 0;
   for (const via of request.headers.via ?? []) {
-    if (ctx.isOwnVia(via) && loopPart(via.params.branch) === ctx.loop) return { status: 482 };
+    if (!ctx.isOwnVia(via)) continue;
+    if (loopPart(via.params.branch) === ctx.loop) return { status: 482 };
+    spirals++;
   }
+  // A spiral (§16.3 item 4: the Request-URI changed) is legal, but not without end.
+  if (ctx.maxSpirals !== undefined && spirals > ctx.maxSpirals) return { status: 482 };
   // §16.3 item 5: Proxy-Require.
   const unsupported = optionTags(request.headers['proxy-require']).filter((t) => !ctx.supported.has(t));
   if (unsupported.length > 0) return { status: 420, headers: { unsupported: unsupported.join(', ') } };

@@ -46,6 +46,26 @@ describe('a call through the proxy', () => {
     await until(() => p.proxy.contexts === 0, 3000, 'no context');
   });
 
+  it('puts the recordRouteParams of the request into its Record-Route, before lr, and the in-dialog Route carries them back', async () => {
+    const uas = await startUas();
+    const routes: unknown[] = [];
+    const branches: unknown[] = [];
+    const p = await startProxy({ recordRoute: true, recordRouteParams: (branch) => (branches.push(branch.uri), { dlg: `t-${String(branch.headers['call-id'])}` }) }, (proxy, rq) => {
+      if (rq.method === 'BYE') routes.push(rq.headers.route);
+      router(() => [uriOf(uas.stack)])(proxy, rq);
+    });
+    const uac = await startStack();
+    const invite = newRequest('INVITE', 'sip:bob@example.invalid', p.stack);
+    const ok = await uac.send(invite).final;
+    expect(ok.status).toBe(200);
+    const uri = ok.headers['record-route']?.[0]?.uri;
+    expect(typeof uri === 'object' && 'params' in uri ? Object.entries(uri.params) : []).toEqual([['transport', 'udp'], ['dlg', `t-${String(invite.headers['call-id'])}`], ['lr', null]]);
+    await uac.sendAck(inDialog('ACK', invite, ok, 1));
+    expect((await uac.send(inDialog('BYE', invite, ok, 2)).final).status).toBe(200);
+    expect(routes).toEqual([undefined]); // our own entry, token and all, is removed (§16.4)
+    expect(branches).toEqual([uriOf(uas.stack)]); // called with the branch: its Request-URI is the target
+  });
+
   it('INVITE then CANCEL: the UAS sees the CANCEL and its 487 reaches the UAC', async () => {
     // TCP hops: Timer D is 0 over reliable transports, so every transaction ends within the test.
     const uas = await startUas((rq, st) => {

@@ -51,6 +51,17 @@ describe('validateRequest (§16.3)', () => {
     expect(validateRequest({ ...rq, headers: { ...rq.headers, 'max-forwards': '0' } }, ctx)?.status).toBe(483);
     expect(validateRequest({ ...rq, headers: { ...rq.headers, 'proxy-require': 'x' } }, ctx)).toEqual({ status: 420, headers: { unsupported: 'x' } });
   });
+
+  it('counts spirals (our Vias with another loop hash) and answers 482 past maxSpirals', () => {
+    const ours = (n: number): SipRequest['headers']['via'] =>
+      Array.from({ length: n }, (_, i) => ({ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: 5060, params: { branch: proxyBranch(String(i).padStart(16, '0')) } }));
+    const spiral = (n: number): SipRequest => ({ ...rq, headers: { ...rq.headers, via: [...(rq.headers.via ?? []), ...(ours(n) ?? [])] } });
+    const own = { ...ctx, isOwnVia: (v: { host: string }) => v.host === '127.0.0.1' };
+    expect(validateRequest(spiral(3), own)).toBeUndefined();
+    expect(validateRequest(spiral(1), { ...own, maxSpirals: 1 })).toBeUndefined();
+    expect(validateRequest(spiral(2), { ...own, maxSpirals: 1 })?.status).toBe(482);
+    expect(validateRequest(spiral(0), { ...own, maxSpirals: 0 })).toBeUndefined();
+  });
 });
 
 describe('forkGroups', () => {

@@ -13,10 +13,11 @@ import type { ClassicOptions } from './options.js';
 import type { ResponseCallback } from './send-request.js';
 import { onSingleton, replaceSingleton } from './singleton.js';
 
-export { parse, stringify, parseUri, stringifyUri, copyMessage, makeStreamParser, stringifyAuthHeader } from '@sipts/message';
+export { stringify, parseUri, stringifyUri, copyMessage, makeStreamParser, stringifyAuthHeader } from '@sipts/message';
 export type { SipMessage, SipRequest, SipResponse, SipUri, Uri, Via, NameAddr, RouteEntry, Headers, CSeq, AuthHeader, Params } from '@sipts/message';
 export type { Remote, Target } from '@sipts/transport';
 export { generateBranch } from '@sipts/transport';
+export { parse } from './parse.js';
 export { parseAOR, type Cursor } from './aor.js';
 export { resolve } from './resolve.js';
 export { makeTransport, type ClassicConnection, type ClassicTransport } from './make-transport.js';

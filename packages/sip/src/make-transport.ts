@@ -15,6 +15,11 @@ export interface ClassicConnection {
   send(message: SipMessage): void;
   release(): void;
   readonly protocol: string;
+  /** The peer's address and port (the classic connections had none; `makeTransport`'s have them). */
+  readonly address?: string;
+  readonly port?: number;
+  /** The local side, when known (a connection a request came in on). */
+  readonly local?: { address: string; port: number };
 }
 
 /** What `makeTransport` returns. */
@@ -59,6 +64,9 @@ export function makeTransport(options: ClassicOptions, onMessage: (message: SipM
     };
     return {
       protocol: target.protocol,
+      address: target.address,
+      port: target.port,
+      ...('local' in target ? { local: target.local } : {}),
       release() {},
       send(m) {
         const p = ready.then(() => (m.method !== undefined ? layer.sendRequest(m, target) : layer.sendResponse(m, 'local' in target ? target : undefined)));

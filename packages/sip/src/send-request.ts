@@ -6,7 +6,7 @@
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
 import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
-import { generateBranch, isFlowFailed } from '@sipts/transport';
+import { generateBranch, generateTag, isFlowFailed } from '@sipts/transport';
 import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
 import { targetOfFlow } from './flow.js';
 import { routeRequest, type Self } from './routing.js';
@@ -33,6 +33,16 @@ export interface SendContext {
 
 /** A classic response callback. */
 export type ResponseCallback = (response: SipResponse) => void;
+
+/**
+ * A response the facade makes up (404 no target, 430 unusable flow, 408 ring time limit, 503):
+ * with a To tag when the request had none (RFC 3261 §8.2.6.2), as the stack's own, so that an
+ * application forwarding it upstream sends a response like every other.
+ */
+function synthesized(rq: SipRequest, status: number): SipResponse {
+  const tagged = typeof rq.headers.to?.params.tag === 'string';
+  return makeResponse(rq, status, undefined, tagged ? undefined : { toTag: generateTag() });
+}
 
 function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
   ctx.toTags.received(rs);
@@ -66,13 +76,13 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
     // RFC 5626 §5.3: a flow over a transport this stack does not have is 430. A flow whose
     // connection closed is the transport's `flow-failed`, which the transaction answers 430.
     if (!ctx.protocols.has(hop.flow.protocol)) {
-      if (rq.method !== 'ACK') deliver(ctx, callback, makeResponse(rq, 430));
+      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, 430));
       return;
     }
     targets = Promise.resolve([targetOfFlow(hop.flow)]);
   } else if (hop.isFlowHost && typeof hop.uri !== 'string' && isSipUri(hop.uri) && hop.uri.port === undefined && hop.uri.user !== undefined) {
     // A flow URI of ours whose token does not verify: no such flow (the classic 404).
-    deliver(ctx, callback, makeResponse(rq, 404));
+    deliver(ctx, callback, synthesized(rq, 404));
     return;
   } else {
     targets = ctx.resolve(stringifyUri(hop.uri));
@@ -84,7 +94,7 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
     (e: unknown) => {
       ctx.logger.debug('could not resolve the next hop', { error: e });
       const status = e instanceof SipError && typeof e.status === 'number' ? e.status : 503;
-      if (rq.method !== 'ACK') deliver(ctx, callback, makeResponse(rq, status));
+      if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, status));
     },
   );
 }
@@ -104,7 +114,7 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
     return;
   }
   if (first === undefined) {
-    deliver(ctx, callback, makeResponse(rq, 404));
+    deliver(ctx, callback, synthesized(rq, 404));
     return;
   }
   let onResponse = (rs: SipResponse): void => {
@@ -139,7 +149,7 @@ function ringLimit(ctx: SendContext, rq: SipRequest, next: (rs: SipResponse) => 
           timer = undefined;
           expired = true;
           controller.abort();
-          next(makeResponse(rq, 408));
+          next(synthesized(rq, 408));
         }, ctx.ringTimeLimit);
         timer.unref();
         ctx.timers.add(timer);

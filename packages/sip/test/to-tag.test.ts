@@ -143,4 +143,28 @@ describe('To tags through @sipts/sip/proxy', () => {
       [200, 'uas-tag'],
     ]);
   });
+  it.each([
+    ['408 (Timer F: the next hop never answers)', 'silent'],
+    ['404 (a flow URI of ours that does not verify)', 'flow'],
+  ] as const)('a synthesized %s that the app forwards upstream carries a To tag', async (_name, kind) => {
+    const silent = createSocket('udp4');
+    sockets.push(silent);
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const b = await stackOn(
+      (rq) => {
+        if (rq.method !== 'OPTIONS') return;
+        rq.uri = kind === 'silent' ? `sip:bob@127.0.0.1:${String(silent.address().port)}` : 'sip:not-a-flow-token@127.0.0.1';
+        b.send(rq, (rs) => {
+          rs.headers.via?.shift();
+          b.send(rs);
+        });
+      },
+      { timers: { T1: 5 } },
+    );
+    const a = await stackOn(() => undefined);
+    open.push(a, b);
+    const [rs] = await sendAndCollect(a, request('OPTIONS', `sip:bob@127.0.0.1:${String(b.port)}`));
+    expect(rs?.status).toBe(kind === 'silent' ? 408 : 404);
+    expect(tagOf(rs)).toMatch(/^\w{8,}$/);
+  });
 });

@@ -18,4 +18,5 @@ export { makeCancel } from './cancel.js';
 export { synthesize } from './synthesize.js';
 export type { OutgoingTransaction, RequestUser } from './outgoing-request.js';
 export type { ServerTransactionHandle } from './server-handle.js';
-export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions } from './transaction-layer.js';
+export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
+export { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';

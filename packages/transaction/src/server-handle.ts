@@ -14,7 +14,8 @@ import type { ServerTransaction, ServerTransactionUser, TransactionState } from 
  * CANCEL (RFC 3261 §9.2): when a CANCEL matches this INVITE transaction, the layer answers the
  * CANCEL 200, sends 487 Request Terminated to the INVITE if no final response was sent yet
  * (unless the layer's `cancel487` option is false: then the user must), sets `cancelled` and
- * calls `onCancel`.
+ * calls `onCancel`. What the user sends afterwards to the CANCEL, or to the INVITE the layer
+ * answered 487, is absorbed (see `answeredByLayer`), also after the transaction ended.
  * @example layer: onRequest(rq, st) { st.onCancel = () => stopRinging(); void st.respond(makeResponse(rq, 180)) }
  * @see RFC 3261 §9.2, §17.2
  */
@@ -27,6 +28,12 @@ export interface ServerTransactionHandle extends ServerTransaction {
   readonly finalSent: boolean;
   /** The first To tag the user answered with (a 487 the layer sends reuses it). */
   readonly toTag: string | undefined;
+  /**
+   * True when the layer answered this request itself (a CANCEL's 200, the 487 of a cancelled
+   * INVITE): a response the user sends afterwards is absorbed (not sent, counted in
+   * `absorbedResponses`), so the peer gets one answer whoever sends it.
+   */
+  readonly answeredByLayer: boolean;
 }
 
 /** What a handle tells its layer. */
@@ -34,6 +41,8 @@ export interface ServerHandleOwner {
   readonly logger: Logger;
   /** The transaction ended: take it out of the tables. */
   forget(handle: ServerHandle): void;
+  /** The user answered a request the layer had answered: the response is not sent. */
+  absorb(handle: ServerHandle, response: SipResponse): void;
 }
 
 /**
@@ -45,6 +54,7 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   cancelled = false;
   finalSent = false;
   toTag: string | undefined = undefined;
+  answeredByLayer = false;
   /** Set by the layer right after the state machine is created. */
   inner!: ServerTransaction;
 
@@ -87,6 +97,24 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   }
 
   respond(response: SipResponse): Promise<void> {
+    if (this.answeredByLayer) {
+      this.owner.absorb(this, response);
+      return Promise.resolve();
+    }
+    return this.#send(response);
+  }
+
+  /**
+   * @internal The layer answers the request itself (a CANCEL's 200, a 487, a 416…): what the
+   * user sends afterwards is absorbed. Marked before sending, since over a reliable transport
+   * the transaction may end while sending.
+   */
+  answerAsLayer(response: SipResponse): Promise<void> {
+    this.answeredByLayer = true;
+    return this.#send(response);
+  }
+
+  #send(response: SipResponse): Promise<void> {
     if (response.status >= 200) this.finalSent = true;
     if (this.toTag === undefined) {
       const tag = toTagOf(response);

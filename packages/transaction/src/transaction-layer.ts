@@ -9,6 +9,7 @@ import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipt
 import { checkMandatoryHeaders, generateBranch, generateTag, isReliable, silentLogger, type Logger, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
 import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
 import { createInviteServerTransaction } from './invite-server.js';
+import { AnsweredByLayer } from './answered-by-layer.js';
 import { ackKeys, clientKey, mergeKey, responseServerKey, serverKey } from './matching.js';
 import { MergedRequests } from './merged-requests.js';
 import { createNonInviteServerTransaction } from './non-invite-server.js';
@@ -16,6 +17,7 @@ import { OutgoingRequest, type ClientTable, type OutgoingTransaction, type Reque
 import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
 import { createDefaultClock } from './timer-heap.js';
 import type { ClientTransaction, TransactionContext, TransportPort } from './types.js';
+import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 
 /** Options of {@link createTransactionLayer}. */
 export interface TransactionLayerOptions {
@@ -44,6 +46,23 @@ export interface TransactionLayerOptions {
    * a request spiralling back through it legitimately repeats From tag, Call-ID and CSeq (§16.3).
    */
   mergedRequests?: boolean;
+  /**
+   * Request-URI schemes the user handles; a request with another scheme is answered 416
+   * Unsupported URI Scheme before `onRequest` (RFC 3261 §8.2.2.1, §16.3). Default
+   * `['sip', 'sips', 'tel']`; `'any'` lets every scheme through (a proxy with its own rules).
+   */
+  uriSchemes?: readonly string[] | 'any';
+}
+
+/** Counters of a transaction layer; read them for metrics. */
+export interface TransactionStats {
+  /**
+   * Responses the user sent to a request the layer had answered itself (a CANCEL's 200, a
+   * cancelled INVITE's 487, RFC 3261 §9.2): not sent, so the peer gets one answer.
+   */
+  absorbedResponses: number;
+  /** Requests answered 416 for their Request-URI scheme (RFC 3261 §8.2.2.1). */
+  unsupportedUriSchemes: number;
 }
 
 /** The transaction layer: give `handlers` to the transport, send through it, stop it. */
@@ -78,12 +97,16 @@ export interface TransactionLayer {
   /**
    * Sends a response through the live server transaction of its request (matched by its top Via
    * branch, sent-by and CSeq method, §17.2.3), or statelessly (§18.2.2) when there is none (the
-   * classic `send(response)`, which dropped it instead).
+   * classic `send(response)`, which dropped it instead). A response to a request the layer
+   * answered itself (a CANCEL, a cancelled INVITE, §9.2) is absorbed instead, while the
+   * transaction lives and 64·T1 after (counted in `stats.absorbedResponses`).
    * @throws SipError (rejection) when the transport cannot send it, or the transaction refuses it (a final after a final)
    */
   respond(response: SipResponse): Promise<void>;
   /** Live transactions, client and server (CANCEL transactions included). */
   readonly size: number;
+  /** Counters (absorbed responses, 416s). */
+  readonly stats: TransactionStats;
   /** Terminates every transaction silently (their users' onTerminated still run) and clears every timer. Idempotent. */
   stop(): void;
 }
@@ -116,6 +139,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const outgoing = new Set<OutgoingRequest>();
   const merged = new MergedRequests();
   const detectMerged = options.mergedRequests ?? true;
+  const uriSchemes = options.uriSchemes ?? DEFAULT_URI_SCHEMES;
+  const stats: TransactionStats = { absorbedResponses: 0, unsupportedUriSchemes: 0 };
+  // A key is kept 64·T1 after its transaction ended (Timer J's UDP value), at most 10,000 keys.
+  const answered = new AnsweredByLayer({ ttl: 64 * context.timers.T1, max: 10_000, now: () => context.clock.now() });
   let stopped = false;
 
   const table: ClientTable = {
@@ -154,8 +181,18 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     forget(handle) {
       if (servers.get(handle.key) === handle) servers.delete(handle.key);
       if (handle.merge !== undefined) merged.forget(handle.merge);
+      if (handle.answeredByLayer) answered.remember(handle.key);
+    },
+    absorb(handle, response) {
+      absorbed(response, handle.request.method);
     },
   };
+
+  /** A response to a request the layer answered itself is not sent: one answer per request (§9.2). */
+  function absorbed(response: SipResponse, method: string): void {
+    stats.absorbedResponses++;
+    logger.debug('absorbed a response to a request the stack had answered', { status: response.status, method, callId: response.headers['call-id'] });
+  }
 
   /** A new server transaction for `request`, in the table under `key`. */
   function createServer(request: SipRequest, key: string, remote: Remote, merge?: string): ServerHandle {
@@ -173,7 +210,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   /** Answers `request` with `status` inside a new server transaction (so retransmissions are absorbed). */
   function answerInTransaction(request: SipRequest, key: string, remote: Remote, status: number): void {
     const st = createServer(request, key, remote);
-    st.respond(makeResponse(request, status, undefined, { toTag: generateTag() })).catch(logSendFailure(`a ${String(status)}`));
+    st.answerAsLayer(makeResponse(request, status, undefined, { toTag: generateTag() })).catch(logSendFailure(`a ${String(status)}`));
   }
 
   function answer400(request: SipRequest, remote: Remote, why: string): void {
@@ -220,12 +257,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     // §9.2: the 200 to the CANCEL and the 487 to the INVITE carry the same To tag.
     const tag = invite.toTag ?? generateTag();
     const st = createServer(cancel, key, remote);
-    st.respond(makeResponse(cancel, 200, undefined, { toTag: tag })).catch(logSendFailure('a 200 to a CANCEL'));
+    st.answerAsLayer(makeResponse(cancel, 200, undefined, { toTag: tag })).catch(logSendFailure('a 200 to a CANCEL'));
     if (invite.cancelled) return;
     invite.cancelled = true;
     if (cancel487 && !invite.finalSent && invite.state === 'proceeding') {
       const rs = makeResponse(invite.request, 487, undefined, { toTag: tag });
-      invite.respond(rs).catch(logSendFailure('a 487'));
+      invite.answerAsLayer(rs).catch(logSendFailure('a 487'));
     }
     const onCancel = invite.onCancel;
     if (onCancel !== undefined) {
@@ -260,6 +297,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     if (merge !== undefined && merged.isMerged(merge, key)) {
       logger.debug('merged request: 482', { callId: request.headers['call-id'] });
       answerInTransaction(request, key, remote, 482);
+      return;
+    }
+    if (!isSchemeHandled(request, uriSchemes)) {
+      stats.unsupportedUriSchemes++;
+      logger.debug('unsupported Request-URI scheme: 416', { scheme: uriSchemeOf(request), method: request.method });
+      answerInTransaction(request, key, remote, 416);
       return;
     }
     const st = createServer(request, key, remote, merge);
@@ -331,11 +374,16 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       const key = responseServerKey(response);
       const st = key === undefined ? undefined : servers.get(key);
       if (st !== undefined) return st.respond(response);
+      if (key !== undefined && answered.has(key)) {
+        absorbed(response, response.headers.cseq?.method ?? '');
+        return;
+      }
       await context.transport.sendResponse(response);
     },
     get size() {
       return servers.size + clients.size;
     },
+    stats,
     stop() {
       if (stopped) return;
       stopped = true;
@@ -346,6 +394,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       clients.clear();
       servers.clear();
       merged.clear();
+      answered.clear();
     },
   };
 }

@@ -681,13 +681,13 @@ describe('stateless sending, ACK, size and stop', () => {
  * - `stray`: a response that matches no transaction: onStrayResponse (the transport decides where responses may go).
  * - `tu`: passed to the user (UAS, registrar or proxy core decides: 416, 420, 415, 483, …).
  */
-const SEMANTIC: Record<string, '400' | 'matched' | 'stray' | 'tu'> = {
+const SEMANTIC: Record<string, '400' | '416' | 'matched' | 'stray' | 'tu'> = {
   insuf: '400', // §3.3.14: no Call-ID, From or To
   badbranch: 'matched', // §3.2.1: branch of exactly the magic cookie
   inv2543: 'matched', // §3.4.1: RFC 2543 matching (no branch)
   bcast: 'stray', // §3.3.11: a response, not ours
-  unkscm: 'tu', // §3.3.1: 416
-  novelsc: 'tu', // §3.3.2: 416
+  unkscm: '416', // §3.3.1, RFC 3261 §8.2.2.1
+  novelsc: '416', // §3.3.2
   unksm2: 'tu', // §3.3.3: registrar 400
   bext01: 'tu', // §3.3.4: 420
   invut: 'tu', // §3.3.5: 415
@@ -721,6 +721,10 @@ describe('RFC 4475 semantic cases at the transaction layer', () => {
       case '400':
         expect(s.got.requests).toHaveLength(0);
         expect(s.lb.responses.map((r) => r.status)).toEqual([400, 400]);
+        break;
+      case '416':
+        expect(s.got.requests).toHaveLength(0);
+        expect(s.lb.responses.map((r) => r.status)).toEqual([416, 416]);
         break;
       case 'matched':
       case 'tu':

@@ -27,7 +27,13 @@ export const usersFileSchema = z.strictObject({ users: z.array(userSchema).defau
 const storeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('sqlite') }),
   z.strictObject({ kind: z.literal('memory') }),
-  z.strictObject({ kind: z.literal('redis'), url: z.string().min(1).default('redis://127.0.0.1:6379'), prefix: z.string().default('sipts:') }),
+  z.strictObject({
+    kind: z.literal('redis'),
+    url: z.string().min(1).default('redis://127.0.0.1:6379'),
+    prefix: z.string().regex(/^[^{}]*$/, 'must not contain { or } (they are Redis Cluster hash tags)').default('sipts:'),
+    /** A Redis Cluster: its seed nodes (`url` is then unused). */
+    cluster: z.strictObject({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')).min(1) }).optional(),
+  }),
 ]);
 
 /** The whole configuration. */
@@ -62,6 +68,10 @@ export const configSchema = z.strictObject({
       algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
       requests: z.boolean().default(true),
       secret: z.string().min(16).nullable().default(null),
+      /** A file holding the secret (created with a random one, mode 0600, when absent). */
+      secretFile: z.string().min(1).nullable().default(null),
+      /** Digest nonces whose counts are kept per user (replay detection); beyond, the oldest is answered stale=true. */
+      noncesPerUser: z.number().int().min(1).max(100_000).default(256),
     })
     .prefault({}),
   routing: z
@@ -69,11 +79,23 @@ export const configSchema = z.strictObject({
       forking: z.enum(['parallel', 'sequential']).default('parallel'),
       otherDomains: z.enum(['forward', 'refuse']).default('refuse'),
       recordRoute: z.boolean().default(true),
+      /** RFC 3325: set P-Asserted-Identity from the authenticated user on requests it sends. */
+      assertIdentity: z.boolean().default(false),
     })
     .prefault({}),
   limits: z
     .strictObject({
       registerPerSecondPerSource: z.number().min(0).default(20),
+      /** Every request and ACK, per source address (IPv6: per /64); 0 = off. */
+      requestsPerSecondPerSource: z.number().min(0).default(50),
+      /** Bindings (contacts) one AOR may have; a REGISTER adding more gets 403. */
+      bindingsPerAor: z.number().int().min(1).default(10),
+      /** Branches one request is forked to (highest q first). */
+      forksPerRequest: z.number().int().min(1).default(10),
+      /** How many times one request may come back through the server (spirals) before 482. */
+      spiralsPerRequest: z.number().int().min(0).default(1),
+      /** Contacts the server remembers per user for in-dialog requests over their flows. */
+      contactsPerUser: z.number().int().min(1).default(20),
       connectionIdleSeconds: z.number().int().min(1).default(3900),
       /** Flow-Timer in the 200 of an outbound REGISTER (RFC 5626 §4.4.1), at most 3/4 of connectionIdleSeconds. */
       flowTimerSeconds: z.number().int().min(1).default(120),

@@ -3,7 +3,7 @@
  * flows (RFC 5626 §6; RFC 7118 §5 for WebSocket clients, which always keep their flow).
  * @see RFC 3261 §10.3, RFC 3327 §5.3, RFC 5626 §6
  */
-import { makeResponse, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, serializeMessage, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
 import { optionTags } from '@sipts/proxy';
 import { generateTag, type Remote, type Target } from '@sipts/transport';
 import type { Authenticator } from '../auth.js';
@@ -28,15 +28,26 @@ export interface RegistrarDeps {
   /** The Route URI other instances use to reach `flow` through this one (carries a flow token). */
   selfRoute: (flow: FlowRef) => string;
   /**
-   * A registration kept a flow: requests to `contact` go over `target`; `removeOnClose`: its
-   * bindings are removed when the connection closes.
+   * A registration of `user` kept a flow: requests to `contact` go over `target`;
+   * `removeOnClose`: its bindings are removed when the connection closes.
    */
-  onFlowBinding: (contact: string, target: Target, removeOnClose: boolean) => void;
+  onFlowBinding: (binding: { user: string; contact: string; target: Target; removeOnClose: boolean }) => void;
   /** A REGISTER was refused, for the metrics. */
   rejected: (reason: string) => void;
+  /** Bindings one AOR may have: a REGISTER that would leave more gets 403. */
+  maxBindings: number;
+  /** True for a Contact that names this server (a request to it would come straight back). */
+  isSelf: (contact: string) => boolean;
+  /** A limit was hit (`bindings-per-aor`, `self-contact`, `register-200-too-big`). */
+  limited: (limit: 'bindings-per-aor' | 'self-contact' | 'register-200-too-big') => void;
+  /** Logs at warn (a 200 too big for UDP). */
+  warn: (attrs: Record<string, unknown>, message: string) => void;
   /** Flow-Timer for the 200 of an outbound registration (RFC 5626 §4.4.1); none when absent. */
   flowTimerSeconds?: number;
 }
+
+/** The largest UDP payload (IPv4: 65,535 − 20 − 8); a bigger 200 cannot be sent over UDP. */
+export const UDP_MAX_BYTES = 65_507;
 
 function uriHasOb(uri: string): boolean {
   return /;ob(?=[;?>]|$)/i.test(uri);
@@ -49,9 +60,9 @@ function uriHasOb(uri: string): boolean {
  * @see RFC 3261 §10.3
  */
 export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDeps): Promise<SipResponse> {
-  const reply = (status: number, reason: string, headers?: SipRequest['headers']): SipResponse => {
+  const reply = (status: number, reason: string, headers?: SipRequest['headers'], phrase?: string): SipResponse => {
     deps.rejected(reason);
-    return makeResponse(rq, status, undefined, { toTag: generateTag(), ...(headers !== undefined ? { headers } : {}) });
+    return makeResponse(rq, status, phrase, { toTag: generateTag(), ...(headers !== undefined ? { headers } : {}) });
   };
   // Step 1 (the Request-URI names a local domain) is the router's: it sends only those here.
   // Step 2: every extension in Require must be one we understand, else 420 with Unsupported.
@@ -66,7 +77,7 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   const { aor, user } = target;
 
   // Step 3: authenticate (RFC 3261 §22: 401 with one challenge per algorithm the user has).
-  const verified = deps.auth.verify(rq, user, false);
+  const verified = await deps.auth.verify(rq, user, false);
   if (!verified.ok) {
     deps.rejected(verified.reason === 'no-credentials' ? 'challenge' : `auth-${verified.reason}`);
     const rs = deps.auth.reject(rq, user, verified);
@@ -104,6 +115,12 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
     if (c.uri.startsWith('sip:') || c.uri.startsWith('sips:') || c.uri.startsWith('tel:')) continue;
     return reply(400, 'bad-contact');
   }
+  // A Contact naming this server would send every call to the AOR straight back here (a spiral
+  // that multiplies with each such binding, RFC 3261 §16.3 item 4): refused.
+  if (requested.some((c) => c.expires > 0 && deps.isSelf(c.uri))) {
+    deps.limited('self-contact');
+    return reply(403, 'self-contact', undefined, 'Contact Names This Server');
+  }
   // Step 7: below Min-Expires (but not 0) → 423 with Min-Expires; above the maximum → clamped.
   if (requested.some((c) => c.expires > 0 && c.expires < deps.expires.minExpires)) {
     return reply(423, 'interval-too-brief', { 'min-expires': String(deps.expires.minExpires) });
@@ -124,6 +141,16 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
 
   // Step 7: per binding, Call-ID and CSeq ordering against what is stored.
   const existing = new Map((await deps.store.lookup(aor, now)).map((b) => [b.key, b]));
+  const after = new Set(existing.keys());
+  for (const c of requested) {
+    if (c.expires === 0) after.delete(c.key);
+    else after.add(c.key);
+  }
+  // A cap on bindings per AOR: each is a branch of every call to it.
+  if (after.size > deps.maxBindings && after.size > existing.size) {
+    deps.limited('bindings-per-aor');
+    return reply(403, 'too-many-bindings', undefined, 'Too Many Bindings');
+  }
   const put: Binding[] = [];
   const remove: string[] = [];
   for (const c of requested) {
@@ -155,10 +182,19 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   // Outbound bindings and WebSocket clients (RFC 7118 §5) die with their connection; a plain
   // TCP/TLS binding stays until it expires (RFC 3261 §10.3) and is reached by its Contact then.
   const removeOnClose = outbound || remote.protocol === 'WS' || remote.protocol === 'WSS';
-  if (flow !== undefined) for (const b of put) deps.onFlowBinding(b.contact, targetOf(flow), removeOnClose);
+  if (flow !== undefined) for (const b of put) deps.onFlowBinding({ user, contact: b.contact, target: targetOf(flow), removeOnClose });
 
   // Step 8: 200 with every current binding, Date, Path echoed when the UA supports it.
-  const rs = okResponse(rq, current, now, optionTags(rq.headers.supported).includes('path') ? paths : []);
+  const echo = optionTags(rq.headers.supported).includes('path') ? paths : [];
+  let rs = okResponse(rq, current, now, echo);
+  // 1 KiB spare for the Authentication-Info that `sign` adds.
+  if (remote.protocol === 'UDP' && serializeMessage(rs).length > UDP_MAX_BYTES - 1024) {
+    // Too big for a datagram: the phone still learns what became of its own contacts.
+    const mine = new Set(requested.map((c) => c.key));
+    rs = okResponse(rq, current.filter((b) => mine.has(b.key)), now, echo);
+    deps.limited('register-200-too-big');
+    deps.warn({ aor, bindings: current.length, listed: mine.size }, 'REGISTER 200 too big for UDP: listing only the contacts of this request');
+  }
   if (outbound) {
     rs.headers.require = 'outbound';
     // RFC 5626 §4.4.1: how often the phone must send keep-alives for us to keep its flow.

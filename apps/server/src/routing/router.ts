@@ -1,9 +1,13 @@
 /**
- * The route callback of the proxy core: REGISTER to the registrar, requests for local users to
- * their bindings (forked), requests from local users authenticated (407), in-dialog requests
- * along their Route, other domains forwarded or refused, and OPTIONS to the server answered.
+ * The route callback of the proxy core, with the server's trust rules in one place (the table in
+ * the README): REGISTER to the registrar; in-dialog requests forwarded only for dialogs this
+ * server record-routed (proven by the dialog token in our Route, `dialog-token.ts`), every other
+ * request handled as out-of-dialog; a local user in From authenticated (407) whatever the To tag;
+ * ACKs forwarded only within our dialogs; requests to local users sent to their bindings only
+ * (a caller's Route dropped), forked to at most `forksPerRequest`; other domains forwarded only
+ * for authenticated local users and only when configured; identity headers from outside removed.
  * MESSAGE (RFC 3428) takes the same path as INVITE.
- * @see RFC 3261 §16, RFC 3428 §4
+ * @see RFC 3261 §16, §12.2, §22.3; RFC 3325 §5; RFC 3428 §4
  */
 import { makeResponse, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
 import type { ForwardTarget, Proxy } from '@sipts/proxy';
@@ -13,10 +17,13 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from '../auth.js';
 import type { LocalDomains } from '../domains.js';
 import type { FlowTable } from '../flows.js';
+import type { LimitName, TrustRule } from '../metrics.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { register, type RegistrarDeps } from '../registrar/register.js';
 import type { LocationStore } from '../store/index.js';
+import type { DialogTokens } from './dialog-token.js';
 import { targetOfBinding, type TargetContext } from './targets.js';
+import { assertIdentity, dropForeignRoute, removeIdentity } from './trust.js';
 
 /** What the transport told us before the proxy core removed our own Route entries. */
 export interface Arrival {
@@ -24,6 +31,8 @@ export interface Arrival {
   routedToUs: boolean;
   /** The user part of that Route: a flow token when a peer instance sends us a request for a flow. */
   routeUser: string | undefined;
+  /** The dialog token (`;dlg=`) of the first of our own leading Route entries that had one. */
+  dialogToken?: string | undefined;
 }
 
 /** The router's collaborators. */
@@ -33,6 +42,7 @@ export interface RouterDeps {
   auth: Authenticator;
   domains: LocalDomains;
   flows: FlowTable;
+  dialogs: DialogTokens;
   registrar: RegistrarDeps;
   targets: TargetContext;
   limiter: RateLimiter;
@@ -41,6 +51,12 @@ export interface RouterDeps {
   forking: 'parallel' | 'sequential';
   otherDomains: 'forward' | 'refuse';
   authRequests: boolean;
+  /** RFC 3325: set P-Asserted-Identity from the authenticated user. */
+  assertIdentity: boolean;
+  /** Branches one request is forked to at most (highest q first). */
+  forksPerRequest: number;
+  limited: (limit: LimitName) => void;
+  trust: (rule: TrustRule) => void;
   /** True while stopping: new requests get 503. */
   draining: () => boolean;
   rejected: (reason: string) => void;
@@ -48,8 +64,12 @@ export interface RouterDeps {
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
 
-function hasToTag(rq: SipRequest): boolean {
-  return toTag(rq) !== '';
+/** Who sent a request, as far as the rules are concerned. */
+interface Caller {
+  /** The local user the From names (canonical), if any. */
+  user?: string;
+  /** True when that user proved it (digest) on this request. */
+  verified: boolean;
 }
 
 /**
@@ -65,25 +85,45 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     deps.proxy().send(rq, { ...(targets !== undefined ? { targets } : {}), mode: deps.forking });
   };
 
-  /** The flow an in-dialog request's Request-URI was seen on (a WebSocket contact), if any. */
-  const flowOfUri = (rq: SipRequest): Target | undefined => (rq.headers.route === undefined ? deps.flows.contactTarget(stringifyUri(rq.uri)) : undefined);
+  /**
+   * The flow an in-dialog request for a local user goes over: the one its Request-URI (that
+   * user's contact, e.g. a WebSocket `.invalid` one) was seen on, when we are the last hop.
+   */
+  const flowOfDialog = (rq: SipRequest): Target | undefined => {
+    if (rq.headers.route !== undefined || rq.headers.to === undefined) return undefined;
+    const callee = deps.domains.aorOf(rq.headers.to.uri);
+    return callee === undefined ? undefined : deps.flows.contactTarget(callee.user, stringifyUri(rq.uri));
+  };
 
-  /** RFC 3261 §22.3: requests from local users prove who they are (407), then carry no credentials of ours. */
-  function authenticate(rq: SipRequest): boolean {
-    if (!deps.authRequests || rq.method === 'ACK' || rq.method === 'CANCEL') return true;
+  /**
+   * RFC 3261 §22.3: a request whose From names a local user proves it (407), whatever its To
+   * tag, then carries no credentials of ours. Undefined when it has been answered.
+   */
+  async function authenticate(rq: SipRequest, remote: Remote): Promise<Caller | undefined> {
     const from = rq.headers.from === undefined ? undefined : deps.domains.aorOf(rq.headers.from.uri);
-    if (from === undefined) return true; // not one of ours: nobody to authenticate against
-    const v = deps.auth.verify(rq, from.user, true);
+    if (from === undefined) return { verified: false };
+    // CANCEL cannot be challenged (RFC 3261 §22.1); it goes where its INVITE went.
+    if (!deps.authRequests || rq.method === 'CANCEL') return { user: from.user, verified: false };
+    const v = await deps.auth.verify(rq, from.user, true);
     if (!v.ok) {
       deps.proxy().send(deps.auth.reject(rq, from.user, v));
-      return false;
+      return undefined;
     }
     if (v.username !== from.user) {
       respond(rq, 403);
-      return false;
+      return undefined;
     }
     delete rq.headers['proxy-authorization'];
-    return true;
+    // The contacts an authenticated user sends from a flow are reached over it (RFC 5626 §5.3).
+    if (remote.flowId !== undefined) {
+      const target: Target = { protocol: remote.protocol, address: remote.address, port: remote.port, flowId: remote.flowId };
+      for (const c of rq.headers.contact ?? []) if (c.uri !== '*') deps.flows.rememberContact(from.user, c.uri, target);
+    }
+    if (deps.assertIdentity) {
+      assertIdentity(rq, from.aor);
+      deps.trust('identity-asserted');
+    }
+    return { user: from.user, verified: true };
   }
 
   async function toLocalUser(rq: SipRequest, user: string, aor: string): Promise<void> {
@@ -91,46 +131,62 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
       respond(rq, 404);
       return;
     }
+    if (dropForeignRoute(rq)) deps.trust('route-dropped');
     const bindings = await deps.store.lookup(aor, deps.now());
-    const targets = bindings.map((b) => targetOfBinding(b, deps.targets)).filter((t): t is ForwardTarget => t !== undefined);
+    let targets = bindings.map((b) => targetOfBinding(b, deps.targets)).filter((t): t is ForwardTarget => t !== undefined);
     if (targets.length === 0) {
       respond(rq, 480);
       return;
     }
+    if (targets.length > deps.forksPerRequest) {
+      // The highest q first; equal q keep the store's order (a stable sort).
+      targets = [...targets].sort((a, b) => (b.q ?? 1) - (a.q ?? 1)).slice(0, deps.forksPerRequest);
+      deps.limited('forks-per-request');
+    }
     forward(rq, targets);
   }
 
+  /** A peer instance routes a request to a flow we own: the Route's user part is our token. */
+  function toOwnFlow(rq: SipRequest, target: Target): void {
+    if (target.flowId !== undefined && !deps.flows.isLive(target.flowId)) {
+      // The connection closed. A WebSocket client is reachable only over it (RFC 7118 §5, its
+      // Contact host is *.invalid): 430 Flow Failed (RFC 5626 §5.3). Over TCP/TLS the
+      // Request-URI (the binding's Contact) may still be reachable: try it.
+      if (target.protocol === 'WS' || target.protocol === 'WSS') respond(rq, 430);
+      else forward(rq);
+      return;
+    }
+    forward(rq, [{ target }]);
+  }
+
   async function route(rq: SipRequest, remote: Remote, arrival: Arrival): Promise<void> {
+    const peer = arrival.routedToUs && arrival.routeUser !== undefined ? deps.flows.targetOfToken(arrival.routeUser) : undefined;
+    const inDialog = toTag(rq) !== '';
+    const dialog = inDialog && arrival.dialogToken !== undefined && deps.dialogs.verify(rq, arrival.dialogToken);
     if (rq.method === 'ACK') {
-      // ACK for a 2xx (RFC 3261 §16.7): stateless, along its Route, or to the flow of its target.
-      const token = arrival.routeUser === undefined ? undefined : deps.flows.targetOfToken(arrival.routeUser);
-      const target = token ?? flowOfUri(rq);
-      deps.proxy().send(rq, target !== undefined ? { target } : {});
+      // ACK for a 2xx (RFC 3261 §16.7): stateless, and only within a dialog we record-routed.
+      if (peer !== undefined) {
+        deps.proxy().send(rq, { target: peer });
+        return;
+      }
+      if (!dialog) {
+        deps.trust('ack-dropped');
+        deps.log.debug({ from: remote.address, callId: rq.headers['call-id'] }, 'ACK outside a dialog we record-routed: dropped');
+        return;
+      }
+      const flow = flowOfDialog(rq);
+      deps.proxy().send(rq, flow !== undefined ? { target: flow } : {});
       return;
     }
     if (deps.draining()) {
       respond(rq, 503, { 'retry-after': '5' });
       return;
     }
-    // Remember which flow a client's contact lives on, for requests back to it (RFC 5626 §5.3).
-    if (remote.flowId !== undefined) for (const c of rq.headers.contact ?? []) if (c.uri !== '*') deps.flows.rememberContact(c.uri, { protocol: remote.protocol, address: remote.address, port: remote.port, flowId: remote.flowId });
-
-    // A peer instance routes a request to a flow we own: the Route's user part is our token.
-    if (arrival.routedToUs && arrival.routeUser !== undefined) {
-      const target = deps.flows.targetOfToken(arrival.routeUser);
-      if (target !== undefined) {
-        if (target.flowId !== undefined && !deps.flows.isLive(target.flowId)) {
-          // The connection closed. A WebSocket client is reachable only over it (RFC 7118 §5, its
-          // Contact host is *.invalid): 430 Flow Failed (RFC 5626 §5.3). Over TCP/TLS the
-          // Request-URI (the binding's Contact) may still be reachable: try it.
-          if (target.protocol === 'WS' || target.protocol === 'WSS') respond(rq, 430);
-          else forward(rq);
-          return;
-        }
-        forward(rq, [{ target }]);
-        return;
-      }
+    if (peer !== undefined) {
+      toOwnFlow(rq, peer); // from a peer instance: inside the trust domain
+      return;
     }
+    if (removeIdentity(rq)) deps.trust('identity-removed');
     if (rq.method === 'REGISTER' && deps.domains.isLocal(rq.uri)) {
       if (!deps.limiter.take(remote.address, deps.now())) {
         deps.rejected('rate-limit');
@@ -140,35 +196,29 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
       deps.proxy().send(await register(rq, remote, deps.registrar));
       return;
     }
-    if (hasToTag(rq)) {
+    if (dialog) {
       // In-dialog (RFC 3261 §16.4, §12.2): follow the Route we put there with Record-Route.
-      const flow = flowOfUri(rq);
-      if (flow !== undefined) {
-        forward(rq, [{ target: flow }]);
-        return;
-      }
-      if (arrival.routedToUs) {
-        forward(rq);
-        return;
-      }
-    }
-    const local = deps.domains.aorOf(rq.uri);
-    if (local !== undefined) {
-      if (!hasToTag(rq) && !authenticate(rq)) return;
-      await toLocalUser(rq, local.user, local.aor);
+      const flow = flowOfDialog(rq);
+      forward(rq, flow !== undefined ? [{ target: flow }] : undefined);
       return;
     }
-    if (deps.domains.isLocal(rq.uri) && rq.headers.route === undefined) {
-      // Addressed to the server itself (no user part).
+    if (inDialog) deps.trust('dialog-token-invalid'); // not provably ours: out-of-dialog rules
+    const local = deps.domains.aorOf(rq.uri);
+    if (local === undefined && deps.domains.isLocal(rq.uri) && rq.headers.route === undefined) {
+      // Addressed to the server itself (no user part): answered here, nothing is forwarded.
       if (rq.method === 'OPTIONS') respond(rq, 200, { allow: ALLOW, accept: 'application/sdp', supported: 'path, outbound' });
       else respond(rq, 404);
       return;
     }
+    const caller = await authenticate(rq, remote);
+    if (caller === undefined) return;
+    if (local !== undefined) {
+      await toLocalUser(rq, local.user, local.aor);
+      return;
+    }
     // Another domain (RFC 3263 forwarding), or a pre-loaded Route beyond us: only for local
     // users, and only when configured; otherwise refused (no open relay).
-    const fromLocal = rq.headers.from !== undefined && deps.domains.aorOf(rq.headers.from.uri) !== undefined;
-    if (deps.otherDomains === 'forward' && fromLocal && !hasToTag(rq)) {
-      if (!authenticate(rq)) return;
+    if (deps.otherDomains === 'forward' && caller.user !== undefined && (caller.verified || !deps.authRequests)) {
       forward(rq);
       return;
     }

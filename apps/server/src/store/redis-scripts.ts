@@ -2,18 +2,21 @@
  * The Lua scripts of the Redis store: each runs atomically on the server, so a REGISTER's removals
  * and upserts, a flow's removal and an expiry sweep never interleave with another instance's.
  *
- * Layout (every key starts with the store's prefix):
+ * Layout: the bindings live in slices (see `REDIS_SLICES`); every key of slice n starts with its
+ * base `{<prefix><n>}`, a Redis Cluster hash tag, so that a script's keys are all in one slot.
+ * Each script gets the slice's `expiry` key as KEYS[1] (it routes the call on a cluster) and the
+ * base as ARGV[1]. Within a slice:
  * - `aor:<aor>`: a hash, field = binding key, value = the binding as JSON; its TTL follows the
  *   latest expiry plus a grace period, so abandoned AORs vanish by themselves;
  * - `expiry`: a sorted set of bindings (member = `<byte length of aor>:<aor><key>`), score = expiresAt;
  * - `flow:<byte length of owner>:<owner><flow id>`: a set of the same members, for removeFlow.
  * Length prefixes keep the names unambiguous whatever the AOR, key or owner contain.
- * Scripts reach keys they compute, so they suit one Redis (or Sentinel), not Redis Cluster.
+ * Scripts reach keys they compute from the base, all in the slot of KEYS[1].
  */
 
 const COMMON = `
 local prefix = ARGV[1]
-local zkey = prefix .. 'expiry'
+local zkey = KEYS[1]
 local function member(aor, k) return string.len(aor) .. ':' .. aor .. k end
 local function split(m)
   local colon = string.find(m, ':', 1, true)
@@ -44,7 +47,7 @@ end
 `;
 
 /**
- * ARGV: prefix, aor, now, graceMs, nRemove, remove keys..., nPut, then per put: key, json,
+ * ARGV: slice base, aor, now, graceMs, nRemove, remove keys..., nPut, then per put: key, json,
  * expiresAt, owner, hasFlow ('1'/'0'), flowId. Returns the AOR's stored JSON values.
  */
 export const UPDATE_SCRIPT = `${COMMON}
@@ -80,7 +83,7 @@ redis.call('PEXPIRE', hkey, math.floor(latest - now + grace))
 return redis.call('HVALS', hkey)
 `;
 
-/** ARGV: prefix, aor. Deletes every binding of the AOR; returns how many. */
+/** ARGV: slice base, aor. Deletes every binding of the AOR; returns how many. */
 export const REMOVE_ALL_SCRIPT = `${COMMON}
 local aor = ARGV[2]
 local n = 0
@@ -88,7 +91,7 @@ for _, k in ipairs(redis.call('HKEYS', hkeyOf(aor))) do n = n + drop(aor, k) end
 return n
 `;
 
-/** ARGV: prefix, owner, flowId. Deletes the flow's bindings; returns how many. */
+/** ARGV: slice base, owner, flowId. Deletes the flow's bindings; returns how many. */
 export const REMOVE_FLOW_SCRIPT = `${COMMON}
 local owner, id = ARGV[2], ARGV[3]
 local fk = flowKey(owner, id)
@@ -106,7 +109,7 @@ return n
 `;
 
 /**
- * ARGV: prefix, now, limit. Deletes up to `limit` bindings whose expiry is at or before now;
+ * ARGV: slice base, now, limit. Deletes up to `limit` bindings whose expiry is at or before now;
  * returns { deleted, examined } (examined < limit means the sweep is done).
  */
 export const PURGE_SCRIPT = `${COMMON}

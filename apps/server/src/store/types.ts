@@ -4,6 +4,7 @@
  * Every method is async so that both fit; times are epoch milliseconds passed in by the caller
  * (an injected clock), never read inside a store.
  */
+import type { NonceCountStore } from '@sipts/digest';
 
 /** One registered contact of an address of record. */
 export interface Binding {
@@ -78,4 +79,14 @@ export interface LocationStore {
   count(now: number): Promise<number>;
   /** Releases connections/handles. */
   close(): Promise<void>;
+  /**
+   * For a store several instances share (Redis): digest nonce counts per user, so a nonce used on
+   * one instance is a replay on every other. Absent: each instance counts in its own memory.
+   */
+  nonceCounts?: NonceCountStore;
+  /**
+   * For a store several instances share (Redis): the server secret, kept in the store. The first
+   * instance's `candidate` is stored; every call returns the stored one.
+   */
+  sharedSecret?(candidate: string): Promise<string>;
 }

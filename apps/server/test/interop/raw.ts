@@ -126,3 +126,41 @@ export function tcpExchange(port: number, text: string | Buffer, ms: number, unt
     socket.once('connect', () => socket.write(typeof text === 'string' ? Buffer.from(text, 'latin1') : text));
   });
 }
+
+/** The response `status` to a request text: its Vias, From, To (with a tag), Call-ID and CSeq. */
+export function responseTo(requestText: string, status: number): string {
+  const lines = (requestText.split('\r\n\r\n')[0] ?? '').split('\r\n');
+  const pick = (re: RegExp): string[] => lines.filter((l) => re.test(l));
+  const to = pick(/^(to|t)\s*:/i)[0] ?? 'To: <sip:x@invalid>';
+  return [
+    `SIP/2.0 ${String(status)} Test`,
+    ...pick(/^(via|v)\s*:/i),
+    ...pick(/^(from|f)\s*:/i),
+    /;\s*tag=/i.test(to) ? to : `${to};tag=${token()}`,
+    ...pick(/^(call-id|i)\s*:/i),
+    ...pick(/^cseq\s*:/i),
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+/**
+ * A {@link UdpPeer} that also answers every request but ACK with `status` (to the datagram's
+ * source: the server), standing for a phone or a foreign host in the trust and flood tests.
+ */
+export async function udpResponder(address: string, status = 200): Promise<UdpPeer> {
+  const peer = await udpPeer(address);
+  let answered = 0;
+  const answer = async (): Promise<void> => {
+    while (answered < peer.received.length) {
+      const text = peer.received[answered++] ?? '';
+      if (text.startsWith('SIP/2.0') || text.startsWith('ACK ')) continue;
+      const m = /^(?:via|v)\s*:\s*SIP\/2\.0\/UDP\s+([^;:\s]+):(\d+)/im.exec(text);
+      if (m !== null) await peer.send(responseTo(text, status), Number(m[2])).catch(() => undefined);
+    }
+  };
+  const timer = setInterval(() => void answer(), 5);
+  const close = peer.close;
+  return { ...peer, close: () => { clearInterval(timer); return close(); } };
+}

@@ -51,7 +51,7 @@ export function writeConfig(dir: string, overrides: Record<string, unknown> = {}
     registrar: { minExpires: 1, maxExpires: 3600, defaultExpires: 60 },
     // sipp 3.6.1 computes MD5 only and answers only the first challenge: MD5 is offered first.
     auth: { algorithms: ['MD5', 'SHA-256'], requests: true },
-    limits: { registerPerSecondPerSource: 1000 },
+    limits: { registerPerSecondPerSource: 1000, requestsPerSecondPerSource: 1000 },
     http: { address: '127.0.0.1', port: 0 },
     log: { level: 'debug' },
   };
@@ -75,7 +75,7 @@ export interface TestServer {
 }
 
 /** Starts `createServer(loadConfig(...))` in-process with the config of {@link writeConfig}. */
-export async function startServer(dir: string, options: { overrides?: Record<string, unknown>; store?: LocationStore; argv?: string[] } = {}): Promise<TestServer> {
+export async function startServer(dir: string, options: { overrides?: Record<string, unknown>; store?: LocationStore; argv?: string[]; now?: () => number } = {}): Promise<TestServer> {
   const file = writeConfig(dir, options.overrides);
   const config = loadConfig({ argv: ['--config', file, ...(options.argv ?? [])], env: {}, cwd: dir });
   const logs: string[] = [];
@@ -87,7 +87,7 @@ export async function startServer(dir: string, options: { overrides?: Record<str
     },
   });
   const logger = pino({ level: config.log.level }, sink);
-  const server = createServer(config, { ...(options.store !== undefined ? { store: options.store } : {}), logger });
+  const server = createServer(config, { ...(options.store !== undefined ? { store: options.store } : {}), ...(options.now !== undefined ? { now: options.now } : {}), logger });
   await server.start();
   const { udp, tcp, http } = server.ports;
   if (udp === undefined || tcp === undefined || http === undefined) {

@@ -42,6 +42,11 @@ export interface SippOptions {
   /** `-key name value` pairs. */
   keys?: Record<string, string>;
   timeoutMs?: number;
+  /** Calls per second (`-r`, default 10) and at once (`-l`, default 5). */
+  rate?: number;
+  limit?: number;
+  /** The local address (`-i`), e.g. 127.0.0.3 for a source of its own. Default 127.0.0.1. */
+  localIp?: string;
   extra?: string[];
 }
 
@@ -64,7 +69,7 @@ export async function startSipp(work: string, o: SippOptions): Promise<Sipp> {
   const logs = join(work, `logs-${id}.log`);
   const timeoutMs = o.timeoutMs ?? 20_000;
   const args = [
-    ...sippArgs({ remote: o.remote, transport: protocol === 'UDP' ? 'u1' : 't1', localPort: port, calls: o.calls ?? 1, rate: 10, limit: 5, timeoutMs, statFile: stat }),
+    ...sippArgs({ remote: o.remote, transport: protocol === 'UDP' ? 'u1' : 't1', localPort: port, ...(o.localIp !== undefined ? { localIp: o.localIp } : {}), calls: o.calls ?? 1, rate: o.rate ?? 10, limit: o.limit ?? 5, timeoutMs, statFile: stat }),
     '-sf', join(SCENARIOS, o.scenario),
     '-trace_err', '-error_file', errors,
     '-trace_logs', '-log_file', logs,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startRedis, type RedisServer } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/store/index.js';
+import { sliceOf } from '../../src/store/redis-store.js';
 import { storeContract } from './contract.js';
 import { binding, NOW } from './fixtures.js';
 
@@ -32,6 +33,26 @@ storeContract('redis', {
 });
 
 describe('redis store', () => {
+  it('keeps digest nonce counts per user, shared by every store on the prefix', async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const one = createRedisStore({ url: redis().url, prefix, noncesPerUser: 2 });
+    const two = createRedisStore({ url: redis().url, prefix, noncesPerUser: 2 });
+    try {
+      const t = Date.now(); // the counts expire on the store's clock (Date.now by default)
+      const use = { nonce: 'n1', nc: 1, issuedAt: t, expiresAt: t + 60_000, username: 'alice' };
+      expect(await one.nonceCounts.advance(use)).toBe('ok');
+      expect(await two.nonceCounts.advance(use)).toBe('replay');
+      expect(await one.nonceCounts.advance({ ...use, nonce: 'n2', issuedAt: t + 1 })).toBe('ok');
+      expect(await one.nonceCounts.advance({ ...use, nonce: 'n3', issuedAt: t + 2 })).toBe('ok'); // drops n1
+      expect(await two.nonceCounts.advance({ ...use, nc: 2 })).toBe('forgotten');
+      expect(await two.nonceCounts.advance({ ...use, nonce: 'n3', issuedAt: t + 2, nc: 2 })).toBe('ok');
+      expect(await two.nonceCounts.advance({ ...use, username: 'bob' })).toBe('ok');
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
   it('gives abandoned AORs a TTL', async () => {
     const prefix = `t:${randomUUID()}:`;
     const store = createRedisStore({ url: redis().url, prefix, ttlGraceMs: 1000 });
@@ -39,7 +60,7 @@ describe('redis store', () => {
     const raw = new Redis(redis().url);
     try {
       await store.update('sip:a@x', { put: [binding('sip:a@x', 'k', { expiresAt: NOW + 5000 })], remove: [] }, NOW);
-      const ttl = await raw.pttl(`${prefix}aor:sip:a@x`);
+      const ttl = await raw.pttl(`{${prefix}${String(sliceOf('sip:a@x'))}}aor:sip:a@x`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(6000);
     } finally {

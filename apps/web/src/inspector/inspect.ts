@@ -25,6 +25,30 @@ export interface InspectedMessage {
   framing: Framing;
   result: ParseResult;
   summary: Summary;
+  /** Where a message read from a pcap/pcapng capture was seen. */
+  origin?: MessageOrigin;
+}
+
+/** Where and when a captured message was seen. */
+export interface MessageOrigin {
+  frame: number;
+  /** Milliseconds since the Unix epoch. */
+  time: number;
+  src: string;
+  dst: string;
+  transport: string;
+  retransmission: boolean;
+}
+
+/**
+ * A time as `2026-12-05 12:00:00.123456 UTC` (microseconds shown when the time has them).
+ * @example formatTime(Date.UTC(2026, 11, 5, 12)) // '2026-12-05 12:00:00.000000 UTC'
+ */
+export function formatTime(ms: number): string {
+  const whole = Math.floor(ms);
+  const iso = new Date(whole).toISOString();
+  const micros = String(Math.round((ms - whole) * 1000)).padStart(3, '0').slice(0, 3);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${micros} UTC`;
 }
 
 /** The outcome of {@link inspectCapture}. */

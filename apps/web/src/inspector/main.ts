@@ -1,15 +1,20 @@
 /**
- * The inspector page: paste, open or drop SIP messages and see each parsed by @sipts/message.
+ * The inspector page: paste, open or drop SIP messages, or open a pcap/pcapng capture, and see
+ * each message parsed by @sipts/message (captures also as calls and ladders).
  * Everything runs in the page: no request leaves it after it has loaded.
  */
 import './inspector.css';
+import { createCaptureView } from './capture-view.js';
 import { inspectCapture, type Inspection } from './inspect.js';
-import { createMessageList, nextIndex } from './render-list.js';
+import { captureFormat } from './pcap/capture-file.js';
+import { createListbox, messageEntry, nextIndex } from './render-list.js';
 import { renderDetail, type DetailState } from './render-detail.js';
 import { EXAMPLE_CAPTURE } from './samples.js';
 
-/** Files larger than this are refused: the page must stay responsive. */
+/** Text files larger than this are refused: the page must stay responsive. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** pcap/pcapng files larger than this are refused (they are read in a worker, a batch at a time). */
+const MAX_CAPTURE_FILE_BYTES = 512 * 1024 * 1024;
 /** Files larger than this are inspected but not copied into the textarea (a browser textarea crawls). */
 const MAX_SHOWN_BYTES = 2 * 1024 * 1024;
 
@@ -28,9 +33,22 @@ const dropZone = byId('input-section');
 
 const detailState: DetailState = { normalizedOpen: false, rawOpen: false };
 let inspection: Inspection = { messages: [], bareLf: 0, truncated: false, invalid: 0 };
-const list = createMessageList(byId('messages'), (m, index) => {
-  renderDetail(detail, m, inspection.messages.length, detailState);
+const list = createListbox(byId('messages'), 'msg', (index) => {
+  if (capture.active) {
+    capture.selectMessage(index);
+    return;
+  }
+  renderDetail(detail, inspection.messages[index], inspection.messages.length, detailState);
   if (index >= 0) document.body.dataset['selected'] = String(index);
+});
+const capture = createCaptureView({
+  list,
+  showMessage(m, count) {
+    renderDetail(detail, m, count, detailState);
+  },
+  status(text) {
+    status.textContent = text;
+  },
 });
 
 /** The bytes being inspected: the textarea's text, or a file's (or the example's) exact bytes until edited. */
@@ -55,10 +73,11 @@ let pasteAt: number | undefined;
 let lastMs = 0;
 
 function run(): void {
+  capture.close();
   const t0 = performance.now();
   const bytes = current.kind === 'file' ? current.bytes : new TextEncoder().encode(source.value);
   inspection = inspectCapture(bytes, { normalizeLineEnds: normalizeBox.checked });
-  list.show(inspection.messages);
+  list.show(inspection.messages.map(messageEntry));
   const ms = performance.now() - t0;
   lastMs = ms;
   status.textContent = describe(inspection, ms);
@@ -98,6 +117,17 @@ function schedule(immediate: boolean): void {
 }
 
 async function loadFile(file: File): Promise<void> {
+  if (captureFormat(new Uint8Array(await file.slice(0, 4).arrayBuffer())) !== undefined) {
+    if (file.size > MAX_CAPTURE_FILE_BYTES) {
+      status.textContent = `${file.name} is ${file.size} bytes; the inspector opens captures up to ${MAX_CAPTURE_FILE_BYTES} bytes.`;
+      return;
+    }
+    current = { kind: 'text' };
+    source.value = '';
+    source.placeholder = `${file.name} is a packet capture: its SIP messages are read below.`;
+    capture.open(new Uint8Array(await file.arrayBuffer()), file.name);
+    return;
+  }
   if (file.size > MAX_FILE_BYTES) {
     status.textContent = `${file.name} is ${file.size} bytes; the inspector opens files up to ${MAX_FILE_BYTES} bytes.`;
     return;
@@ -167,10 +197,10 @@ document.addEventListener('drop', (e) => {
 
 // j and k move between messages from anywhere but a text field.
 document.addEventListener('keydown', (e) => {
-  if (e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'j' && e.key !== 'k')) return;
+  if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'j' && e.key !== 'k')) return;
   const t = e.target as HTMLElement;
   if (t.closest('textarea, input, select, [role="listbox"]') !== null || t.isContentEditable) return;
-  const next = nextIndex(e.key, list.selected, inspection.messages.length);
+  const next = nextIndex(e.key, list.selected, list.count);
   if (next !== undefined) list.select(next);
 });
 

@@ -6,7 +6,7 @@
 import { serializeMessage, type Content, type SipMessage, type SipParseError } from '@sipts/message';
 import { h } from './dom.js';
 import { headerViews, startLineFields, type Field, type HeaderView } from './header-view.js';
-import type { InspectedMessage } from './inspect.js';
+import { formatTime, type InspectedMessage } from './inspect.js';
 import { describeChar, highlightAt } from './raw-text.js';
 
 const decoder = new TextDecoder();
@@ -134,7 +134,15 @@ export function renderDetail(el: HTMLElement, m: InspectedMessage | undefined, c
     return;
   }
   const framing = m.framing === 'content-length' ? 'cut by Content-Length' : 'cut at a blank line';
-  const where = h('p', { class: 'muted', id: 'where' }, `Message ${m.index + 1} of ${count} · capture bytes ${m.start}–${m.end} (${m.end - m.start} bytes, ${framing})`);
+  const o = m.origin;
+  const where =
+    o === undefined
+      ? h('p', { class: 'muted', id: 'where' }, `Message ${m.index + 1} of ${count} · capture bytes ${m.start}–${m.end} (${m.end - m.start} bytes, ${framing})`)
+      : h(
+          'p',
+          { class: 'muted', id: 'where' },
+          `Message ${m.index + 1} of ${count} · frame ${o.frame} · ${formatTime(o.time)} · ${o.src} → ${o.dst} over ${o.transport} · ${m.bytes.length} bytes${o.retransmission ? ' · retransmission' : ''}`,
+        );
   if (!m.result.ok) {
     el.replaceChildren(where, errorPart(m, m.result.error));
     // Scroll the raw text (not the page) so that the mark is in view in a long message.

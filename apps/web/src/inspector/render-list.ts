@@ -1,19 +1,37 @@
 /**
- * The message list: an ARIA listbox (one option per message) that the keyboard drives with
- * j/k, the arrow keys, Home and End, and the mouse with a click.
+ * A listbox (one option per entry) that the keyboard drives with j/k, the arrow keys, Home and
+ * End, and the mouse with a click: the message list and the call list.
  * @see https://www.w3.org/WAI/ARIA/apg/patterns/listbox/
  */
 import { h } from './dom.js';
 import type { InspectedMessage } from './inspect.js';
 
-/** The list of messages and which one is selected. */
-export interface MessageList {
-  /** Replaces the list's options; keeps the selection when it is still in range. */
-  show(messages: readonly InspectedMessage[]): void;
-  /** Selects the message at `index` (clamped) and reports it through `onSelect`. */
-  select(index: number): void;
-  readonly selected: number;
+/** One option of a listbox. */
+export interface ListEntry {
+  /** Unique within the list: the option's id is `${prefix}-${key}`. */
+  key: number;
+  /** Drawn as an error. */
+  invalid: boolean;
+  title: string;
+  detail: string;
+  /** A third, muted line (time and addresses of a captured message). */
+  extra?: string;
+  /** Extra classes (`retransmission`, a call's state). */
+  tags?: string[];
 }
+
+/** The entries of a listbox and which one is selected. */
+export interface Listbox {
+  /** Replaces the options; keeps the selected position when it is still in range. */
+  show(entries: readonly ListEntry[], options?: { select?: number }): void;
+  /** Selects the entry at `position` (clamped) and reports it through `onSelect`. */
+  select(position: number): void;
+  readonly selected: number;
+  readonly count: number;
+}
+
+/** The list of messages (kept under its old name). */
+export type MessageList = Listbox;
 
 /** Moves the selection for a key, or returns undefined when the key is not one of the list's. */
 export function nextIndex(key: string, current: number, count: number): number | undefined {
@@ -34,27 +52,33 @@ export function nextIndex(key: string, current: number, count: number): number |
   }
 }
 
-function option(m: InspectedMessage): HTMLLIElement {
-  const ok = m.result.ok;
+/** The list entry of a message of a text capture. */
+export function messageEntry(m: InspectedMessage): ListEntry {
+  return { key: m.index, invalid: !m.result.ok, title: m.summary.title, detail: m.summary.detail };
+}
+
+function option(prefix: string, e: ListEntry, position: number): HTMLLIElement {
+  const cls = [e.invalid ? 'invalid' : 'ok', ...(e.tags ?? [])].join(' ');
   return h(
     'li',
-    { role: 'option', id: `msg-${m.index}`, class: ok ? 'ok' : 'invalid', 'aria-selected': 'false', 'data-index': String(m.index) },
-    h('span', { class: 'n', 'aria-hidden': 'true' }, String(m.index + 1)),
-    h('span', { class: 'title' }, ok ? '' : h('span', { class: 'visually-hidden' }, 'error: '), m.summary.title),
-    h('span', { class: 'meta' }, m.summary.detail),
+    { role: 'option', id: `${prefix}-${e.key}`, class: cls, 'aria-selected': 'false', 'data-index': String(position) },
+    h('span', { class: 'n', 'aria-hidden': 'true' }, String(e.key + 1)),
+    h('span', { class: 'title' }, e.invalid ? h('span', { class: 'visually-hidden' }, 'error: ') : '', e.title),
+    h('span', { class: 'meta' }, e.detail),
+    e.extra === undefined ? null : h('span', { class: 'meta extra' }, e.extra),
   );
 }
 
 /**
- * Wires the listbox `el` (an `<ol role="listbox" tabindex="0">`).
- * @example const list = createMessageList(ol, (m) => showDetail(m)); list.show(inspection.messages)
+ * Wires the listbox `el` (an `<ol role="listbox" tabindex="0">`); options get ids `${prefix}-${key}`.
+ * @example const list = createListbox(ol, 'msg', (position) => showDetail(position)); list.show(entries)
  */
-export function createMessageList(el: HTMLElement, onSelect: (m: InspectedMessage | undefined, index: number) => void): MessageList {
-  let messages: readonly InspectedMessage[] = [];
+export function createListbox(el: HTMLElement, prefix: string, onSelect: (position: number) => void): Listbox {
+  let count = 0;
   let selected = -1;
 
-  function mark(index: number, on: boolean): void {
-    const li = el.children[index];
+  function mark(position: number, on: boolean): void {
+    const li = el.children[position];
     if (li === undefined) return;
     li.setAttribute('aria-selected', on ? 'true' : 'false');
     if (on) {
@@ -63,23 +87,23 @@ export function createMessageList(el: HTMLElement, onSelect: (m: InspectedMessag
     }
   }
 
-  function select(index: number): void {
-    if (messages.length === 0) {
+  function select(position: number): void {
+    if (count === 0) {
       selected = -1;
       el.removeAttribute('aria-activedescendant');
-      onSelect(undefined, -1);
+      onSelect(-1);
       return;
     }
-    const next = Math.max(0, Math.min(messages.length - 1, index));
+    const next = Math.max(0, Math.min(count - 1, position));
     if (selected !== -1) mark(selected, false);
     selected = next;
     mark(selected, true);
-    onSelect(messages[selected], selected);
+    onSelect(selected);
   }
 
   el.addEventListener('keydown', (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const next = nextIndex(e.key, selected, messages.length);
+    const next = nextIndex(e.key, selected, count);
     if (next === undefined) return;
     e.preventDefault();
     select(next);
@@ -92,19 +116,22 @@ export function createMessageList(el: HTMLElement, onSelect: (m: InspectedMessag
   });
 
   return {
-    show(next) {
-      messages = next;
+    show(entries, options = {}) {
+      count = entries.length;
       const fragment = document.createDocumentFragment();
-      for (const m of next) fragment.append(option(m));
+      entries.forEach((e, i) => { fragment.append(option(prefix, e, i)); });
       el.replaceChildren(fragment);
       el.setAttribute('aria-busy', 'false');
-      const keep = selected;
+      const keep = options.select ?? selected;
       selected = -1;
       select(keep === -1 ? 0 : keep);
     },
     select,
     get selected() {
       return selected;
+    },
+    get count() {
+      return count;
     },
   };
 }

@@ -13,7 +13,7 @@ import { createDefaultClock } from '../timer-heap.js';
 import type { OutgoingTransaction } from '../outgoing-request.js';
 import type { ServerTransactionHandle } from '../server-handle.js';
 import { outboundRegistration } from '../outbound-registration.js';
-import { createTransactionLayer } from '../transaction-layer.js';
+import { createTransactionLayer, type TransactionStats } from '../transaction-layer.js';
 
 /** Options of {@link createStack}: the transport's, plus the transaction layer's. */
 export interface StackOptions extends TransportOptions {
@@ -32,6 +32,11 @@ export interface StackOptions extends TransportOptions {
   cancel487?: boolean;
   /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
   mergedRequests?: boolean;
+  /**
+   * Request-URI schemes the application handles; others are answered 416 before `onRequest`
+   * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
+   */
+  uriSchemes?: readonly string[] | 'any';
   /** A response that matches no client transaction (e.g. a 2xx retransmission after Timer M). */
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
@@ -107,6 +112,8 @@ export interface Stack {
   respond(response: SipResponse): Promise<void>;
   /** Live transactions (client and server). */
   readonly transactions: number;
+  /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
+  readonly stats: TransactionStats;
   readonly transport: TransportLayer;
   /** Ends every transaction, timer and socket; resolves when done. Idempotent. */
   stop(): Promise<void>;
@@ -178,6 +185,7 @@ export function createStack(options: StackOptions): Stack {
     ...(options.trying100 !== undefined ? { trying100: options.trying100 } : {}),
     ...(options.cancel487 !== undefined ? { cancel487: options.cancel487 } : {}),
     ...(options.mergedRequests !== undefined ? { mergedRequests: options.mergedRequests } : {}),
+    ...(options.uriSchemes !== undefined ? { uriSchemes: options.uriSchemes } : {}),
     ...(options.onStrayResponse !== undefined ? { onStrayResponse: options.onStrayResponse } : {}),
     ...(options.onAck !== undefined ? { onAck: options.onAck } : {}),
     onRequest(request, st, remote) {
@@ -307,6 +315,7 @@ export function createStack(options: StackOptions): Stack {
     get transactions() {
       return layer.size;
     },
+    stats: layer.stats,
     transport,
     stop() {
       stopped ??= (async () => {

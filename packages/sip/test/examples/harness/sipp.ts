@@ -35,6 +35,10 @@ export interface SippOptions {
   localPort?: number;
   /** Number of calls (-m). Default 1. */
   calls?: number;
+  /** New calls per second (-r). Default 10. */
+  rate?: number;
+  /** Calls at once (-l). Default 5. */
+  limit?: number;
   /** Extra arguments (e.g. -au/-ap). */
   args?: string[];
   /** Overall bound, ms. Default 20 s. */
@@ -61,7 +65,7 @@ export async function runSipp(scenario: string, o: SippOptions = {}): Promise<Si
     const stat = join(work, 'stat.csv');
     const trace = join(work, 'messages.log');
     const args = [
-      ...sippArgs({ remote: o.remote, transport: o.transport ?? 'u1', localIp, localPort, calls: o.calls ?? 1, rate: 10, limit: 5, timeoutMs, statFile: stat }),
+      ...sippArgs({ remote: o.remote, transport: o.transport ?? 'u1', localIp, localPort, calls: o.calls ?? 1, rate: o.rate ?? 10, limit: o.limit ?? 5, timeoutMs, statFile: stat }),
       '-sf', join(SCENARIOS, `${scenario}.xml`),
       ...(o.service !== undefined ? ['-s', o.service] : []),
       '-recv_timeout', '8000',

@@ -13,7 +13,12 @@ export interface MetricSources {
   registrations(): Promise<number>;
   transactions(): number;
   transportStats(): TransportStats | undefined;
+  /** Entries in the failed-authentication tables (auth-guard.ts). */
+  authGuardSizes?(): { sources: number; users: number };
 }
+
+/** Who an authentication metric is about: the source address or the user (AOR). */
+export type AuthSubject = 'source' | 'user';
 
 /** The server's metrics. */
 export interface ServerMetrics {
@@ -22,6 +27,12 @@ export interface ServerMetrics {
   readonly trace: TraceHook;
   /** A REGISTER was rejected (`auth`, `rate-limit`, `expires-too-brief`, `bad-request`, `forbidden`, …). */
   registerRejected(reason: string): void;
+  /** A failed authentication (wrong password or an unknown user's credentials). */
+  authFailed(): void;
+  /** A source or a user started a cool-down after too many failures. */
+  authBlocked(subject: AuthSubject): void;
+  /** A request answered 403 because its source or user is in a cool-down. */
+  authRefused(subject: AuthSubject): void;
 }
 
 const SIP_PREFIX = new TextEncoder().encode('SIP/2.0 ');
@@ -91,6 +102,21 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
   const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
   const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });
 
+  const authFailures = new Counter({ name: 'sipts_auth_failures_total', help: 'Failed authentications (wrong password, or credentials for an unknown user)', registers: [registry] });
+  const authBlocks = new Counter({ name: 'sipts_auth_blocks_total', help: 'Cool-downs started after too many failed authentications, by subject (source or user)', labelNames: ['subject'] as const, registers: [registry] });
+  const authRefusals = new Counter({ name: 'sipts_auth_refused_total', help: 'Requests answered 403 during a cool-down, by subject (source or user)', labelNames: ['subject'] as const, registers: [registry] });
+  new Gauge({
+    name: 'sipts_auth_guard_entries',
+    help: 'Entries in the failed-authentication tables, by subject (source or user)',
+    labelNames: ['subject'] as const,
+    registers: [registry],
+    collect() {
+      const s = sources.authGuardSizes?.();
+      this.set({ subject: 'source' }, s?.sources ?? 0);
+      this.set({ subject: 'user' }, s?.users ?? 0);
+    },
+  });
+
   return {
     registry,
     trace: {
@@ -107,6 +133,15 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
     },
     registerRejected(reason) {
       rejected.inc({ reason });
+    },
+    authFailed() {
+      authFailures.inc();
+    },
+    authBlocked(subject) {
+      authBlocks.inc({ subject });
+    },
+    authRefused(subject) {
+      authRefusals.inc({ subject });
     },
   };
 }

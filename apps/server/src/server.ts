@@ -13,6 +13,7 @@ import { createStack, type Stack, type StackOptions } from '@sipts/transaction/n
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
 import { createAuthenticator } from './auth.js';
+import { createAuthGuard } from './auth-guard.js';
 import type { ServerConfig } from './config/index.js';
 import { LocalDomains } from './domains.js';
 import { createFlowTable, type FlowTable } from './flows.js';
@@ -102,7 +103,24 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
     store = st;
     const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
-    const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
+    const guessing = config.auth.guessing;
+    const guard = createAuthGuard({
+      maxFailures: guessing.maxFailures,
+      windowMs: guessing.windowSeconds * 1000,
+      cooldownMs: guessing.cooldownSeconds * 1000,
+      maxEntries: guessing.maxEntries,
+      now,
+      onBlock(subject, key) {
+        metrics?.authBlocked(subject);
+        log.warn({ subject, key, cooldownSeconds: guessing.cooldownSeconds }, 'too many failed authentications: answering 403 for a cool-down');
+      },
+    });
+    const m = createMetrics({
+      registrations: () => st.count(now()),
+      transactions: () => stack?.transactions ?? 0,
+      transportStats: () => stack?.transport.stats,
+      authGuardSizes: () => guard.sizes,
+    });
     metrics = m;
     const advertised = advertisedHost(config);
     if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
@@ -147,7 +165,22 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: config.auth.secret ?? undefined, now });
+    const auth = createAuthenticator({
+      realm: domains.realm,
+      users: config.users,
+      algorithms: config.auth.algorithms,
+      secret: config.auth.secret ?? undefined,
+      now,
+      clients: config.auth.clients,
+      guard,
+      onFailure(user, source) {
+        m.authFailed();
+        log.info({ user, source }, 'failed authentication');
+      },
+      onRefused(subject) {
+        m.authRefused(subject);
+      },
+    });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };

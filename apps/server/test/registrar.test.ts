@@ -20,7 +20,7 @@ afterEach(async () => {
 describe('REGISTER (RFC 3261 §10.3)', () => {
   it('challenges with 401 (SHA-256 then MD5), then registers and lists the binding', async () => {
     const alice = await ua('alice', 'UDP');
-    const first = await alice.sendRaw(alice.registerRequest({ expires: 600 }));
+    const first = await alice.sendRaw(alice.registerRequest({ expires: 600, headers: { 'user-agent': 'sipts-test/1.0' } }));
     expect(first.status).toBe(401);
     expect(first.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['SHA-256', 'MD5']);
     const rs = await alice.send(alice.registerRequest({ expires: 600 }));
@@ -71,9 +71,10 @@ describe('REGISTER (RFC 3261 §10.3)', () => {
     expect(rs.headers['www-authenticate']?.[0]?.stale).toBe('true');
   });
 
-  it('answers 404 for an AOR that is not a configured user', async () => {
+  it('challenges an AOR that is not a configured user, and refuses its credentials like a wrong password', async () => {
     const carol = await ua('carol', 'UDP');
-    expect((await carol.register()).status).toBe(404);
+    // No 404 before the credentials (no enumeration): 401, then 401 again for any password.
+    expect((await carol.register()).status).toBe(401);
   });
 
   it('answers 403 when alice authenticates to register bob', async () => {

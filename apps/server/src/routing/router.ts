@@ -69,11 +69,11 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
   const flowOfUri = (rq: SipRequest): Target | undefined => (rq.headers.route === undefined ? deps.flows.contactTarget(stringifyUri(rq.uri)) : undefined);
 
   /** RFC 3261 §22.3: requests from local users prove who they are (407), then carry no credentials of ours. */
-  function authenticate(rq: SipRequest): boolean {
+  function authenticate(rq: SipRequest, remote: Remote): boolean {
     if (!deps.authRequests || rq.method === 'ACK' || rq.method === 'CANCEL') return true;
     const from = rq.headers.from === undefined ? undefined : deps.domains.aorOf(rq.headers.from.uri);
     if (from === undefined) return true; // not one of ours: nobody to authenticate against
-    const v = deps.auth.verify(rq, from.user, true);
+    const v = deps.auth.verify(rq, from.user, true, remote.address);
     if (!v.ok) {
       deps.proxy().send(deps.auth.reject(rq, from.user, v));
       return false;
@@ -87,11 +87,9 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
   }
 
   async function toLocalUser(rq: SipRequest, user: string, aor: string): Promise<void> {
-    if (!deps.auth.has(user)) {
-      respond(rq, 404);
-      return;
-    }
-    const bindings = await deps.store.lookup(aor, deps.now());
+    // A user that does not exist is answered like one that is not registered: a call does not
+    // tell which users exist (no enumeration).
+    const bindings = deps.auth.has(user) ? await deps.store.lookup(aor, deps.now()) : [];
     const targets = bindings.map((b) => targetOfBinding(b, deps.targets)).filter((t): t is ForwardTarget => t !== undefined);
     if (targets.length === 0) {
       respond(rq, 480);
@@ -154,7 +152,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     }
     const local = deps.domains.aorOf(rq.uri);
     if (local !== undefined) {
-      if (!hasToTag(rq) && !authenticate(rq)) return;
+      if (!hasToTag(rq) && !authenticate(rq, remote)) return;
       await toLocalUser(rq, local.user, local.aor);
       return;
     }
@@ -168,7 +166,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     // users, and only when configured; otherwise refused (no open relay).
     const fromLocal = rq.headers.from !== undefined && deps.domains.aorOf(rq.headers.from.uri) !== undefined;
     if (deps.otherDomains === 'forward' && fromLocal && !hasToTag(rq)) {
-      if (!authenticate(rq)) return;
+      if (!authenticate(rq, remote)) return;
       forward(rq);
       return;
     }

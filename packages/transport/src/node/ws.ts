@@ -32,6 +32,8 @@ export interface WsListenOptions {
   logger: Logger;
   /** Ping every connection this often and drop those that did not answer the last ping. Default: off. */
   keepAliveIntervalMs?: number;
+  /** Decides on the handshake's Origin (see {@link WsOptions.allowOrigin}); false: 403. Default: all. */
+  allowOrigin?: (origin: string | undefined) => boolean;
 }
 
 /** A listening WebSocket server. */
@@ -308,6 +310,12 @@ export function createWsListener(
       const pathname = (req.url ?? '').split('?')[0];
       if (pathname !== options.path) {
         refuse(socket, 404, 'Not Found');
+        return;
+      }
+      if (options.allowOrigin !== undefined && !options.allowOrigin(req.headers.origin)) {
+        // RFC 6455 §10.2: a server that serves only some sites' pages refuses the others with 403.
+        logger.info('ws handshake from a page of another origin refused', { from: req.socket.remoteAddress, origin: req.headers.origin });
+        refuse(socket, 403, 'Forbidden');
         return;
       }
       if (!offeredProtocols(req).includes(SUBPROTOCOL)) {

@@ -22,6 +22,7 @@ import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRouter, type Arrival } from './routing/router.js';
+import { createOriginCheck } from './origin.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -61,15 +62,26 @@ export interface SiptsServer {
 export function stackOptions(config: ServerConfig): StackOptions {
   const l = config.listen;
   const file = (f: string): Uint8Array => readFileSync(resolve(f));
+  const advertised = advertisedHost(config);
+  const allowOrigin = createOriginCheck({
+    allowed: l.allowedOrigins,
+    ownHosts: [...config.domains, l.address, ...(l.publicAddress !== null ? [l.publicAddress] : []), ...(advertised !== undefined ? [advertised] : [])],
+  });
   return {
     address: l.address,
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
     udp: l.udp === false ? false : { port: l.udp, ...(config.limits.udpReceiveBufferBytes > 0 ? { receiveBufferBytes: config.limits.udpReceiveBufferBytes } : {}) },
     tcp: l.tcp === false ? false : { port: l.tcp },
     ...(l.tls !== false ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key) } } : {}),
-    ...(l.ws !== false ? { ws: { port: l.ws } } : {}),
-    ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key) } } : {}),
-    limits: { idleTimeoutMs: config.limits.connectionIdleSeconds * 1000 },
+    ...(l.ws !== false ? { ws: { port: l.ws, allowOrigin } } : {}),
+    ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key), allowOrigin } } : {}),
+    limits: {
+      idleTimeoutMs: config.limits.connectionIdleSeconds * 1000,
+      firstMessageTimeoutMs: config.limits.firstRequestSeconds * 1000,
+      maxConnections: config.limits.maxConnections,
+      maxConnectionsPerAddress: config.limits.connectionsPerAddress,
+      maxConnectionsPerIpv6Prefix: config.limits.connectionsPerIpv6Prefix,
+    },
     cancel487: false,
     mergedRequests: false,
   };

@@ -86,10 +86,17 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     return true;
   }
 
-  async function toLocalUser(rq: SipRequest, user: string, aor: string): Promise<void> {
-    // A user that does not exist is answered like one that is not registered: a call does not
-    // tell which users exist (no enumeration).
-    const bindings = deps.auth.has(user) ? await deps.store.lookup(aor, deps.now()) : [];
+  /**
+   * `authenticated`: the caller proved to be a local user. Only then is an unknown callee
+   * answered 404; anyone else gets what a user who is not registered gets (480), so calls do not
+   * tell strangers which users exist (no enumeration).
+   */
+  async function toLocalUser(rq: SipRequest, target: { user: string; aor: string }, authenticated: boolean): Promise<void> {
+    if (!deps.auth.has(target.user) && authenticated) {
+      respond(rq, 404);
+      return;
+    }
+    const bindings = deps.auth.has(target.user) ? await deps.store.lookup(target.aor, deps.now()) : [];
     const targets = bindings.map((b) => targetOfBinding(b, deps.targets)).filter((t): t is ForwardTarget => t !== undefined);
     if (targets.length === 0) {
       respond(rq, 480);
@@ -153,7 +160,8 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     const local = deps.domains.aorOf(rq.uri);
     if (local !== undefined) {
       if (!hasToTag(rq) && !authenticate(rq, remote)) return;
-      await toLocalUser(rq, local.user, local.aor);
+      const fromLocal = rq.headers.from !== undefined && deps.domains.aorOf(rq.headers.from.uri) !== undefined;
+      await toLocalUser(rq, local, deps.authRequests && fromLocal && !hasToTag(rq));
       return;
     }
     if (deps.domains.isLocal(rq.uri) && rq.headers.route === undefined) {

@@ -43,6 +43,22 @@ describe('REGISTER (RFC 3261 §10.3)', () => {
     expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5', 'SHA-256']);
   });
 
+  it('offers MD5 first to a client without User-Agent, and our digest client still answers SHA-256', async () => {
+    const alice = await ua('alice', 'UDP');
+    const rq = alice.registerRequest();
+    const challenge = await alice.sendRaw(rq);
+    expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5', 'SHA-256']);
+    const again = alice.auth.authorize(rq, challenge);
+    expect(again.headers.authorization?.[0]?.algorithm).toBe('SHA-256');
+    expect((await alice.sendRaw(again)).status).toBe(200);
+  });
+
+  it('offers baresip MD5 only (auth.clients)', async () => {
+    const alice = await ua('alice', 'UDP');
+    const challenge = await alice.sendRaw(alice.registerRequest({ headers: { 'user-agent': 'baresip v1.0.0 (x86_64/linux)' } }));
+    expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5']);
+  });
+
   it('accepts an MD5-only client', async () => {
     const alice = await ua('alice', 'UDP');
     const { createDigestClient } = await import('@sipts/digest');

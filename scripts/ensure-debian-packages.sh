@@ -3,8 +3,9 @@
 # (package sip-tester) and sipsak (interop peers), dnsmasq-base (the dnsmasq binary without its
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
 # (digest interop; its service is kept from starting), redis-server (apps/server's shared
-# registrations; the tests start their own on a loopback port), baresip-core (a real softphone) and
-# openssl (test certificates for the TLS examples of @sipts/sip).
+# registrations; the tests start their own on a loopback port), baresip-core (a real softphone),
+# openssl (test certificates for the TLS examples of @sipts/sip) and sipvicious (svwar and svcrack:
+# apps/server's user-enumeration and password-guessing tests).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ declare -A needs=(
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/baresip]=baresip-core
   [/usr/bin/openssl]=openssl
+  [/usr/bin/svwar]=sipvicious
 )
 
 missing=()

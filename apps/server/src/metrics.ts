@@ -98,6 +98,17 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
       parseErrorsSeen = now;
     },
   });
+  let silentSeen = 0;
+  new Counter({
+    name: 'sipts_connections_silent_closed_total',
+    help: 'Inbound connections closed for sending no valid SIP message within limits.firstRequestSeconds',
+    registers: [registry],
+    collect() {
+      const now = sources.transportStats()?.silentConnectionsClosed ?? silentSeen;
+      if (now > silentSeen) this.inc(now - silentSeen);
+      silentSeen = now;
+    },
+  });
   const requests = new Counter({ name: 'sipts_requests_total', help: 'SIP requests received, by method', labelNames: ['method'] as const, registers: [registry] });
   const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
   const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });

@@ -86,6 +86,8 @@ describe('connection limits (issue 16, finding 9)', () => {
     const silent = await tcp(port);
     await silent.closed;
     expect(talker.isClosed()).toBe(false);
+    const text = (await srv.server.metrics?.registry.metrics()) ?? '';
+    expect(text).toMatch(/^sipts_connections_silent_closed_total 1$/m);
   });
 });
 

@@ -118,6 +118,21 @@ describe('connections through the layer', () => {
   });
 });
 
+describe('the idle limit after the first message', () => {
+  it('closes a WebSocket connection that went quiet after a valid request (idleTimeoutMs)', async () => {
+    const { layer, got } = await startLayer({ udp: false, tcp: false, ws: { port: 0 }, limits: { firstMessageTimeoutMs: 600_000, idleTimeoutMs: 300 } });
+    const ws = new WebSocket(`ws://127.0.0.1:${String(portOf(layer, 'WS'))}/`, ['sip']);
+    ws.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => { resolve(); }));
+    await new Promise<void>((resolve) => ws.once('open', () => { resolve(); }));
+    ws.send(requestText({ via: 'SIP/2.0/WS talker.invalid;branch=z9hG4bKidle' }));
+    await waitFor(() => got.requests.length === 1, 5000, 'the request');
+    await closed;
+    await waitFor(() => layer.stats.connectionsClosed === 1, 5000, 'the server side to count the close');
+    expect(layer.stats.silentConnectionsClosed).toBe(0);
+  });
+});
+
 describe('WebSocket Origin (RFC 6455 §10.2)', () => {
   async function handshake(port: number, origin: string | undefined): Promise<number> {
     return new Promise((resolve) => {

@@ -346,6 +346,11 @@ export function createWsListener(
         }
         accepted.add(conn);
         void conn.closed().then(() => accepted.delete(conn));
+        // The idle limit, as for TCP: no bytes either way (frames, pings) for idleTimeoutMs.
+        req.socket.setTimeout(limits.idleTimeoutMs, () => {
+          logger.debug('closing an idle ws connection', { flowId: remote.flowId });
+          conn.close(1001, 'Idle');
+        });
         conn.start();
       });
     } catch (e) {

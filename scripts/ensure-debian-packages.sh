@@ -4,8 +4,9 @@
 # system service: the RFC 3263 tests start their own DNS server on a loopback port) and kamailio
 # (digest interop; its service is kept from starting), redis-server (apps/server's shared
 # registrations; the tests start their own on a loopback port), baresip-core (a real softphone),
-# openssl (test certificates for the TLS examples of @sipts/sip) and sipvicious (svwar and svcrack:
-# apps/server's user-enumeration and password-guessing tests).
+# openssl (test certificates for the TLS examples of @sipts/sip), sipvicious (svwar and svcrack:
+# apps/server's user-enumeration and password-guessing tests) and linphone-cli (linphonec, a
+# softphone that answers SHA-256 challenges).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ declare -A needs=(
   [/usr/bin/baresip]=baresip-core
   [/usr/bin/openssl]=openssl
   [/usr/bin/svwar]=sipvicious
+  [/usr/bin/linphonec]=linphone-cli
 )
 
 missing=()

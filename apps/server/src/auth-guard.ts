@@ -4,8 +4,8 @@
  * answered 403 for `cooldownSeconds` before any digest work is done. Both tables are bounded
  * (least recently touched entries go first), so a peer cannot grow them without limit.
  *
- * A source that authenticated a user successfully within the window keeps access to that user
- * while the user is blocked: a guesser elsewhere can lock the user out of new places, not out of
+ * A source that authenticated a user successfully (within `trustMs`, default 24 h) keeps access
+ * to that user while the user is blocked: a guesser elsewhere can lock the user out of new places, not out of
  * the phone already registered.
  * @see RFC 3261 §26.2 (threats: guessing), §21.4.4 (403)
  */
@@ -20,6 +20,11 @@ export interface AuthGuardOptions {
   cooldownMs: number;
   /** Entries per table (sources, users, trusted pairs). */
   maxEntries: number;
+  /**
+   * How long a source that authenticated a user stays exempt from that user's cool-down (ms).
+   * Default 24 h: longer than a registration's refresh interval.
+   */
+  trustMs?: number;
   now: () => number;
   /** Called when a source or a user starts a cool-down (for metrics and logs). */
   onBlock?: (kind: 'source' | 'user', key: string) => void;
@@ -121,7 +126,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthGuard {
     },
     succeeded(source, user) {
       if (off || source === undefined) return;
-      trusted.set(pair(user, source), options.now() + options.windowMs);
+      trusted.set(pair(user, source), options.now() + (options.trustMs ?? 86_400_000));
     },
     get sizes() {
       return { sources: sources.size, users: users.size, trusted: trusted.size };

@@ -35,9 +35,15 @@ describe('createAuthGuard', () => {
     expect(g.check('192.0.2.1', 'alice')).toBeUndefined();
   });
 
-  it('lets a source that authenticated the user keep it during the user cool-down', () => {
-    const { g } = guard();
+  it('lets a source that authenticated the user (within trustMs) keep it during the user cool-down', () => {
+    const { g, clock } = guard();
     g.succeeded('192.0.2.5', 'alice');
+    g.succeeded('192.0.2.7', 'alice');
+    clock.now += 3_600_000; // an hour later: a registration refresh interval
+    g.succeeded('192.0.2.5', 'alice');
+    clock.now += 86_000_000; // 192.0.2.7 last authenticated more than 24 h ago
+    for (let i = 0; i < 3; i++) g.failed('192.0.2.1', 'alice');
+    expect(g.check('192.0.2.7', 'alice')).toBe('user');
     for (let i = 0; i < 3; i++) g.failed('192.0.2.1', 'alice');
     expect(g.check('192.0.2.5', 'alice')).toBeUndefined();
     expect(g.check('192.0.2.6', 'alice')).toBe('user');

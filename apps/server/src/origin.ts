@@ -9,7 +9,8 @@
  * @see RFC 6455 §4.2.1, §10.2; RFC 6454 §7 (the Origin header)
  */
 import { unbracket } from '@sipts/transport';
-import { isWildcard } from './advertised-host.js';
+import { advertisedHost, isWildcard } from './advertised-host.js';
+import type { ServerConfig } from './config/index.js';
 
 /** What {@link createOriginCheck} allows. */
 export interface OriginPolicy {
@@ -43,4 +44,18 @@ export function createOriginCheck(policy: OriginPolicy): (origin: string | undef
     if (o === undefined) return false;
     return allowed.has(o.origin) || own.has(o.host);
   };
+}
+
+/**
+ * The check for a configuration: `listen.allowedOrigins`, and as own names the domains, the
+ * listen address, the public address and the advertised host.
+ * @example createStack({ ws: { port: 8088, allowOrigin: originCheckOf(config) } })
+ */
+export function originCheckOf(config: ServerConfig): (origin: string | undefined) => boolean {
+  const l = config.listen;
+  const advertised = advertisedHost(config);
+  return createOriginCheck({
+    allowed: l.allowedOrigins,
+    ownHosts: [...config.domains, l.address, ...(l.publicAddress !== null ? [l.publicAddress] : []), ...(advertised !== undefined ? [advertised] : [])],
+  });
 }

@@ -12,8 +12,7 @@ import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
-import { createAuthenticator } from './auth.js';
-import { createAuthGuard } from './auth-guard.js';
+import { createServerAuth } from './auth-wiring.js';
 import type { ServerConfig } from './config/index.js';
 import { LocalDomains } from './domains.js';
 import { createFlowTable, type FlowTable } from './flows.js';
@@ -22,7 +21,7 @@ import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRouter, type Arrival } from './routing/router.js';
-import { createOriginCheck } from './origin.js';
+import { originCheckOf } from './origin.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -62,11 +61,7 @@ export interface SiptsServer {
 export function stackOptions(config: ServerConfig): StackOptions {
   const l = config.listen;
   const file = (f: string): Uint8Array => readFileSync(resolve(f));
-  const advertised = advertisedHost(config);
-  const allowOrigin = createOriginCheck({
-    allowed: l.allowedOrigins,
-    ownHosts: [...config.domains, l.address, ...(l.publicAddress !== null ? [l.publicAddress] : []), ...(advertised !== undefined ? [advertised] : [])],
-  });
+  const allowOrigin = originCheckOf(config);
   return {
     address: l.address,
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
@@ -115,23 +110,12 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const st = deps.store ?? openStore(config.store, config.dataDir, { logger: packageLogger(log, 'store') });
     store = st;
     const flows: FlowTable = createFlowTable({ secret: config.auth.secret ?? undefined });
-    const guessing = config.auth.guessing;
-    const guard = createAuthGuard({
-      maxFailures: guessing.maxFailures,
-      windowMs: guessing.windowSeconds * 1000,
-      cooldownMs: guessing.cooldownSeconds * 1000,
-      maxEntries: guessing.maxEntries,
-      now,
-      onBlock(subject, key) {
-        metrics?.authBlocked(subject);
-        log.warn({ subject, key, cooldownSeconds: guessing.cooldownSeconds }, 'too many failed authentications: answering 403 for a cool-down');
-      },
-    });
+    const serverAuth = createServerAuth({ config, now, log, metrics: () => metrics });
     const m = createMetrics({
       registrations: () => st.count(now()),
       transactions: () => stack?.transactions ?? 0,
       transportStats: () => stack?.transport.stats,
-      authGuardSizes: () => guard.sizes,
+      authGuardSizes: () => serverAuth.guard.sizes,
     });
     metrics = m;
     const advertised = advertisedHost(config);
@@ -177,22 +161,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({
-      realm: domains.realm,
-      users: config.users,
-      algorithms: config.auth.algorithms,
-      secret: config.auth.secret ?? undefined,
-      now,
-      clients: config.auth.clients,
-      guard,
-      onFailure(user, source) {
-        m.authFailed();
-        log.info({ user, source }, 'failed authentication');
-      },
-      onRefused(subject) {
-        m.authRefused(subject);
-      },
-    });
+    const auth = serverAuth.authenticator(domains.realm);
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };

@@ -13,7 +13,12 @@ export interface MetricSources {
   registrations(): Promise<number>;
   transactions(): number;
   transportStats(): TransportStats | undefined;
+  /** Entries in the failed-authentication tables (auth-guard.ts). */
+  authGuardSizes?(): { sources: number; users: number };
 }
+
+/** Who an authentication metric is about: the source address or the user (AOR). */
+export type AuthSubject = 'source' | 'user';
 
 /** The server's metrics. */
 export interface ServerMetrics {
@@ -26,6 +31,12 @@ export interface ServerMetrics {
   limited(limit: LimitName): void;
   /** A trust rule acted on a request (see {@link TrustRule}). */
   trust(rule: TrustRule): void;
+  /** A failed authentication (wrong password or an unknown user's credentials). */
+  authFailed(): void;
+  /** A source or a user started a cool-down after too many failures. */
+  authBlocked(subject: AuthSubject): void;
+  /** A request answered 403 because its source or user is in a cool-down. */
+  authRefused(subject: AuthSubject): void;
 }
 
 /**
@@ -124,11 +135,37 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
       }
     },
   });
+  let silentSeen = 0;
+  new Counter({
+    name: 'sipts_connections_silent_closed_total',
+    help: 'Inbound connections closed for sending no valid SIP message within limits.firstRequestSeconds',
+    registers: [registry],
+    collect() {
+      const now = sources.transportStats()?.silentConnectionsClosed ?? silentSeen;
+      if (now > silentSeen) this.inc(now - silentSeen);
+      silentSeen = now;
+    },
+  });
   const requests = new Counter({ name: 'sipts_requests_total', help: 'SIP requests received, by method', labelNames: ['method'] as const, registers: [registry] });
   const responses = new Counter({ name: 'sipts_responses_total', help: 'SIP responses sent, by status code', labelNames: ['code'] as const, registers: [registry] });
   const rejected = new Counter({ name: 'sipts_register_rejected_total', help: 'REGISTER requests rejected, by reason', labelNames: ['reason'] as const, registers: [registry] });
   const limited = new Counter({ name: 'sipts_limited_total', help: 'Requests refused or trimmed by a configured limit, by limit', labelNames: ['limit'] as const, registers: [registry] });
   const trust = new Counter({ name: 'sipts_trust_total', help: 'Requests a trust rule acted on, by rule', labelNames: ['rule'] as const, registers: [registry] });
+
+  const authFailures = new Counter({ name: 'sipts_auth_failures_total', help: 'Failed authentications (wrong password, or credentials for an unknown user)', registers: [registry] });
+  const authBlocks = new Counter({ name: 'sipts_auth_blocks_total', help: 'Cool-downs started after too many failed authentications, by subject (source or user)', labelNames: ['subject'] as const, registers: [registry] });
+  const authRefusals = new Counter({ name: 'sipts_auth_refused_total', help: 'Requests answered 403 during a cool-down, by subject (source or user)', labelNames: ['subject'] as const, registers: [registry] });
+  new Gauge({
+    name: 'sipts_auth_guard_entries',
+    help: 'Entries in the failed-authentication tables, by subject (source or user)',
+    labelNames: ['subject'] as const,
+    registers: [registry],
+    collect() {
+      const s = sources.authGuardSizes?.();
+      this.set({ subject: 'source' }, s?.sources ?? 0);
+      this.set({ subject: 'user' }, s?.users ?? 0);
+    },
+  });
 
   return {
     registry,
@@ -152,6 +189,15 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
     },
     trust(rule) {
       trust.inc({ rule });
+    },
+    authFailed() {
+      authFailures.inc();
+    },
+    authBlocked(subject) {
+      authBlocks.inc({ subject });
+    },
+    authRefused(subject) {
+      authRefusals.inc({ subject });
     },
   };
 }

@@ -13,7 +13,7 @@ import { admitRequests, createAdmission } from './admission.js';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
 import type { Logger as PinoLogger } from 'pino';
-import { createAuthenticator } from './auth.js';
+import { createServerAuth } from './auth-wiring.js';
 import type { ServerConfig } from './config/index.js';
 import { LocalDomains } from './domains.js';
 import { createFlowTable, type FlowTable } from './flows.js';
@@ -27,6 +27,7 @@ import { createDialogTokens, DIALOG_PARAM } from './routing/dialog-token.js';
 import { createRouter } from './routing/router.js';
 import { serverSecret, type ServerSecret } from './secret.js';
 import { createSelfCheck } from './self-check.js';
+import { originCheckOf } from './origin.js';
 import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
@@ -71,6 +72,7 @@ export interface SiptsServer {
 export function stackOptions(config: ServerConfig): StackOptions {
   const l = config.listen;
   const file = (f: string): Uint8Array => readFileSync(resolve(f));
+  const allowOrigin = originCheckOf(config);
   return {
     address: l.address,
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
@@ -79,9 +81,15 @@ export function stackOptions(config: ServerConfig): StackOptions {
     ...(l.tls !== false
       ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key), ...(l.tls.clientCa !== undefined ? { ca: file(l.tls.clientCa), requestCert: true } : {}) } }
       : {}),
-    ...(l.ws !== false ? { ws: { port: l.ws } } : {}),
-    ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key) } } : {}),
-    limits: { idleTimeoutMs: config.limits.connectionIdleSeconds * 1000 },
+    ...(l.ws !== false ? { ws: { port: l.ws, allowOrigin } } : {}),
+    ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key), allowOrigin } } : {}),
+    limits: {
+      idleTimeoutMs: config.limits.connectionIdleSeconds * 1000,
+      firstMessageTimeoutMs: config.limits.firstRequestSeconds * 1000,
+      maxConnections: config.limits.maxConnections,
+      maxConnectionsPerAddress: config.limits.connectionsPerAddress,
+      maxConnectionsPerIpv6Prefix: config.limits.connectionsPerIpv6Prefix,
+    },
     cancel487: false,
     mergedRequests: false,
   };
@@ -124,7 +132,13 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     }
     log.info({ source: secret.source, ...(secret.file !== undefined ? { file: secret.file } : {}) }, 'server secret loaded');
     const flows: FlowTable = createFlowTable({ secret: secret.value, limits: { contactsPerUser: config.limits.contactsPerUser } });
-    const m = createMetrics({ registrations: () => st.count(now()), transactions: () => stack?.transactions ?? 0, transportStats: () => stack?.transport.stats });
+    const serverAuth = createServerAuth({ config, now, log, metrics: () => metrics });
+    const m = createMetrics({
+      registrations: () => st.count(now()),
+      transactions: () => stack?.transactions ?? 0,
+      transportStats: () => stack?.transport.stats,
+      authGuardSizes: () => serverAuth.guard.sizes,
+    });
     metrics = m;
     const advertised = advertisedHost(config);
     if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
@@ -186,7 +200,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       arrivals.note(rq);
     });
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
-    const auth = createAuthenticator({ realm: domains.realm, users: config.users, algorithms: config.auth.algorithms, secret: secret.value, nonceCounts: st.nonceCounts, noncesPerUser: config.auth.noncesPerUser, now });
+    const auth = serverAuth.authenticator({ realm: domains.realm, secret: secret.value, nonceCounts: st.nonceCounts });
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };

@@ -20,7 +20,7 @@ afterEach(async () => {
 describe('REGISTER (RFC 3261 §10.3)', () => {
   it('challenges with 401 (SHA-256 then MD5), then registers and lists the binding', async () => {
     const alice = await ua('alice', 'UDP');
-    const first = await alice.sendRaw(alice.registerRequest({ expires: 600 }));
+    const first = await alice.sendRaw(alice.registerRequest({ expires: 600, headers: { 'user-agent': 'sipts-test/1.0' } }));
     expect(first.status).toBe(401);
     expect(first.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['SHA-256', 'MD5']);
     const rs = await alice.send(alice.registerRequest({ expires: 600 }));
@@ -41,6 +41,22 @@ describe('REGISTER (RFC 3261 §10.3)', () => {
     const rq = alice.registerRequest();
     const challenge = await alice.sendRaw(rq);
     expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5', 'SHA-256']);
+  });
+
+  it('offers MD5 first to a client without User-Agent, and our digest client still answers SHA-256', async () => {
+    const alice = await ua('alice', 'UDP');
+    const rq = alice.registerRequest();
+    const challenge = await alice.sendRaw(rq);
+    expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5', 'SHA-256']);
+    const again = alice.auth.authorize(rq, challenge);
+    expect(again.headers.authorization?.[0]?.algorithm).toBe('SHA-256');
+    expect((await alice.sendRaw(again)).status).toBe(200);
+  });
+
+  it('offers baresip MD5 only (auth.clients)', async () => {
+    const alice = await ua('alice', 'UDP');
+    const challenge = await alice.sendRaw(alice.registerRequest({ headers: { 'user-agent': 'baresip v1.0.0 (x86_64/linux)' } }));
+    expect(challenge.headers['www-authenticate']?.map((h) => h.algorithm)).toEqual(['MD5']);
   });
 
   it('accepts an MD5-only client', async () => {
@@ -71,9 +87,10 @@ describe('REGISTER (RFC 3261 §10.3)', () => {
     expect(rs.headers['www-authenticate']?.[0]?.stale).toBe('true');
   });
 
-  it('answers 404 for an AOR that is not a configured user', async () => {
+  it('challenges an AOR that is not a configured user, and refuses its credentials like a wrong password', async () => {
     const carol = await ua('carol', 'UDP');
-    expect((await carol.register()).status).toBe(404);
+    // No 404 before the credentials (no enumeration): 401, then 401 again for any password.
+    expect((await carol.register()).status).toBe(401);
   });
 
   it('answers 403 when alice authenticates to register bob', async () => {

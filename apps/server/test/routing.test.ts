@@ -55,7 +55,7 @@ describe('routing (RFC 3261 §16)', () => {
     expect(low.received).toHaveLength(0);
   });
 
-  it('answers 404 for an unknown user and 480 for a user with no bindings', async () => {
+  it('answers an authenticated caller 404 for an unknown user and 480 for a user with no bindings', async () => {
     const alice = await fx.ua('alice', 'UDP');
     expect((await alice.send(alice.request('INVITE', 'sip:nobody@localhost', 'sip:nobody@localhost'))).status).toBe(404);
     expect((await alice.send(alice.request('INVITE', 'sip:bob@localhost', 'sip:bob@localhost'))).status).toBe(480);

@@ -182,10 +182,12 @@ describe('the WebSocket client page', () => {
     expect(await a.isVisible('#login')).toBe(true);
   });
 
-  it('says the user is unknown, and that a dead server is unreachable', async () => {
+  it('an unknown user reads as a wrong password (the server does not tell which users exist), and a dead server is unreachable', async () => {
     const a = await newPage();
+    // sipts-server challenges unknown users like known ones and refuses their credentials like a
+    // wrong password (no user enumeration), so the client cannot tell them apart.
     await signIn(a, web.url, { address: 'mallory@localhost', password: 'x', server: app.wsUrl }, 'failed');
-    expect(await a.textContent('#error')).toBe('The server does not know this user.');
+    expect(await a.textContent('#error')).toBe('Wrong user name or password.');
     const dead = await freePort();
     await signIn(a, web.url, { ...alice(), server: `ws://127.0.0.1:${String(dead)}` }, 'failed');
     expect(await a.textContent('#error')).toMatch(/^Cannot reach the server at ws:\/\/127\.0\.0\.1:\d+\. Check the address/);

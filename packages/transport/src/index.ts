@@ -6,7 +6,7 @@
  */
 export * from './types.js';
 export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
-export { canonicalIp, checkMandatoryHeaders, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
+export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
 export { badRequestFor } from './bad-request.js';
 export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';
 export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';

@@ -73,6 +73,20 @@ export function ipv6Groups(address: string): number[] | undefined {
 }
 
 /**
+ * The /64 network of an IPv6 address (`2001:db8:1:2::/64`), or undefined for IPv4 (an
+ * IPv4-mapped address included) and host names. One /64 is usually one subscriber's network:
+ * limits per address mean little for IPv6 without a limit per /64 (RFC 7421).
+ * @example ipv6Prefix64('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
+ */
+export function ipv6Prefix64(address: string): string | undefined {
+  const canonical = canonicalIp(address);
+  if (!canonical.includes(':')) return undefined;
+  const g = ipv6Groups(canonical);
+  if (g === undefined) return undefined;
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+}
+
+/**
  * The canonical text of an IP address for comparisons: IPv4 as is, IPv6 without brackets,
  * lower-case in the RFC 5952 form (`2001:db8::1`), and an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4
  * address. Anything else (a host name) comes back lower-cased.

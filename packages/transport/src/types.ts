@@ -78,6 +78,14 @@ export interface TransportLimits extends ParseLimits {
   maxConnections?: number;
   /** Open connections from one remote IP address. Default 100. */
   maxConnectionsPerAddress?: number;
+  /** Open connections from one IPv6 /64 (all its addresses together). Default 100. */
+  maxConnectionsPerIpv6Prefix?: number;
+  /**
+   * An inbound connection that has not delivered a valid SIP message (one that parses and has
+   * the mandatory headers) this long after it opened is closed; after one, `idleTimeoutMs`
+   * applies. Default 10 s.
+   */
+  firstMessageTimeoutMs?: number;
   /** A connection must complete a message this long after its first byte (slowloris). Default 10 s. */
   messageDeadlineMs?: number;
   /** A connection idle this long (no bytes either way, no transaction using it) is closed. Default 120 s. */
@@ -96,6 +104,8 @@ export const DEFAULT_TRANSPORT_LIMITS: Required<TransportLimits> = {
   maxDatagramBytes: 65_507,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 100,
+  maxConnectionsPerIpv6Prefix: 100,
+  firstMessageTimeoutMs: 10_000,
   messageDeadlineMs: 10_000,
   idleTimeoutMs: 120_000,
   maxMalformedPerConnection: 10,
@@ -124,6 +134,8 @@ export interface TransportStats {
   connectionsClosed: number;
   /** Connections refused or closed by a limit. */
   connectionsRejected: number;
+  /** Inbound connections closed for sending no valid message within `firstMessageTimeoutMs` (also in `connectionsRejected`). */
+  silentConnectionsClosed: number;
 }
 
 /** What the layer above gives the transport. Nothing thrown by a handler escapes a socket callback. */

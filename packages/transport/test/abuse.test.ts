@@ -127,7 +127,7 @@ describe('floods on TCP', () => {
 describe('connections', () => {
   it('1,000 idle TCP connections are held, then all counted closed', async () => {
     const N = 1000;
-    const r = await start({ maxConnectionsPerAddress: 2000 });
+    const r = await start({ maxConnectionsPerAddress: 2000, firstMessageTimeoutMs: 600_000 });
     const port = r.port('TCP');
     for (let batch = 0; batch < N / 100; batch++) {
       await Promise.all(

@@ -36,6 +36,27 @@ const storeSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const algorithm = z.enum(['SHA-256', 'MD5']);
+
+/** One row of the client table (auth-offer.ts). */
+export const clientRuleSchema = z.strictObject({
+  userAgent: z.string().min(1).nullable(),
+  algorithms: z.array(algorithm).min(1),
+  note: z.string().optional(),
+});
+
+/**
+ * The clients tried that need MD5 (README "Phones tried"): baresip 1.x gives up when a SHA-256
+ * challenge is present at all; sipsak and sipp read only the first challenge and know only MD5
+ * (sipp's scenarios usually send no User-Agent).
+ */
+export const DEFAULT_CLIENTS: z.infer<typeof clientRuleSchema>[] = [
+  { userAgent: 'baresip', algorithms: ['MD5'], note: 'baresip 1.0 gives up when any challenge is SHA-256' },
+  { userAgent: 'sipsak', algorithms: ['MD5'], note: 'sipsak 0.9 reads the first challenge, MD5 only' },
+  { userAgent: 'sipp', algorithms: ['MD5', 'SHA-256'], note: 'sipp 3.6 reads the first challenge, MD5 only' },
+  { userAgent: null, algorithms: ['MD5', 'SHA-256'], note: 'no User-Agent (sipp scenarios): MD5 first' },
+];
+
 /** The whole configuration. */
 export const configSchema = z.strictObject({
   domains: z.array(z.string().min(1).toLowerCase()).min(1).default(['localhost', '127.0.0.1']),
@@ -48,6 +69,11 @@ export const configSchema = z.strictObject({
       ws: portOrOff.default(8088),
       wss: secureListener.default(false),
       publicAddress: z.string().min(1).nullable().default(null),
+      /**
+       * Web pages (`scheme://host[:port]`) whose scripts may open a WebSocket; pages served from
+       * one of the server's own names (domains, listen address, publicAddress) always may.
+       */
+      allowedOrigins: z.array(z.string().min(1).toLowerCase()).default([]),
     })
     .prefault({}),
   dataDir: z.string().min(1).default('./data'),
@@ -65,13 +91,24 @@ export const configSchema = z.strictObject({
     .refine((r) => r.minExpires <= r.maxExpires, { message: 'minExpires must not exceed maxExpires', path: ['minExpires'] }),
   auth: z
     .strictObject({
-      algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+      algorithms: z.array(algorithm).min(1).default(['SHA-256', 'MD5']),
       requests: z.boolean().default(true),
       secret: z.string().min(16).nullable().default(null),
       /** A file holding the secret (created with a random one, mode 0600, when absent). */
       secretFile: z.string().min(1).nullable().default(null),
       /** Digest nonces whose counts are kept per user (replay detection); beyond, the oldest is answered stale=true. */
       noncesPerUser: z.number().int().min(1).max(100_000).default(256),
+      /** Challenges by User-Agent (auth-offer.ts): first match wins. */
+      clients: z.array(clientRuleSchema).default(DEFAULT_CLIENTS),
+      /** Failed authentications per source and per user before a cool-down of 403s. */
+      guessing: z
+        .strictObject({
+          maxFailures: z.number().int().min(0).default(10),
+          windowSeconds: z.number().int().min(1).default(600),
+          cooldownSeconds: z.number().int().min(1).default(900),
+          maxEntries: z.number().int().min(1).default(100_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   routing: z
@@ -99,6 +136,12 @@ export const configSchema = z.strictObject({
       connectionIdleSeconds: z.number().int().min(1).default(3900),
       /** Flow-Timer in the 200 of an outbound REGISTER (RFC 5626 §4.4.1), at most 3/4 of connectionIdleSeconds. */
       flowTimerSeconds: z.number().int().min(1).default(120),
+      /** A connection that has not sent a valid request within this time is closed. */
+      firstRequestSeconds: z.number().int().min(1).default(10),
+      maxConnections: z.number().int().min(1).default(10_000),
+      connectionsPerAddress: z.number().int().min(1).default(100),
+      /** Connections from one IPv6 /64 (one subscriber's network), all its addresses together. */
+      connectionsPerIpv6Prefix: z.number().int().min(1).default(100),
       shutdownGraceSeconds: z.number().min(0).default(5),
       /** SO_RCVBUF of the UDP socket; the kernel caps it at net.core.rmem_max. */
       udpReceiveBufferBytes: z.number().int().min(0).default(4 * 1024 * 1024),

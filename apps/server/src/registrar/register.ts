@@ -69,15 +69,14 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   const unsupported = [...new Set(optionTags(rq.headers.require))].filter((t) => !(SUPPORTED as readonly string[]).includes(t));
   if (unsupported.length > 0) return reply(420, 'bad-extension', { unsupported: unsupported.join(', ') });
 
-  // Step 5 (done first: it needs no credentials, and an unknown user can never authenticate):
-  // the To header field must be an AOR of a local domain with a configured user, else 404.
+  // Step 3: authenticate (RFC 3261 §22: 401 with one challenge per algorithm). An AOR that is
+  // not a configured user is challenged like one that is, and its credentials fail like a wrong
+  // password: the answer does not tell which users exist (no enumeration).
   const to = rq.headers.to;
   const target = to === undefined ? undefined : deps.domains.aorOf(to.uri);
-  if (target === undefined || !deps.auth.has(target.user)) return reply(404, 'unknown-aor');
+  if (target === undefined) return reply(404, 'unknown-aor');
   const { aor, user } = target;
-
-  // Step 3: authenticate (RFC 3261 §22: 401 with one challenge per algorithm the user has).
-  const verified = await deps.auth.verify(rq, user, false);
+  const verified = await deps.auth.verify(rq, user, false, remote.address);
   if (!verified.ok) {
     deps.rejected(verified.reason === 'no-credentials' ? 'challenge' : `auth-${verified.reason}`);
     const rs = deps.auth.reject(rq, user, verified);
@@ -85,6 +84,8 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
   }
   // Step 4: authorize: a user registers only its own AOR (third-party registration refused).
   if (verified.username !== user) return reply(403, 'forbidden');
+  // Step 5: the AOR is a configured user (always true once its owner authenticated).
+  if (!deps.auth.has(user)) return reply(404, 'unknown-aor');
 
   // Step 6: the Contact values; `*` only alone and with Expires: 0 (RFC 3261 §10.2.2).
   const contacts = rq.headers.contact ?? [];

@@ -104,7 +104,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     if (from === undefined) return { verified: false };
     // CANCEL cannot be challenged (RFC 3261 §22.1); it goes where its INVITE went.
     if (!deps.authRequests || rq.method === 'CANCEL') return { user: from.user, verified: false };
-    const v = await deps.auth.verify(rq, from.user, true);
+    const v = await deps.auth.verify(rq, from.user, true, remote.address);
     if (!v.ok) {
       deps.proxy().send(deps.auth.reject(rq, from.user, v));
       return undefined;
@@ -126,13 +126,18 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     return { user: from.user, verified: true };
   }
 
-  async function toLocalUser(rq: SipRequest, user: string, aor: string): Promise<void> {
-    if (!deps.auth.has(user)) {
+  /**
+   * `authenticated`: the caller proved to be a local user. Only then is an unknown callee
+   * answered 404; anyone else gets what a user who is not registered gets (480), so calls do not
+   * tell strangers which users exist (no enumeration).
+   */
+  async function toLocalUser(rq: SipRequest, target: { user: string; aor: string }, authenticated: boolean): Promise<void> {
+    if (!deps.auth.has(target.user) && authenticated) {
       respond(rq, 404);
       return;
     }
     if (dropForeignRoute(rq)) deps.trust('route-dropped');
-    const bindings = await deps.store.lookup(aor, deps.now());
+    const bindings = deps.auth.has(target.user) ? await deps.store.lookup(target.aor, deps.now()) : [];
     let targets = bindings.map((b) => targetOfBinding(b, deps.targets)).filter((t): t is ForwardTarget => t !== undefined);
     if (targets.length === 0) {
       respond(rq, 480);
@@ -213,7 +218,7 @@ export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote,
     const caller = await authenticate(rq, remote);
     if (caller === undefined) return;
     if (local !== undefined) {
-      await toLocalUser(rq, local.user, local.aor);
+      await toLocalUser(rq, local, caller.verified);
       return;
     }
     // Another domain (RFC 3263 forwarding), or a pre-loaded Route beyond us: only for local

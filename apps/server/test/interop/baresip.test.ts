@@ -4,8 +4,9 @@
  * 200) and calls bob, a sipp UAS registered through the server; the call is answered, then hung
  * up by baresip (BYE through the server's Record-Route); and baresip registered as bob over TCP
  * (the server keeps its connection as the flow) answers a sipp UAC's call routed over that
- * connection. Signalling only. baresip 1.0.0 cannot answer a challenge set that includes SHA-256
- * (see MD5_ONLY), so these servers offer MD5 only.
+ * connection. Signalling only. The servers run the embedded config's auth (SHA-256 and MD5): baresip
+ * 1.0.0 cannot answer a challenge set that includes SHA-256, and the client table (auth.clients)
+ * offers it MD5 only.
  */
 import { join } from 'node:path';
 import { until } from '@sipts/test-peers';
@@ -20,12 +21,13 @@ import { useInteropServer } from './use-server.js';
 /**
  * baresip 1.0.0 (libre 1.1) gives up on a 401/407 that carries any challenge it cannot compute:
  * with a SHA-256 challenge next to the MD5 one, in either order, it logs "Register: Function not
- * implemented" and never answers (the last test shows it). So the server offers MD5 only here.
+ * implemented" and never answers (the last test shows it, without the client table). The
+ * default client table offers User-Agents starting with "baresip" MD5 only.
  */
-const MD5_ONLY = { auth: { algorithms: ['MD5'] } };
+const EMBEDDED_AUTH = { auth: { algorithms: ['SHA-256', 'MD5'], requests: true } };
 
 let phone: Baresip | undefined;
-const fx = useInteropServer('sipts-server-baresip-', MD5_ONLY);
+const fx = useInteropServer('sipts-server-baresip-', EMBEDDED_AUTH);
 
 // Runs before the server is stopped (hooks in stack order).
 afterEach(async () => {
@@ -90,9 +92,9 @@ describe('baresip (headless) through sipts-server', () => {
     await until(() => p.messages.some(isEvent('CALL_CLOSED')), 5000, 'baresip CALL_CLOSED');
   });
 
-  it('cannot register when SHA-256 is offered too: libre answers ENOSYS ("Function not implemented")', async () => {
+  it('without the client table it cannot register when SHA-256 is offered too: libre answers ENOSYS ("Function not implemented")', async () => {
     const mixed = createMemoryStore();
-    const server = await fx.restart({ store: mixed, overrides: { auth: { algorithms: ['MD5', 'SHA-256'] } } });
+    const server = await fx.restart({ store: mixed, overrides: { auth: { algorithms: ['MD5', 'SHA-256'], clients: [] } } });
     phone = await startBaresip(join(fx.work, 'baresip-mixed'), { user: 'alice', password: PASSWORDS.alice ?? '', domain: REALM, proxyPort: server.udp });
     const p = phone;
     await until(() => p.child.output().includes('Function not implemented'), 10_000, 'baresip to give up on the challenge');

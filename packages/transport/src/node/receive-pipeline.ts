@@ -22,6 +22,8 @@ export interface ReceiverContext {
   trace: TraceHook | undefined;
   stats: TransportStats;
   handlers: TransportHandlers;
+  /** A connection delivered a valid message (parsed, mandatory headers present). */
+  onValidMessage?: (conn: Connection) => void;
 }
 
 /** Feeds one whole message's bytes through the pipeline (`conn` for connection-oriented transports). */
@@ -109,6 +111,7 @@ export function createReceiver(ctx: ReceiverContext): Receive {
       }
       stampReceived(message, remote);
       stats.requestsReceived++;
+      if (conn !== undefined) ctx.onValidMessage?.(conn);
       safely(logger, 'onRequest', () => {
         handlers.onRequest(message, remote);
       });
@@ -119,6 +122,7 @@ export function createReceiver(ctx: ReceiverContext): Receive {
       return;
     }
     stats.responsesReceived++;
+    if (conn !== undefined) ctx.onValidMessage?.(conn);
     safely(logger, 'onResponse', () => {
       handlers.onResponse(message, remote);
     });

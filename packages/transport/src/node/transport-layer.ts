@@ -25,6 +25,7 @@ import {
 } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
+import { createFirstMessageWatch } from './first-message.js';
 import { createFlowKeepAlives, crlfKeepAlive } from './flow-keepalives.js';
 import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
@@ -55,6 +56,7 @@ function newStats(): TransportStats {
     connectionsOpened: 0,
     connectionsClosed: 0,
     connectionsRejected: 0,
+    silentConnectionsClosed: 0,
   };
 }
 
@@ -106,7 +108,14 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   // ---- receive pipeline ------------------------------------------------------------------------
 
-  const receive = createReceiver({ limits, logger, trace, stats, handlers });
+  // Inbound connections that have not yet delivered a valid message: a peer cannot hold a
+  // connection for the long idle limit without speaking SIP.
+  const firstMessage = createFirstMessageWatch({ limits, stats, logger });
+
+  const receive = createReceiver({ limits, logger, trace, stats, handlers, onValidMessage: (conn) => {
+      firstMessage.heard(conn);
+    },
+  });
 
   // ---- keep-alives (RFC 5626 §4.4 client side, §8 server side) --------------------------------
 
@@ -171,6 +180,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       logger.info('closing a connection after a framing error or limit', { flowId: conn.remote.flowId, error: error.message });
     },
     onClose(conn, error) {
+      firstMessage.heard(conn);
       if (!pool.remove(conn)) return;
       stats.connectionsClosed++;
       logger.debug('connection closed', { flowId: conn.remote.flowId, error: error?.message });
@@ -190,6 +200,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
         return false;
       }
       stats.connectionsOpened++;
+      firstMessage.watch(conn);
       return true;
     },
   };
@@ -484,12 +495,14 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       }
       if (options.ws !== undefined) {
         const o = options.ws;
-        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 80, path: o.path ?? '/', limits, logger }, listenerEvents));
+        const origin = o.allowOrigin !== undefined ? { allowOrigin: o.allowOrigin } : {};
+        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 80, path: o.path ?? '/', limits, logger, ...origin }, listenerEvents));
       }
       if (options.wss !== undefined) {
         const o = options.wss;
         const tls = { key: o.key, cert: o.cert, ...(o.ca !== undefined ? { ca: o.ca } : {}) };
-        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 443, path: o.path ?? '/', tls, limits, logger }, listenerEvents));
+        const origin = o.allowOrigin !== undefined ? { allowOrigin: o.allowOrigin } : {};
+        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 443, path: o.path ?? '/', tls, limits, logger, ...origin }, listenerEvents));
       }
     } catch (e) {
       await closeAll();

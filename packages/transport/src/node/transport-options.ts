@@ -46,6 +46,15 @@ export interface TlsOptions extends ListenOptions {
 export interface WsOptions extends ListenOptions {
   /** The resource path clients must request. Default `/`. */
   path?: string;
+  /**
+   * Decides on the opening handshake's `Origin` header (RFC 6455 §4.2.1, §10.2): a browser
+   * sends the origin of the page whose script opens the socket (`https://phone.example.com`);
+   * other clients usually send none (`undefined`). Returning false refuses the handshake with
+   * 403, so a page from another site cannot use a visitor's browser to reach the server.
+   * Called with the value as sent (compare case-insensitively). Default: every origin allowed.
+   * @example ws: { port: 8088, allowOrigin: (o) => o === undefined || o === 'https://phone.example.com' }
+   */
+  allowOrigin?: (origin: string | undefined) => boolean;
 }
 
 /** A secure WebSocket listener's options. */

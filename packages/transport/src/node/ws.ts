@@ -32,6 +32,8 @@ export interface WsListenOptions {
   logger: Logger;
   /** Ping every connection this often and drop those that did not answer the last ping. Default: off. */
   keepAliveIntervalMs?: number;
+  /** Decides on the handshake's Origin (see {@link WsOptions.allowOrigin}); false: 403. Default: all. */
+  allowOrigin?: (origin: string | undefined) => boolean;
 }
 
 /** A listening WebSocket server. */
@@ -310,6 +312,12 @@ export function createWsListener(
         refuse(socket, 404, 'Not Found');
         return;
       }
+      if (options.allowOrigin !== undefined && !options.allowOrigin(req.headers.origin)) {
+        // RFC 6455 §10.2: a server that serves only some sites' pages refuses the others with 403.
+        logger.info('ws handshake from a page of another origin refused', { from: req.socket.remoteAddress, origin: req.headers.origin });
+        refuse(socket, 403, 'Forbidden');
+        return;
+      }
       if (!offeredProtocols(req).includes(SUBPROTOCOL)) {
         logger.info('ws handshake without the sip subprotocol refused', { from: req.socket.remoteAddress });
         refuse(socket, 400, 'Bad Request');
@@ -338,6 +346,11 @@ export function createWsListener(
         }
         accepted.add(conn);
         void conn.closed().then(() => accepted.delete(conn));
+        // The idle limit, as for TCP: no bytes either way (frames, pings) for idleTimeoutMs.
+        req.socket.setTimeout(limits.idleTimeoutMs, () => {
+          logger.debug('closing an idle ws connection', { flowId: remote.flowId });
+          conn.close(1001, 'Idle');
+        });
         conn.start();
       });
     } catch (e) {

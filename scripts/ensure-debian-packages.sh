@@ -6,10 +6,10 @@
 # shared registrations; the tests start their own on loopback ports, and a Redis Cluster with
 # redis-cli --cluster create), baresip-core (a real softphone), openssl (test certificates for the
 # TLS examples of @sipts/sip), tcpdump and tshark (the web inspector's capture fixtures are made
-# with them and checked against tshark's SIP dissector) and kamailio-websocket-modules (kamailio as
-# a SIP-over-WebSocket peer in those captures), sipvicious (svwar and svcrack: apps/server's
-# user-enumeration and password-guessing tests) and linphone-cli (linphonec, a softphone that
-# answers SHA-256 challenges).
+# with them and checked against tshark's SIP dissector), kamailio-websocket-modules (kamailio as
+# a SIP-over-WebSocket peer in those captures), kamailio-tls-modules (kamailio as a TLS peer of the
+# server and of createStack), sipvicious (svwar and svcrack: apps/server's user-enumeration and
+# password-guessing tests) and linphone-cli (linphonec, a softphone that answers SHA-256 challenges).
 # Exits 0 when all are there; otherwise installs the missing ones with apt-get, which needs root.
 set -euo pipefail
 
@@ -27,6 +27,7 @@ declare -A needs=(
   [/usr/bin/tcpdump]=tcpdump
   [/usr/bin/tshark]=tshark
   [/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so]=kamailio-websocket-modules
+  [/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so]=kamailio-tls-modules
   [/usr/bin/svwar]=sipvicious
   [/usr/bin/linphonec]=linphone-cli
 )

@@ -119,6 +119,22 @@ export function createMetrics(sources: MetricSources): ServerMetrics {
       parseErrorsSeen = now;
     },
   });
+  const keepAlivesSeen = { crlf: 0, stun: 0 };
+  new Counter({
+    name: 'sipts_keepalives_answered_total',
+    help: 'RFC 5626 keep-alives answered: CRLF pings on connections, STUN Binding requests on the UDP port',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const s = sources.transportStats();
+      if (s === undefined) return;
+      const now = { crlf: s.keepAlivesAnswered - s.stunRequestsAnswered, stun: s.stunRequestsAnswered };
+      for (const kind of ['crlf', 'stun'] as const) {
+        if (now[kind] > keepAlivesSeen[kind]) this.inc({ kind }, now[kind] - keepAlivesSeen[kind]);
+        keepAlivesSeen[kind] = now[kind];
+      }
+    },
+  });
   let silentSeen = 0;
   new Counter({
     name: 'sipts_connections_silent_closed_total',

@@ -17,6 +17,7 @@ import { createServerAuth } from './auth-wiring.js';
 import type { ServerConfig } from './config/index.js';
 import { LocalDomains } from './domains.js';
 import { createFlowTable, type FlowTable } from './flows.js';
+import { createUdpFlowWatch, flowTimerSeconds } from './outbound-flows.js';
 import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -77,7 +78,9 @@ export function stackOptions(config: ServerConfig): StackOptions {
     ...(l.publicAddress !== null ? { publicAddress: l.publicAddress } : {}),
     udp: l.udp === false ? false : { port: l.udp, ...(config.limits.udpReceiveBufferBytes > 0 ? { receiveBufferBytes: config.limits.udpReceiveBufferBytes } : {}) },
     tcp: l.tcp === false ? false : { port: l.tcp },
-    ...(l.tls !== false ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key) } } : {}),
+    ...(l.tls !== false
+      ? { tls: { port: l.tls.port, cert: file(l.tls.cert), key: file(l.tls.key), ...(l.tls.clientCa !== undefined ? { ca: file(l.tls.clientCa), requestCert: true } : {}) } }
+      : {}),
     ...(l.ws !== false ? { ws: { port: l.ws, allowOrigin } } : {}),
     ...(l.wss !== false ? { wss: { port: l.wss.port, cert: file(l.wss.cert), key: file(l.wss.key), allowOrigin } } : {}),
     limits: {
@@ -109,6 +112,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
   let http: OpsHttp | undefined;
   let metrics: ServerMetrics | undefined;
   let purge: NodeJS.Timeout | undefined;
+  let sweepUdpFlows: NodeJS.Timeout | undefined;
   let draining = false;
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -150,10 +154,23 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         log.debug({ method: rq.method, from: remote.address }, 'request beyond the per-source rate: refused');
       },
     });
+    const idleMs = config.limits.connectionIdleSeconds * 1000;
+    const udpFlows = createUdpFlowWatch({ idleMs, max: 100_000 });
     const s = createStack({
       ...stackOptions(config),
       logger: packageLogger(log, 'stack'),
-      trace: m.trace,
+      trace: {
+        onReceive(bytes, remote) {
+          m.trace.onReceive?.(bytes, remote);
+          if (remote.protocol === 'UDP') udpFlows.touch(remote.address, remote.port, now());
+        },
+        onSend(bytes, remote) {
+          m.trace.onSend?.(bytes, remote);
+        },
+      },
+      onKeepAlive(remote) {
+        if (remote.protocol === 'UDP') udpFlows.touch(remote.address, remote.port, now());
+      },
       onAck(ack, remote) {
         if (!admit(ack, remote)) return;
         arrivals.note(ack);
@@ -212,6 +229,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         onFlowBinding: ({ user, contact, target, removeOnClose }) => {
           flows.rememberContact(user, contact, target);
           if (target.flowId !== undefined) flows.bindFlow(target.flowId, removeOnClose);
+          else if (target.protocol === 'UDP' && removeOnClose) udpFlows.watch(`udp:${target.address}:${String(target.port)}`, now());
         },
         rejected,
         maxBindings: config.limits.bindingsPerAor,
@@ -222,6 +240,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         warn: (attrs, message) => {
           log.warn(attrs, message);
         },
+        flowTimerSeconds: flowTimerSeconds(config.limits),
       },
       targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
       limiter: createRateLimiter(config.limits.registerPerSecondPerSource),
@@ -292,6 +311,20 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       );
     }, config.registrar.purgeIntervalSeconds * 1000);
     purge.unref();
+    // RFC 5626: an outbound UDP flow that sent nothing (no STUN keep-alive) for the idle limit failed.
+    sweepUdpFlows = setInterval(() => {
+      for (const flowId of udpFlows.expired(now())) {
+        st.removeFlow(instanceId, flowId).then(
+          (n) => {
+            if (n > 0) log.info({ flowId, removed: n }, 'UDP flow idle past the limit: bindings removed');
+          },
+          (e: unknown) => {
+            log.warn({ err: e, flowId }, 'could not remove the bindings of an idle UDP flow');
+          },
+        );
+      }
+    }, Math.max(250, Math.min(60_000, idleMs / 4)));
+    sweepUdpFlows.unref();
     log.info({ instanceId, ports }, 'sipts-server started');
   }
 
@@ -303,6 +336,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       await new Promise((r) => setTimeout(r, 50));
     }
     if (purge !== undefined) clearInterval(purge);
+    if (sweepUdpFlows !== undefined) clearInterval(sweepUdpFlows);
     proxy?.stop();
     await stack?.stop();
     await http?.close();

@@ -14,6 +14,8 @@ export interface FakeServerOptions {
   algorithms?: ('SHA-256' | 'MD5')[];
   /** Add `Supported: outbound` to REGISTER responses. */
   outbound?: boolean;
+  /** Flow-Timer (seconds) in the 200 of a REGISTER (RFC 5626 §4.4.1). */
+  flowTimer?: number;
   /** Expires granted in the 200 (per contact). Default: what was asked. */
   grant?: number;
   /** Min-Expires: answer 423 below it. */
@@ -70,6 +72,7 @@ export function createFakeServer(options: FakeServerOptions = {}): FakeServer {
       const contact = (rq.headers.contact ?? []).map((c) => ({ ...c, params: { ...c.params, expires: String(granted) } }));
       const rs = makeResponse(rq, 200, undefined, { toTag: 't', headers: granted === 0 ? {} : { contact } });
       if (options.outbound === true) rs.headers.supported = 'outbound, path';
+      if (options.flowTimer !== undefined) rs.headers['flow-timer'] = String(options.flowTimer);
       return digest.sign(rs, v);
     }
     if (rq.method === 'MESSAGE') {

@@ -94,6 +94,18 @@ describe('registration', () => {
     expect(agent.outbound).toBe(true);
   });
 
+  it("gives the registrar's Flow-Timer to the transport's keep-alives (RFC 5626 §4.4.1), and none when absent", async () => {
+    for (const [flowTimer, expected] of [[25, 25], [undefined, undefined]] as const) {
+      const given: (number | undefined)[] = [];
+      const server = createFakeServer({ outbound: true, ...(flowTimer !== undefined ? { flowTimer } : {}) });
+      const { agent } = setup({}, {
+        connect: (url, h) => ({ ...server.connect(url, h), setFlowTimer: (s: number | undefined) => given.push(s) }),
+      });
+      await agent.login();
+      expect(given).toEqual([expected]);
+    }
+  });
+
   it('refreshes before the granted expiry, on the same Call-ID with a higher CSeq', async () => {
     const { server, agent, clock } = setup({ grant: 120 });
     await agent.login();

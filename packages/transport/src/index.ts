@@ -10,4 +10,37 @@ export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, 
 export { badRequestFor } from './bad-request.js';
 export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';
 export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';
+export {
+  createKeepAlive,
+  keepAliveIntervalMs,
+  type FlowFailureReason,
+  type KeepAlive,
+  type KeepAliveClock,
+  type KeepAliveOptions,
+  type KeepAliveSettings,
+  type KeepAliveTimer,
+} from './keepalive.js';
+export { flowRecoveryDelayMs, type FlowRecoveryOptions } from './flow-recovery.js';
+export {
+  crc32,
+  decodeStun,
+  decodeXorMappedAddress,
+  encodeStun,
+  encodeXorMappedAddress,
+  isStunMessage,
+  newStunTransactionId,
+  STUN_ATTR,
+  STUN_BINDING_ERROR,
+  STUN_BINDING_REQUEST,
+  STUN_BINDING_SUCCESS,
+  STUN_MAGIC_COOKIE,
+  stunAttribute,
+  stunBindingRequest,
+  stunBindingSuccess,
+  stunMappedAddress,
+  type EncodeStunOptions,
+  type StunAddress,
+  type StunAttribute,
+  type StunMessage,
+} from './stun.js';
 export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';

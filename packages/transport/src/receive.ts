@@ -40,7 +40,7 @@ export function isIpAddress(host: string): boolean {
 }
 
 /** The 8 groups of an IPv6 address (lower-case, no brackets) as numbers, or undefined. */
-function ipv6Groups(address: string): number[] | undefined {
+export function ipv6Groups(address: string): number[] | undefined {
   let a = address;
   // A trailing dotted quad (::ffff:192.0.2.1) is the last two groups.
   const lastColon = a.lastIndexOf(':');

@@ -4,6 +4,7 @@
  * @see RFC 3261 §18, RFC 3263, RFC 3581, RFC 7118
  */
 import type { ParseLimits, SipMessage, SipRequest, SipResponse } from '@sipts/message';
+import type { FlowFailureReason } from './keepalive.js';
 
 /** Transport protocols as written in Via (RFC 3261 §20.42, RFC 7118 §5.3: `WS`/`WSS`). */
 export type TransportProtocol = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
@@ -119,7 +120,14 @@ export interface TransportStats {
   badRequestsAnswered: number;
   /** Garbage, bad responses and bad requests that could not be answered, dropped. */
   dropped: number;
+  /** Keep-alives answered: CRLF pongs to pings, and STUN Binding requests on the UDP port. */
   keepAlivesAnswered: number;
+  /** STUN Binding requests answered on the UDP port (RFC 5626 §8); also in `keepAlivesAnswered`. */
+  stunRequestsAnswered: number;
+  /** Keep-alives this layer sent on its own flows (CRLF pings, STUN requests and their retransmissions). */
+  keepAlivesSent: number;
+  /** STUN responses that answered our keep-alives. */
+  stunResponsesReceived: number;
   messagesSent: number;
   sendErrors: number;
   connectionsOpened: number;
@@ -136,6 +144,14 @@ export interface TransportHandlers {
   onResponse(response: SipResponse, remote: Remote): void;
   /** A connection (flow) closed: a registrar drops the bindings that used it (RFC 5626). */
   onFlowClosed?(flowId: string, remote: Remote): void;
+  /**
+   * A flow with keep-alives failed (RFC 5626 §4.4: no pong, no STUN answer, the mapped address
+   * changed, or its connection closed): a user agent registers again (§4.2, backoff §4.5). Called
+   * once per failure; the connection, if any, is closed.
+   */
+  onFlowFailed?(remote: Remote, reason: FlowFailureReason): void;
+  /** A peer's keep-alive was answered: a CRLF ping on a connection, or a STUN request on UDP. */
+  onKeepAlive?(remote: Remote, kind: 'crlf' | 'stun'): void;
 }
 
 /** A message ready to send, and where. */

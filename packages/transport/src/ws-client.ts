@@ -8,6 +8,7 @@
  * @see RFC 7118 §4.1, §5; RFC 6455
  */
 import { SipError, isRequest, safeParseMessage, serializeMessage, type SipMessage } from '@sipts/message';
+import { createKeepAlive, type KeepAlive, type KeepAliveSettings } from './keepalive.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
   silentLogger,
@@ -32,6 +33,13 @@ export interface WebSocketTransportOptions {
    * failed attempt up to `maxDelayMs` (default 30 s), with ±20 % jitter. `false`: never.
    */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number } | false;
+  /**
+   * RFC 5626 keep-alives on the socket (RFC 7118 §6 keeps them for WebSocket): a CRLFCRLF text
+   * frame every 80–100 % of Flow-Timer (set it with {@link WebSocketTransport.setFlowTimer}) or of
+   * 120 s, the CRLF pong awaited 10 s; a missed pong reports `onFlowFailed` and closes the socket
+   * (which then reconnects). Default: off.
+   */
+  keepAlive?: KeepAliveSettings;
 }
 
 /** A WebSocket client transport: one flow to one server. */
@@ -44,6 +52,11 @@ export interface WebSocketTransport {
    *   attempt fails, or when the queue is over `maxPendingWriteBytes`.
    */
   send(message: SipMessage): Promise<void>;
+  /**
+   * The registrar's Flow-Timer (RFC 5626 §4.4.1) for the keep-alives of this and later sockets;
+   * undefined: back to the default. Without `keepAlive` in the options this does nothing.
+   */
+  setFlowTimer(seconds: number | undefined): void;
   /** Closes the socket for good (no reconnect); resolves when it is closed. */
   close(): Promise<void>;
 }
@@ -138,6 +151,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
   let delay = initialDelay;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let closeWaiters: (() => void)[] = [];
+  let keepAlive: KeepAlive | undefined;
+  let flowTimer: number | undefined;
 
   const sendFailed = (why: string, cause?: unknown): SipError =>
     new SipError('send-failed', `${options.url}: ${why}`, { status: 503, cause });
@@ -155,7 +170,13 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
   }
 
   function dispatch(bytes: Uint8Array, r: Remote): void {
-    if (bytes.byteLength === 0 || isKeepAlive(bytes)) return;
+    if (bytes.byteLength === 0) return;
+    if (isKeepAlive(bytes)) {
+      // A lone CRLF answers our ping; a CRLFCRLF is the server's ping, answered (RFC 5626 §4.4.1).
+      if (bytes.byteLength === 2) keepAlive?.pong();
+      else if (bytes.byteLength === 4 && socket !== undefined && socket.readyState === OPEN) socket.send('\r\n');
+      return;
+    }
     try {
       trace?.onReceive?.(bytes, r);
     } catch (e) {
@@ -234,6 +255,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       opened = true;
       state = 'open';
       remote = r;
+      startKeepAlive(s, r);
       delay = initialDelay;
       logger.debug('WebSocket open', { url: options.url, flowId: r.flowId });
       const pending = queue;
@@ -263,6 +285,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       if (socket !== s) return;
       socket = undefined;
       remote = undefined;
+      const ka = keepAlive;
+      keepAlive = undefined;
+      ka?.fail('connection-closed');
       logger.info('WebSocket closed', { url: options.url, flowId: r.flowId, code: event.code, reason: event.reason });
       if (opened) {
         try {
@@ -276,6 +301,32 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       failQueue(fatal ? 'the server did not select the sip subprotocol' : 'the WebSocket closed');
       if (fatal) state = 'closed';
       else scheduleReconnect();
+    });
+  }
+
+  /** Keep-alives on a socket that just opened; a failure closes it (and reconnects). */
+  function startKeepAlive(s: SocketLike, r: Remote): void {
+    if (options.keepAlive === undefined) return;
+    keepAlive?.stop();
+    keepAlive = createKeepAlive({
+      ...options.keepAlive,
+      kind: 'crlf',
+      ...(flowTimer !== undefined ? { flowTimerSeconds: flowTimer } : {}),
+      send: (bytes) => {
+        if (socket !== s || s.readyState !== OPEN) return Promise.reject(sendFailed('the WebSocket is not open'));
+        trace?.onSend?.(bytes, r);
+        s.send('\r\n\r\n');
+        return Promise.resolve();
+      },
+      onFailure: (reason) => {
+        logger.info('WebSocket flow failed', { flowId: r.flowId, reason });
+        try {
+          handlers.onFlowFailed?.(r, reason);
+        } catch (e) {
+          logger.error('onFlowFailed handler threw', { error: asError(e) });
+        }
+        if (reason !== 'connection-closed' && socket === s) s.close(1000, 'keep-alive failed');
+      },
     });
   }
 
@@ -310,7 +361,13 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
         queue.push({ bytes, resolve, reject });
       });
     },
+    setFlowTimer(seconds) {
+      flowTimer = seconds;
+      keepAlive?.setFlowTimer(seconds);
+    },
     close(): Promise<void> {
+      keepAlive?.stop();
+      keepAlive = undefined;
       if (state === 'closed' && socket === undefined) return Promise.resolve();
       state = 'closed';
       if (retryTimer !== undefined) clearTimeout(retryTimer);

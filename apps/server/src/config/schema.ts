@@ -9,6 +9,8 @@ const port = z.number().int().min(0).max(65_535);
 const portOrOff = z.union([port, z.literal(false)]);
 /** A TLS-style listener: off, or a port with a certificate and key (PEM files). */
 const secureListener = z.union([z.literal(false), z.strictObject({ port, cert: z.string().min(1), key: z.string().min(1) })]);
+/** The TLS listener: as above, and `clientCa` (PEM file) to require client certificates it signed (mutual TLS). */
+const tlsListener = z.union([z.literal(false), z.strictObject({ port, cert: z.string().min(1), key: z.string().min(1), clientCa: z.string().min(1).optional() })]);
 const hex = (length: number): z.ZodString => z.string().regex(new RegExp(`^[0-9a-fA-F]{${String(length)}}$`), `must be ${String(length)} hex digits`);
 
 /** One user: a name and H(user:realm:password) per algorithm, never the password. */
@@ -63,7 +65,7 @@ export const configSchema = z.strictObject({
       address: z.string().min(1).default('127.0.0.1'),
       udp: portOrOff.default(5060),
       tcp: portOrOff.default(5060),
-      tls: secureListener.default(false),
+      tls: tlsListener.default(false),
       ws: portOrOff.default(8088),
       wss: secureListener.default(false),
       publicAddress: z.string().min(1).nullable().default(null),
@@ -132,6 +134,8 @@ export const configSchema = z.strictObject({
       /** Contacts the server remembers per user for in-dialog requests over their flows. */
       contactsPerUser: z.number().int().min(1).default(20),
       connectionIdleSeconds: z.number().int().min(1).default(3900),
+      /** Flow-Timer in the 200 of an outbound REGISTER (RFC 5626 §4.4.1), at most 3/4 of connectionIdleSeconds. */
+      flowTimerSeconds: z.number().int().min(1).default(120),
       /** A connection that has not sent a valid request within this time is closed. */
       firstRequestSeconds: z.number().int().min(1).default(10),
       maxConnections: z.number().int().min(1).default(10_000),

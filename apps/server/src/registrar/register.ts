@@ -42,6 +42,8 @@ export interface RegistrarDeps {
   limited: (limit: 'bindings-per-aor' | 'self-contact' | 'register-200-too-big') => void;
   /** Logs at warn (a 200 too big for UDP). */
   warn: (attrs: Record<string, unknown>, message: string) => void;
+  /** Flow-Timer for the 200 of an outbound registration (RFC 5626 §4.4.1); none when absent. */
+  flowTimerSeconds?: number;
 }
 
 /** The largest UDP payload (IPv4: 65,535 − 20 − 8); a bigger 200 cannot be sent over UDP. */
@@ -194,6 +196,10 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
     deps.limited('register-200-too-big');
     deps.warn({ aor, bindings: current.length, listed: mine.size }, 'REGISTER 200 too big for UDP: listing only the contacts of this request');
   }
-  if (outbound) rs.headers.require = 'outbound';
+  if (outbound) {
+    rs.headers.require = 'outbound';
+    // RFC 5626 §4.4.1: how often the phone must send keep-alives for us to keep its flow.
+    if (deps.flowTimerSeconds !== undefined) rs.headers['flow-timer'] = String(deps.flowTimerSeconds);
+  }
   return sign(rs);
 }

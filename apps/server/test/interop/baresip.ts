@@ -23,7 +23,11 @@ export interface BaresipAccount {
   /** The server's port on 127.0.0.1 for `transport`. */
   proxyPort: number;
   /** Default UDP. Over TCP baresip keeps its connection to the server open (the flow). */
-  transport?: 'udp' | 'tcp';
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** For TLS: the CA file baresip trusts for the server's certificate (`sip_cafile`). */
+  cafile?: string;
+  /** `outbound`: RFC 5626 (reg-id, +sip.instance, and keep-alives at the 200's Flow-Timer). */
+  sipnat?: 'outbound';
 }
 
 /** A running baresip with its remote control connected. */
@@ -58,16 +62,19 @@ async function writeConfigDir(dir: string, account: BaresipAccount): Promise<{ s
     'module g711.so',
     'module aubridge.so',
     'module ctrl_tcp.so',
+    // uuid.so gives the +sip.instance that outbound needs; loaded only then (no other test changes).
+    ...(account.sipnat !== undefined ? ['module_tmp uuid.so'] : []),
     'module_tmp account.so',
     'module_app contact.so',
     'module_app menu.so',
     `ctrl_tcp_listen 127.0.0.1:${String(ctrl)}`,
+    ...(account.cafile !== undefined ? [`sip_cafile ${account.cafile}`] : []),
     '',
   ];
   writeFileSync(join(dir, 'config'), config.join('\n'));
   const transport = account.transport ?? 'udp';
   const outbound = `sip:127.0.0.1:${String(account.proxyPort)};transport=${transport}`;
-  writeFileSync(join(dir, 'accounts'), `<sip:${account.user}@${account.domain};transport=${transport}>;auth_pass=${account.password};outbound="${outbound}";regint=60;answermode=manual\n`);
+  writeFileSync(join(dir, 'accounts'), `<sip:${account.user}@${account.domain};transport=${transport}>;auth_pass=${account.password};outbound="${outbound}";regint=60;answermode=manual${account.sipnat !== undefined ? `;sipnat=${account.sipnat}` : ''}\n`);
   writeFileSync(join(dir, 'contacts'), '');
   return { sip, ctrl };
 }

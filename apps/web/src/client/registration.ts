@@ -51,6 +51,17 @@ export function minExpiresOf(rs: SipResponse): number | undefined {
 }
 
 /** True when a registrar's response says it does outbound (RFC 5626 §6: Supported or Require `outbound`). */
+/**
+ * The Flow-Timer of a REGISTER 2xx in seconds (RFC 5626 §4.4.1), or undefined when absent or not a
+ * positive whole number.
+ * @example flowTimerOf(ok) // 120
+ */
+export function flowTimerOf(rs: SipResponse): number | undefined {
+  const v = rs.headers['flow-timer'];
+  const text = typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '';
+  return /^\d{1,9}$/.test(text) && Number(text) > 0 ? Number(text) : undefined;
+}
+
 export function registrarDoesOutbound(rs: SipResponse): boolean {
   return hasOptionTag(rs.headers.supported, 'outbound') || hasOptionTag(rs.headers.require, 'outbound');
 }

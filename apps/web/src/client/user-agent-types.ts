@@ -21,7 +21,7 @@ export interface StateEvent {
 }
 
 /** The transport the agent talks through (a {@link WebSocketTransport}, or a fake in tests). */
-export type ClientTransport = Pick<WebSocketTransport, 'send' | 'close'>;
+export type ClientTransport = Pick<WebSocketTransport, 'send' | 'close'> & Partial<Pick<WebSocketTransport, 'setFlowTimer'>>;
 
 /** Options of {@link createUserAgent}. */
 export interface UserAgentOptions {
@@ -34,7 +34,10 @@ export interface UserAgentOptions {
   instanceId?: string;
   /** Registration lifetime to ask for, seconds. Default 600. */
   expires?: number;
-  /** Opens the transport; default {@link createWebSocketTransport} with `reconnect`. */
+  /**
+   * Opens the transport; default {@link createWebSocketTransport} with `reconnect` and RFC 5626
+   * keep-alives (CRLF pings on the agent's clock, at the registrar's Flow-Timer).
+   */
   connect?: (url: string, handlers: TransportHandlers) => ClientTransport;
   /** Timers (refresh, retries, transactions). Default `createDefaultClock()`. */
   clock?: Clock;

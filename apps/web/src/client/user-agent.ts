@@ -12,7 +12,7 @@ import { ClientError, errorForResponse } from './errors.js';
 import { parseAddress, newInstanceId, randomName, type AddressOfRecord } from './identity.js';
 import { answerIncoming, type IncomingMessage } from './inbound.js';
 import type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAgentOptions } from './user-agent-types.js';
-import { createBackoff, grantedExpires, minExpiresOf, refreshDelayMs, registrarDoesOutbound } from './registration.js';
+import { createBackoff, flowTimerOf, grantedExpires, minExpiresOf, refreshDelayMs, registrarDoesOutbound } from './registration.js';
 import { buildMessage, buildRegister, registerContact } from './requests.js';
 import { Sender } from './sender.js';
 import { createWebSocketPort, targetOf } from './ws-port.js';
@@ -60,7 +60,9 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   const wanted = options.expires ?? 600;
   const instanceId = options.instanceId ?? newInstanceId();
   const backoff = createBackoff(options.retry?.initialDelayMs ?? 1000, options.retry?.maxDelayMs ?? 30_000);
-  const connect = options.connect ?? ((url: string, handlers: TransportHandlers) => createWebSocketTransport({ url, logger }, handlers));
+  // RFC 5626 §4.4.1 / RFC 7118 §6: CRLF keep-alives on the socket; a missed pong closes it and the
+  // agent registers again on the next one (onFlowClosed below).
+  const connect = options.connect ?? ((url: string, handlers: TransportHandlers) => createWebSocketTransport({ url, logger, keepAlive: { clock } }, handlers));
   const stateListeners = new Set<(e: StateEvent) => void>();
   const messageListeners = new Set<(m: IncomingMessage) => void>();
   const viaHost = `${randomName()}.invalid`;
@@ -159,6 +161,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
     if (session !== s || state === 'unregistering') return;
     if (response.status >= 200 && response.status < 300) {
       const granted = grantedExpires(response, { contactUri, instanceId }, s.expires);
+      s.transport.setFlowTimer?.(flowTimerOf(response));
       backoff.reset();
       clearTimer();
       timer = clock.set(refreshDelayMs(granted), () => {

@@ -5,13 +5,14 @@
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, isFlowFailed, silentLogger, type Remote, type Target } from '@sipts/transport';
+import { generateTag, isFlowFailed, silentLogger, type FlowFailureReason, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
 import type { Clock, TimerValues } from '../clock.js';
 import { synthesize } from '../synthesize.js';
 import { createDefaultClock } from '../timer-heap.js';
 import type { OutgoingTransaction } from '../outgoing-request.js';
 import type { ServerTransactionHandle } from '../server-handle.js';
+import { outboundRegistration } from '../outbound-registration.js';
 import { createTransactionLayer, type TransactionStats } from '../transaction-layer.js';
 
 /** Options of {@link createStack}: the transport's, plus the transaction layer's. */
@@ -42,6 +43,14 @@ export interface StackOptions extends TransportOptions {
   onAck?: (ack: SipRequest, remote: Remote) => void;
   /** A connection (flow) closed: a registrar drops the bindings that used it (RFC 5626 §5.3). */
   onFlowClosed?: (flowId: string, remote: Remote) => void;
+  /**
+   * A flow with keep-alives failed (RFC 5626 §4.4: no pong within 10 s, no STUN answer, a changed
+   * mapped address, or the server closed the connection): register again (§4.2), after the
+   * backoff of §4.5 (`flowRecoveryDelayMs`). Needs `keepAlive`.
+   */
+  onFlowFailed?: (remote: Remote, reason: FlowFailureReason) => void;
+  /** A peer's keep-alive was answered (a CRLF ping, or a STUN Binding request on the UDP port). */
+  onKeepAlive?: (remote: Remote, kind: 'crlf' | 'stun') => void;
 }
 
 /** Options of {@link Stack.send}. */
@@ -188,8 +197,24 @@ export function createStack(options: StackOptions): Stack {
       handler(request, st, remote);
     },
   });
-  const onFlowClosed = options.onFlowClosed;
-  const transport = createTransportLayer(options, onFlowClosed === undefined ? layer.handlers : { ...layer.handlers, onFlowClosed });
+  const handlers: TransportHandlers = { ...layer.handlers };
+  if (options.onFlowClosed !== undefined) handlers.onFlowClosed = options.onFlowClosed;
+  if (options.onFlowFailed !== undefined) handlers.onFlowFailed = options.onFlowFailed;
+  if (options.onKeepAlive !== undefined) handlers.onKeepAlive = options.onKeepAlive;
+  if (options.keepAlive !== undefined) {
+    // RFC 5626 §4.4: an outbound registration's 2xx starts keep-alives on its flow, at Flow-Timer.
+    const onResponse = layer.handlers.onResponse.bind(layer.handlers);
+    handlers.onResponse = (rs, remote) => {
+      onResponse(rs, remote);
+      const reg = outboundRegistration(rs, remote);
+      if (reg === undefined) return;
+      const ka = transport.keepAlive(reg.target, reg.flowTimerSeconds !== undefined ? { flowTimerSeconds: reg.flowTimerSeconds } : {});
+      logger.debug(ka !== undefined ? 'keep-alives on the registration flow' : 'no flow to keep alive', { flow: reg.target, flowTimer: reg.flowTimerSeconds });
+    };
+  }
+  // Keep-alive timers run on the stack's clock (a fake one in tests) unless given their own.
+  const transportOptions = options.keepAlive !== undefined ? { ...options, keepAlive: { clock, ...options.keepAlive } } : options;
+  const transport = createTransportLayer(transportOptions, handlers);
 
   async function targetsFor(request: SipRequest, target: Target | undefined): Promise<Target[]> {
     if (target !== undefined) return [target];

@@ -17,8 +17,11 @@ export interface StreamConnectionOptions {
   outbound: boolean;
   limits: Required<TransportLimits>;
   logger: Logger;
-  /** Called after a CRLF pong answered a CRLFCRLF ping. */
-  onKeepAlive?: (conn: Connection) => void;
+  /**
+   * Called after a CRLF pong answered a CRLFCRLF ping (`kind` 'ping'), and when a lone CRLF (a pong
+   * to our own ping, RFC 5626 §4.4.1) arrived (`kind` 'pong').
+   */
+  onKeepAlive?: (conn: Connection, kind: 'ping' | 'pong') => void;
 }
 
 const PONG = new Uint8Array([0x0d, 0x0a]);
@@ -129,9 +132,12 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
       return;
     }
     // A CRLFCRLF ping is two keep-alive CRLFs; a single CRLF is a pong, which is not answered.
-    if (framer.keepAlives - before >= 2) {
+    const crlfs = framer.keepAlives - before;
+    if (crlfs >= 2) {
       socket.write(PONG);
-      safely('onKeepAlive', () => options.onKeepAlive?.(conn));
+      safely('onKeepAlive', () => options.onKeepAlive?.(conn, 'ping'));
+    } else if (crlfs === 1) {
+      safely('onKeepAlive', () => options.onKeepAlive?.(conn, 'pong'));
     }
     for (const frame of frames) {
       if (socket.destroyed) return; // a handler closed it

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { connect, createServer, type ConnectionOptions } from 'node:tls';
+import { SipError } from '@sipts/message';
 import type { Target } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import {
@@ -100,5 +101,21 @@ export function tlsConnectOptions(target: Target, client: TlsClientOptions): Con
  * @see RFC 3261 §26.2.1, RFC 5922 §7
  */
 export function connectTls(target: Target, client: TlsClientOptions, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
-  return connectStream('TLS', target, () => connect(tlsConnectOptions(target, client)), 'secureConnect', options, events);
+  return connectStream('TLS', target, () => connect(tlsConnectOptions(target, client)), 'secureConnect', options, events).catch((e: unknown) => {
+    throw explainCertificateError(e, target);
+  });
+}
+
+/**
+ * A certificate that failed verification says why in the error (the name it was checked against,
+ * what node:tls found wrong), not only its code: `ERR_TLS_CERT_ALTNAME_INVALID` becomes "… does
+ * not name sip.example.com: Hostname/IP does not match certificate's altnames …".
+ */
+function explainCertificateError(e: unknown, target: Target): unknown {
+  if (!(e instanceof SipError) || !(e.cause instanceof Error)) return e;
+  const code = (e.cause as NodeJS.ErrnoException).code ?? '';
+  const certificate = code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|_SIGNATURE|ISSUER|SELF_SIGNED/.test(code);
+  if (!certificate) return e;
+  const name = target.host ?? target.address;
+  return new SipError('connect-failed', `${e.message}: the server's certificate is not accepted for ${name}: ${e.cause.message}`, { status: 503, cause: e.cause });
 }

@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { flowFailed } from '../flow-failed.js';
+import { isStunMessage } from '../stun.js';
 import { canonicalIp } from '../receive.js';
 import { responseTarget } from '../response-target.js';
 import {
@@ -25,17 +26,20 @@ import {
 import type { Connection, ConnectionEvents } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import { createFirstMessageWatch } from './first-message.js';
+import { createFlowKeepAlives, crlfKeepAlive } from './flow-keepalives.js';
 import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
 import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
 import type { TransportLayer, TransportOptions } from './transport-options.js';
 import { bindUdp, type UdpEndpoint } from './udp.js';
+import { createUdpStunHandler } from './udp-stun.js';
 import { connectWs, createWsListener, type WsListener } from './ws.js';
 
 /** The SIP MTU rule: a UDP request larger than this moves to TCP (RFC 3261 §18.1.1). */
 const UDP_MTU_LIMIT = 1300;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const PONG = new Uint8Array([0x0d, 0x0a]);
 
 function newStats(): TransportStats {
   return {
@@ -44,6 +48,9 @@ function newStats(): TransportStats {
     badRequestsAnswered: 0,
     dropped: 0,
     keepAlivesAnswered: 0,
+    stunRequestsAnswered: 0,
+    keepAlivesSent: 0,
+    stunResponsesReceived: 0,
     messagesSent: 0,
     sendErrors: 0,
     connectionsOpened: 0,
@@ -110,12 +117,60 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     },
   });
 
+  // ---- keep-alives (RFC 5626 §4.4 client side, §8 server side) --------------------------------
+
+  const keepAlives = createFlowKeepAlives({
+    settings: options.keepAlive ?? {},
+    logger,
+    stats,
+    maxFlows: limits.maxConnections,
+    onFlowFailed(remote, reason) {
+      handlers.onFlowFailed?.(remote, reason);
+    },
+  });
+  const keepConnectionsAlive = options.keepAlive !== undefined && options.keepAlive.connections !== false;
+
+  /** A peer's keep-alive was answered (a CRLF ping on a connection, or STUN on UDP). */
+  function peerKeepAlive(remote: Remote, kind: 'crlf' | 'stun'): void {
+    if (kind === 'crlf') stats.keepAlivesAnswered++;
+    if (handlers.onKeepAlive !== undefined) safely('onKeepAlive', () => handlers.onKeepAlive?.(remote, kind));
+  }
+
+  /** The CRLF events of a TCP/TLS connection: a ping we answered, or a pong to ours. */
+  function onStreamKeepAlive(conn: Connection, kind: 'ping' | 'pong' = 'ping'): void {
+    if (kind === 'pong') keepAlives.pong(conn.remote.flowId ?? '');
+    else peerKeepAlive(conn.remote, 'crlf');
+  }
+
+  const stunOnUdp = createUdpStunHandler({
+    stats,
+    logger,
+    onResponse: (message, remote) => keepAlives.stun(message, remote),
+    onAnswered: (remote) => {
+      peerKeepAlive(remote, 'stun');
+    },
+  });
+
   function onUdpMessage(endpoint: UdpEndpoint, bytes: Uint8Array, remote: Remote): void {
-    receive(bytes, remote, 'datagram', (rs) => endpoint.send(rs, remote.address, remote.port));
+    const reply = (rs: Uint8Array): Promise<void> => endpoint.send(rs, remote.address, remote.port);
+    if (isStunMessage(bytes)) stunOnUdp(bytes, remote, reply);
+    else receive(bytes, remote, 'datagram', reply);
   }
 
   const connectionEvents: ConnectionEvents = {
     onFrame(conn, frame) {
+      if (conn.protocol === 'WS' || conn.protocol === 'WSS') {
+        const crlf = crlfKeepAlive(frame);
+        if (crlf === 'ping') {
+          conn.write(PONG).catch(() => undefined);
+          peerKeepAlive(conn.remote, 'crlf');
+          return;
+        }
+        if (crlf === 'pong') {
+          keepAlives.pong(conn.remote.flowId ?? '');
+          return;
+        }
+      }
       const framing = conn.protocol === 'TCP' || conn.protocol === 'TLS' ? 'stream' : 'datagram';
       receive(frame, conn.remote, framing, (rs) => conn.write(rs), conn);
     },
@@ -130,7 +185,10 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       stats.connectionsClosed++;
       logger.debug('connection closed', { flowId: conn.remote.flowId, error: error?.message });
       const flowId = conn.remote.flowId;
-      if (flowId !== undefined) safely('onFlowClosed', () => handlers.onFlowClosed?.(flowId, conn.remote));
+      if (flowId !== undefined) {
+        keepAlives.closed(flowId);
+        safely('onFlowClosed', () => handlers.onFlowClosed?.(flowId, conn.remote));
+      }
     },
   };
 
@@ -156,10 +214,6 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   // ---- connections -----------------------------------------------------------------------------
 
-  function countKeepAlive(): void {
-    stats.keepAlivesAnswered++;
-  }
-
   // `tlsClient` wins over `tls.client` as a whole (no merge): see TransportOptions.tlsClient.
   const tlsClient: TlsClientOptions = options.tlsClient ?? options.tls?.client ?? {};
   if (options.tlsClient !== undefined && options.tls?.client !== undefined) {
@@ -167,7 +221,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   }
 
   function open(target: Target): Promise<Connection> {
-    const base = { connectTimeoutMs, limits, logger, signal: abort.signal, onKeepAlive: countKeepAlive };
+    const base = { connectTimeoutMs, limits, logger, signal: abort.signal, onKeepAlive: onStreamKeepAlive };
     switch (target.protocol) {
       case 'TCP':
         return connectTcp(target, base, connectionEvents);
@@ -210,6 +264,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
         throw new SipError('connect-failed', `connection to ${key} closed: the transport is stopping or full`, { status: 503 });
       }
       stats.connectionsOpened++;
+      if (keepConnectionsAlive) keepAlives.onConnection(conn);
       return conn;
     });
     connecting.set(key, p);
@@ -218,6 +273,19 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     };
     p.then(forget, forget);
     return p;
+  }
+
+  function keepAlive(target: Target, ka: { flowTimerSeconds?: number } = {}): ReturnType<typeof keepAlives.onConnection> {
+    if (stopped !== undefined) return undefined;
+    const address = canonicalIp(target.address);
+    if (target.protocol !== 'UDP') {
+      const conn = target.flowId !== undefined ? pool.byFlow(target.flowId) : pool.find(target.protocol, address, target.port);
+      return conn === undefined ? undefined : keepAlives.onConnection(conn, ka.flowTimerSeconds);
+    }
+    const endpoint = udpEndpointFor(address);
+    if (endpoint === undefined) return undefined;
+    const remote: Remote = { protocol: 'UDP', address, port: target.port, local: { address: endpoint.address, port: endpoint.port } };
+    return keepAlives.onUdp({ remote, send: (b) => endpoint.send(b, address, target.port) }, ka.flowTimerSeconds);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -377,6 +445,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   async function closeAll(): Promise<void> {
     abort.abort();
+    keepAlives.stopAll();
     const closing: Promise<unknown>[] = [];
     for (const l of streams) closing.push(l.close());
     for (const l of wsListeners) closing.push(l.close());
@@ -390,9 +459,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   async function startNow(): Promise<void> {
     locals = localAddresses();
-    const onKeepAlive = (): void => {
-      stats.keepAlivesAnswered++;
-    };
+    const onKeepAlive = onStreamKeepAlive;
     try {
       if (options.udp !== false) {
         const o = options.udp ?? {};
@@ -479,6 +546,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     sendResponse(response: SipResponse, remote?: Remote): Promise<Remote> {
       return counted(sendResponseNow(response, remote), `cannot send a ${String(response.status)} response`);
     },
+    keepAlive,
     hasFlow(flowId: string): boolean {
       return pool.byFlow(flowId) !== undefined;
     },

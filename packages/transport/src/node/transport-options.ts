@@ -3,6 +3,7 @@
  * @see RFC 3261 §18, RFC 3581, RFC 7118
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
+import type { KeepAlive, KeepAliveSettings } from '../keepalive.js';
 import type { Logger, Remote, Target, TraceHook, TransportLimits, TransportProtocol, TransportStats } from '../types.js';
 import type { Pem, TlsClientOptions } from './tls.js';
 
@@ -97,6 +98,13 @@ export interface TransportOptions {
   symmetricResponses?: boolean;
   /** Give up on opening a connection (TCP connect plus TLS/WS handshake) after this long. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * RFC 5626 client keep-alives. When given, every connection this layer opens (TCP, TLS, WS, WSS)
+   * gets CRLFCRLF pings with the pong awaited (§4.4.1), unless `connections` is false; UDP flows
+   * and Flow-Timer come from {@link TransportLayer.keepAlive} (`createStack` calls it for an
+   * outbound registration). A failed flow is reported through `onFlowFailed`. Default: off.
+   */
+  keepAlive?: KeepAliveSettings & { connections?: boolean };
   limits?: TransportLimits;
   logger?: Logger;
   trace?: TraceHook;
@@ -126,6 +134,15 @@ export interface TransportLayer {
    * @throws SipError (status 503) when it cannot be sent
    */
   sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
+  /**
+   * Starts RFC 5626 keep-alives on a flow, or gives an existing one a new Flow-Timer: CRLF pings on
+   * a connection (`target.flowId`, or the open connection to the target's endpoint; none is
+   * opened), STUN Binding requests from our UDP socket on UDP. Failures go to `onFlowFailed`.
+   * @returns the flow's keep-alive, or undefined when there is no such connection, no UDP socket
+   *   for the address, or too many flows
+   * @see RFC 5626 §4.4
+   */
+  keepAlive(target: Target, options?: { flowTimerSeconds?: number }): KeepAlive | undefined;
   /** True while the connection with this flow id (`Remote.flowId`) is open (RFC 5626 §5.3: else 430). */
   hasFlow(flowId: string): boolean;
   /** Closes every socket, server and connection; resolves when all are closed. Idempotent. */

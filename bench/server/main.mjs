@@ -9,6 +9,9 @@
  *    127.0.0.2 (scenarios/uas-rr.xml, registered as u0 first): INVITE, 407, ACK, INVITE with
  *    Proxy-Authorization, 100/180?/200, ACK and BYE along the Record-Route (the classic proxy adds
  *    none: they go to the callee's Contact through it); sipts with its default `auth.requests: true`.
+ * sipts runs with every check of its defaults on (dialog tokens, a local From authenticated, the
+ * guessing guard, bindings per AOR, the client table) except the per-source request and REGISTER
+ * rates: sipp is one source, like a load balancer in front of the server (README, Limits).
  * Each server runs in a fresh process group pinned to CPU 0 (redis-server, when used, shares
  * CPU 0: it is part of the system under test), sipp on CPU 1. A ladder of rates per kind, climbed
  * until a run fails more than 0.1% of its calls or completes under 90% of its target.
@@ -133,7 +136,7 @@ store: ${store}
 registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600 }
 auth: { algorithms: [MD5], requests: true }
 routing: { forking: parallel, otherDomains: refuse, recordRoute: true }
-limits: { registerPerSecondPerSource: 1000000 }
+limits: { registerPerSecondPerSource: 1000000, requestsPerSecondPerSource: 0 }
 http: { address: 127.0.0.1, port: ${httpPort} }
 log: { level: warn }
 users:

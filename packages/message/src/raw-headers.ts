@@ -1,0 +1,105 @@
+/**
+ * The header lines of a parsed message as they arrived: the text they were read from and, per
+ * line, its key and where its name and value lie. Kept (non-enumerable) on the `headers` object so
+ * that lazily parsed headers can be parsed on first read and untouched headers can be written back
+ * as their original text (RFC 3261 §16.6: a proxy forwards what it does not change).
+ */
+import { encodeUtf8 } from './text.js';
+import type { HeaderValue, Headers } from './types.js';
+
+/** The lines of one parsed header section. */
+export interface RawHeaders {
+  /** The text the lines were read from (the whole message for ASCII input). */
+  readonly text: string;
+  /**
+   * Four entries per header line, in order: its key (lower-case full name), where the line starts,
+   * where its value starts and where its value ends (trailing whitespace excluded; stored as
+   * `-(end + 1)` when the value is folded). A line ends with CRLF where the next one starts (or at
+   * {@link end} for the last). One flat array: a single allocation per parse.
+   */
+  readonly lines: readonly (string | number)[];
+  /** Where the empty line that ends the header section starts. */
+  readonly end: number;
+  /** Byte offset of `text[0]` in the message, and whether `text` is all ASCII (chars = bytes). */
+  readonly base: number;
+  readonly ascii: boolean;
+  /** Lazily parsed headers that were read: their parsed values (see lazy-headers.ts). */
+  parsed?: Record<string, HeaderValue>;
+}
+
+/** Where a headers object keeps its raw lines: non-enumerable, so no copy, clone or comparison sees it. */
+export const RAW: unique symbol = Symbol('sipts.rawHeaders');
+
+type WithRaw = Headers & { [RAW]?: RawHeaders };
+
+/** Attaches the raw lines to a parsed `headers` object. */
+export function attachRaw(headers: Headers, raw: RawHeaders): void {
+  Object.defineProperty(headers, RAW, { value: raw, writable: true, enumerable: false, configurable: true });
+}
+
+/** The raw lines of a parsed `headers` object, if it has them. */
+export function rawOf(headers: Headers): RawHeaders | undefined {
+  return (headers as WithRaw)[RAW];
+}
+
+/** Byte offset in the message of `charOffset` in `raw.text`. */
+export function byteOffsetIn(raw: Pick<RawHeaders, 'text' | 'base' | 'ascii'>, charOffset: number): number {
+  return raw.base + (raw.ascii ? charOffset : encodeUtf8(raw.text.slice(0, charOffset)).length);
+}
+
+/**
+ * The value `text[start, end)` with each fold (CRLF and the whitespace after it) replaced by one
+ * SP, and with whitespace trimmed at both ends (RFC 3261 §7.3.1).
+ */
+export function unfold(text: string, start: number, end: number): string {
+  const parts: string[] = [];
+  let from = start;
+  for (let i = text.indexOf('\r', start); i !== -1 && i < end; i = text.indexOf('\r', i + 1)) {
+    let j = i + 2;
+    while (j < end && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
+    parts.push(text.slice(from, i));
+    from = j;
+    i = j - 1;
+  }
+  parts.push(text.slice(from, end));
+  // join() makes one flat string: the scanners then read it at full speed (a rope built with `+` is slow to index).
+  const out = parts.join(' ');
+  let a = 0;
+  let b = out.length;
+  while (a < b && (out.charCodeAt(a) === 0x20 || out.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (out.charCodeAt(b - 1) === 0x20 || out.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === out.length ? out : out.slice(a, b);
+}
+
+/** The number of header lines. */
+export function lineCount(raw: RawHeaders): number {
+  return raw.lines.length >> 2;
+}
+
+/** The key of line `i`. */
+export function lineKey(raw: RawHeaders, i: number): string {
+  return raw.lines[4 * i] as string;
+}
+
+/** Where line `i` starts (`raw.end` past the last line). */
+export function lineStart(raw: RawHeaders, i: number): number {
+  return (raw.lines[4 * i + 1] as number | undefined) ?? raw.end;
+}
+
+/** Where the value of line `i` starts. */
+export function valueStart(raw: RawHeaders, i: number): number {
+  return raw.lines[4 * i + 2] as number;
+}
+
+/** Where the value of line `i` ends, or -1 when the value is folded. */
+export function valueEnd(raw: RawHeaders, i: number): number {
+  const end = raw.lines[4 * i + 3] as number;
+  return end < 0 ? -1 : end;
+}
+
+/** The value of line `i` as text: unfolded when it was folded. */
+export function lineValue(raw: RawHeaders, i: number): string {
+  const start = raw.lines[4 * i + 2] as number;
+  const end = raw.lines[4 * i + 3] as number;
+  return end < 0 ? unfold(raw.text, start, -end - 1) : raw.text.slice(start, end);
+}

@@ -103,11 +103,15 @@ function resolve(headers: Headers, key: string): HeaderValue | undefined {
  * objects the same hidden classes (a fresh closure per message would make each one unique).
  */
 const ACCESSORS: Record<string, PropertyDescriptor> = Object.create(null) as Record<string, PropertyDescriptor>;
+/** The getters of {@link ACCESSORS}, to tell a pending header from one a user redefined. */
+const GETTERS = new Set<unknown>();
 for (const key of LAZY_HEADERS) {
+  const get = function (this: Headers): HeaderValue | undefined {
+    return resolve(this, key);
+  };
+  GETTERS.add(get);
   ACCESSORS[key] = {
-    get(this: Headers) {
-      return resolve(this, key);
-    },
+    get,
     set(this: Headers, v: HeaderValue) {
       setData(this, key, v);
     },
@@ -127,7 +131,7 @@ export function deferHeader(headers: Headers, key: string): void {
 /** True when header `key` of `headers` has not been read or written since it was parsed. */
 export function isPending(headers: Headers, key: string): boolean {
   const getter = Object.getOwnPropertyDescriptor(headers, key)?.get;
-  return getter !== undefined && getter === ACCESSORS[key]?.get && rawOf(headers)?.parsed?.[key] === undefined;
+  return GETTERS.has(getter) && rawOf(headers)?.parsed?.[key] === undefined;
 }
 
 /**

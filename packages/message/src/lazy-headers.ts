@@ -130,8 +130,8 @@ export function deferHeader(headers: Headers, key: string): void {
 
 /** True when header `key` of `headers` has not been read or written since it was parsed. */
 export function isPending(headers: Headers, key: string): boolean {
-  const getter = Object.getOwnPropertyDescriptor(headers, key)?.get;
-  return GETTERS.has(getter) && rawOf(headers)?.parsed?.[key] === undefined;
+  const d: { get?: unknown } | undefined = Object.getOwnPropertyDescriptor(headers, key);
+  return GETTERS.has(d?.get) && rawOf(headers)?.parsed?.[key] === undefined;
 }
 
 /**

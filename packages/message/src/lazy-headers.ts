@@ -70,6 +70,7 @@ function resolve(headers: Headers, key: string): HeaderValue | undefined {
   if (raw === undefined) return undefined;
   const known = raw.parsed?.[key];
   if (known !== undefined) return known;
+  if (peeking) return NOT_READ;
   const parsed: Headers = {};
   const texts: string[] = [];
   let failed = false;
@@ -126,6 +127,22 @@ for (const key of LAZY_HEADERS) {
  */
 export function deferHeader(headers: Headers, key: string): void {
   if (!Object.hasOwn(headers, key)) Object.defineProperty(headers, key, ACCESSORS[key] ?? {});
+}
+
+/** What a lazy header's getter returns while {@link peekHeader} runs and the header was never read. */
+export const NOT_READ: HeaderValue = Object.freeze([]) as unknown as HeaderValue;
+
+let peeking = false;
+
+/**
+ * The value of header `key` as it is now, without parsing a lazy header: {@link NOT_READ} when it
+ * was never read or assigned. One getter call, no descriptor (the serializer's check per header).
+ */
+export function peekHeader(headers: Headers, key: string): HeaderValue | undefined {
+  peeking = true;
+  const value = headers[key];
+  peeking = false;
+  return value;
 }
 
 /** True when header `key` of `headers` has not been read or written since it was parsed. */

@@ -27,19 +27,38 @@ export interface RawHeaders {
   parsed?: Record<string, HeaderValue>;
 }
 
-/** Where a headers object keeps its raw lines: non-enumerable, so no copy, clone or comparison sees it. */
-export const RAW: unique symbol = Symbol('sipts.rawHeaders');
+/** A base "class" whose constructor returns the object it is given, so a subclass can stamp it. */
+const Identity = function (o: object) {
+  return o;
+} as unknown as new (o: object) => object;
 
-type WithRaw = Headers & { [RAW]?: RawHeaders };
+/**
+ * Keeps the raw lines on a headers object as a private field: invisible to `Object.keys`,
+ * `for…in`, spreading, `JSON.stringify`, `structuredClone`, symbol listings and deep equality, and
+ * added with an ordinary (inline-cached) store, where `Object.defineProperty` of a hidden property
+ * costs a runtime call on every message.
+ */
+class RawStamp extends Identity {
+  #raw: RawHeaders;
 
-/** Attaches the raw lines to a parsed `headers` object. */
+  constructor(headers: Headers, raw: RawHeaders) {
+    super(headers);
+    this.#raw = raw;
+  }
+
+  static read(headers: object): RawHeaders | undefined {
+    return #raw in headers ? headers.#raw : undefined;
+  }
+}
+
+/** Attaches the raw lines to a parsed `headers` object (once per object). */
 export function attachRaw(headers: Headers, raw: RawHeaders): void {
-  Object.defineProperty(headers, RAW, { value: raw, writable: true, enumerable: false, configurable: true });
+  new RawStamp(headers, raw);
 }
 
 /** The raw lines of a parsed `headers` object, if it has them. */
 export function rawOf(headers: Headers): RawHeaders | undefined {
-  return (headers as WithRaw)[RAW];
+  return RawStamp.read(headers);
 }
 
 /** Byte offset in the message of `charOffset` in `raw.text`. */

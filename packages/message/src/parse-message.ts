@@ -8,7 +8,7 @@ import { addHeader, addTextHeader, fail } from './add-header.js';
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
-import { knownHeaderKey } from './known-headers.js';
+import { knownHeaderKeyAt } from './known-headers.js';
 import { LAZY_HEADERS, addFault, deferHeader } from './lazy-headers.js';
 import { attachRaw, unfold } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
@@ -113,7 +113,7 @@ function storeHeader(headers: Headers, key: string, text: string, valueStart: nu
  * ends the header section; sets {@link headEnd}. Header names are read with a token scan that
  * also finds the colon, so each line costs one native search (for its LF).
  */
-function parseHead(text: string, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
+function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
   const limit = start + limits.maxHeaderBytes;
   let eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
@@ -125,45 +125,45 @@ function parseHead(text: string, start: number, limits: Required<ParseLimits>): 
   let count = 0;
   lines.length = 0;
   for (;;) {
-    let c = text.charCodeAt(pos);
-    if (c === CR && text.charCodeAt(pos + 1) === LF) break; // the empty line
+    let c = (codes[pos] ?? -1);
+    if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
     if (pos > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
     if (++count > limits.maxHeaderCount) fail('too-many-headers', `more than ${String(limits.maxHeaderCount)} headers`, pos);
     let i = pos;
-    while (c < 128 && TOKEN[c] === 1) c = text.charCodeAt(++i);
+    while (c < 128 && TOKEN[c] === 1) c = (codes[++i] ?? -1);
     const nameEnd = i;
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++i);
+    while (c === 0x20 || c === 0x09) c = (codes[++i] ?? -1);
     if (c !== 0x3a || nameEnd === pos) {
       if (pos >= text.length) fail('missing-header-end', 'header section is not terminated by an empty line', pos);
-      if (c === CR || c === LF || Number.isNaN(c)) fail('invalid-header-line', 'header line has no colon', pos);
+      if (c === CR || c === LF || c === -1) fail('invalid-header-line', 'header line has no colon', pos);
       fail('invalid-header-name', 'header name is not a token', nameEnd);
     }
-    const key = knownHeaderKey(text, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
+    const key = knownHeaderKeyAt(codes, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
     let valueStart = i + 1;
-    c = text.charCodeAt(valueStart);
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++valueStart);
+    c = (codes[valueStart] ?? -1);
+    while (c === 0x20 || c === 0x09) c = (codes[++valueStart] ?? -1);
     eol = text.indexOf('\n', valueStart) - 1;
     if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
     if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-    if (text.charCodeAt(eol) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
+    if ((codes[eol] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
     let valueEnd = eol;
     let next = eol + 2;
-    c = text.charCodeAt(next);
+    c = (codes[next] ?? -1);
     if (c === 0x20 || c === 0x09) {
       // Folded value (RFC 3261 §7.3.1): each CRLF + whitespace counts as one SP.
       while (c === 0x20 || c === 0x09) {
         valueEnd = text.indexOf('\n', next) - 1;
         if (valueEnd > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
         if (valueEnd < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-        if (text.charCodeAt(valueEnd) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
+        if ((codes[valueEnd] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
         next = valueEnd + 2;
-        c = text.charCodeAt(next);
+        c = (codes[next] ?? -1);
       }
       storeHeader(headers, key, text, valueStart, valueEnd, unfold(text, valueStart, valueEnd));
       lines.push(key, pos, valueStart, -valueEnd - 1);
     } else {
-      c = text.charCodeAt(valueEnd - 1);
-      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = text.charCodeAt(--valueEnd - 1);
+      c = (codes[valueEnd - 1] ?? -1);
+      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
       storeHeader(headers, key, text, valueStart, valueEnd, undefined);
       lines.push(key, pos, valueStart, valueEnd);
     }
@@ -216,15 +216,25 @@ function bodyLengthOf(message: SipRequest | SipResponse, available: number, body
   return length;
 }
 
+/** One byte per character of `text` for the scanners: the code, or 0xff for any non-ASCII character. */
+function codesOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[i] = c < 0x80 ? c : 0xff;
+  }
+  return out;
+}
+
 /** Fast path: the whole input is ASCII, so characters and bytes line up one to one. */
-function parseAscii(text: string, options: ParseOptions | undefined): Parsed<SipMessage> {
+function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const limits = limitsOf(options);
   const n = text.length;
   let start = 0;
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
   if (start >= n) fail('empty-message', 'no message', start);
-  const message = parseHead(text, start, limits);
+  const message = parseHead(text, codes, start, limits);
   const bodyStart = headEnd;
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
   if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
@@ -233,7 +243,7 @@ function parseAscii(text: string, options: ParseOptions | undefined): Parsed<Sip
 
 function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const whole = decodeUtf8OrUndefined(bytes);
-  if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, options);
+  if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, bytes, options);
   const limits = limitsOf(options);
   const n = bytes.length;
   let start = 0;
@@ -252,7 +262,7 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   let message: SipRequest | SipResponse;
   mapped = h;
   try {
-    message = parseHead(h.text, 0, limits);
+    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits);
   } catch (e) {
     if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
     throw e;
@@ -278,7 +288,7 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
   liberal = options?.strict !== true;
   if (typeof input !== 'string') return parseBytes(input, options);
   // An ASCII string is its own bytes: parse it in place.
-  return isAscii(input) ? parseAscii(input, options) : parseBytes(bytesOfInput(input), options);
+  return isAscii(input) ? parseAscii(input, encodeUtf8(input), options) : parseBytes(bytesOfInput(input), options);
 }
 
 /**

@@ -87,8 +87,6 @@ function byteOffsetOf(charOffset: number): number {
   return mapped === undefined ? charOffset : toByteOffset(mapped, charOffset);
 }
 
-/** Header lines of the current parse (four entries per line, see RawHeaders), copied out at the end. */
-const lines: (string | number)[] = [];
 
 /** Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was folded. */
 function storeHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
@@ -123,7 +121,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
 
   let pos = eol + 2;
   let count = 0;
-  lines.length = 0;
+  const first = pos;
   for (;;) {
     let c = (codes[pos] ?? -1);
     if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
@@ -160,19 +158,17 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
         c = (codes[next] ?? -1);
       }
       storeHeader(headers, key, text, valueStart, valueEnd, unfold(text, valueStart, valueEnd));
-      lines.push(key, pos, valueStart, -valueEnd - 1);
     } else {
       c = (codes[valueEnd - 1] ?? -1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
       storeHeader(headers, key, text, valueStart, valueEnd, undefined);
-      lines.push(key, pos, valueStart, valueEnd);
     }
     pos = next;
   }
   headEnd = pos + 2;
   attachRaw(headers, {
     text,
-    lines: lines.slice(),
+    start: first,
     end: pos,
     base: mapped === undefined ? 0 : mapped.start,
     ascii: mapped === undefined || mapped.ascii,

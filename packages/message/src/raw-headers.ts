@@ -4,6 +4,8 @@
  * that lazily parsed headers can be parsed on first read and untouched headers can be written back
  * as their original text (RFC 3261 §16.6: a proxy forwards what it does not change).
  */
+import { headerKey } from './header-names.js';
+import { knownHeaderKey } from './known-headers.js';
 import { encodeUtf8 } from './text.js';
 import type { HeaderValue, Headers } from './types.js';
 
@@ -11,13 +13,16 @@ import type { HeaderValue, Headers } from './types.js';
 export interface RawHeaders {
   /** The text the lines were read from (the whole message for ASCII input). */
   readonly text: string;
+  /** Where the first header line starts. */
+  readonly start: number;
   /**
    * Four entries per header line, in order: its key (lower-case full name), where the line starts,
    * where its value starts and where its value ends (trailing whitespace excluded; stored as
    * `-(end + 1)` when the value is folded). A line ends with CRLF where the next one starts (or at
-   * {@link end} for the last). One flat array: a single allocation per parse.
+   * {@link end} for the last). Found again from the text the first time they are needed (a lazy
+   * header read, a serialization), so a parse that only feeds a transaction allocates none of it.
    */
-  readonly lines: readonly (string | number)[];
+  lines?: (string | number)[];
   /** Where the empty line that ends the header section starts. */
   readonly end: number;
   /** Byte offset of `text[0]` in the message, and whether `text` is all ASCII (chars = bytes). */
@@ -90,35 +95,73 @@ export function unfold(text: string, start: number, end: number): string {
   return a === 0 && b === out.length ? out : out.slice(a, b);
 }
 
+const WSP_OR_COLON = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x3a;
+
+/**
+ * Finds the header lines of a section the parser has already accepted: for each line its key,
+ * where it starts, where its value starts and ends (see {@link RawHeaders.lines}).
+ */
+function scanLines(raw: RawHeaders): (string | number)[] {
+  const text = raw.text;
+  const out: (string | number)[] = [];
+  let pos = raw.start;
+  while (pos < raw.end) {
+    let i = pos;
+    while (!WSP_OR_COLON(text.charCodeAt(i))) i++;
+    const key = knownHeaderKey(text, pos, i) ?? headerKey(text.slice(pos, i));
+    i = text.indexOf(':', i) + 1;
+    while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+    const valueStart = i;
+    let eol = text.indexOf('\r\n', valueStart);
+    let next = eol + 2;
+    let folded = false;
+    while (next < raw.end && (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09)) {
+      folded = true;
+      eol = text.indexOf('\r\n', next);
+      next = eol + 2;
+    }
+    let valueEnd = eol;
+    if (!folded) while (valueEnd > valueStart && (text.charCodeAt(valueEnd - 1) === 0x20 || text.charCodeAt(valueEnd - 1) === 0x09)) valueEnd--;
+    out.push(key, pos, valueStart, folded ? -valueEnd - 1 : valueEnd);
+    pos = next;
+  }
+  return out;
+}
+
+function linesOf(raw: RawHeaders): (string | number)[] {
+  return (raw.lines ??= scanLines(raw));
+}
+
 /** The number of header lines. */
 export function lineCount(raw: RawHeaders): number {
-  return raw.lines.length >> 2;
+  return linesOf(raw).length >> 2;
 }
 
 /** The key of line `i`. */
 export function lineKey(raw: RawHeaders, i: number): string {
-  return raw.lines[4 * i] as string;
+  return linesOf(raw)[4 * i] as string;
 }
 
 /** Where line `i` starts (`raw.end` past the last line). */
 export function lineStart(raw: RawHeaders, i: number): number {
-  return (raw.lines[4 * i + 1] as number | undefined) ?? raw.end;
+  return (linesOf(raw)[4 * i + 1] as number | undefined) ?? raw.end;
 }
 
 /** Where the value of line `i` starts. */
 export function valueStart(raw: RawHeaders, i: number): number {
-  return raw.lines[4 * i + 2] as number;
+  return linesOf(raw)[4 * i + 2] as number;
 }
 
 /** Where the value of line `i` ends, or -1 when the value is folded. */
 export function valueEnd(raw: RawHeaders, i: number): number {
-  const end = raw.lines[4 * i + 3] as number;
+  const end = linesOf(raw)[4 * i + 3] as number;
   return end < 0 ? -1 : end;
 }
 
 /** The value of line `i` as text: unfolded when it was folded. */
 export function lineValue(raw: RawHeaders, i: number): string {
-  const start = raw.lines[4 * i + 2] as number;
-  const end = raw.lines[4 * i + 3] as number;
+  const lines = linesOf(raw);
+  const start = lines[4 * i + 2] as number;
+  const end = lines[4 * i + 3] as number;
   return end < 0 ? unfold(raw.text, start, -end - 1) : raw.text.slice(start, end);
 }

@@ -15,7 +15,7 @@
  */
 import { addHeader } from './add-header.js';
 import { SipParseError } from './errors.js';
-import { byteOffsetIn, lineCount, lineKey, lineValue, rawOf, valueEnd, valueStart } from './raw-headers.js';
+import { byteOffsetIn, rawOf, unfold, type RawHeaders } from './raw-headers.js';
 import type { Headers, HeaderValue, SipMessage } from './types.js';
 
 /** A header of a parsed message whose value is malformed, found in the liberal (default) mode. */
@@ -71,32 +71,49 @@ function resolve(headers: Headers, key: string): HeaderValue | undefined {
   const known = raw.parsed?.[key];
   if (known !== undefined) return known;
   if (peeking) return NOT_READ;
+  const spans = raw.lazy ?? [];
+  const text = raw.text;
   const parsed: Headers = {};
-  const texts: string[] = [];
   let failed = false;
-  for (let i = 0, n = lineCount(raw); i < n; i++) {
-    if (lineKey(raw, i) !== key) continue;
-    const folded = valueEnd(raw, i) === -1;
-    const start = valueStart(raw, i);
-    const value = lineValue(raw, i);
-    texts.push(value);
-    if (failed) continue;
+  let seen = false;
+  for (let k = 0; k < spans.length; k += 3) {
+    if (spans[k] !== key) continue;
+    seen = true;
+    const start = spans[k + 1] as number;
+    const end = spans[k + 2] as number;
     try {
-      if (folded) addHeader(parsed, key, value, 0, value.length);
-      else addHeader(parsed, key, raw.text, start, start + value.length);
+      if (end >= 0) addHeader(parsed, key, text, start, end);
+      else {
+        const value = unfold(text, start, -end - 1);
+        addHeader(parsed, key, value, 0, value.length);
+      }
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
-      const at = byteOffsetIn(raw, folded ? start : e.offset);
+      const at = byteOffsetIn(raw, end >= 0 ? e.offset : start);
       addFault(headers, key, new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status));
       failed = true;
+      break;
     }
   }
-  if (texts.length === 0) return undefined;
-  const out = failed ? texts.join(',') : (parsed[key] ?? texts.join(','));
+  if (!seen) return undefined;
+  const out = failed ? textOf(raw, key) : (parsed[key] ?? textOf(raw, key));
   // Kept beside the raw lines rather than turned into a data property: redefining a property on
   // every message costs V8 a new hidden class each time (about a microsecond here).
   (raw.parsed ??= {})[key] = out;
   return out;
+}
+
+/** The text of the lazy header `key`: its values unfolded, repeated lines joined with `,`. */
+function textOf(raw: RawHeaders, key: string): string {
+  const spans = raw.lazy ?? [];
+  const texts: string[] = [];
+  for (let k = 0; k < spans.length; k += 3) {
+    if (spans[k] !== key) continue;
+    const start = spans[k + 1] as number;
+    const end = spans[k + 2] as number;
+    texts.push(end >= 0 ? raw.text.slice(start, end) : unfold(raw.text, start, -end - 1));
+  }
+  return texts.join(',');
 }
 
 /**

@@ -76,6 +76,9 @@ function addFoldedHeader(headers: Headers, key: string, value: string, at: numbe
 /** Where the last {@link parseHead} found the end of the header section (after the empty line). */
 let headEnd = 0;
 
+/** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
+const lazySpans: (string | number)[] = [];
+
 /** The mode of the current parse (set by each entry point before {@link parseHead}). */
 let liberal = true;
 
@@ -93,6 +96,7 @@ function storeHeader(headers: Headers, key: string, text: string, valueStart: nu
   if (liberal) {
     if (LAZY_HEADERS.has(key)) {
       deferHeader(headers, key);
+      lazySpans.push(key, valueStart, unfolded === undefined ? valueEnd : -valueEnd - 1);
       return;
     }
     if (key === 'date') {
@@ -122,6 +126,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
   let pos = eol + 2;
   let count = 0;
   const first = pos;
+  lazySpans.length = 0;
   for (;;) {
     let c = (codes[pos] ?? -1);
     if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
@@ -169,6 +174,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
   attachRaw(headers, {
     text,
     start: first,
+    lazy: lazySpans.length === 0 ? undefined : lazySpans.slice(),
     end: pos,
     base: mapped === undefined ? 0 : mapped.start,
     ascii: mapped === undefined || mapped.ascii,

@@ -16,10 +16,11 @@ export interface RawHeaders {
   /** Where the first header line starts. */
   readonly start: number;
   /**
-   * Four entries per header line, in order: its key (lower-case full name), where the line starts,
-   * where its value starts and where its value ends (trailing whitespace excluded; stored as
-   * `-(end + 1)` when the value is folded). A line ends with CRLF where the next one starts (or at
-   * {@link end} for the last). Found again from the text the first time they are needed (a lazy
+   * Six entries per header line, in order: its key (lower-case full name), where the line starts,
+   * where its value starts, where its value ends (trailing whitespace excluded; stored as
+   * `-(end + 1)` when the value is folded), the next line with the same key (-1 for none) and 1
+   * when it is the first line of its key (else 0). A line ends with CRLF where the next one starts
+   * (or at {@link end} for the last). Found again from the text the first time they are needed (a lazy
    * header read, a serialization), so a parse that only feeds a transaction allocates none of it.
    */
   lines?: (string | number)[];
@@ -28,6 +29,11 @@ export interface RawHeaders {
   /** Byte offset of `text[0]` in the message, and whether `text` is all ASCII (chars = bytes). */
   readonly base: number;
   readonly ascii: boolean;
+  /**
+   * The lazily parsed header lines, three entries each: key, value start, value end (`-(end + 1)`
+   * when folded). Recorded by the parser (a few lines at most), so a first read parses at once.
+   */
+  readonly lazy: readonly (string | number)[] | undefined;
   /** Lazily parsed headers that were read: their parsed values (see lazy-headers.ts). */
   parsed?: Record<string, HeaderValue>;
 }
@@ -104,6 +110,7 @@ const WSP_OR_COLON = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0
 function scanLines(raw: RawHeaders): (string | number)[] {
   const text = raw.text;
   const out: (string | number)[] = [];
+  const last = new Map<string, number>();
   let pos = raw.start;
   while (pos < raw.end) {
     let i = pos;
@@ -122,7 +129,11 @@ function scanLines(raw: RawHeaders): (string | number)[] {
     }
     let valueEnd = eol;
     if (!folded) while (valueEnd > valueStart && (text.charCodeAt(valueEnd - 1) === 0x20 || text.charCodeAt(valueEnd - 1) === 0x09)) valueEnd--;
-    out.push(key, pos, valueStart, folded ? -valueEnd - 1 : valueEnd);
+    const n = out.length / 6;
+    const previous = last.get(key);
+    if (previous !== undefined) out[6 * previous + 4] = n;
+    last.set(key, n);
+    out.push(key, pos, valueStart, folded ? -valueEnd - 1 : valueEnd, -1, previous === undefined ? 1 : 0);
     pos = next;
   }
   return out;
@@ -134,34 +145,36 @@ function linesOf(raw: RawHeaders): (string | number)[] {
 
 /** The number of header lines. */
 export function lineCount(raw: RawHeaders): number {
-  return linesOf(raw).length >> 2;
+  return linesOf(raw).length / 6;
 }
 
 /** The key of line `i`. */
 export function lineKey(raw: RawHeaders, i: number): string {
-  return linesOf(raw)[4 * i] as string;
+  return linesOf(raw)[6 * i] as string;
 }
 
 /** Where line `i` starts (`raw.end` past the last line). */
 export function lineStart(raw: RawHeaders, i: number): number {
-  return (linesOf(raw)[4 * i + 1] as number | undefined) ?? raw.end;
+  return (linesOf(raw)[6 * i + 1] as number | undefined) ?? raw.end;
 }
 
 /** Where the value of line `i` starts. */
 export function valueStart(raw: RawHeaders, i: number): number {
-  return linesOf(raw)[4 * i + 2] as number;
+  return linesOf(raw)[6 * i + 2] as number;
 }
 
 /** Where the value of line `i` ends, or -1 when the value is folded. */
 export function valueEnd(raw: RawHeaders, i: number): number {
-  const end = linesOf(raw)[4 * i + 3] as number;
+  const end = linesOf(raw)[6 * i + 3] as number;
   return end < 0 ? -1 : end;
 }
 
-/** The value of line `i` as text: unfolded when it was folded. */
-export function lineValue(raw: RawHeaders, i: number): string {
-  const lines = linesOf(raw);
-  const start = lines[4 * i + 2] as number;
-  const end = lines[4 * i + 3] as number;
-  return end < 0 ? unfold(raw.text, start, -end - 1) : raw.text.slice(start, end);
+/** The next line after `i` with the same key, or -1. */
+export function nextSameKey(raw: RawHeaders, i: number): number {
+  return linesOf(raw)[6 * i + 4] as number;
+}
+
+/** True when line `i` is the first line of its key. */
+export function firstOfKey(raw: RawHeaders, i: number): boolean {
+  return linesOf(raw)[6 * i + 5] === 1;
 }

@@ -13,33 +13,37 @@
  */
 import { headerLines } from './header-lines.js';
 import { LAZY_HEADERS, NOT_READ, peekHeader } from './lazy-headers.js';
-import { lineCount, lineKey, lineStart, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
+import { firstOfKey, lineCount, lineKey, lineStart, nextSameKey, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
 import type { Headers } from './types.js';
+
+/** Structured headers parsed up front: their objects may have been changed in place, unseen. */
+const FROM_MODEL: ReadonlySet<string> = new Set(['via', 'from', 'to', 'cseq', 'route']);
 
 /** Line numbers found by {@link linesOf}, in line order (reused between calls). */
 let found = new Int32Array(64);
 
 /**
- * Finds the lines of `key` into {@link found} and returns how many there are. The search starts at
- * `hint` (just after the previous key's first line): keys usually come in line order.
+ * Finds the lines of `key` into {@link found} and returns how many there are. The first line is
+ * looked for at `hint` (just after the previous key's first line: keys usually come in line
+ * order), the others follow the same-key links.
  */
 function linesOf(raw: RawHeaders, key: string, hint: number): number {
   const n = lineCount(raw);
   if (found.length < n) found = new Int32Array(n);
-  let count = 0;
-  let wrapped = 0; // matches found before `hint`, after the search wrapped around
-  for (let k = 0; k < n; k++) {
-    const i = hint + k < n ? hint + k : hint + k - n;
-    if (lineKey(raw, i) !== key) continue;
-    if (i >= hint || count === 0) found[count++] = i;
-    else {
-      // A line before `hint`: it goes before the lines found after `hint`, keeping line order.
-      found.copyWithin(wrapped + 1, wrapped, count);
-      found[wrapped] = i;
-      count++;
+  let first = -1;
+  let h = hint;
+  while (h < n && !firstOfKey(raw, h)) h++; // skip further lines of keys already written
+  if (h < n && lineKey(raw, h) === key) first = h;
+  else {
+    for (let i = 0; i < n; i++) {
+      if (lineKey(raw, i) === key && firstOfKey(raw, i)) {
+        first = i;
+        break;
+      }
     }
-    if (i < hint) wrapped++;
   }
+  let count = 0;
+  for (let i = first; i !== -1; i = nextSameKey(raw, i)) found[count++] = i;
   return count;
 }
 
@@ -85,6 +89,13 @@ export function headersWithRaw(headers: Headers, raw: RawHeaders, bodyBytes: num
   let runEnd = -1;
   let wroteLength = false;
   for (const key in headers) {
+    if (FROM_MODEL.has(key)) {
+      // Parsed up front and often changed in place (Via, Route): always written from the model.
+      if (runStart !== -1) out += text.slice(runStart, runEnd);
+      runStart = runEnd = -1;
+      out += headerLines(key, headers[key]);
+      continue;
+    }
     const count = linesOf(raw, key, hint);
     if (count > 0) hint = (found[0] ?? 0) + 1;
     if (untouched(headers, raw, key, count, bodyBytes)) {

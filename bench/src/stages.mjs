@@ -53,6 +53,7 @@ for (const [name, fn] of perHeader) {
 const uri = text.slice(text.indexOf(' ') + 1, text.indexOf(' SIP/2.0'));
 if (!text.startsWith('SIP/')) stages.push(['parse the Request-URI alone (parseUri)', () => (msg.parseUri(uri) ? 1 : 0)]);
 const parsed = msg.parseMessage(bytes);
+const classicParsed = sip.parse(Buffer.from(bytes));
 const strictOpt = { strict: true };
 stages.push(
   ['parseMessage (default)', () => (msg.parseMessage(bytes).headers ? 1 : 0)],
@@ -60,7 +61,7 @@ stages.push(
   ['parseMessage + transaction keys', () => readKeys(msg.parseMessage(bytes))],
   ['classic sip.parse + transaction keys', () => readKeys(sip.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)))],
   ['stringify unmodified', () => msg.stringify(parsed).charCodeAt(100)],
-  ['classic sip.stringify', () => sip.stringify(sip.parse(Buffer.from(bytes))).length],
+  ['classic sip.stringify', () => sip.stringify(classicParsed).charCodeAt(100)],
 );
 
 function run(fn, n) {

@@ -52,8 +52,18 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 /** Hash of the built parser, to notice a rebuild by someone else in the middle of a run. */
 const distHash = () => createHash('sha256').update(readFileSync(require.resolve('@sipts/message'))).digest('hex').slice(0, 16);
 
+/** The commit measured, and whether the tree was clean apart from this run's own result files. */
+function gitState() {
+  const git = (...args) => spawnSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(here('.')) });
+  const commit = git('rev-parse', 'HEAD').stdout.trim() || 'unknown';
+  const dirty = git('status', '--porcelain').stdout.split('\n').filter((l) => l.trim() !== '' && !/bench\/(RESULTS\.md|results\.json)$/.test(l));
+  return { commit, clean: dirty.length === 0, dirty };
+}
+
 function main() {
   const started = new Date();
+  const git = gitState();
+  const loadavgAtStart = os.loadavg();
   const distAtStart = distHash();
   const t0 = Date.now();
   const configs = allConfigs();
@@ -110,6 +120,7 @@ function main() {
   const version = (p) => require(`${p}/package.json`).version;
   const results = {
     date: started.toISOString(),
+    git,
     durationSeconds: (Date.now() - t0) / 1000,
     machine: {
       cpu: cpus[0]?.model ?? 'unknown',
@@ -117,6 +128,7 @@ function main() {
       node: process.version,
       v8: process.versions.v8,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
+      loadavgAtStart,
       loadavgAtEnd: os.loadavg(),
     },
     versions: {

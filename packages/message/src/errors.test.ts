@@ -210,7 +210,7 @@ describe('safeParseMessage and parse', () => {
 
   it.each(OFFSET_CASES)('safeParseMessage returns the error parseMessage throws: $name', ({ input }) => {
     const thrown = errorOf(input);
-    const r = safeParseMessage(input);
+    const r = safeParseMessage(input, { strict: true });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toBeInstanceOf(SipParseError);
@@ -219,7 +219,11 @@ describe('safeParseMessage and parse', () => {
 
   it('parse returns the message, or undefined for any invalid input', () => {
     expect(parse(VALID)).toStrictEqual(parseMessage(VALID));
-    for (const c of OFFSET_CASES) expect(parse(c.input), c.name).toBeUndefined();
+    // parse is liberal: a fault in a header parsed on demand (Authorization) leaves the message deliverable.
+    for (const c of OFFSET_CASES) {
+      if (typeof c.input === 'string' && c.input.includes('Authorization:')) expect(parse(c.input)?.headers.authorization, c.name).toBeTypeOf('string');
+      else expect(parse(c.input), c.name).toBeUndefined();
+    }
     for (const input of ['', '\r\n', '\r\n\r\n', 'SIP/2.0', 'SIP/2.0 200 OK', '\u0000\u0001\u0002', 'INVITE', ' \r\n\r\n']) {
       expect(parse(input), JSON.stringify(input)).toBeUndefined();
     }

@@ -41,7 +41,7 @@ function headersOf(...lines: string[]): Headers {
 /** The SipParseError that parsing a request with `lines` throws. */
 function errorOf(...lines: string[]): SipParseError {
   try {
-    parseMessage(START + lines.map((l) => l + '\r\n').join('') + '\r\n');
+    parseMessage(START + lines.map((l) => l + '\r\n').join('') + '\r\n', { strict: true });
   } catch (e) {
     if (e instanceof SipParseError) return e;
     throw e;

@@ -55,3 +55,26 @@ export function knownHeaderKey(text: string, start: number, end: number): string
   }
   return undefined;
 }
+
+/**
+ * {@link knownHeaderKey} on bytes: the key of the header name `codes[start, end)`, read byte by
+ * byte (a typed-array read is cheaper than `charCodeAt` in the parser's line loop).
+ */
+export function knownHeaderKeyAt(codes: Uint8Array, start: number, end: number): string | undefined {
+  const len = end - start;
+  const c0 = codes[start] ?? 0;
+  if (c0 >= 128 || len > 32) return undefined;
+  const first = LOWER[c0] ?? 0;
+  if (len === 1) return compactByChar[first];
+  const list = bySlot[len * 128 + first];
+  if (list === undefined) return undefined;
+  outer: for (const cand of list) {
+    const bytes = cand.bytes;
+    for (let k = 1; k < len; k++) {
+      const c = codes[start + k] ?? 0;
+      if (c >= 128 || LOWER[c] !== bytes[k]) continue outer;
+    }
+    return cand.key;
+  }
+  return undefined;
+}

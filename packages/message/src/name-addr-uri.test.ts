@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseMessage, parseNameAddr, parseNameAddrList, parseUri, type NameAddr } from './index.js';
+import { headerFaults, parseMessage, parseNameAddr, parseNameAddrList, parseUri, type NameAddr } from './index.js';
 import { thrownParseError as thrown } from '../test/helpers.js';
 
 const START = 'OPTIONS sip:bob@biloxi.com SIP/2.0\r\n';
@@ -98,7 +98,7 @@ describe('name-addr URIs that parseUri rejects are rejected', () => {
     }
     const e = thrown(() => parseNameAddr(value));
     expect([e.code, e.offset, e.status]).toEqual([code, offset, 400]);
-    const inMessage = thrown(() => parseMessage(message('From: ' + value)));
+    const inMessage = thrown(() => parseMessage(message('From: ' + value), { strict: true }));
     expect([inMessage.code, inMessage.offset]).toEqual([code, START.length + 'From: '.length + offset]);
   });
 
@@ -106,25 +106,32 @@ describe('name-addr URIs that parseUri rejects are rejected', () => {
     const line = `${key}: <sip:a@x.example.com>;tag=1`;
     expect(() => parseMessage(message(line))).not.toThrow();
     const bad = `${key}: <sip:a@>`;
-    const e = thrown(() => parseMessage(message(bad)));
+    const e = thrown(() => parseMessage(message(bad), { strict: true }));
     expect([e.code, e.offset]).toEqual(['invalid-uri', START.length + bad.indexOf('>')]);
+    if (key === 'to' || key === 'route') return; // needed by the stack: rejected in both modes
+    // Liberal (default): delivered, the header keeps its text, the fault has the same code and offset.
+    const m = parseMessage(message(bad));
+    expect(m.headers[key]).toBe('<sip:a@>');
+    expect(headerFaults(m).map((f) => [f.header, f.error.code, f.error.offset])).toEqual([[key, 'invalid-uri', e.offset]]);
   });
 
   it('in the second element of a Contact list, with its offset', () => {
     const value = '<sip:a@x.example.com>;q=0.5, "B" <sip:b@y.example.com:0x50>';
     const e = thrown(() => parseNameAddrList(value));
     expect([e.code, e.offset]).toEqual(['invalid-uri', value.indexOf(':0x50') + 2]);
-    expect(thrown(() => parseMessage(message('Contact: ' + value))).offset).toBe(START.length + 'Contact: '.length + value.indexOf(':0x50') + 2);
+    const at = START.length + 'Contact: '.length + value.indexOf(':0x50') + 2;
+    expect(thrown(() => parseMessage(message('Contact: ' + value), { strict: true })).offset).toBe(at);
+    expect(headerFaults(parseMessage(message('Contact: ' + value)))[0]?.error.offset).toBe(at);
   });
 
   it('after a UTF-8 display name, the offset counts bytes', () => {
     const bytes = new TextEncoder().encode(message('From: "Jürgen" <sip:j@>;tag=1'));
-    const e = thrown(() => parseMessage(bytes));
+    const e = thrown(() => parseMessage(bytes, { strict: true }));
     expect([e.code, e.offset]).toEqual(['invalid-uri', START.length + 'From: "Jürgen" <sip:j@'.length + 1]);
   });
 
   it('in a folded header, at the start of the value', () => {
-    const e = thrown(() => parseMessage(message('From: "A"', ' <sip:alice@>;tag=1')));
+    const e = thrown(() => parseMessage(message('From: "A"', ' <sip:alice@>;tag=1'), { strict: true }));
     expect([e.code, e.offset]).toEqual(['invalid-uri', START.length + 'From: '.length]);
   });
 

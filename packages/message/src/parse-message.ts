@@ -4,21 +4,19 @@
  * One pass: find the end of the header section, decode it once, split lines with `indexOf`,
  * and parse the headers routing and transactions need with hand-written scanners.
  */
-import { parseAuthHeaderAt, parseAuthInfoAt } from './auth.js';
+import { addHeader, addTextHeader, fail } from './add-header.js';
 import { TOKEN } from './chars.js';
-import { SipParseError, type SipParseErrorCode } from './errors.js';
+import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
-import { knownHeaderKey } from './known-headers.js';
+import { knownHeaderKeyAt } from './known-headers.js';
+import { LAZY_HEADERS, addFault, deferHeader } from './lazy-headers.js';
+import { attachRaw, unfold } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
-import { isSipDate, parseBoundedInt, parseCSeqAt } from './header-values.js';
+import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.js';
-import { setOwn } from './own.js';
 import { copyBytes } from './byte-pool.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
-import type { AuthHeader, Content, Headers, Parsed, RouteEntry, SipMessage, SipRequest, SipResponse } from './types.js';
-import { parseUriOrThrow } from './uri.js';
-import { parseViaAt } from './via.js';
+import type { Content, Headers, Parsed, SipMessage, SipRequest, SipResponse } from './types.js';
 
 /** Options of {@link parseMessage}. */
 export interface ParseOptions extends ParseLimits {
@@ -28,6 +26,14 @@ export interface ParseOptions extends ParseLimits {
    * ignored. `stream` (a frame cut by the stream framer): Content-Length is required.
    */
   framing?: 'datagram' | 'stream';
+  /**
+   * `false` (the default, liberal): headers the stack needs (Via, From, To, Call-ID, CSeq,
+   * Max-Forwards, Content-Length, Route) are parsed now and a fault in them throws; Contact,
+   * Record-Route, Path, Refer-To and the authentication headers are parsed on first read; a
+   * malformed Date or lazily parsed header keeps its text and is reported by `headerFaults`
+   * (RFC 4475 §3.1.2.12). `true`: every header is parsed now and the first fault throws.
+   */
+  strict?: boolean;
 }
 
 /** The outcome of {@link safeParseMessage}. */
@@ -57,136 +63,6 @@ function toByteOffset(h: HeaderText, charOffset: number): number {
   return h.start + (h.ascii ? charOffset : encodeUtf8(h.text.slice(0, charOffset)).length);
 }
 
-function fail(code: SipParseErrorCode, what: string, offset: number, status = 400): never {
-  throw new SipParseError(code, what, offset, status);
-}
-
-function duplicate(key: string, at: number): never {
-  fail('duplicate-header', `'${key}' appears more than once`, at);
-}
-
-function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', s: string, start: number, end: number): void {
-  const routes: RouteEntry[] = parseNameAddrListAt(s, start, end, undefined);
-  let from = start;
-  for (const r of routes) {
-    if (typeof r.uri !== 'string') continue;
-    const at = s.indexOf(r.uri, from);
-    from = at + r.uri.length;
-    r.uri = parseUriOrThrow(r.uri, at);
-  }
-  const existing = headers[key];
-  if (existing === undefined) headers[key] = routes;
-  else existing.push(...routes);
-}
-
-/**
- * Parses the value `s[start, end)` of header `key` into `headers`. Offsets in errors are in `s`;
- * the character at `end` is CR or trailing whitespace, never part of the value.
- */
-function addHeader(headers: Headers, key: string, s: string, start: number, end: number): void {
-  switch (key) {
-    case 'via':
-      headers.via = parseViaAt(s, start, end, headers.via);
-      return;
-    case 'from':
-      if (headers.from !== undefined) duplicate(key, start);
-      headers.from = parseNameAddrAt(s, start, end);
-      return;
-    case 'to':
-      if (headers.to !== undefined) duplicate(key, start);
-      headers.to = parseNameAddrAt(s, start, end);
-      return;
-    case 'refer-to':
-      if (headers['refer-to'] !== undefined) duplicate(key, start);
-      headers['refer-to'] = parseNameAddrAt(s, start, end);
-      return;
-    case 'cseq':
-      if (headers.cseq !== undefined) duplicate(key, start);
-      headers.cseq = parseCSeqAt(s, start, end);
-      return;
-    case 'contact':
-      headers.contact = parseNameAddrListAt(s, start, end, headers.contact);
-      return;
-    case 'route':
-    case 'record-route':
-    case 'path':
-      appendRoutes(headers, key, s, start, end);
-      return;
-    default:
-      break;
-  }
-  const value = s.slice(start, end);
-  switch (key) {
-    case 'call-id':
-      if (headers['call-id'] !== undefined) duplicate(key, start);
-      if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', start);
-      headers['call-id'] = value;
-      return;
-    case 'content-length': {
-      if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', start);
-      const n = parseBoundedInt(value, Number.MAX_SAFE_INTEGER);
-      if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, start);
-      headers['content-length'] = n;
-      return;
-    }
-    case 'max-forwards':
-      if (headers['max-forwards'] !== undefined) duplicate(key, start);
-      if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, start);
-      headers['max-forwards'] = value;
-      return;
-    case 'www-authenticate':
-    case 'proxy-authenticate':
-    case 'authorization':
-    case 'proxy-authorization': {
-      const list = headers[key] ?? (headers[key] = [] as AuthHeader[]);
-      list.push(parseAuthHeaderAt(s, start, end));
-      return;
-    }
-    case 'authentication-info':
-    case 'proxy-authentication-info':
-      if (headers[key] !== undefined) duplicate(key, start);
-      headers[key] = parseAuthInfoAt(s, start, end);
-      return;
-    case 'date':
-      if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
-      break;
-    default:
-      break;
-  }
-  // Own properties only: a header named `constructor` or `__proto__` is still a header.
-  const prev = Object.hasOwn(headers, key) ? headers[key] : undefined;
-  if (prev === undefined) {
-    if (key === '__proto__') setOwn(headers as Record<string, unknown>, key, value);
-    else headers[key] = value;
-  } else if (typeof prev === 'string') {
-    headers[key] = prev + ',' + value;
-  }
-}
-
-/**
- * The value `text[start, end)` with each fold (CRLF and the whitespace after it) replaced by one
- * SP, and with whitespace trimmed at both ends (RFC 3261 §7.3.1).
- */
-function unfold(text: string, start: number, end: number): string {
-  const parts: string[] = [];
-  let from = start;
-  for (let i = text.indexOf('\r', start); i !== -1 && i < end; i = text.indexOf('\r', i + 1)) {
-    let j = i + 2;
-    while (j < end && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
-    parts.push(text.slice(from, i));
-    from = j;
-    i = j - 1;
-  }
-  parts.push(text.slice(from, end));
-  // join() makes one flat string: the scanners then read it at full speed (a rope built with `+` is slow to index).
-  const out = parts.join(' ');
-  let a = 0;
-  let b = out.length;
-  while (a < b && (out.charCodeAt(a) === 0x20 || out.charCodeAt(a) === 0x09)) a++;
-  while (b > a && (out.charCodeAt(b - 1) === 0x20 || out.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === out.length ? out : out.slice(a, b);
-}
-
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
 function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
   try {
@@ -200,12 +76,46 @@ function addFoldedHeader(headers: Headers, key: string, value: string, at: numbe
 /** Where the last {@link parseHead} found the end of the header section (after the empty line). */
 let headEnd = 0;
 
+/** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
+const lazySpans: (string | number)[] = [];
+
+/** The mode of the current parse (set by each entry point before {@link parseHead}). */
+let liberal = true;
+
+/** The header text of the current parse when it is not the input itself (non-ASCII input). */
+let mapped: HeaderText | undefined;
+
+/** Byte offset in the input of `charOffset` in the text {@link parseHead} reads. */
+function byteOffsetOf(charOffset: number): number {
+  return mapped === undefined ? charOffset : toByteOffset(mapped, charOffset);
+}
+
+
+/** Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was folded. */
+function storeHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+  if (liberal) {
+    if (LAZY_HEADERS.has(key)) {
+      deferHeader(headers, key);
+      lazySpans.push(key, valueStart, unfolded === undefined ? valueEnd : -valueEnd - 1);
+      return;
+    }
+    if (key === 'date') {
+      const value = unfolded ?? text.slice(valueStart, valueEnd);
+      if (!isSipDate(value)) addFault(headers, key, new SipParseError('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, byteOffsetOf(valueStart)));
+      addTextHeader(headers, key, value);
+      return;
+    }
+  }
+  if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
+  else addFoldedHeader(headers, key, unfolded, valueStart);
+}
+
 /**
  * Parses the start line and header lines from `start`, up to and including the empty line that
  * ends the header section; sets {@link headEnd}. Header names are read with a token scan that
  * also finds the colon, so each line costs one native search (for its LF).
  */
-function parseHead(text: string, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
+function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
   const limit = start + limits.maxHeaderBytes;
   let eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
@@ -215,50 +125,60 @@ function parseHead(text: string, start: number, limits: Required<ParseLimits>): 
 
   let pos = eol + 2;
   let count = 0;
+  const first = pos;
+  lazySpans.length = 0;
   for (;;) {
-    let c = text.charCodeAt(pos);
-    if (c === CR && text.charCodeAt(pos + 1) === LF) break; // the empty line
+    let c = (codes[pos] ?? -1);
+    if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
     if (pos > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
     if (++count > limits.maxHeaderCount) fail('too-many-headers', `more than ${String(limits.maxHeaderCount)} headers`, pos);
     let i = pos;
-    while (c < 128 && TOKEN[c] === 1) c = text.charCodeAt(++i);
+    while (c < 128 && TOKEN[c] === 1) c = (codes[++i] ?? -1);
     const nameEnd = i;
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++i);
+    while (c === 0x20 || c === 0x09) c = (codes[++i] ?? -1);
     if (c !== 0x3a || nameEnd === pos) {
       if (pos >= text.length) fail('missing-header-end', 'header section is not terminated by an empty line', pos);
-      if (c === CR || c === LF || Number.isNaN(c)) fail('invalid-header-line', 'header line has no colon', pos);
+      if (c === CR || c === LF || c === -1) fail('invalid-header-line', 'header line has no colon', pos);
       fail('invalid-header-name', 'header name is not a token', nameEnd);
     }
-    const key = knownHeaderKey(text, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
+    const key = knownHeaderKeyAt(codes, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
     let valueStart = i + 1;
-    c = text.charCodeAt(valueStart);
-    while (c === 0x20 || c === 0x09) c = text.charCodeAt(++valueStart);
+    c = (codes[valueStart] ?? -1);
+    while (c === 0x20 || c === 0x09) c = (codes[++valueStart] ?? -1);
     eol = text.indexOf('\n', valueStart) - 1;
     if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
     if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-    if (text.charCodeAt(eol) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
+    if ((codes[eol] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
     let valueEnd = eol;
     let next = eol + 2;
-    c = text.charCodeAt(next);
+    c = (codes[next] ?? -1);
     if (c === 0x20 || c === 0x09) {
       // Folded value (RFC 3261 §7.3.1): each CRLF + whitespace counts as one SP.
       while (c === 0x20 || c === 0x09) {
         valueEnd = text.indexOf('\n', next) - 1;
         if (valueEnd > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
         if (valueEnd < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-        if (text.charCodeAt(valueEnd) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
+        if ((codes[valueEnd] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
         next = valueEnd + 2;
-        c = text.charCodeAt(next);
+        c = (codes[next] ?? -1);
       }
-      addFoldedHeader(headers, key, unfold(text, valueStart, valueEnd), valueStart);
+      storeHeader(headers, key, text, valueStart, valueEnd, unfold(text, valueStart, valueEnd));
     } else {
-      c = text.charCodeAt(valueEnd - 1);
-      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = text.charCodeAt(--valueEnd - 1);
-      addHeader(headers, key, text, valueStart, valueEnd);
+      c = (codes[valueEnd - 1] ?? -1);
+      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
+      storeHeader(headers, key, text, valueStart, valueEnd, undefined);
     }
     pos = next;
   }
   headEnd = pos + 2;
+  attachRaw(headers, {
+    text,
+    start: first,
+    lazy: lazySpans.length === 0 ? undefined : lazySpans.slice(),
+    end: pos,
+    base: mapped === undefined ? 0 : mapped.start,
+    ascii: mapped === undefined || mapped.ascii,
+  });
 
   if (message.method !== undefined) {
     const cseq = headers.cseq;
@@ -298,15 +218,25 @@ function bodyLengthOf(message: SipRequest | SipResponse, available: number, body
   return length;
 }
 
+/** One byte per character of `text` for the scanners: the code, or 0xff for any non-ASCII character. */
+function codesOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[i] = c < 0x80 ? c : 0xff;
+  }
+  return out;
+}
+
 /** Fast path: the whole input is ASCII, so characters and bytes line up one to one. */
-function parseAscii(text: string, options: ParseOptions | undefined): Parsed<SipMessage> {
+function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const limits = limitsOf(options);
   const n = text.length;
   let start = 0;
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
   if (start >= n) fail('empty-message', 'no message', start);
-  const message = parseHead(text, start, limits);
+  const message = parseHead(text, codes, start, limits);
   const bodyStart = headEnd;
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
   if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
@@ -315,7 +245,7 @@ function parseAscii(text: string, options: ParseOptions | undefined): Parsed<Sip
 
 function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const whole = decodeUtf8OrUndefined(bytes);
-  if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, options);
+  if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, bytes, options);
   const limits = limitsOf(options);
   const n = bytes.length;
   let start = 0;
@@ -332,11 +262,14 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), start, ascii: utf8 === undefined || utf8.length === headBytes.length };
 
   let message: SipRequest | SipResponse;
+  mapped = h;
   try {
-    message = parseHead(h.text, 0, limits);
+    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits);
   } catch (e) {
     if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
     throw e;
+  } finally {
+    mapped = undefined;
   }
   const bodyStart = headerEnd + 4;
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
@@ -345,16 +278,19 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
 }
 
 /**
- * Parses one SIP message strictly. A string input whose characters are all ≤ U+00FF is read as
- * bytes (a "binary" string); any other string is encoded as UTF-8 first.
+ * Parses one SIP message. A string input whose characters are all ≤ U+00FF is read as bytes (a
+ * "binary" string); any other string is encoded as UTF-8 first. By default (liberal) a fault in a
+ * header the stack does not need leaves the message deliverable (see `headerFaults`);
+ * `{ strict: true }` parses every header now and throws on the first fault.
  * @throws SipParseError naming the fault (`code`), where (`offset`, in bytes) and the status to answer
  * @example const msg = parseMessage(datagram); if ('method' in msg) console.log(msg.method, msg.headers.via?.[0]?.params.branch)
  * @see RFC 3261 §7, §25
  */
 export function parseMessage(input: Uint8Array | string, options?: ParseOptions): Parsed<SipMessage> {
+  liberal = options?.strict !== true;
   if (typeof input !== 'string') return parseBytes(input, options);
   // An ASCII string is its own bytes: parse it in place.
-  return isAscii(input) ? parseAscii(input, options) : parseBytes(bytesOfInput(input), options);
+  return isAscii(input) ? parseAscii(input, encodeUtf8(input), options) : parseBytes(bytesOfInput(input), options);
 }
 
 /**

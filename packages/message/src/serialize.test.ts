@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SipError,
+  copyMessage,
   parse,
   parseMessage,
   parseUri,
@@ -104,13 +105,18 @@ describe('the classic documentation example', () => {
     expect(m.content).toBe(CLASSIC_OBJECT.content);
   });
 
-  it('serializes to the canonical text', () => {
+  it('serializes a parsed copy to the canonical text', () => {
     const expected = CLASSIC_EXAMPLE.replace('Contact: sip:sipp@127.0.1.1:5060', 'Contact: <sip:sipp@127.0.1.1:5060>').replace(
       'Content-Length:   127',
       'Content-Length: 127',
     );
-    expect(stringify(parseMessage(CLASSIC_EXAMPLE))).toBe(expected);
-    expect(serializeMessage(parseMessage(CLASSIC_EXAMPLE))).toEqual(enc.encode(expected));
+    expect(stringify(copyMessage(parseMessage(CLASSIC_EXAMPLE)))).toBe(expected);
+    expect(serializeMessage(copyMessage(parseMessage(CLASSIC_EXAMPLE)))).toEqual(enc.encode(expected));
+  });
+
+  it('serializes the parsed message itself back to the bytes that arrived', () => {
+    expect(stringify(parseMessage(CLASSIC_EXAMPLE))).toBe(CLASSIC_EXAMPLE);
+    expect(serializeMessage(parseMessage(enc.encode(CLASSIC_EXAMPLE)))).toEqual(enc.encode(CLASSIC_EXAMPLE));
   });
 
   it('stringifies the documented object, parsed back to the same object', () => {
@@ -209,8 +215,15 @@ describe('round trips', () => {
     expect(again.headers['content-length']).toBe(256);
   });
 
-  it('parses and re-serializes folded and compact headers into canonical form', () => {
+  it('parses and re-serializes folded and compact headers: untouched text lines as they came', () => {
     const m = parseMessage('OPTIONS sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1,\r\n SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nsubject: a\r\n b\r\n\r\n');
+    expect(stringify(m)).toBe(
+      'OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nSubject: a b\r\n\r\n',
+    );
+  });
+
+  it('a copy of a parsed message re-serializes folded and compact headers into canonical form', () => {
+    const m = copyMessage(parseMessage('OPTIONS sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1,\r\n SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nsubject: a\r\n b\r\n\r\n'));
     expect(stringify(m)).toBe(
       'OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g\r\nCall-ID: abc\r\nContent-Length: 0\r\nSubject: a b\r\n\r\n',
     );

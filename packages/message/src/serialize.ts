@@ -1,83 +1,28 @@
 /**
  * The serializer: the object model back to wire text (RFC 3261 §7), with Content-Length in bytes.
  */
-import { stringifyAuthHeader } from './auth.js';
-import { canonicalHeaderName } from './header-names.js';
-import { stringifyNameAddr } from './name-addr.js';
+import { headerLines } from './header-lines.js';
 import { concatPooled, encodeUtf8Pooled } from './byte-pool.js';
 import { decodeLatin1, encodeUtf8, isAscii, utf8Length } from './text.js';
-import type { AuthHeader, AuthInfo, CSeq, NameAddr, SipMessage } from './types.js';
+import type { SipMessage } from './types.js';
 import { stringifyUri } from './uri.js';
-import { stringifyVia } from './via.js';
 import { reasonPhrase } from './reason-phrases.js';
+import { headersWithRaw } from './serialize-raw.js';
+import { rawOf } from './raw-headers.js';
 
-type Stringifier = (value: never) => string;
-
-const STRUCTURED: Record<string, Stringifier | undefined> = {
-  via: stringifyVia,
-  from: stringifyNameAddr,
-  to: stringifyNameAddr,
-  'refer-to': stringifyNameAddr,
-  contact: stringifyNameAddr,
-  route: stringifyNameAddr,
-  'record-route': stringifyNameAddr,
-  path: stringifyNameAddr,
-  cseq: ((c: CSeq | string) => (typeof c === 'string' ? c : String(c.seq) + ' ' + c.method)),
-  'www-authenticate': stringifyAuthHeader,
-  'proxy-authenticate': stringifyAuthHeader,
-  authorization: stringifyAuthHeader,
-  'proxy-authorization': stringifyAuthHeader,
-  'authentication-info': stringifyAuthHeader,
-  'proxy-authentication-info': stringifyAuthHeader,
-};
-
-/** One header value as text: structured values through their stringifier, scalars as they are. */
-function valueText(v: unknown, fn: Stringifier | undefined): string {
-  switch (typeof v) {
-    case 'string':
-      return v;
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'object':
-      if (v === null) return '';
-      if (fn !== undefined) return fn(v as never);
-      // An address object under a header we do not know (P-Asserted-Identity…) is written as one.
-      if ('uri' in v) return stringifyNameAddr(v as NameAddr);
-      return stringifyAuthHeader(v as AuthHeader | AuthInfo);
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return '';
-  }
-}
-
-function headerLines(key: string, value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const name = canonicalHeaderName(key);
-  const fn = Object.hasOwn(STRUCTURED, key) ? STRUCTURED[key] : undefined;
-  if (Array.isArray(value)) {
-    let out = '';
-    for (const v of value as unknown[]) {
-      if (v === undefined || v === null) continue;
-      out += name + ': ' + valueText(v, fn) + '\r\n';
-    }
-    return out;
-  }
-  return name + ': ' + valueText(value, fn) + '\r\n';
+/** The start line of `m`, with its CRLF. */
+function startLine(m: SipMessage): string {
+  if (typeof m.method === 'string') return m.method + ' ' + stringifyUri(m.uri) + ' SIP/' + (m.version ?? '2.0') + '\r\n';
+  const reason = m.reason ?? reasonPhrase(m.status);
+  return 'SIP/' + (m.version ?? '2.0') + ' ' + String(m.status) + ' ' + reason + '\r\n';
 }
 
 /** The start line and headers, ending with the empty line; Content-Length set to `bodyBytes`. */
 function head(m: SipMessage, bodyBytes: number): string {
-  let out: string;
-  if (typeof m.method === 'string') {
-    out = m.method + ' ' + stringifyUri(m.uri) + ' SIP/' + (m.version ?? '2.0') + '\r\n';
-  } else {
-    const reason = m.reason ?? reasonPhrase(m.status);
-    out = 'SIP/' + (m.version ?? '2.0') + ' ' + String(m.status) + ' ' + reason + '\r\n';
-  }
   const headers = m.headers;
+  const raw = rawOf(headers);
+  if (raw !== undefined) return startLine(m) + headersWithRaw(headers, raw, bodyBytes) + '\r\n';
+  let out = startLine(m);
   let wroteLength = false;
   for (const key in headers) {
     if (key === 'content-length') {

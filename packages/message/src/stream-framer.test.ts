@@ -435,3 +435,56 @@ describe('createStreamFramer: linear time', () => {
     expect(searched).toBeLessThan(3 * wire.length);
   });
 });
+
+describe('keep-alives before a message (RFC 5626 §4.4.1), as the classic stream-parser tests send them', () => {
+  /** Bytes copied by Uint8Array#set and #copyWithin (the framer's only copies) while `f` runs. */
+  function bytesCopied(f: () => void): number {
+    const set = Uint8Array.prototype.set;
+    const copyWithin = Uint8Array.prototype.copyWithin;
+    let copied = 0;
+    Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
+      copied += src.length;
+      set.call(this, src, offset);
+    };
+    Uint8Array.prototype.copyWithin = function (this: Uint8Array, target: number, start: number, end?: number) {
+      copied += (end ?? this.length) - start;
+      return copyWithin.call(this, target, start, end);
+    };
+    try {
+      f();
+    } finally {
+      Uint8Array.prototype.set = set;
+      Uint8Array.prototype.copyWithin = copyWithin;
+    }
+    return copied;
+  }
+
+  const baddate = concat(
+    'INVITE sip:user@127.0.0.2 SIP/2.0\r\nTo: sip:user@127.0.0.2\r\nFrom: sip:caller@127.0.0.1;tag=2234923\r\n',
+    'Max-Forwards: 70\r\nCall-ID: baddate.239423mnsadf3j23lj42--sedfnm234\r\nCSeq: 1392934 INVITE\r\n',
+    'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKkdjuw\r\nDate: Fri, 01 Jan 2010 16:00:00 EST\r\n',
+    'Contact: <sip:caller@127.0.0.1>\r\nContent-Length: 0\r\n\r\n',
+  );
+
+  it('delivers a baddate INVITE after 20,000 CRLFs in one chunk, with its Date fault', () => {
+    const seen: Parsed<SipMessage>[] = [];
+    const feed = makeStreamParser((m) => seen.push(m));
+    feed(concat('\r\n'.repeat(20_000), baddate));
+    expect(seen.map((m) => m.method)).toEqual(['INVITE']);
+    expect(seen[0]?.headers.date).toBe('Fri, 01 Jan 2010 16:00:00 EST');
+  });
+
+  it.each([1, 2, 3, 64])('skips 20,000 CRLFs fed in %i-byte chunks, copying each byte a bounded number of times', (size) => {
+    const wire = concat('\r\n'.repeat(20_000), baddate);
+    const framer = createStreamFramer();
+    const frames: Uint8Array[] = [];
+    const copied = bytesCopied(() => {
+      for (let i = 0; i < wire.length; i += size) frames.push(...framer.push(wire.subarray(i, i + size)));
+    });
+    expect(frames).toHaveLength(1);
+    expect(framer.keepAlives).toBe(20_000);
+    expect(framer.buffered).toBe(0);
+    // Each byte is copied into the buffer once, moved at most a few times, and framed out once.
+    expect(copied).toBeLessThan(4 * wire.length);
+  });
+});

@@ -28,7 +28,7 @@ export function thrownParseError(f: () => unknown): SipParseError {
   throw new Error('expected a SipParseError');
 }
 
-/** The SipParseError that parsing `input` throws. */
+/** The SipParseError that parsing `input` throws in the strict mode (every header parsed, first fault thrown). */
 export function parseErrorOf(input: string | Uint8Array, options?: ParseOptions): SipParseError {
-  return thrownParseError(() => parseMessage(input, options));
+  return thrownParseError(() => parseMessage(input, { strict: true, ...options }));
 }

@@ -89,3 +89,14 @@ export const TORTURE: Record<string, TortureOutcome> = {
   'ipv6-bug-abnf-3-colons': { outcome: 'parse' },
   'ipv6-correct-abnf-2-colons': { outcome: 'parse' },
 };
+
+/**
+ * The default (liberal) parse of the corpus. Every `reject` above is rejected by
+ * `parseMessage(bytes, { strict: true })`; in the default mode the cases listed here are delivered
+ * instead, with the fault of the header the stack does not need reported by `headerFaults`
+ * (RFC 4475 §3.1.2.12). Every other `reject` is rejected in both modes, with the same code and offset.
+ */
+export const LIBERAL_DELIVERS: Record<string, { header: string; code: string }> = {
+  baddate: { header: 'date', code: 'invalid-date' },
+  regbadct: { header: 'contact', code: 'invalid-name-addr' },
+};

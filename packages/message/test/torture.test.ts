@@ -28,7 +28,7 @@ function bodyOctets(m: Parsed<SipMessage>): number {
 
 function catchParse(bytes: Uint8Array): unknown {
   try {
-    parseMessage(bytes);
+    parseMessage(bytes, { strict: true });
   } catch (e) {
     return e;
   }

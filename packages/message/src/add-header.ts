@@ -1,0 +1,126 @@
+/**
+ * Parsing one header value into the object model (RFC 3261 §20): the structured headers with their
+ * scanners, the scalar ones with their checks, any other header as its text.
+ */
+import { parseAuthHeaderAt, parseAuthInfoAt } from './auth.js';
+import { SipParseError, type SipParseErrorCode } from './errors.js';
+import { isSipDate, parseBoundedInt, parseCSeqAt } from './header-values.js';
+import { parseNameAddrAt, parseNameAddrListAt } from './name-addr.js';
+import { setOwn } from './own.js';
+import type { AuthHeader, Headers, RouteEntry } from './types.js';
+import { parseUriOrThrow } from './uri.js';
+import { parseViaAt } from './via.js';
+
+export function fail(code: SipParseErrorCode, what: string, offset: number, status = 400): never {
+  throw new SipParseError(code, what, offset, status);
+}
+
+function duplicate(key: string, at: number): never {
+  fail('duplicate-header', `'${key}' appears more than once`, at);
+}
+
+function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', s: string, start: number, end: number): void {
+  const routes: RouteEntry[] = parseNameAddrListAt(s, start, end, undefined);
+  let from = start;
+  for (const r of routes) {
+    if (typeof r.uri !== 'string') continue;
+    const at = s.indexOf(r.uri, from);
+    from = at + r.uri.length;
+    r.uri = parseUriOrThrow(r.uri, at);
+  }
+  const existing = headers[key];
+  if (existing === undefined) headers[key] = routes;
+  else existing.push(...routes);
+}
+
+/**
+ * Parses the value `s[start, end)` of header `key` into `headers`. Offsets in errors are in `s`;
+ * the character at `end` is CR or trailing whitespace, never part of the value.
+ */
+export function addHeader(headers: Headers, key: string, s: string, start: number, end: number): void {
+  switch (key) {
+    case 'via':
+      headers.via = parseViaAt(s, start, end, headers.via);
+      return;
+    case 'from':
+      if (headers.from !== undefined) duplicate(key, start);
+      headers.from = parseNameAddrAt(s, start, end);
+      return;
+    case 'to':
+      if (headers.to !== undefined) duplicate(key, start);
+      headers.to = parseNameAddrAt(s, start, end);
+      return;
+    case 'refer-to':
+      if (headers['refer-to'] !== undefined) duplicate(key, start);
+      headers['refer-to'] = parseNameAddrAt(s, start, end);
+      return;
+    case 'cseq':
+      if (headers.cseq !== undefined) duplicate(key, start);
+      headers.cseq = parseCSeqAt(s, start, end);
+      return;
+    case 'contact':
+      headers.contact = parseNameAddrListAt(s, start, end, headers.contact);
+      return;
+    case 'route':
+    case 'record-route':
+    case 'path':
+      appendRoutes(headers, key, s, start, end);
+      return;
+    default:
+      break;
+  }
+  const value = s.slice(start, end);
+  switch (key) {
+    case 'call-id':
+      if (headers['call-id'] !== undefined) duplicate(key, start);
+      if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', start);
+      headers['call-id'] = value;
+      return;
+    case 'content-length': {
+      if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', start);
+      const n = parseBoundedInt(value, Number.MAX_SAFE_INTEGER);
+      if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, start);
+      headers['content-length'] = n;
+      return;
+    }
+    case 'max-forwards':
+      if (headers['max-forwards'] !== undefined) duplicate(key, start);
+      if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, start);
+      headers['max-forwards'] = value;
+      return;
+    case 'www-authenticate':
+    case 'proxy-authenticate':
+    case 'authorization':
+    case 'proxy-authorization': {
+      const list = headers[key] ?? (headers[key] = [] as AuthHeader[]);
+      list.push(parseAuthHeaderAt(s, start, end));
+      return;
+    }
+    case 'authentication-info':
+    case 'proxy-authentication-info':
+      if (headers[key] !== undefined) duplicate(key, start);
+      headers[key] = parseAuthInfoAt(s, start, end);
+      return;
+    case 'date':
+      if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
+      break;
+    default:
+      break;
+  }
+  addTextHeader(headers, key, value);
+}
+
+/**
+ * Stores a header kept as text: the first value as is, a repeated one joined with `,`
+ * (RFC 3261 §7.3.1). Own properties only: a header named `constructor` or `__proto__` is still a header.
+ */
+export function addTextHeader(headers: Headers, key: string, value: string): void {
+  const prev = Object.hasOwn(headers, key) ? headers[key] : undefined;
+  if (prev === undefined) {
+    if (key === '__proto__') setOwn(headers as Record<string, unknown>, key, value);
+    else headers[key] = value;
+  } else if (typeof prev === 'string') {
+    headers[key] = prev + ',' + value;
+  }
+}
+

@@ -1,0 +1,180 @@
+/**
+ * The header lines of a parsed message as they arrived: the text they were read from and, per
+ * line, its key and where its name and value lie. Kept (non-enumerable) on the `headers` object so
+ * that lazily parsed headers can be parsed on first read and untouched headers can be written back
+ * as their original text (RFC 3261 §16.6: a proxy forwards what it does not change).
+ */
+import { headerKey } from './header-names.js';
+import { knownHeaderKey } from './known-headers.js';
+import { encodeUtf8 } from './text.js';
+import type { HeaderValue, Headers } from './types.js';
+
+/** The lines of one parsed header section. */
+export interface RawHeaders {
+  /** The text the lines were read from (the whole message for ASCII input). */
+  readonly text: string;
+  /** Where the first header line starts. */
+  readonly start: number;
+  /**
+   * Six entries per header line, in order: its key (lower-case full name), where the line starts,
+   * where its value starts, where its value ends (trailing whitespace excluded; stored as
+   * `-(end + 1)` when the value is folded), the next line with the same key (-1 for none) and 1
+   * when it is the first line of its key (else 0). A line ends with CRLF where the next one starts
+   * (or at {@link end} for the last). Found again from the text the first time they are needed (a lazy
+   * header read, a serialization), so a parse that only feeds a transaction allocates none of it.
+   */
+  lines?: (string | number)[];
+  /** Where the empty line that ends the header section starts. */
+  readonly end: number;
+  /** Byte offset of `text[0]` in the message, and whether `text` is all ASCII (chars = bytes). */
+  readonly base: number;
+  readonly ascii: boolean;
+  /**
+   * The lazily parsed header lines, three entries each: key, value start, value end (`-(end + 1)`
+   * when folded). Recorded by the parser (a few lines at most), so a first read parses at once.
+   */
+  readonly lazy: readonly (string | number)[] | undefined;
+  /** Lazily parsed headers that were read: their parsed values (see lazy-headers.ts). */
+  parsed?: Record<string, HeaderValue>;
+}
+
+/** A base "class" whose constructor returns the object it is given, so a subclass can stamp it. */
+const Identity = function (o: object) {
+  return o;
+} as unknown as new (o: object) => object;
+
+/**
+ * Keeps the raw lines on a headers object as a private field: invisible to `Object.keys`,
+ * `for…in`, spreading, `JSON.stringify`, `structuredClone`, symbol listings and deep equality, and
+ * added with an ordinary (inline-cached) store, where `Object.defineProperty` of a hidden property
+ * costs a runtime call on every message.
+ */
+class RawStamp extends Identity {
+  #raw: RawHeaders;
+
+  constructor(headers: Headers, raw: RawHeaders) {
+    super(headers);
+    this.#raw = raw;
+  }
+
+  static read(headers: object): RawHeaders | undefined {
+    return #raw in headers ? headers.#raw : undefined;
+  }
+}
+
+/** Attaches the raw lines to a parsed `headers` object (once per object). */
+export function attachRaw(headers: Headers, raw: RawHeaders): void {
+  new RawStamp(headers, raw);
+}
+
+/** The raw lines of a parsed `headers` object, if it has them. */
+export function rawOf(headers: Headers): RawHeaders | undefined {
+  return RawStamp.read(headers);
+}
+
+/** Byte offset in the message of `charOffset` in `raw.text`. */
+export function byteOffsetIn(raw: Pick<RawHeaders, 'text' | 'base' | 'ascii'>, charOffset: number): number {
+  return raw.base + (raw.ascii ? charOffset : encodeUtf8(raw.text.slice(0, charOffset)).length);
+}
+
+/**
+ * The value `text[start, end)` with each fold (CRLF and the whitespace after it) replaced by one
+ * SP, and with whitespace trimmed at both ends (RFC 3261 §7.3.1).
+ */
+export function unfold(text: string, start: number, end: number): string {
+  const parts: string[] = [];
+  let from = start;
+  for (let i = text.indexOf('\r', start); i !== -1 && i < end; i = text.indexOf('\r', i + 1)) {
+    let j = i + 2;
+    while (j < end && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
+    parts.push(text.slice(from, i));
+    from = j;
+    i = j - 1;
+  }
+  parts.push(text.slice(from, end));
+  // join() makes one flat string: the scanners then read it at full speed (a rope built with `+` is slow to index).
+  const out = parts.join(' ');
+  let a = 0;
+  let b = out.length;
+  while (a < b && (out.charCodeAt(a) === 0x20 || out.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (out.charCodeAt(b - 1) === 0x20 || out.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === out.length ? out : out.slice(a, b);
+}
+
+const WSP_OR_COLON = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x3a;
+
+/**
+ * Finds the header lines of a section the parser has already accepted: for each line its key,
+ * where it starts, where its value starts and ends (see {@link RawHeaders.lines}).
+ */
+function scanLines(raw: RawHeaders): (string | number)[] {
+  const text = raw.text;
+  const out: (string | number)[] = [];
+  const last = new Map<string, number>();
+  let pos = raw.start;
+  while (pos < raw.end) {
+    let i = pos;
+    while (!WSP_OR_COLON(text.charCodeAt(i))) i++;
+    const key = knownHeaderKey(text, pos, i) ?? headerKey(text.slice(pos, i));
+    i = text.indexOf(':', i) + 1;
+    while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+    const valueStart = i;
+    let eol = text.indexOf('\r\n', valueStart);
+    let next = eol + 2;
+    let folded = false;
+    while (next < raw.end && (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09)) {
+      folded = true;
+      eol = text.indexOf('\r\n', next);
+      next = eol + 2;
+    }
+    let valueEnd = eol;
+    if (!folded) while (valueEnd > valueStart && (text.charCodeAt(valueEnd - 1) === 0x20 || text.charCodeAt(valueEnd - 1) === 0x09)) valueEnd--;
+    const n = out.length / 6;
+    const previous = last.get(key);
+    if (previous !== undefined) out[6 * previous + 4] = n;
+    last.set(key, n);
+    out.push(key, pos, valueStart, folded ? -valueEnd - 1 : valueEnd, -1, previous === undefined ? 1 : 0);
+    pos = next;
+  }
+  return out;
+}
+
+function linesOf(raw: RawHeaders): (string | number)[] {
+  return (raw.lines ??= scanLines(raw));
+}
+
+/** The number of header lines. */
+export function lineCount(raw: RawHeaders): number {
+  return linesOf(raw).length / 6;
+}
+
+/** The key of line `i`. */
+export function lineKey(raw: RawHeaders, i: number): string {
+  return linesOf(raw)[6 * i] as string;
+}
+
+/** Where line `i` starts (`raw.end` past the last line). */
+export function lineStart(raw: RawHeaders, i: number): number {
+  return (linesOf(raw)[6 * i + 1] as number | undefined) ?? raw.end;
+}
+
+/** Where the value of line `i` starts. */
+export function valueStart(raw: RawHeaders, i: number): number {
+  return linesOf(raw)[6 * i + 2] as number;
+}
+
+/** Where the value of line `i` ends, or -1 when the value is folded. */
+export function valueEnd(raw: RawHeaders, i: number): number {
+  const end = linesOf(raw)[6 * i + 3] as number;
+  return end < 0 ? -1 : end;
+}
+
+/** The next line after `i` with the same key, or -1. */
+export function nextSameKey(raw: RawHeaders, i: number): number {
+  return linesOf(raw)[6 * i + 4] as number;
+}
+
+/** True when line `i` is the first line of its key. */
+export function firstOfKey(raw: RawHeaders, i: number): boolean {
+  return linesOf(raw)[6 * i + 5] === 1;
+}

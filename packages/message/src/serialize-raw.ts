@@ -1,0 +1,121 @@
+/**
+ * Writing the headers of a parsed message back from the text they arrived as.
+ *
+ * A header is written as its original lines (name spelling, compact form, folding and spacing
+ * included) when the model still holds exactly what those lines say:
+ * - a lazily parsed header nobody has read or assigned;
+ * - a header kept as text whose value is still the text of its lines (joined with `,`);
+ * - Content-Length when its one line already states the body's length.
+ * Any other header (the structured ones the stack parses up front, anything read or changed) is
+ * written from the model. Runs of consecutive original lines are copied as one slice, so a proxy
+ * that changes Via and Max-Forwards forwards everything else as the bytes that came in.
+ * @see RFC 3261 §16.6 (a proxy forwards the headers it does not change), §7.3.1 (folding)
+ */
+import { headerLines } from './header-lines.js';
+import { LAZY_HEADERS, NOT_READ, peekHeader } from './lazy-headers.js';
+import { firstOfKey, lineCount, lineKey, lineStart, nextSameKey, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
+import type { Headers } from './types.js';
+
+/** Structured headers parsed up front: their objects may have been changed in place, unseen. */
+const FROM_MODEL: ReadonlySet<string> = new Set(['via', 'from', 'to', 'cseq', 'route']);
+
+/** Line numbers found by {@link linesOf}, in line order (reused between calls). */
+let found = new Int32Array(64);
+
+/**
+ * Finds the lines of `key` into {@link found} and returns how many there are. The first line is
+ * looked for at `hint` (just after the previous key's first line: keys usually come in line
+ * order), the others follow the same-key links.
+ */
+function linesOf(raw: RawHeaders, key: string, hint: number): number {
+  const n = lineCount(raw);
+  if (found.length < n) found = new Int32Array(n);
+  let first = -1;
+  let h = hint;
+  while (h < n && !firstOfKey(raw, h)) h++; // skip further lines of keys already written
+  if (h < n && lineKey(raw, h) === key) first = h;
+  else {
+    for (let i = 0; i < n; i++) {
+      if (lineKey(raw, i) === key && firstOfKey(raw, i)) {
+        first = i;
+        break;
+      }
+    }
+  }
+  let count = 0;
+  for (let i = first; i !== -1; i = nextSameKey(raw, i)) found[count++] = i;
+  return count;
+}
+
+/** True when the unfolded lines in `found[0, count)` hold exactly `value` (repeats joined with `,`). */
+function sameText(raw: RawHeaders, count: number, value: string): boolean {
+  const text = raw.text;
+  if (count === 1) {
+    const i = found[0] ?? 0;
+    const start = valueStart(raw, i);
+    const end = valueEnd(raw, i);
+    return end - start === value.length && text.startsWith(value, start);
+  }
+  let pos = 0;
+  for (let k = 0; k < count; k++) {
+    const i = found[k] ?? 0;
+    if (k > 0 && value.charCodeAt(pos++) !== 0x2c) return false;
+    const start = valueStart(raw, i);
+    const end = valueEnd(raw, i);
+    if (end < 0 || pos + end - start > value.length) return false;
+    for (let j = start; j < end; j++) if (text.charCodeAt(j) !== value.charCodeAt(pos++)) return false;
+  }
+  return pos === value.length;
+}
+
+/** True when the original lines of `key` (`found[0, count)`) still say what the model holds. */
+function untouched(headers: Headers, raw: RawHeaders, key: string, count: number, bodyBytes: number): boolean {
+  if (count === 0) return false;
+  if (LAZY_HEADERS.has(key)) return peekHeader(headers, key) === NOT_READ;
+  if (key === 'content-length') return sameText(raw, count, String(bodyBytes));
+  const value = headers[key];
+  return typeof value === 'string' && sameText(raw, count, value);
+}
+
+/**
+ * The header lines of `headers` (parsed, with its raw lines `raw`), Content-Length set to
+ * `bodyBytes`, each line ending with CRLF; the empty line is not included.
+ */
+export function headersWithRaw(headers: Headers, raw: RawHeaders, bodyBytes: number): string {
+  const text = raw.text;
+  let hint = 0;
+  let out = '';
+  let runStart = -1;
+  let runEnd = -1;
+  let wroteLength = false;
+  for (const key in headers) {
+    if (FROM_MODEL.has(key)) {
+      // Parsed up front and often changed in place (Via, Route): always written from the model.
+      if (runStart !== -1) out += text.slice(runStart, runEnd);
+      runStart = runEnd = -1;
+      out += headerLines(key, headers[key]);
+      continue;
+    }
+    const count = linesOf(raw, key, hint);
+    if (count > 0) hint = (found[0] ?? 0) + 1;
+    if (untouched(headers, raw, key, count, bodyBytes)) {
+      for (let k = 0; k < count; k++) {
+        const i = found[k] ?? 0;
+        const from = lineStart(raw, i);
+        if (from !== runEnd) {
+          if (runStart !== -1) out += text.slice(runStart, runEnd);
+          runStart = from;
+        }
+        runEnd = lineStart(raw, i + 1);
+      }
+    } else {
+      if (runStart !== -1) out += text.slice(runStart, runEnd);
+      runStart = runEnd = -1;
+      out += key === 'content-length' ? 'Content-Length: ' + String(bodyBytes) + '\r\n' : headerLines(key, headers[key]);
+    }
+    if (key === 'content-length') wroteLength = true;
+  }
+  if (runStart !== -1) out += text.slice(runStart, runEnd);
+  if (!wroteLength) out += 'Content-Length: ' + String(bodyBytes) + '\r\n';
+  return out;
+}

@@ -3,7 +3,7 @@
  * the sender, the Contact, and the dialog table.
  */
 import type { NameAddr, SipRequest } from '@sipts/message';
-import type { Clock, TimerValues, TransactionLayer } from '@sipts/transaction';
+import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer } from '@sipts/transaction';
 import type { Logger, Target } from '@sipts/transport';
 import type { Dialog } from './dialog.js';
 import type { SenderContext } from './sender.js';
@@ -38,7 +38,7 @@ export interface UaCore {
 
 /** A dialog's user in the UA table. */
 export interface DialogUser {
-  handleRequest(request: SipRequest, st: import('@sipts/transaction').ServerTransactionHandle): void;
+  handleRequest(request: SipRequest, st: ServerTransactionHandle): void;
   handleAck(ack: SipRequest): void;
 }
 

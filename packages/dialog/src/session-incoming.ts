@@ -147,19 +147,19 @@ async function update(session: Session, request: SipRequest, st: ServerTransacti
   st.respond(rs).catch((e: unknown) => {
     session.core.logger.info('could not answer an UPDATE', { error: e });
   });
-  if (body !== undefined) session.fire('sdp', session.sdp.remote, session.sdp.local);
+  if (offer !== '') session.fire('sdp', session.sdp.remote, session.sdp.local);
   session.timer?.onRefreshRequest(request);
   session.fire('refresh', request);
 }
 
 /** INFO, MESSAGE, NOTIFY, OPTIONS…: the `request` event answers; no listener (or no answer) → 200. */
 function other(session: Session, request: SipRequest, st: ServerTransactionHandle): void {
-  let answered = false;
+  const state = { answered: false };
   const respond = (status: number, options: { headers?: Headers; body?: string } = {}): void => {
-    if (answered) return;
-    answered = true;
+    if (state.answered) return;
+    state.answered = true;
     session.reply(st, status, options);
   };
   session.fire('request', request, respond);
-  if (!answered) respond(200, request.method === 'OPTIONS' ? { headers: { allow: ALLOW } } : {});
+  if (!state.answered) respond(200, request.method === 'OPTIONS' ? { headers: { allow: ALLOW } } : {});
 }

@@ -3,7 +3,7 @@
  * serialized and parsed again (so what is tested is what goes on the wire), delivered in a
  * microtask, recorded with the fake clock's time, and droppable by a predicate.
  */
-import { parseMessage, serializeMessage, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { parseMessage, serializeMessage, type SipMessage } from '@sipts/message';
 import { createFakeClock, type FakeClock, type TransportPort } from '@sipts/transaction';
 import type { Remote, TransportHandlers, TransportProtocol } from '@sipts/transport';
 import { createUserAgent, type UserAgent, type UserAgentOptions } from '../src/index.js';
@@ -35,7 +35,7 @@ export interface Network {
 }
 
 function labelOf(m: SipMessage): string {
-  return 'method' in m && typeof m.method === 'string' ? m.method : String((m as SipResponse).status);
+  return 'method' in m && typeof m.method === 'string' ? m.method : String((m).status);
 }
 
 /** Lets microtasks (deliveries, promise callbacks) run to quiescence. */
@@ -72,8 +72,8 @@ export function createNetwork(): Network {
           const h = receivers.get(to);
           const parsed = parseMessage(bytes);
           if (h === undefined) return;
-          if ('method' in parsed && typeof parsed.method === 'string') h.onRequest(parsed as SipRequest, remote);
-          else h.onResponse(parsed as SipResponse, remote);
+          if ('method' in parsed && typeof parsed.method === 'string') h.onRequest(parsed, remote);
+          else h.onResponse(parsed, remote);
         });
       };
       const port_: TransportPort = {

@@ -6,6 +6,8 @@ import type { NameAddr, SipRequest } from '@sipts/message';
 import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer } from '@sipts/transaction';
 import type { Logger, Target } from '@sipts/transport';
 import type { Dialog } from './dialog.js';
+import type { InviteOptions } from './outgoing-call.js';
+import type { Session } from './session.js';
 import type { SenderContext } from './sender.js';
 
 /** RFC 4028 options of a user agent. */
@@ -32,6 +34,8 @@ export interface UaCore {
   /** Puts a dialog's session in the table (in-dialog requests and ACKs find it). */
   addDialog(dialog: Dialog, session: DialogUser): void;
   removeDialog(dialog: Dialog): void;
+  /** Sends an INVITE from this UA (a B2BUA's second leg). */
+  invite(options: InviteOptions): Promise<Session>;
   /** Random milliseconds in [min, max) in 10 ms steps (RFC 3261 §14.1). */
   random(min: number, max: number): number;
 }

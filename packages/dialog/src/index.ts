@@ -16,3 +16,4 @@ export { SessionTimer, expiryDelay, type Refresher } from './session-timer.js';
 export { IncomingCall, type AnswerOptions, type IncomingCallEvents } from './incoming-call.js';
 export type { InviteOptions } from './outgoing-call.js';
 export { createUserAgent, UserAgent, type UserAgentEvents, type UserAgentOptions } from './user-agent.js';
+export { createB2BUA, mapFailureStatus, type B2BUACall, type B2BUAOptions } from './b2bua.js';

@@ -20,8 +20,8 @@ import type { Session } from './session.js';
 export interface UserAgentOptions {
   /** Where messages go (a transport layer's send functions, or a test loopback). */
   transport: TransportPort;
-  /** Our Contact URI (RFC 3261 §8.1.1.8), e.g. `sip:alice@127.0.0.1:5070`. */
-  contact: string;
+  /** Our Contact URI (RFC 3261 §8.1.1.8), e.g. `sip:alice@127.0.0.1:5070`; a function is asked each time (a port bound later). */
+  contact: string | (() => string);
   /** Our identity for From (default: the Contact URI). */
   from?: string;
   /** Next hop → targets. Default: numeric hosts only ({@link resolveNumeric}); the Node adapter uses DNS (RFC 3263). */
@@ -105,7 +105,12 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       auth: options.credentials === undefined ? undefined : createDigestClient(options.credentials),
       outboundProxy: options.outboundProxy,
     };
-    const contact: NameAddr = parseNameAddr(options.contact.includes('<') ? options.contact : `<${options.contact}>`);
+    const given = options.contact;
+    const contactOf = (): NameAddr => {
+      const text = typeof given === 'string' ? given : given();
+      return parseNameAddr(text.includes('<') ? text : `<${text}>`);
+    };
+    const fixed = typeof given === 'string' ? contactOf() : undefined;
     const st = options.sessionTimer;
     this.#core = {
       layer: this.layer,
@@ -113,7 +118,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       timers,
       logger,
       sender,
-      contact: () => structuredClone(contact),
+      contact: () => (fixed === undefined ? contactOf() : structuredClone(fixed)),
+      invite: (o) => invite(this.#core, o, this.#from()),
       sessionTimer: st === undefined ? undefined : { expires: st.expires ?? 1800, minSE: Math.max(90, st.minSE ?? 90) },
       addDialog: (dialog, user) => {
         this.#dialogs.set(dialog.key, user);
@@ -137,7 +143,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
    * @see RFC 3261 §13.2
    */
   invite(options: InviteOptions): Promise<Session> {
-    return invite(this.#core, options, this.#options.from ?? this.#options.contact);
+    return invite(this.#core, options, this.#from());
   }
 
   /**
@@ -146,6 +152,11 @@ export class UserAgent extends Emitter<UserAgentEvents> {
    */
   send(request: SipRequest, options: { signal?: AbortSignal } = {}): Promise<SipResponse> {
     return sendRequest(this.#core.sender, request, options);
+  }
+
+  #from(): string {
+    const c = this.#options.contact;
+    return this.#options.from ?? (typeof c === 'string' ? c : c());
   }
 
   /** Stops every transaction and timer of the layer (sessions end with `stopped`). */
@@ -217,7 +228,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
  * @see RFC 3261 §8
  */
 export function createUserAgent(options: UserAgentOptions): UserAgent {
-  if (typeof options.contact !== 'string' || options.contact === '') throw new SipError('invalid-argument', 'a user agent needs a contact URI');
+  if (options.contact === '' || (typeof options.contact !== 'string' && typeof options.contact !== 'function')) throw new SipError('invalid-argument', 'a user agent needs a contact URI');
   return new UserAgent(options);
 }
 

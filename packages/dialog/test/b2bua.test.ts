@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallFailedError, createB2BUA, type B2BUACall, type Session } from '../src/index.js';
+import { type CallFailedError, createB2BUA, type B2BUACall, type Session } from '../src/index.js';
 import { ANSWER, createNetwork, OFFER, settle } from './network.js';
 
 /** Alice → B2BUA (127.0.0.3:5063) → Bob. */

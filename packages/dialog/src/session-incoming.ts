@@ -60,6 +60,13 @@ async function reinvite(session: Session, request: SipRequest, st: ServerTransac
     session.reply(st, 491);
     return;
   }
+  const waiting = session.inviteIn;
+  if (waiting?.retransmission !== undefined) {
+    // Our 2xx still waits for its ACK, yet the peer sends a new INVITE with a higher CSeq in the
+    // dialog: it got the 2xx and its ACK was lost. Stop retransmitting and serve the re-INVITE.
+    session.core.logger.debug('a re-INVITE before the ACK of our 2xx: taken as its acknowledgement', { callId: session.dialog.id.callId });
+    session.handleAck({ ...request, method: 'ACK', headers: { ...request.headers, cseq: { seq: waiting.cseq, method: 'ACK' } }, content: '' });
+  }
   if (session.inviteIn !== undefined) {
     session.reply(st, 500, { headers: { 'retry-after': String(Math.floor(session.core.random(0, 10_000) / 1000)) } });
     return;

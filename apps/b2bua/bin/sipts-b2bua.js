@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs sipts-b2bua from its TypeScript sources: esbuild bundles src/main.ts and the @sipts/*
 // packages (their src/ through the "@sipts/source" condition) in memory, then this process imports it.
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,7 +17,10 @@ const { outputFiles } = await build({
   target: 'node20',
   conditions: ['@sipts/source'],
   logLevel: 'warning',
+  // Bundled CommonJS helpers (ws) call require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __siptsCreateRequire } from 'node:module'; const require = __siptsCreateRequire(import.meta.url);" },
 });
+await stop(); // esbuild's service process is not needed any more
 mkdirSync(fileURLToPath(new URL('dist/', root)), { recursive: true });
 for (const f of outputFiles) writeFileSync(f.path, f.contents);
 await import(pathToFileURL(outfile).href);

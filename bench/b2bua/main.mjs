@@ -71,7 +71,7 @@ async function once(rate) {
   }
   rmSync(work, { recursive: true, force: true });
   // elapsed includes sipp's -sn uac call length (the built-in pause before BYE) and its exit.
-  return { rate, calls, ok: a.ok, failed: a.failed, seconds: Number(elapsed.toFixed(2)), callsPerSecond: Number((a.ok / elapsed).toFixed(1)), cpuMsPerCall: Number((cpu / Math.max(1, a.ok)).toFixed(3)), cpuShare: Number((cpu / 1000 / elapsed).toFixed(2)) };
+  return { rate, calls, keptUp: elapsed <= SECONDS * 1.1, ok: a.ok, failed: a.failed, seconds: Number(elapsed.toFixed(2)), callsPerSecond: Number((a.ok / elapsed).toFixed(1)), cpuMsPerCall: Number((cpu / Math.max(1, a.ok)).toFixed(3)), cpuShare: Number((cpu / 1000 / elapsed).toFixed(2)) };
 }
 
 const results = [];
@@ -79,12 +79,12 @@ for (const rate of RATES) {
   const r = await once(rate);
   results.push(r);
   process.stdout.write(`${JSON.stringify(r)}\n`);
-  if (r.failed > 0 || r.ok < r.calls) break;
+  if (r.failed > 0 || r.ok < r.calls || r.seconds > SECONDS * 1.1) break; // failed calls, or did not keep up
 }
 const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], 5000)).out.trim();
 const doc = { commit, node: process.version, cpus: os.cpus().length, settings: { seconds: SECONDS, rates: RATES }, results };
 writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify(doc, null, 2)}\n`);
-const rows = results.map((r) => `| ${r.rate} | ${r.calls} | ${r.ok} | ${r.failed} | ${r.callsPerSecond} | ${r.cpuMsPerCall} | ${r.cpuShare} |`);
+const rows = results.map((r) => `| ${r.rate} | ${r.calls} | ${r.ok} | ${r.failed} | ${r.keptUp ? 'yes' : 'no'} | ${r.callsPerSecond} | ${r.cpuMsPerCall} | ${r.cpuShare} |`);
 writeFileSync(
   new URL('RESULTS.md', import.meta.url),
   [
@@ -93,9 +93,12 @@ writeFileSync(
     `Commit ${commit}, Node ${process.version}, ${os.cpus().length} CPUs shared with other work. sipp -sn uac → B2BUA → sipp -sn uas.`,
     'calls/s is completed calls over the whole run (sipp ends each call after its built-in pause); CPU is the B2BUA process only.',
     '',
-    '| target rate | calls | ok | failed | calls/s | CPU ms/call | CPU share |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| target rate | calls | ok | failed | kept up | calls/s | CPU ms/call | CPU share |',
+    '|---:|---:|---:|---:|:-:|---:|---:|---:|',
     ...rows,
+    '',
+    'The B2BUA binds UDP with a 4 MiB receive buffer: with the default (~200 KiB) a run at 400 calls/s',
+    'completed no call within its bound (messages lost in bursts, every leg waiting on retransmissions).',
     '',
   ].join('\n'),
 );

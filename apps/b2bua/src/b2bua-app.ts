@@ -27,7 +27,8 @@ export interface B2BUAApp {
 export async function startB2BUAApp(options: B2BUAAppOptions): Promise<B2BUAApp> {
   const node = createNodeUserAgent({
     address: options.address,
-    udp: options.protocol === 'udp' ? { port: options.port } : false,
+    // A busy B2BUA takes two legs of traffic: the default receive buffer (~200 KiB) overflows in a GC pause.
+    udp: options.protocol === 'udp' ? { port: options.port, receiveBufferBytes: 4 * 1024 * 1024 } : false,
     tcp: options.protocol === 'tcp' ? { port: options.port } : false,
     user: 'b2bua',
     ...(options.timers !== undefined ? { timers: options.timers } : {}),

@@ -192,26 +192,57 @@ export function invite(core: UaCore, options: InviteOptions, defaultFrom: string
       }
     };
 
-    void sendRequest(core.sender, request, {
-      ...(signal !== undefined ? { signal } : {}),
-      onResponse(rs, sent) {
-        if (rs.status < 200) {
-          if (rs.status === 100) return;
-          const s = sessionFor(sent, rs);
-          if (s !== undefined && s.state === 'early') {
-            s.dialog.refreshTarget(rs);
-            if (hasToken(rs, 'require', '100rel')) prack(s, sent, rs);
+    let lastSent = request;
+    let retried422 = false;
+    const attempt = (rq: SipRequest): void => {
+      void sendRequest(core.sender, rq, {
+        ...(signal !== undefined ? { signal } : {}),
+        onSent(sent) {
+          lastSent = sent;
+        },
+        onResponse(rs, sent) {
+          if (rs.status < 200) {
+            if (rs.status === 100) return;
+            const s = sessionFor(sent, rs);
+            if (s !== undefined && s.state === 'early') {
+              s.dialog.refreshTarget(rs);
+              if (hasToken(rs, 'require', '100rel')) prack(s, sent, rs);
+            }
+            options.onProgress?.(rs, s);
+            return;
           }
-          options.onProgress?.(rs, s);
+          if (rs.status < 300) onTwoHundred(sent, rs);
+        },
+      }).then((final) => {
+        if (final.status >= 200 && final.status < 300) return;
+        // §13.2.2.3, §12.3: a non-2xx final ends every early dialog.
+        for (const s of sessions.values()) if (s.state === 'early') s.terminate({ reason: 'failed' });
+        sessions.clear();
+        const retry = final.status === 422 && !retried422 && signal?.aborted !== true ? retryAfter422(lastSent, final) : undefined;
+        if (retry !== undefined) {
+          retried422 = true;
+          attempt(retry);
           return;
         }
-        if (rs.status < 300) onTwoHundred(sent, rs);
-      },
-    }).then((final) => {
-      if (final.status >= 200 && final.status < 300) return;
-      // §13.2.2.3, §12.3: a non-2xx final ends every early dialog.
-      for (const s of sessions.values()) if (s.state === 'early') s.terminate({ reason: 'failed' });
-      reject(new CallFailedError(final));
-    });
+        reject(new CallFailedError(final));
+      });
+    };
+    attempt(request);
   });
+}
+
+/**
+ * RFC 4028 §7.4: after a 422, the INVITE again with Session-Expires (and Min-SE) raised to the
+ * 422's Min-SE: a new transaction (CSeq + 1, a new branch), the same Call-ID and From tag.
+ */
+function retryAfter422(sent: SipRequest, response: SipResponse): SipRequest | undefined {
+  const minSE = numberHeader(response, 'min-se');
+  if (minSE === undefined) return undefined;
+  const retry = structuredClone(sent);
+  delete retry.headers.via;
+  const cseq = retry.headers.cseq;
+  if (cseq !== undefined) cseq.seq += 1;
+  retry.headers['session-expires'] = String(minSE);
+  retry.headers['min-se'] = String(minSE);
+  return retry;
 }

@@ -49,11 +49,24 @@ describe('session timers (RFC 4028)', () => {
     expect(aliceS.state).toBe('terminated');
   });
 
-  it('an interval below the UAS\'s Min-SE is refused with 422 and Min-SE (RFC 4028 §8.1)', async () => {
+  it('an interval below the UAS\'s Min-SE is refused with 422 and Min-SE (RFC 4028 §8.1); the UAC retries with it (§7.4)', async () => {
     const p = pair({ alice: { sessionTimer: { expires: 100, minSE: 90 } }, bob: { sessionTimer: { expires: 1800, minSE: 600 } } });
     p.bob.on('invite', (call) => void call.accept({ body: ANSWER }));
+    const session = await p.alice.invite({ to: p.bobUri, body: OFFER });
+    const invites = p.net.log.filter((w) => w.label === 'INVITE').map((w) => w.message);
+    expect(p.net.labels(p.B)).toEqual(['422', '200']);
+    expect(invites[0]!.headers['session-expires']).toBe('100');
+    expect(invites[1]!.headers['session-expires']).toBe('600');
+    expect(invites[1]!.headers.cseq!.seq).toBe(invites[0]!.headers.cseq!.seq + 1);
+    expect(invites[1]!.headers['call-id']).toBe(invites[0]!.headers['call-id']);
+    expect(session.timer?.seconds).toBe(600);
+  });
+
+  it('a second 422 is not retried: the call fails with it', async () => {
+    const p = pair({ alice: { sessionTimer: { expires: 100, minSE: 90 } } });
+    p.bob.on('invite', (call) => void call.reject(422, { headers: { 'min-se': '7200' } }));
     const err = await p.alice.invite({ to: p.bobUri, body: OFFER }).catch((e: unknown) => e);
     expect((err as CallFailedError).status).toBe(422);
-    expect((err as CallFailedError).response.headers['min-se']).toBe('600');
+    expect(p.net.labels(p.A).filter((l) => l === 'INVITE')).toHaveLength(2);
   });
 });

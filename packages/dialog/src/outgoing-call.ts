@@ -67,6 +67,9 @@ function buildInvite(core: UaCore, options: InviteOptions, defaultFrom: string):
   return request;
 }
 
+/** Dialogs one INVITE may create (RFC 3261 §12.1.2 forks): a peer cannot grow the table past it. */
+export const MAX_FORKS = 32;
+
 function bodyText(message: SipResponse): string {
   return typeof message.content === 'string' ? message.content : '';
 }
@@ -101,6 +104,10 @@ export function invite(core: UaCore, options: InviteOptions, defaultFrom: string
       if (tag === '') return undefined;
       let s = sessions.get(tag);
       if (s === undefined) {
+        if (sessions.size >= MAX_FORKS) {
+          core.logger.warn('too many forks for one INVITE: no dialog for this To tag', { callId: sent.headers['call-id'], status: rs.status });
+          return undefined;
+        }
         const dialog = Dialog.fromUac(sent, rs);
         dialog.localSeq = sent.headers.cseq?.seq ?? dialog.localSeq;
         s = new Session(core, dialog, 'uac');

@@ -163,3 +163,27 @@ describe('forked 2xx (RFC 3261 §13.2.2.4, §12.1.2)', () => {
     expect(alice.dialogs).toBe(2);
   });
 });
+
+describe('bounds against a hostile peer', () => {
+  it('provisional responses with ever new To tags create at most 32 early dialogs for one INVITE', async () => {
+    const { net, alice, bob, bobUri } = pair();
+    bob.on('invite', () => undefined); // Bob never answers: the hostile 183s below come 'from' him
+    const p = alice.invite({ to: bobUri, body: OFFER }).catch(() => undefined);
+    await settle();
+    const invite = net.log.find((w) => w.label === 'INVITE')!.message;
+    const ep = net.endpoint('127.0.0.2', 5062);
+    for (let i = 0; i < 100; i++) {
+      const rs = structuredClone(invite) as never as { status: number; reason: string; method?: string; uri?: string; headers: Record<string, any> };
+      delete rs.method;
+      delete rs.uri;
+      rs.status = 183;
+      rs.reason = 'Session Progress';
+      rs.headers.to.params.tag = `t${String(i)}`;
+      rs.headers.contact = [{ uri: 'sip:ua@127.0.0.2:5062', params: {} }];
+      await ep.port.sendResponse(rs as never, { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.2', port: 5062 } });
+    }
+    await settle();
+    expect(alice.dialogs).toBe(32);
+    void p;
+  });
+});

@@ -186,6 +186,10 @@ export class IncomingCall extends Emitter<IncomingCallEvents> {
     if (status < 300) {
       headers.contact = [this.core.contact()];
       headers.allow = ALLOW;
+      // RFC 3261 §12.1.1: a dialog-creating response copies the request's Record-Route, so the
+      // caller learns the same route set.
+      const rr = this.request.headers['record-route'];
+      if (rr !== undefined && rr.length > 0) headers['record-route'] = structuredClone(rr);
     }
     const body = options.body ?? '';
     if (body !== '') headers['content-type'] = options.contentType ?? 'application/sdp';

@@ -12,7 +12,7 @@ export { Emitter, type EventMap } from './emitter.js';
 export type { SessionTimerOptions } from './core.js';
 export { nextHop, resolveNumeric, type Resolve } from './sender.js';
 export { Session, type InDialogOptions, type OfferHandler, type SessionEnd, type SessionEvents } from './session.js';
-export { SessionTimer, expiryDelay, type Refresher } from './session-timer.js';
+export { MAX_SESSION_EXPIRES, SessionTimer, expiryDelay, type Refresher } from './session-timer.js';
 export { IncomingCall, type AnswerOptions, type IncomingCallEvents } from './incoming-call.js';
 export type { InviteOptions } from './outgoing-call.js';
 export { createUserAgent, UserAgent, type UserAgentEvents, type UserAgentOptions } from './user-agent.js';

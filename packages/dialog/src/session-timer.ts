@@ -13,6 +13,12 @@ import type { Session } from './session.js';
 /** Who refreshes: this side or the peer. */
 export type Refresher = 'local' | 'remote';
 
+/**
+ * The longest interval a session timer runs (a day): a peer's Session-Expires above it is clamped,
+ * so no huge value reaches the clock (host timers overflow past 2^31 − 1 ms).
+ */
+export const MAX_SESSION_EXPIRES = 86_400;
+
 /** RFC 4028 §10: the refresher refreshes at half the interval; the other side gives up at interval − min(32, interval/3). */
 export function expiryDelay(seconds: number): number {
   return seconds - Math.min(32, seconds / 3);
@@ -43,13 +49,25 @@ export function checkMinSE(request: SipRequest, options: Required<SessionTimerOp
 export class SessionTimer {
   #handle: TimerHandle | undefined;
   #stopped = false;
+  #seconds = MAX_SESSION_EXPIRES;
 
   constructor(
     readonly session: Session,
     readonly core: UaCore,
-    public seconds: number,
+    seconds: number,
     public refresher: Refresher,
-  ) {}
+  ) {
+    this.seconds = seconds;
+  }
+
+  /** The session interval in seconds, at most {@link MAX_SESSION_EXPIRES}. */
+  get seconds(): number {
+    return this.#seconds;
+  }
+
+  set seconds(value: number) {
+    this.#seconds = Math.max(1, Math.min(value, MAX_SESSION_EXPIRES));
+  }
 
   /**
    * Negotiates from the 2xx to our initial INVITE (UAC, RFC 4028 §7.2): none when the 2xx has no

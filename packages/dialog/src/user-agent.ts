@@ -199,6 +199,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       this.#reply(rq, st, 486);
       return;
     }
+    const contact = rq.headers.contact?.[0];
+    if (contact === undefined || contact.uri === '*') {
+      // RFC 3261 §8.1.1.8: an INVITE carries a Contact; without one no dialog can be made (§12.1.1).
+      this.#core.logger.info('an INVITE without a Contact: 400', { callId: rq.headers['call-id'] });
+      this.#reply(rq, st, 400, { warning: '399 - "Missing Contact"' });
+      return;
+    }
     let call: IncomingCall;
     try {
       call = new IncomingCall(this.#core, rq, st, remote);

@@ -187,3 +187,16 @@ describe('bounds against a hostile peer', () => {
     void p;
   });
 });
+
+describe('an INVITE that cannot make a dialog', () => {
+  it('no Contact: 400, no dialog, no invite event (RFC 3261 §8.1.1.8, §12.1.1)', async () => {
+    const { net, alice, bob, bobUri, B } = pair();
+    const seen: string[] = [];
+    bob.on('invite', () => seen.push('invite'));
+    const err = alice.invite({ to: bobUri, body: OFFER, headers: { contact: undefined } }).catch((e: unknown) => e);
+    expect(((await err) as { status: number }).status).toBe(400);
+    expect(seen).toEqual([]);
+    expect(net.labels(B)).toEqual(['400']);
+    expect(bob.dialogs).toBe(0);
+  });
+});

@@ -70,3 +70,12 @@ describe('session timers (RFC 4028)', () => {
     expect(p.net.labels(p.A).filter((l) => l === 'INVITE')).toHaveLength(2);
   });
 });
+
+describe('hostile session-timer values', () => {
+  it('a Session-Expires beyond a day is clamped to a day (a huge value must not reach the clock)', async () => {
+    const p = pair({ alice: { sessionTimer: { expires: 1800 } } });
+    p.bob.on('invite', (call) => void call.accept({ body: ANSWER, headers: { 'session-expires': '4000000000;refresher=uac' } }));
+    const session = await p.alice.invite({ to: p.bobUri, body: OFFER });
+    expect(session.timer?.seconds).toBe(86_400);
+  });
+});

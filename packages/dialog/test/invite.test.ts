@@ -200,3 +200,24 @@ describe('an INVITE that cannot make a dialog', () => {
     expect(bob.dialogs).toBe(0);
   });
 });
+
+describe('Record-Route (RFC 3261 §12.1.1, §12.1.2)', () => {
+  it('the UAS copies Record-Route into its 1xx/2xx; both route sets name the proxy, in opposite orders', async () => {
+    // The proxies are not on this wire: Alice sends everything straight to Bob (an outbound proxy).
+    const { net, alice, bob, bobUri, B } = pair({ alice: { outboundProxy: { protocol: 'UDP', address: '127.0.0.2', port: 5062 } } });
+    let bobP!: Promise<Session>;
+    bob.on('invite', (call) => {
+      void call.progress(180);
+      bobP = call.accept({ body: ANSWER });
+    });
+    // As if two proxies had record-routed the INVITE (the wire here is direct).
+    const aliceS = await alice.invite({ to: bobUri, body: OFFER, headers: { 'record-route': [{ uri: 'sip:127.0.0.10;lr', params: {} }, { uri: 'sip:127.0.0.11;lr', params: {} }] } });
+    const bobS = await bobP;
+    for (const w of net.log.filter((x) => x.from === B && (x.label === '180' || x.label === '200'))) {
+      expect(w.message.headers['record-route']).toHaveLength(2);
+    }
+    const hosts = (s: Session) => s.dialog.routeSet.map((r) => (typeof r.uri === 'string' ? r.uri : (r.uri as { host: string }).host));
+    expect(hosts(bobS)).toEqual(['127.0.0.10', '127.0.0.11']);
+    expect(hosts(aliceS)).toEqual(['127.0.0.11', '127.0.0.10']);
+  });
+});

@@ -13,7 +13,7 @@ const TESTS = ['**/*.test.ts', '**/test/**/*.ts'];
  * Neutral packages: browser + Node, web-standard globals only (STYLE.md "The house"). Add each neutral
  * package here as it lands (transport's src, less its `node` adapter, transaction, digest).
  */
-const NEUTRAL_SRC = ['packages/message/src/**/*.ts', 'packages/message/test/**/*.ts', 'packages/transport/src/*.ts', 'packages/transaction/src/*.ts', 'packages/digest/src/**/*.ts', 'packages/proxy/src/*.ts', 'packages/sip/src/sdp.ts'];
+const NEUTRAL_SRC = ['packages/message/src/**/*.ts', 'packages/message/test/**/*.ts', 'packages/transport/src/*.ts', 'packages/transaction/src/*.ts', 'packages/digest/src/**/*.ts', 'packages/proxy/src/*.ts', 'packages/dialog/src/*.ts', 'packages/sip/src/sdp.ts'];
 
 // `@sipts/message/src/parse-message.js` reaches around a package's `exports`: use the public entry.
 const deepImportPattern = {

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '@sipts/dialog';
 import { createNodeUserAgent, type NodeUserAgent } from '@sipts/dialog/node';
-import { freePort, until } from '@sipts/test-peers';
+import { type Baresip, freePort, startBaresip, until } from '@sipts/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startB2BUAApp, type B2BUAApp } from '../src/b2bua-app.js';
-import { startBaresip, type Baresip } from './baresip.js';
 
 const SDP = 'v=0\r\no=sipts 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n';
 const TIMERS = { T1: 100, T2: 800, T4: 1000 };

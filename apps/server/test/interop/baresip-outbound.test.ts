@@ -12,9 +12,8 @@
  * 24 s idle limit (4 s of margin over its 20 s) and lasts about 40 s; UDP follows Flow-Timer and runs with a 5 s limit.
  */
 import { join } from 'node:path';
-import { until } from '@sipts/test-peers';
+import { type Baresip, startBaresip, until } from '@sipts/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBaresip, type Baresip } from './baresip.js';
 import { PASSWORDS, REALM, metricsText, sample } from './server-harness.js';
 import { useInteropServer } from './use-server.js';
 

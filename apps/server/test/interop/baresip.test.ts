@@ -9,10 +9,9 @@
  * offers it MD5 only.
  */
 import { join } from 'node:path';
-import { until } from '@sipts/test-peers';
+import { type Baresip, startBaresip, until } from '@sipts/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/index.js';
-import { startBaresip, type Baresip } from './baresip.js';
 import { PASSWORDS, REALM, metricsText, sample } from './server-harness.js';
 import { logged, startSipp, tail } from './sipp.js';
 import { sippCall, sippRegister } from './sipp-users.js';

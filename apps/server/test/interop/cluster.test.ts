@@ -9,9 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killChildren, type RedisServer, startRedis, until } from '@sipts/test-peers';
+import { type Baresip, killChildren, type RedisServer, startBaresip, startRedis, until } from '@sipts/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBaresip, type Baresip } from './baresip.js';
 import { PASSWORDS, REALM, metricsText, sample, startServer, type TestServer } from './server-harness.js';
 import { logged, startSipp, tail, type SippRun } from './sipp.js';
 import { sippCall, sippRegister } from './sipp-users.js';

@@ -5,23 +5,27 @@
  * terminal here), and its ctrl_tcp module as the remote control: netstring-framed JSON commands
  * (`{"command":"dial","params":"sip:bob@localhost","token":"1"}`) and events
  * (`{"event":true,"type":"CALL_ESTABLISHED",...}`). `-s` prints the SIP trace to stdout. The
- * account's `outbound` proxy is the server: baresip sends every request there with a loose
- * Route to it (RFC 3261 §16.4 makes the server remove it).
+ * account's `outbound` proxy, when given (a registrar-proxy, a B2BUA), gets every request baresip
+ * sends, with a loose Route to it (RFC 3261 §16.4 makes the proxy remove it). With a password the
+ * account registers there (every 60 s); without one it does not register (regint=0).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { type Child, freePort, listening, startChild, until } from '@sipts/test-peers';
+import { freePort } from './free-port.js';
+import { startChild, type Child } from './start-child.js';
+import { listening, until } from './wait.js';
 
 const BARESIP = '/usr/bin/baresip';
 
-/** What the account registers as, and where its outbound proxy (the server) is. */
+/** What the account is, whether it registers, and where its outbound proxy is. */
 export interface BaresipAccount {
   user: string;
-  password: string;
+  /** The digest password: the account registers with its outbound proxy. None: no REGISTER. */
+  password?: string;
   domain: string;
-  /** The server's port on 127.0.0.1 for `transport`. */
-  proxyPort: number;
+  /** The outbound proxy's port on 127.0.0.1 for `transport`, or none. */
+  proxyPort?: number;
   /** Default UDP. Over TCP baresip keeps its connection to the server open (the flow). */
   transport?: 'udp' | 'tcp' | 'tls';
   /** For TLS: the CA file baresip trusts for the server's certificate (`sip_cafile`). */
@@ -73,8 +77,14 @@ async function writeConfigDir(dir: string, account: BaresipAccount): Promise<{ s
   ];
   writeFileSync(join(dir, 'config'), config.join('\n'));
   const transport = account.transport ?? 'udp';
-  const outbound = `sip:127.0.0.1:${String(account.proxyPort)};transport=${transport}`;
-  writeFileSync(join(dir, 'accounts'), `<sip:${account.user}@${account.domain};transport=${transport}>;auth_pass=${account.password};outbound="${outbound}";regint=60;answermode=manual${account.sipnat !== undefined ? `;sipnat=${account.sipnat}` : ''}\n`);
+  const params = [
+    ...(account.password !== undefined ? [`auth_pass=${account.password}`] : []),
+    ...(account.proxyPort !== undefined ? [`outbound="sip:127.0.0.1:${String(account.proxyPort)};transport=${transport}"`] : []),
+    `regint=${account.password !== undefined ? '60' : '0'}`,
+    'answermode=manual',
+    ...(account.sipnat !== undefined ? [`sipnat=${account.sipnat}`] : []),
+  ];
+  writeFileSync(join(dir, 'accounts'), `<sip:${account.user}@${account.domain};transport=${transport}>;${params.join(';')}\n`);
   writeFileSync(join(dir, 'contacts'), '');
   return { sip, ctrl };
 }
@@ -115,12 +125,12 @@ function netstring(text: string): string {
 export async function startBaresip(dir: string, account: BaresipAccount, timeoutMs = 40_000): Promise<Baresip> {
   const ports = await writeConfigDir(dir, account);
   const child = startChild(BARESIP, ['-f', dir, '-s', '-t', String(Math.floor(timeoutMs / 1000))], { cwd: dir, timeoutMs: timeoutMs + 5000 });
-  let exited = false;
+  const state = { exited: false };
   void child.done.then(() => {
-    exited = true;
+    state.exited = true;
   });
-  await until(() => exited || listening('TCP', ports.ctrl), 10_000, 'baresip ctrl_tcp to listen');
-  if (exited) throw new Error(`baresip exited at start:\n${child.output().slice(-3000)}`);
+  await until(() => state.exited || listening('TCP', ports.ctrl), 10_000, 'baresip ctrl_tcp to listen');
+  if (state.exited) throw new Error(`baresip exited at start:\n${child.output().slice(-3000)}`);
   const socket: Socket = connect({ host: '127.0.0.1', port: ports.ctrl });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

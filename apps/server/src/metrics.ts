@@ -52,9 +52,10 @@ export type LimitName = 'requests-per-source' | 'bindings-per-aor' | 'self-conta
  * To tag and no valid dialog token, handled as out-of-dialog), `ack-dropped` (an ACK outside a
  * dialog we record-routed), `route-dropped` (a caller's Route removed from a request to a local
  * user), `identity-removed` (P-Asserted-Identity or P-Preferred-Identity from outside removed),
- * `identity-asserted` (P-Asserted-Identity set from the authenticated user).
+ * `identity-asserted` (P-Asserted-Identity set from the authenticated user), `path-dropped` (a
+ * REGISTER's Path whose top entry is not the hop that sent it, see registrar/path.ts).
  */
-export type TrustRule = 'dialog-token-invalid' | 'ack-dropped' | 'route-dropped' | 'identity-removed' | 'identity-asserted';
+export type TrustRule = 'dialog-token-invalid' | 'ack-dropped' | 'route-dropped' | 'identity-removed' | 'identity-asserted' | 'path-dropped';
 
 const SIP_PREFIX = new TextEncoder().encode('SIP/2.0 ');
 

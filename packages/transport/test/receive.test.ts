@@ -61,6 +61,12 @@ describe('checkMandatoryHeaders and lazily parsed headers (RFC 4475 §3.1.2.12)'
   ])('a fault in a header the stack acts on is a 400: %s', (extra, reason) => {
     expect(checkMandatoryHeaders(request(via, extra))).toBe(reason);
   });
+  it('a response with a malformed Record-Route or WWW-Authenticate is refused too (the dialog and digest client read them)', () => {
+    const rs = (extra: string): SipMessage => parseMessage(`SIP/2.0 401 Unauthorized\r\nVia: ${via}\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\nCall-ID: x\r\nCSeq: 2 INVITE\r\n${extra}Content-Length: 0\r\n\r\n`);
+    expect(checkMandatoryHeaders(rs('Record-Route: <>\r\n'))).toBe('malformed record-route header');
+    expect(checkMandatoryHeaders(rs('WWW-Authenticate: Digest ,,,\r\n'))).toBe('malformed www-authenticate header');
+    expect(checkMandatoryHeaders(rs('WWW-Authenticate: Digest realm="h", nonce="n"\r\n'))).toBeUndefined();
+  });
   it('a fault in an informational header leaves the request deliverable (RFC 4475 baddate)', () => {
     expect(checkMandatoryHeaders(request(via, 'Date: Fri, 01 Jan 2010 16:00:00 EST\r\nContact: <sip:alice@192.0.2.1>\r\n'))).toBeUndefined();
   });

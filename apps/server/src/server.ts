@@ -32,6 +32,9 @@ import { selfRouteOf } from './self-route.js';
 import { openStore, type LocationStore } from './store/index.js';
 import { advertisedHost } from './advertised-host.js';
 
+/** After the last live proxy context of a graceful stop: time left for ACKs of answered calls. */
+const ACK_LINGER_MS = 2000;
+
 /** Optional collaborators (tests inject a store, a logger, a clock). */
 export interface ServerDeps {
   /** A store to use instead of opening `config.store`; the caller keeps it (not closed by stop). */
@@ -335,9 +338,15 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     draining = true;
     const graceMs = config.limits.shutdownGraceSeconds * 1000;
     const until = Date.now() + graceMs;
+    let waited = false;
     while (proxy !== undefined && proxy.contexts > 0 && Date.now() < until) {
+      waited = true;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // A call answered during the drain still needs its ACK, which the caller sends after the 2xx
+    // reached it (RFC 3261 §13.2.2.4; the proxy forwards it statelessly, §16.7): stay up a little
+    // longer (ACK_LINGER_MS, within the grace period) so it is not lost with the stack.
+    if (waited) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(ACK_LINGER_MS, until - Date.now()))));
     if (purge !== undefined) clearInterval(purge);
     if (sweepUdpFlows !== undefined) clearInterval(sweepUdpFlows);
     proxy?.stop();

@@ -51,7 +51,11 @@ async function startUas(protocol: Proto): Promise<{ node: NodeUserAgent; port: n
       await call.progress(call.reliableSupported ? 183 : 180, { reliable: true, ...(call.reliableSupported ? { body: ANSWER } : {}) });
       const session = await call.accept(call.reliableSupported ? {} : { body: ANSWER });
       counts.answered++;
-      session.on('bye', () => counts.byes++);
+      // A BYE in the same TCP read as the ACK is handled before this continuation runs, so its
+      // 'bye' event can come before a listener added here; the ended promise cannot be missed.
+      void session.ended.then((end) => {
+        if (end.reason === 'bye-received') counts.byes++;
+      });
       const uri = parseUri(call.request.uri);
       if (isSipUri(uri) && uri.user === 'hangup') setTimeout(() => void session.bye().catch(() => undefined), 100);
     })().catch(() => undefined);
@@ -82,6 +86,8 @@ describe.each(['UDP', 'TCP'] as const)('sipp UAC → @sipts/dialog UAS over %s',
     const out = await sipp(`127.0.0.1:${String(port)}`, protocol, ['-sn', 'uac']);
     expect(out.successful, tail(out)).toBe(CALLS);
     expect(out.failed).toBe(0);
+    // The ended promises settle a microtask after the 200 to the BYE left: wait for them.
+    await until(() => counts.byes === CALLS, 5000, 'every BYE reported');
     expect(counts).toEqual({ answered: CALLS, byes: CALLS });
     await drained(node);
   });
@@ -91,6 +97,7 @@ describe.each(['UDP', 'TCP'] as const)('sipp UAC → @sipts/dialog UAS over %s',
     const out = await sipp(`127.0.0.1:${String(port)}`, protocol, ['-sf', join(FIXTURES, 'full-uac.xml'), '-T2', '400']);
     expect(out.successful, tail(out)).toBe(CALLS);
     expect(out.failed).toBe(0);
+    await until(() => counts.byes === CALLS, 5000, 'every BYE reported');
     expect(counts.byes).toBe(CALLS);
     await drained(node);
   });

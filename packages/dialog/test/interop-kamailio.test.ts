@@ -4,16 +4,14 @@
  * the one-entry route set, and in-dialog requests from either side (re-INVITE from the caller, BYE
  * from the callee) are loose-routed through kamailio (RFC 3261 §12.2.1.1, §16.12).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, until } from '@sipts/test-peers';
+import { freePort, startKamailio as startKamailioChild, until, type Child } from '@sipts/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/index.js';
 import { createNodeUserAgent, type NodeUserAgent } from '../src/node/index.js';
 
-const KAMAILIO = '/usr/sbin/kamailio';
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n';
 
 function config(port: number): string {
@@ -49,18 +47,12 @@ request_route {
 }
 
 let work = '';
-let kamailio: ChildProcess | undefined;
+let kamailio: Child | undefined;
 const agents: NodeUserAgent[] = [];
 
 afterEach(async () => {
   for (const a of agents.splice(0)) await a.stop();
-  if (kamailio?.pid !== undefined && kamailio.exitCode === null) {
-    try {
-      process.kill(-kamailio.pid, 'SIGKILL');
-    } catch {
-      kamailio.kill('SIGKILL');
-    }
-  }
+  await kamailio?.kill();
   kamailio = undefined;
   if (work !== '') rmSync(work, { recursive: true, force: true });
 });
@@ -68,28 +60,8 @@ afterEach(async () => {
 async function startKamailio(): Promise<{ port: number; output: () => string }> {
   work = mkdtempSync(join(tmpdir(), 'sipts-dialog-kamailio-'));
   const port = await freePort();
-  const cfg = join(work, 'kamailio.cfg');
-  writeFileSync(cfg, config(port));
-  let output = '';
-  const child = spawn(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', mkdtempSync(join(work, 'run-')), '-w', work, '-m', '32', '-M', '4'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  kamailio = child;
-  const collect = (d: Buffer): void => {
-    if (output.length < 200_000) output += d.toString('latin1');
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  setTimeout(() => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  }, 40_000).unref();
-  await until(() => /listening on|Listening on/.test(output) || output.includes('udp: 127.0.0.1'), 10_000, 'kamailio to listen');
-  await new Promise((r) => setTimeout(r, 300));
-  return { port, output: () => output };
+  kamailio = await startKamailioChild({ dir: work, config: config(port), listens: [{ protocol: 'UDP', port }], timeoutMs: 40_000 });
+  return { port, output: kamailio.output };
 }
 
 describe('kamailio as a Record-Route proxy between two @sipts/dialog user agents (UDP)', () => {

@@ -5,13 +5,11 @@
  * process group; killChildren() from there ends them all.
  * @see /usr/share/doc/kamailio/modules/README.tm.gz (kamailio 5.6)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, listening, readOr, readSippCallCounts, sippArgs, startChild, until, type RunResult, type SippCallCounts } from '@sipts/test-peers';
+import { freePort, listening, readOr, readSippCallCounts, sippArgs, startChild, startKamailio as startKamailioChild, until, type RunResult, type SippCallCounts } from '@sipts/test-peers';
 
 const SIPP = '/usr/bin/sipp';
-const KAMAILIO = '/usr/sbin/kamailio';
 /** Default bound on a child's life, in ms. */
 export const CHILD_TIMEOUT_MS = 20_000;
 export const FIXTURES = fileURLToPath(new URL('./fixtures/sipp/', import.meta.url));
@@ -106,15 +104,6 @@ export interface Kamailio {
 /** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port. */
 export async function startKamailio(dir: string, timeoutMs = 40_000): Promise<Kamailio> {
   const port = await freePort();
-  const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, kamailioConfig(port));
-  const runDir = mkdtempSync(join(dir, 'run-'));
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', dir, '-m', '32', '-M', '4'], { cwd: dir, timeoutMs, group: true });
-  let exited = false;
-  void child.done.then(() => {
-    exited = true;
-  });
-  await until(() => exited || listening('UDP', port), 10_000, 'kamailio to listen');
-  if (exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-2000)}`);
+  const child = await startKamailioChild({ dir, config: kamailioConfig(port), listens: [{ protocol: 'UDP', port }], timeoutMs });
   return { port, output: child.output, stop: async () => { await child.kill(); } };
 }

@@ -10,9 +10,8 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, listening, startChild, until, type Child } from '@sipts/test-peers';
+import { freePort, startKamailio, until, type Child } from '@sipts/test-peers';
 
-const KAMAILIO = '/usr/sbin/kamailio';
 
 /**
  * The balancer's kamailio.cfg. Why each piece is there:
@@ -119,16 +118,7 @@ export async function startLoadBalancer(dir: string, instances: number[], timeou
   const work = mkdtempSync(join(dir, 'kamailio-lb-'));
   const list = join(work, 'dispatcher.list');
   writeFileSync(list, instances.map((p) => `1 sip:127.0.0.1:${String(p)}\n`).join(''));
-  const cfg = join(work, 'kamailio.cfg');
-  writeFileSync(cfg, lbConfig(port, list));
-  const runDir = mkdtempSync(join(work, 'run-'));
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', '32', '-M', '4'], { cwd: work, timeoutMs, group: true });
-  let exited = false;
-  void child.done.then(() => {
-    exited = true;
-  });
-  await until(() => exited || listening('UDP', port), 10_000, 'kamailio to listen');
-  if (exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-3000)}`);
+  const child = await startKamailio({ dir: work, config: lbConfig(port, list), listens: [{ protocol: 'UDP', port }], timeoutMs });
   return {
     port,
     child,

@@ -8,10 +8,9 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, listening, startChild, until, type Child } from '@sipts/test-peers';
+import { freePort, startKamailio, type Child } from '@sipts/test-peers';
 import { TLS_NAME, type TlsFiles } from './tls-certs.js';
 
-const KAMAILIO = '/usr/sbin/kamailio';
 
 /** tls.cfg: one server and one client profile, both verifying the peer against the test CA. */
 export function kamailioTlsProfiles(files: TlsFiles, server: { cert: string; key: string }): string {
@@ -106,15 +105,15 @@ export async function startKamailioTls(dir: string, files: TlsFiles, next: strin
   const work = mkdtempSync(join(dir, 'kamailio-tls-'));
   const tlsCfg = join(work, 'tls.cfg');
   writeFileSync(tlsCfg, kamailioTlsProfiles(files, server));
-  const cfg = join(work, 'kamailio.cfg');
-  writeFileSync(cfg, kamailioTlsConfig({ udp, tls }, tlsCfg, next));
-  const runDir = mkdtempSync(join(work, 'run-'));
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', '64', '-M', '8'], { cwd: work, timeoutMs, group: true });
-  let exited = false;
-  void child.done.then(() => {
-    exited = true;
+  const child = await startKamailio({
+    dir: work,
+    config: kamailioTlsConfig({ udp, tls }, tlsCfg, next),
+    listens: [
+      { protocol: 'UDP', port: udp },
+      { protocol: 'TCP', port: tls },
+    ],
+    timeoutMs,
+    memoryMb: { shared: 64, private: 8 },
   });
-  await until(() => exited || (listening('UDP', udp) && listening('TCP', tls)), 15_000, 'kamailio to listen');
-  if (exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-3000)}`);
   return { udp, tls, child, stop: child.kill };
 }

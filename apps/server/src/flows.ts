@@ -12,6 +12,15 @@ import type { FlowRef } from './store/types.js';
 
 const PROTOCOLS: readonly TransportProtocol[] = ['UDP', 'TCP', 'TLS', 'WS', 'WSS'];
 
+/**
+ * A contact as the contact memory keys it: without the `ob` URI parameter, which a UA adds to
+ * the Contact of its dialogs once the registrar does outbound and may not have had in the
+ * REGISTER that first showed it (RFC 5626 §4.2.1, §5.4); it names the same UA instance.
+ */
+export function contactKey(contact: string): string {
+  return contact.replace(/;ob(?=[;?>]|$)/gi, '');
+}
+
 /** The flow a request arrived on, as stored in a binding. */
 export function flowOf(remote: Remote): FlowRef {
   return {
@@ -132,7 +141,8 @@ export function createFlowTable(options: { secret?: string | Uint8Array | undefi
       if (p === undefined || address === undefined || address === '' || !Number.isInteger(n)) return undefined;
       return { protocol: p, address, port: n, ...(flowId !== undefined && flowId !== '' ? { flowId } : {}) };
     },
-    rememberContact(user, contact, target) {
+    rememberContact(user, given, target) {
+      const contact = contactKey(given);
       let mine = contacts.get(user);
       if (mine === undefined) mine = new Map<string, Target>();
       else contacts.delete(user); // re-inserted: the most recently updated user is last
@@ -161,7 +171,7 @@ export function createFlowTable(options: { secret?: string | Uint8Array | undefi
       }
     },
     contactTarget(user, contact) {
-      return contacts.get(user)?.get(contact);
+      return contacts.get(user)?.get(contactKey(contact));
     },
     get contacts() {
       return count;

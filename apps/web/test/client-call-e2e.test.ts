@@ -8,9 +8,11 @@
  * and an init script strips every other candidate from the SDP the pages hand to SIP, so each
  * page's offer or answer names 127.0.0.1/::1 only (the machine's other addresses never leave it).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, launchChromium, serveDist, signIn, startAppServer, type AppServer } from './client-e2e-harness.js';
+import { ensureBuilt, launchChromium, serveDist, signIn, startAppServer, WEB_ROOT, type AppServer } from './client-e2e-harness.js';
 import { bytesReceived, CALL_FLAGS, keepLoopbackCandidates, twoPagesSheet } from './client-call-helpers.js';
 
 let app: AppServer;
@@ -69,6 +71,26 @@ async function connect(a: Page, b: Page): Promise<void> {
 }
 
 describe('audio calls between two browser pages through the server', () => {
+  it('the client bundle holds @sipts/dialog and WebRTC, and imports no node: module', () => {
+    const assets = join(WEB_ROOT, 'dist', 'assets');
+    const js = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8'));
+    const client = js.filter((code) => code.includes('RTCPeerConnection'));
+    expect(client).toHaveLength(1);
+    expect(client[0]).toContain('a reliable provisional waits for its PRACK'); // @sipts/dialog's IncomingCall
+    for (const code of js) expect(code).not.toMatch(/["'`]node:[a-z_/]+["'`]/);
+  });
+
+  it('signing out during a call sends BYE first: the other page ends the call', async () => {
+    const a = await newPage();
+    const b = await newPage();
+    await signIn(a, web.url, alice());
+    await signIn(b, web.url, bob());
+    await connect(a, b);
+    await a.click('#logout');
+    await b.waitForSelector('#call-state[data-state="idle"]', { timeout: 20_000 });
+    expect(await b.textContent('#call-state')).toBe('alice@localhost hung up.');
+    await a.waitForSelector('#state[data-state="unregistered"]', { timeout: 20_000 });
+  });
   it('alice calls bob, RTP flows both ways, alice hangs up and both pages end the call', async () => {
     const a = await newPage();
     const b = await newPage();

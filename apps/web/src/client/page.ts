@@ -103,11 +103,12 @@ async function login(): Promise<void> {
     showState(e.state, who);
     if (e.state === 'registered') showError('');
     else if (e.error !== undefined) showError(e.error.message);
-    if (e.state === 'failed' || e.state === 'unregistered') {
-      ua = undefined;
+    // Signing out hangs up first, so the BYE leaves before the socket closes.
+    if (e.state === 'unregistering' || e.state === 'failed' || e.state === 'unregistered') {
       unbindCalls?.();
       unbindCalls = undefined;
     }
+    if (e.state === 'failed' || e.state === 'unregistered') ua = undefined;
   });
   unbindCalls?.();
   unbindCalls = bindCallView(createPhone({ agent, media: () => createWebRtcMedia({ output: remoteAudio }) }), showError);

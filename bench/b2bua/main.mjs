@@ -74,6 +74,7 @@ async function once(rate) {
   return { rate, calls, keptUp: elapsed <= SECONDS * 1.1, ok: a.ok, failed: a.failed, seconds: Number(elapsed.toFixed(2)), callsPerSecond: Number((a.ok / elapsed).toFixed(1)), cpuMsPerCall: Number((cpu / Math.max(1, a.ok)).toFixed(3)), cpuShare: Number((cpu / 1000 / elapsed).toFixed(2)) };
 }
 
+const loadBefore = os.loadavg()[0];
 const results = [];
 for (const rate of RATES) {
   const r = await once(rate);
@@ -82,7 +83,8 @@ for (const rate of RATES) {
   if (r.failed > 0 || r.ok < r.calls || r.seconds > SECONDS * 1.1) break; // failed calls, or did not keep up
 }
 const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], 5000)).out.trim();
-const doc = { commit, node: process.version, cpus: os.cpus().length, settings: { seconds: SECONDS, rates: RATES }, results };
+const load = { before: Number(loadBefore.toFixed(1)), after: Number(os.loadavg()[0].toFixed(1)) };
+const doc = { commit, node: process.version, cpus: os.cpus().length, loadAverage1m: load, settings: { seconds: SECONDS, rates: RATES }, results };
 writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify(doc, null, 2)}\n`);
 const rows = results.map((r) => `| ${r.rate} | ${r.calls} | ${r.ok} | ${r.failed} | ${r.keptUp ? 'yes' : 'no'} | ${r.callsPerSecond} | ${r.cpuMsPerCall} | ${r.cpuShare} |`);
 writeFileSync(
@@ -90,7 +92,7 @@ writeFileSync(
   [
     '# B2BUA calls per second (apps/b2bua on @sipts/dialog, two legs, UDP, 127.0.0.1)',
     '',
-    `Commit ${commit}, Node ${process.version}, ${os.cpus().length} CPUs shared with other work. sipp -sn uac → B2BUA → sipp -sn uas.`,
+    `Commit ${commit}, Node ${process.version}, ${os.cpus().length} CPUs shared with other work (1-minute load average ${load.before} before the run, ${load.after} after). sipp -sn uac → B2BUA → sipp -sn uas.`,
     'calls/s is completed calls over the whole run (sipp ends each call after its built-in pause); CPU is the B2BUA process only.',
     '',
     '| target rate | calls | ok | failed | kept up | calls/s | CPU ms/call | CPU share |',

@@ -229,9 +229,10 @@ describe('MESSAGE', () => {
     expect((await failure(agent.sendMessage('@@', 'hi'))).kind).toBe('bad-address');
   });
 
-  it('refuses to send before login', async () => {
+  it('refuses to send or call before login', async () => {
     const { agent } = setup();
     expect((await failure(agent.sendMessage('bob', 'hi'))).kind).toBe('not-registered');
+    expect((await failure(agent.invite({ to: 'sip:bob@localhost', body: 'v=0\r\n' }))).kind).toBe('not-registered');
   });
 
   it('receives a MESSAGE, answers 200 and reports it; a non-text body gets 415, SUBSCRIBE 405, an INVITE nobody takes 480', async () => {

@@ -113,6 +113,7 @@ describe('audio calls between two browser pages through the server', () => {
     expect(fb.sent.some((f) => f.startsWith('SIP/2.0 180 '))).toBe(true);
     const ok = fb.sent.find((f) => f.startsWith('SIP/2.0 200 ') && /CSeq: \d+ INVITE/.test(f));
     expect(ok).toMatch(/^a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host/m);
+    expect(ok).not.toMatch(/^a=candidate:\S+ \d+ \w+ \d+ (?!127\.0\.0\.1 |::1 )/m);
     expect(fa.sent.some((f) => f.startsWith('ACK sip:'))).toBe(true);
     expect(fb.received.some((f) => f.startsWith('ACK sip:'))).toBe(true);
 

@@ -5,6 +5,7 @@
  * it runs in browsers and in tests with a fake transport and a fake clock.
  * @see RFC 3261 §10.2, RFC 3428, RFC 5626 §4.2, RFC 7118
  */
+import type { IncomingCall } from '@sipts/dialog';
 import { type SipRequest, type SipResponse } from '@sipts/message';
 import { createWebSocketTransport, generateTag, silentLogger, type TransportHandlers } from '@sipts/transport';
 import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
@@ -12,7 +13,6 @@ import { createCallCore, type CallCore } from './call-core.js';
 import { ClientError, errorForResponse } from './errors.js';
 import { parseAddress, newInstanceId, randomName, type AddressOfRecord } from './identity.js';
 import { answerIncoming, type IncomingMessage } from './inbound.js';
-import type { IncomingCall } from '@sipts/dialog';
 import type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAgentOptions } from './user-agent-types.js';
 import { createBackoff, flowTimerOf, grantedExpires, minExpiresOf, refreshDelayMs, registrarDoesOutbound } from './registration.js';
 import { buildMessage, buildRegister, registerContact } from './requests.js';
@@ -126,7 +126,13 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
         if (m !== undefined) for (const l of [...messageListeners]) l(m);
       },
       onCall: (call) => {
-        for (const l of [...callListeners]) l(call);
+        for (const l of [...callListeners]) {
+          try {
+            l(call);
+          } catch (err) {
+            logger.error('a call listener threw', { error: err });
+          }
+        }
         return callListeners.size > 0;
       },
     });

@@ -26,7 +26,7 @@ export function loadClassicApi(impl, sub = '') {
 }
 
 /** serveParent plus the profiler commands (a no-op unless `profileFile` is given). */
-export function serveBench({ port, counters, stop, profileFile, samplingIntervalUs = 100 }) {
+export function serveBench({ port, counters, stop, profileFile, samplingIntervalUs = 250 }) {
   let session;
   process.on('message', (m) => {
     if (m?.cmd === 'profile-start' && profileFile !== undefined) {

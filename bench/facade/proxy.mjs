@@ -25,4 +25,4 @@ proxy.start({ port: opts.port, address: '127.0.0.1', hostname: 'bench-proxy.inva
 });
 
 // proxy.stop is undefined in sip@0.0.6: that process just exits.
-serveBench({ port: opts.port, counters: () => ({ ...counters }), stop: () => proxy.stop?.(), profileFile: opts.profile });
+serveBench({ port: opts.port, counters: () => ({ ...counters }), stop: () => proxy.stop?.(), profileFile: opts.profile, samplingIntervalUs: opts.samplingIntervalUs });

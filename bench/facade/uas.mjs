@@ -47,4 +47,4 @@ sip.start({ port: opts.port, address: '127.0.0.1', udp: true, tcp: false, logger
   }
 });
 
-serveBench({ port: opts.port, counters: () => ({ ...counters }), stop: () => sip.stop(), profileFile: opts.profile });
+serveBench({ port: opts.port, counters: () => ({ ...counters }), stop: () => sip.stop(), profileFile: opts.profile, samplingIntervalUs: opts.samplingIntervalUs });

@@ -29,7 +29,7 @@ export const WORKLOADS = {
  * Starts one run's processes: the far sipp (proxy workloads) and the app on `impl`, pinned to
  * CPU 0 (sipps on CPU 1). Returns the app's port, its IPC handle and a stop() for all of it.
  */
-export async function startWorkload({ workload, impl, dir, pinned, rcvbuf, profile, execArgv = [], timeoutMs }) {
+export async function startWorkload({ workload, impl, dir, pinned, rcvbuf, profile, samplingIntervalUs, execArgv = [], timeoutMs }) {
   const w = WORKLOADS[workload];
   let far;
   let uasUri;
@@ -41,7 +41,7 @@ export async function startWorkload({ workload, impl, dir, pinned, rcvbuf, profi
   const port = await freePort();
   let app;
   try {
-    app = await startUas(`../facade/${w.app}`, { impl, port, uas: uasUri, rcvbuf, profile }, { cpu: 0, pinned, execArgv, timeoutMs });
+    app = await startUas(`../facade/${w.app}`, { impl, port, uas: uasUri, rcvbuf, profile, samplingIntervalUs }, { cpu: 0, pinned, execArgv, timeoutMs });
   } catch (e) {
     await far?.stop();
     throw e;

@@ -22,6 +22,7 @@ import { runSipp } from '../transaction/sipp.mjs';
 import { freePort } from '../free-port.mjs';
 import { machine, source } from './provenance.mjs';
 import { STAGES, stageTimes } from './stages.mjs';
+import { waitForQuiet } from './quiet.mjs';
 import { startWorkload, WORKLOADS } from './workloads.mjs';
 
 const env = process.env;
@@ -57,13 +58,29 @@ async function unprofiled(workload, impl, dir) {
   }
 }
 
+/**
+ * `run()` again while it fails 0.1% or more of its load (at most `attempts` times): on a shared
+ * machine a starved sipp or app fails a whole run, and a failed run's µs per unit mean nothing.
+ */
+async function retried(run, attempts = 3) {
+  let r;
+  for (let i = 0; i < attempts; i++) {
+    const quiet = await waitForQuiet();
+    r = await run();
+    r.idleBefore = quiet.idle;
+    r.attempts = i + 1;
+    if (r.error === undefined && r.failureRate < 0.001) break;
+  }
+  return r;
+}
+
 /** One profiled run of `impl` on `workload` at the workload's rate. */
 async function profiled(workload, impl, dir, profDir) {
   const profile = join(profDir, `${workload}-${impl}.cpuprofile`);
   const rate = SETTINGS.rates[workload];
   let running;
   try {
-    const plain = await unprofiled(workload, impl, dir);
+    const plain = await retried(() => unprofiled(workload, impl, dir));
     running = await startWorkload({ workload, impl, dir, pinned: PINNED, rcvbuf: SETTINGS.rcvbuf, profile, samplingIntervalUs: SETTINGS.samplingIntervalUs, timeoutMs: (SETTINGS.seconds * 3 + 60) * 1000 });
     await running.app.request('mark', 'marked');
     await running.app.request('profile-start', 'profile-started');
@@ -109,8 +126,8 @@ export function renderBudget(b) {
   }
   p(`| **sum: main-thread busy time in the profile, without the harness** | ${cols.map((r) => `**${f1(r.profileBusyUsPerUnit)}**`).join(' | ')} |`);
   p(`| process CPU (user+sys, all threads), profiled run | ${cols.map((r) => f1(r.cpuUsPerUnit)).join(' | ')} |`);
-  p(`| process CPU, same load without the profiler | ${cols.map((r) => f1(r.unprofiled?.cpuUsPerUnit)).join(' | ')} |`);
-  p(`| completed (failed) | ${cols.map((r) => (r.error ? `error: ${r.error}` : `${r.completed.toLocaleString('en-US')} (${(100 * r.failureRate).toFixed(2)}%)`)).join(' | ')} |`);
+  p(`| process CPU, same load without the profiler | ${cols.map((r) => `${f1(r.unprofiled?.cpuUsPerUnit)}${r.unprofiled?.failureRate >= 0.001 ? ` (✗ ${(100 * r.unprofiled.failureRate).toFixed(1)}% failed)` : ''}`).join(' | ')} |`);
+  p(`| completed (failed; attempts) | ${cols.map((r) => (r.error ? `error: ${r.error}` : `${r.completed.toLocaleString('en-US')} (${(100 * r.failureRate).toFixed(2)}%; ${r.attempts})`)).join(' | ')} |`);
   p();
   p('<details><summary>Top functions per stage (µs per unit)</summary>');
   p();
@@ -152,7 +169,7 @@ async function main() {
   try {
     for (const workload of SETTINGS.workloads) {
       for (const impl of IMPLS) {
-        const r = await profiled(workload, impl, dir, profDir);
+        const r = await retried(() => profiled(workload, impl, dir, profDir));
         runs.push(r);
         console.log(r.error ? `${workload} ${impl}: ${r.error}` : `${workload} ${impl} @${r.rate}/s: ${r.completed} completed, ${(100 * r.failureRate).toFixed(2)}% failed; profile ${f1(r.profileBusyUsPerUnit)} µs, process CPU ${f1(r.cpuUsPerUnit)} µs (${f1(r.unprofiled?.cpuUsPerUnit)} without the profiler) per ${WORKLOADS[workload].unit}`);
       }

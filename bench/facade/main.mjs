@@ -17,7 +17,8 @@
  * Knobs (env): BENCH_FACADE_ROUNDS (3), BENCH_FACADE_WORKLOADS (comma list of uas-options,
  * uas-calls, proxy-options, proxy-calls), BENCH_FACADE_SCALE (1: multiplies the closed-loop call
  * counts), BENCH_FACADE_FIXED_S (4), BENCH_FACADE_RATES (JSON of fixed rates per workload),
- * BENCH_FACADE_RSS_CALLS (200000; 0 skips).
+ * BENCH_FACADE_RSS_CALLS (200000; 0 skips); BENCH_QUIET_IDLE (0.6) and BENCH_QUIET_WAIT_MS (5000): each run
+ * waits, at most that long, for a second in which the CPUs were that idle (quiet.mjs).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { freePort } from '../free-port.mjs';
 import { runClosedLoop } from './sipp-peers.mjs';
 import { machine, source } from './provenance.mjs';
+import { waitForQuiet } from './quiet.mjs';
 import { renderMarkdown, summarizeRuns } from './report.mjs';
 import { startWorkload, WORKLOADS } from './workloads.mjs';
 
@@ -68,6 +70,7 @@ const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') :
 async function measure({ workload, impl, kind, rate, seconds, loop = SETTINGS.loop[workload] }) {
   const w = WORKLOADS[workload];
   let running;
+  const quiet = await waitForQuiet();
   try {
     running = await startWorkload({ workload, impl, dir, pinned: PINNED, rcvbuf: SETTINGS.rcvbuf, timeoutMs: (SETTINGS.loopMaxSeconds * 2 + 60) * 1000 });
     await running.app.request('mark', 'marked');
@@ -82,6 +85,7 @@ async function measure({ workload, impl, kind, rate, seconds, loop = SETTINGS.lo
     const ok = r.error === undefined && Number.isFinite(r.completedPerSec);
     return {
       workload, impl, kind, ...r,
+      idleBefore: quiet.idle,
       ok,
       pass: ok && r.failureRate < SETTINGS.maxFailureRate,
       app: { cpuMs, wallMs: s.wallMs, cpuUsPerUnit: r.successful > 0 ? (1000 * cpuMs) / r.successful : NaN, rss: s.rss, heapUsed: s.heapUsed, maxRss: s.maxRss, requests: s.requests },

@@ -68,8 +68,9 @@ export function summarizeRuns(runs, settings) {
 
 function runRow(r) {
   const load = r.kind === 'fixed' ? `fixed ${fmt(r.targetRate)}/s × ${fmt(r.calls / r.targetRate)} s` : `${r.kind === 'rss' ? 'RSS, ' : ''}closed loop, -l ${fmt(r.window)}, ${fmt(r.calls)} calls`;
-  if (!r.ok) return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | failed to run: ${r.error ?? `exit ${String(r.exit)}`} | | | | |`;
-  return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${fmt(r.completedPerSec)} | ${r.pass ? '' : '✗ '}${pct(r.failureRate)} (${fmt(r.failed + r.unfinished)} of ${fmt(r.created)}) | ${fmt(r.retransmissions)} | ${us(r.app.cpuUsPerUnit)} | ${mib(r.app.rss)} |`;
+  const idle = Number.isFinite(r.idleBefore) ? `${Math.round(100 * r.idleBefore)}%` : '–';
+  if (!r.ok) return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | failed to run: ${r.error ?? `exit ${String(r.exit)}`} | | | | |`;
+  return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | ${fmt(r.completedPerSec)} | ${r.pass ? '' : '✗ '}${pct(r.failureRate)} (${fmt(r.failed + r.unfinished)} of ${fmt(r.created)}) | ${fmt(r.retransmissions)} | ${us(r.app.cpuUsPerUnit)} | ${mib(r.app.rss)} |`;
 }
 
 export function renderMarkdown(r) {
@@ -89,23 +90,25 @@ export function renderMarkdown(r) {
   p();
   p('## The table');
   p();
-  p(`| workload | @sipts/sip | classic | ratio | target | CPU µs per unit at a fixed rate: @sipts/sip | classic | classic / ours |`);
-  p('|---|---:|---:|---:|---:|---:|---:|---:|');
+  p(`| workload | @sipts/sip | classic | ratio | target | CPU µs per unit at a fixed rate: @sipts/sip | classic | classic / ours | CPU µs per unit in the closed loop: @sipts/sip | classic |`);
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const w of r.summary.workloads) {
     const fails = w.detail.sipts.failedRounds + w.detail.classic.failedRounds;
     const rates = [...new Set(w.detail.sipts.fixedRates)].map(fmt).join(', ');
-    p(`| ${w.title} | ${fmt(w.rate.sipts)}/s | ${fmt(w.rate.classic)}/s | ${x2(w.rate.ratio)} | ≥ 2× ${w.rate.met ? '(met)' : '(not met)'}${fails ? ` (${fails} round(s) ✗)` : ''} | ${us(w.cpu.sipts)} per ${w.unit} at ${rates}/s | ${us(w.cpu.classic)} | ${x2(w.cpu.ratio)} |`);
+    p(`| ${w.title} | ${fmt(w.rate.sipts)}/s | ${fmt(w.rate.classic)}/s | ${x2(w.rate.ratio)} | ≥ 2× ${w.rate.met ? '(met)' : '(not met)'}${fails ? ` (${fails} round(s) ✗)` : ''} | ${us(w.cpu.sipts)} per ${w.unit} at ${rates}/s | ${us(w.cpu.classic)} | ${x2(w.cpu.ratio)} | ${us(w.cpu.sipts_saturated)} | ${us(w.cpu.classic_saturated)} |`);
   }
   const mem = r.summary.memory;
   if (mem !== undefined) {
-    p(`| UAS RSS after ${fmt(s.rss.calls)} OPTIONS | ${mib(mem.sipts)} | ${mib(mem.classic)} | ${x2(mem.ratio)} | ≤ 0.4× ${mem.met ? '(met)' : '(not met)'} | | | |`);
+    p(`| UAS RSS after ${fmt(s.rss.calls)} OPTIONS | ${mib(mem.sipts)} | ${mib(mem.classic)} | ${x2(mem.ratio)} | ≤ 0.4× ${mem.met ? '(met)' : '(not met)'} | | | | | |`);
   }
   p();
   p('Rates are the median over the rounds of the sustained completed rate of a closed-loop run with under');
-  p(`${pct(s.maxFailureRate)} failed (a round over that is marked ✗ and left out of the median). CPU is the app process\'s`);
+  p(`${pct(s.maxFailureRate)} failed (a round over that is marked ✗ and left out of the median). CPU is the app process's`);
   p('user+sys time over the run divided by the completed transactions (UAS OPTIONS, proxied OPTIONS) or calls (UAS and');
   p('proxied INVITE/180/200/ACK/BYE calls), median over the rounds at the fixed rate. Two cores are shared by the app and');
-  p('sipp, so a closed-loop rate also measures how much CPU sipp leaves; the fixed-rate CPU figure does not.');
+  p('sipp, so a closed-loop rate also measures how much CPU sipp leaves; the fixed-rate CPU figure does not. The');
+  p('closed-loop CPU figure (median of the passing rounds) is each package at its own top rate: a busy process reads');
+  p('several datagrams per wake-up, so it is lower than at a fixed rate; it is the one left when a fixed run fails.');
   if (mem !== undefined) p(`The RSS runs completed ${fmt(mem.completed.sipts)} (@sipts/sip, in ${fmt(mem.seconds.sipts)} s) and ${fmt(mem.completed.classic)} (classic, in ${fmt(mem.seconds.classic)} s) OPTIONS, failed ${pct(mem.failed.sipts)} and ${pct(mem.failed.classic)}.`);
   p();
   p('## Method');
@@ -123,15 +126,17 @@ export function renderMarkdown(r) {
   p('  The rate is read from sipp\'s per-second statistics over the periods in which it was still starting calls,');
   p('  without the first and the last (../transaction/sipp.mjs).');
   p(`- Fixed rate: ${Object.entries(s.fixedRates).map(([w, v]) => `${w} ${fmt(v)}/s`).join(', ')}, ${s.fixedSeconds} s each; on a machine too`);
-  p(`  busy for that, ${Math.round(100 * s.fixedShareOfLoop)}% of the slower package\'s closed-loop rate in the same round (rounded down to 100/s),`);
+  p(`  busy for that, ${Math.round(100 * s.fixedShareOfLoop)}% of the slower package's closed-loop rate in the same round (rounded down to 100/s),`);
   p('  the same rate for both packages (the table names the rates used).');
   p(`- RSS: the UAS after ${fmt(s.rss.calls)} OPTIONS in closed loop (-l ${fmt(s.rss.window)}; the same count for both), read at the end of`);
   p('  the run while the server transactions of the last 32 s (Timer J) are still held.');
+  p('- The machine is shared: each run first waits (at most BENCH_QUIET_WAIT_MS, 5 s) for a second in which the CPUs');
+  p('  were 60% idle; "CPUs idle before" in the table below is what that second showed.');
   p();
   p('## Every run');
   p();
-  p('| round | workload | package | load | completed/s | failed | sipp retransmissions | app CPU µs per unit | app RSS at end |');
-  p('|---:|---|---|---|---:|---:|---:|---:|---:|');
+  p('| round | workload | package | load | CPUs idle before | completed/s | failed | sipp retransmissions | app CPU µs per unit | app RSS at end |');
+  p('|---:|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const run of r.runs) p(runRow(run));
   p();
   return lines.join('\n');

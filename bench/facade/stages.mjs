@@ -158,7 +158,8 @@ export function stageTimes(profile) {
     }
     const cf = byId.get(id).callFrame;
     const where = cf.url === '' ? '' : ` ${cf.url.replace(/^.*\/(packages|node_modules)\//, '').replace(/^file:\/\/.*\/bench\//, 'bench/')}:${cf.lineNumber + 1}`;
-    const name = `${cf.functionName || '(anonymous)'}${where}`;
+    const fn = cf.functionName.length > 40 ? `${cf.functionName.slice(0, 37)}…` : cf.functionName;
+    const name = `${fn || '(anonymous)'}${where}`;
     const st = stages[s] ?? stages.other;
     st.us += us;
     st.fns.set(name, (st.fns.get(name) ?? 0) + us);

@@ -12,7 +12,7 @@
  * live transaction and per call are read, not the garbage a collection had not reached yet.
  * Writes proxy/results.json and proxy/RESULTS.md. Figures are reported, never asserted.
  * Overrides: BENCH_PROXY_SECONDS (per run, default 4), BENCH_PROXY_SOAK_S, BENCH_PROXY_QUICK=1,
- * BENCH_PROXY_LADDER (comma list of rates), BENCH_PROXY_NO_KAMAILIO=1.
+ * BENCH_PROXY_LADDER (comma list of rates), BENCH_PROXY_NO_KAMAILIO=1, BENCH_PROXY_SOAK_RATE (calls/s).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,8 @@ const SETTINGS = {
   seconds: Number(env.BENCH_PROXY_SECONDS ?? 4),
   soakSeconds: Number(env.BENCH_PROXY_SOAK_S ?? (QUICK ? 60 : 300)),
   soakSampleMs: 10_000,
+  /** The soak's rate when set; otherwise half our top rate (and no soak without a passing run). */
+  soakRate: env.BENCH_PROXY_SOAK_RATE !== undefined ? Number(env.BENCH_PROXY_SOAK_RATE) : undefined,
   /** How long a call's transactions outlive it (Timers D, J, L, M: 64·T1): per-call memory = growth / (rate × this). */
   callHoldSeconds: 32,
   limit: 5000,
@@ -275,7 +277,8 @@ async function main() {
     let kamailio;
     if (spawnSync(KAMAILIO, ['-v'], { stdio: 'ignore' }).status === 0 && env.BENCH_PROXY_NO_KAMAILIO === undefined) kamailio = await ladder('kamailio', dir, log);
     const top = sipts.best?.completedPerSec ?? NaN;
-    const soakResult = Number.isFinite(top) && SETTINGS.soakSeconds > 0 ? await soak(Math.max(100, Math.round(top / 2 / 100) * 100), dir, log) : undefined;
+    const soakRate = SETTINGS.soakRate ?? (Number.isFinite(top) ? Math.max(100, Math.round(top / 2 / 100) * 100) : NaN);
+    const soakResult = Number.isFinite(soakRate) && SETTINGS.soakSeconds > 0 ? await soak(soakRate, dir, log) : undefined;
     const results = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, kernel: os.release() },

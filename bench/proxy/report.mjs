@@ -75,7 +75,7 @@ ${runs('kamailio', r.kamailio)}
 
 ## Memory soak
 
-${r.soak === undefined ? 'Not run.' : `${r.soak.seconds} s (BENCH_PROXY_SOAK_S) at ${fmt(r.soak.rate)} calls/s (50% of the top rate), one proxy process started with
+${r.soak === undefined ? 'Not run.' : `${r.soak.seconds} s (BENCH_PROXY_SOAK_S) at ${fmt(r.soak.rate)} calls/s (${r.settings.soakRate !== undefined ? 'BENCH_PROXY_SOAK_RATE' : '50% of the top rate'}), one proxy process started with
 \`--expose-gc\`; every sample is taken right after a forced full GC, so the heap is what the proxy retains. sipp: ${fmt(r.soak.run.successful)}
 calls completed, ${pct(r.soak.run.failureRate)} failed; proxy CPU ${Number.isFinite(r.soak.cpuUsPerCall) ? r.soak.cpuUsPerCall.toFixed(0) : 'n/a'} µs per call.
 

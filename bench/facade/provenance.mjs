@@ -52,6 +52,8 @@ export function source() {
   const dirty = git(['status', '--porcelain', '--', 'packages', 'pnpm-lock.yaml']);
   return {
     commit: git(['rev-parse', 'HEAD']) ?? 'unknown',
+    /** The last commit that changed packages/: the code measured, when `clean`. */
+    packagesCommit: git(['log', '-1', '--format=%h', '--', 'packages']) ?? 'unknown',
     short: git(['rev-parse', '--short', 'HEAD']) ?? 'unknown',
     clean: dirty === '',
     dist: dirname(dist),

@@ -1,7 +1,7 @@
 /**
  * The options of the classic `sip.start` / `sip.create` (every one the classic code read), and
  * their mapping onto `createStack`'s options. Options of the layers pass through unchanged.
- * @see classic-sip-behaviour.md §2.3
+ * @see docs/CLASSIC-API.md "Options"
  */
 import type { Pem, StackOptions, TlsOptions, WsOptions, WssOptions, ListenOptions } from './layers.js';
 import { toLayerLogger, toTraceHook, type ClassicLogger } from './logger.js';

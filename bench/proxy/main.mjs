@@ -20,6 +20,7 @@ import { startUas } from '../transaction/proc.mjs';
 import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { renderMarkdown } from './report.mjs';
 import { freePort } from '../free-port.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -240,7 +241,8 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, kernel: os.release() },
       settings: SETTINGS,
-      source: { dist: require.resolve('@sipts/proxy/node'), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
+      git: gitProvenance({ outputs: ['bench/proxy/results.json', 'bench/proxy/RESULTS.md'] }),
+      source: { dist: repoPath(require.resolve('@sipts/proxy/node')), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
       sipts,
       classic,
       kamailio,

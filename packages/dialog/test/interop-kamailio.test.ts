@@ -60,7 +60,7 @@ afterEach(async () => {
 async function startKamailio(): Promise<{ port: number; output: () => string }> {
   work = mkdtempSync(join(tmpdir(), 'sipts-dialog-kamailio-'));
   const port = await freePort();
-  kamailio = await startKamailioChild({ dir: work, config: config(port), listens: [{ protocol: 'UDP', port }], timeoutMs: 40_000 });
+  kamailio = await startKamailioChild({ dir: work, config: config(port), listens: [{ protocol: 'UDP', port }] });
   return { port, output: kamailio.output };
 }
 

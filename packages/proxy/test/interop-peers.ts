@@ -101,9 +101,9 @@ export interface Kamailio {
   stop: () => Promise<void>;
 }
 
-/** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port. */
-export async function startKamailio(dir: string, timeoutMs = 40_000): Promise<Kamailio> {
+/** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port; it lives until `stop()`. */
+export async function startKamailio(dir: string): Promise<Kamailio> {
   const port = await freePort();
-  const child = await startKamailioChild({ dir, config: kamailioConfig(port), listens: [{ protocol: 'UDP', port }], timeoutMs });
+  const child = await startKamailioChild({ dir, config: kamailioConfig(port), listens: [{ protocol: 'UDP', port }] });
   return { port, output: child.output, stop: async () => { await child.kill(); } };
 }

@@ -18,8 +18,12 @@ export interface StartKamailioOptions {
   config: string;
   /** The ports the config listens on, waited for before returning. */
   listens: readonly { protocol: 'UDP' | 'TCP'; port: number }[];
-  /** SIGKILLed after this long. */
-  timeoutMs: number;
+  /**
+   * SIGKILLed after this long. Default: no timer; kamailio lives until the test kills it (the
+   * returned child's `kill()`, or `killChildren()` in an `afterAll`), or the test process ends. A
+   * fixed lifetime killed it under tests that were still running on a slow machine.
+   */
+  timeoutMs?: number;
   /** Shared and private memory in MB (`-m`, `-M`). Default 32 and 4. */
   memoryMb?: { shared: number; private: number };
 }
@@ -27,7 +31,7 @@ export interface StartKamailioOptions {
 /**
  * Starts kamailio and resolves once it listens.
  * @throws Error when kamailio exits at start (with the end of its output) or does not listen within 15 s
- * @example const k = await startKamailio({ dir, config, listens: [{ protocol: 'UDP', port }], timeoutMs: 40_000 })
+ * @example const k = await startKamailio({ dir, config, listens: [{ protocol: 'UDP', port }] }); afterAll(() => k.kill());
  */
 export async function startKamailio(options: StartKamailioOptions): Promise<Child> {
   const work = mkdtempSync(join(options.dir, 'kamailio-'));
@@ -35,7 +39,7 @@ export async function startKamailio(options: StartKamailioOptions): Promise<Chil
   writeFileSync(cfg, options.config);
   const runDir = mkdtempSync(join(work, 'run-'));
   const memory = options.memoryMb ?? { shared: 32, private: 4 };
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', String(memory.shared), '-M', String(memory.private)], { cwd: work, timeoutMs: options.timeoutMs, group: true });
+  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', String(memory.shared), '-M', String(memory.private)], { cwd: work, group: true, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   const state = { exited: false };
   void child.done.then(() => {
     state.exited = true;

@@ -111,14 +111,14 @@ export interface LoadBalancer {
 
 /**
  * Starts kamailio balancing over `instances` (UDP ports on 127.0.0.1, dispatcher set 1) and waits
- * until it listens.
+ * until it listens. It lives until `stop()` (or the test process ends): no fixed lifetime.
  */
-export async function startLoadBalancer(dir: string, instances: number[], timeoutMs = 120_000): Promise<LoadBalancer> {
+export async function startLoadBalancer(dir: string, instances: number[]): Promise<LoadBalancer> {
   const port = await freePort();
   const work = mkdtempSync(join(dir, 'kamailio-lb-'));
   const list = join(work, 'dispatcher.list');
   writeFileSync(list, instances.map((p) => `1 sip:127.0.0.1:${String(p)}\n`).join(''));
-  const child = await startKamailio({ dir: work, config: lbConfig(port, list), listens: [{ protocol: 'UDP', port }], timeoutMs });
+  const child = await startKamailio({ dir: work, config: lbConfig(port, list), listens: [{ protocol: 'UDP', port }] });
   return {
     port,
     child,

@@ -5,23 +5,11 @@
  * foreground in its own process group (tools/test-peers), which stop() kills as a whole.
  * @see /usr/share/doc/kamailio/modules/README.auth.gz (kamailio 5.6)
  */
-import { freePort, startKamailio as startKamailioChild } from '@sipts/test-peers';
+import { freePort, kamailioUdpHead, startKamailio as startKamailioChild } from '@sipts/test-peers';
 
 /** A kamailio.cfg: REGISTER answered 401 until pv_www_authenticate accepts the static password. */
 export function kamailioConfig(port: number, algorithm: 'MD5' | 'SHA-256', password: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "auth.so"
+  return `${kamailioUdpHead({ port, modules: ['tm', 'sl', 'pv', 'xlog', 'auth'] })}
 
 modparam("auth", "algorithm", "${algorithm}")
 modparam("auth", "qop", "auth")

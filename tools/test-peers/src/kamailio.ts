@@ -48,3 +48,32 @@ export async function startKamailio(options: StartKamailioOptions): Promise<Chil
   if (state.exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-3000)}`);
   return child;
 }
+
+/** Options of {@link kamailioUdpHead}. */
+export interface KamailioUdpHeadOptions {
+  /** The UDP port on 127.0.0.1. */
+  port: number;
+  /** Worker processes (`children`). Default 1. */
+  children?: number;
+  /** Modules to load, without `.so` (`['tm', 'sl', 'pv']`). */
+  modules: readonly string[];
+}
+
+/**
+ * The head every UDP-only kamailio.cfg of the tests shares: logs to stderr, no TCP, no aliases,
+ * one listener on 127.0.0.1, and the modules; the test appends its modparams and routes.
+ * @example const config = `${kamailioUdpHead({ port, modules: ['tm', 'sl'] })}\nrequest_route { t_relay(); }\n`;
+ */
+export function kamailioUdpHead(options: KamailioUdpHeadOptions): string {
+  return [
+    '#!KAMAILIO',
+    'debug=2',
+    'log_stderror=yes',
+    `children=${String(options.children ?? 1)}`,
+    'disable_tcp=yes',
+    'auto_aliases=no',
+    `listen=udp:127.0.0.1:${String(options.port)}`,
+    '',
+    ...options.modules.map((m) => `loadmodule "${m}.so"`),
+  ].join('\n');
+}

@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startKamailio, until, type Child } from '@sipts/test-peers';
+import { freePort, kamailioUdpHead, startKamailio, until, type Child } from '@sipts/test-peers';
 
 
 /**
@@ -35,24 +35,7 @@ import { freePort, startKamailio, until, type Child } from '@sipts/test-peers';
  *   Path): in-dialog requests from either side come to the balancer first.
  */
 export function lbConfig(port: number, listFile: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "path.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
+  return `${kamailioUdpHead({ port, children: 2, modules: ['tm', 'sl', 'rr', 'path', 'maxfwd', 'siputils', 'textops', 'pv', 'xlog', 'dispatcher'] })}
 
 modparam("tm", "fr_timer", 1000)
 modparam("dispatcher", "list_file", "${listFile}")

@@ -2,7 +2,7 @@
 // @ts-check
 /**
  * The repository stands alone: no file may point at anything outside it. Two checks over every
- * file git tracks (and untracked files it does not ignore):
+ * file git tracks (files that tests write while the suite runs are not looked at):
  * 1. no reference to the notes that lived beside a checkout (the sibling `shared` folder, its style
  *    guide, reference and conformance files) or to an absolute path of one machine;
  * 2. every relative Markdown link resolves to a file inside the repository.
@@ -42,7 +42,7 @@ const MD_LINK = /\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
  * @returns {string[]}
  */
 export function repoFiles(root = REPO_ROOT) {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached'], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -89,7 +89,15 @@ export function problemsOf({ file, text, root = REPO_ROOT }) {
  * @returns {string[]}
  */
 export function checkRepo(root = REPO_ROOT) {
-  return repoFiles(root).flatMap((file) => problemsOf({ file, text: readFileSync(join(root, file), 'utf8'), root }));
+  return repoFiles(root).flatMap((file) => {
+    let text;
+    try {
+      text = readFileSync(join(root, file), 'utf8');
+    } catch {
+      return []; // removed from the working tree since git listed it
+    }
+    return problemsOf({ file, text, root });
+  });
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];

@@ -73,7 +73,7 @@ export function killChildren(): void {
  * characters of each stream) and a kill timer; unlike {@link runTool} it does not wait for the
  * end, and can lead a process group.
  * @example
- * const k = startChild('/usr/sbin/kamailio', ['-DD', '-E', '-f', cfg], { cwd, timeoutMs: 40_000, group: true });
+ * const k = startChild('/usr/sbin/kamailio', ['-DD', '-E', '-f', cfg], { cwd, group: true }); // lives until killed
  * afterAll(() => { killChildren(); });
  */
 export function startChild(cmd: string, args: string[], options: StartChildOptions): Child {

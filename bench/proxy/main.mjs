@@ -23,7 +23,7 @@ import { startUas } from '../transaction/proc.mjs';
 import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { renderMarkdown } from './report.mjs';
 import { freePort } from '../free-port.mjs';
-import { source as facadeSource } from '../facade/provenance.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -268,7 +268,6 @@ export function perCallMemory({ floor, samples, rate }) {
 }
 
 async function main() {
-  const provenance = facadeSource();
   const dir = mkdtempSync(join(os.tmpdir(), 'sipts-bench-proxy-'));
   const log = (m) => process.stderr.write(`${m}\n`);
   try {
@@ -283,7 +282,8 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, kernel: os.release() },
       settings: SETTINGS,
-      source: { commit: provenance.commit, clean: provenance.clean, dist: require.resolve('@sipts/proxy/node'), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
+      git: gitProvenance({ outputs: ['bench/proxy/results.json', 'bench/proxy/RESULTS.md'] }),
+      source: { dist: repoPath(require.resolve('@sipts/proxy/node')), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
       sipts,
       classic,
       kamailio,

@@ -30,6 +30,7 @@ import { renderMarkdown } from './report.mjs';
 import { runSipp, SIPP } from './sipp.mjs';
 import { probeUdpBuffer } from './udp-buffers.mjs';
 import { freePort } from '../free-port.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -232,15 +233,6 @@ function memory() {
   return out;
 }
 
-function gitState() {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages/transaction', '../packages/transport', '../packages/message'], { encoding: 'utf8' }).trim() !== '';
-    return `${head}${dirty ? ' + uncommitted changes in packages/' : ''}`;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function sippVersion() {
   const r = spawnSync(SIPP, ['-v'], { encoding: 'latin1' });
@@ -312,7 +304,8 @@ async function main() {
         loadavgAtEnd: os.loadavg(),
         udpBuffer,
       },
-      source: { dist, git: gitState(), classic: `sip@${require('sip/package.json').version}` },
+      git: gitProvenance({ outputs: ['bench/transaction/results.json', 'bench/transaction/RESULTS.md'] }),
+      source: { dist: repoPath(dist), classic: `sip@${require('sip/package.json').version}` },
       settings: SETTINGS,
       options,
       ceiling: { best: ceiling, runs: ceilingRuns },

@@ -1,6 +1,7 @@
 /**
  * RESULTS.md of the transaction benchmark, from the results object main.mjs writes to results.json.
  */
+import { describeGit } from '../provenance.mjs';
 
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const pct = (x, digits = 2) => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–');
@@ -40,7 +41,7 @@ export function renderMarkdown(r) {
   p();
   p(`- Date: ${r.date} (run took ${r.durationSeconds.toFixed(0)} s)`);
   p(`- Machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 20).toFixed(0)} MiB RAM, ${m.os}; Node ${m.node}; ${m.sipp}; load average at the start ${m.loadavgAtStart.map((x) => x.toFixed(2)).join(' / ')}, at the end ${m.loadavgAtEnd.map((x) => x.toFixed(2)).join(' / ')}`);
-  p(`- Code: the built \`@sipts/transaction\` dist (${r.source.git}) against ${r.source.classic}`);
+  p(`- Code: the built \`@sipts/transaction\` dist (${describeGit(r.git ?? r.source.git)}) against ${r.source.classic}`);
   p(`- Pinned: ${s.pinned ? 'yes — every UAS process on CPU 0, sipp on CPU 1 (taskset)' : '**no** (taskset missing or one CPU): UAS and sipp share the CPUs'}`);
   p();
   p('## Method');

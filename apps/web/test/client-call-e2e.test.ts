@@ -11,8 +11,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, launchChromium, serveDist, signIn, startAppServer, WEB_ROOT, type AppServer } from './client-e2e-harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureBuilt, launchChromium, serveDist, signIn, startAppServer, type AppServer } from './client-e2e-harness.js';
 import { bytesReceived, CALL_FLAGS, keepLoopbackCandidates, twoPagesSheet } from './client-call-helpers.js';
 
 let app: AppServer;
@@ -72,7 +72,7 @@ async function connect(a: Page, b: Page): Promise<void> {
 
 describe('audio calls between two browser pages through the server', () => {
   it('the client bundle holds @sipts/dialog and WebRTC, and imports no node: module', () => {
-    const assets = join(WEB_ROOT, 'dist', 'assets');
+    const assets = join(inject('webDist'), 'assets');
     const js = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8'));
     const client = js.filter((code) => code.includes('RTCPeerConnection'));
     expect(client).toHaveLength(1);

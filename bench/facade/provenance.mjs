@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIPP } from '../transaction/sipp.mjs';
 
@@ -56,7 +56,7 @@ export function source() {
     packagesCommit: git(['log', '-1', '--format=%h', '--', 'packages']) ?? 'unknown',
     short: git(['rev-parse', '--short', 'HEAD']) ?? 'unknown',
     clean: dirty === '',
-    dist: dirname(dist),
+    dist: relative(ROOT, dirname(dist)),
     distBuiltAt: new Date(builtAt).toISOString(),
     distStale: srcAt > builtAt,
     classic: `sip@${require('sip/package.json').version}`,

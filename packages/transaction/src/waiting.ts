@@ -1,0 +1,167 @@
+/**
+ * Transactions that only wait: a server transaction in Completed under Timer J (non-INVITE), in
+ * Confirmed under Timer I or in Accepted under Timer L (INVITE). Their machine has nothing left to
+ * decide: it absorbs retransmissions, or answers them with the response it already sent. So the
+ * transaction layer keeps them here, compact, instead of the machine: the key, the remote, the
+ * deadline and the serialized response, nothing else (no parsed request, no response object, no
+ * closure).
+ *
+ * Every timer of one duration ends entries in the order they were added, so the table keeps one
+ * insertion-ordered `Map` per duration and one clock timer for the oldest entry of each: no timer
+ * entry and no callback per transaction.
+ * @see RFC 3261 §17.2.1, §17.2.2 (Timers I, J), RFC 6026 §7.1 (Timer L)
+ */
+import type { Remote } from '@sipts/transport';
+import type { Clock, TimerHandle } from './clock.js';
+
+/** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
+export type WaitingState = 'completed' | 'confirmed' | 'accepted';
+
+/** What a machine hands over when it enters a waiting state (its user's `onWaiting`). */
+export interface WaitingHandOff {
+  readonly what: WaitingState;
+  /** Where the request came from: retransmissions are answered there. */
+  readonly remote: Remote;
+  /** The final response as sent, re-sent for each retransmitted request (`completed` only). */
+  readonly bytes: Uint8Array | undefined;
+  /** How long the state lasts (the timer's value). */
+  readonly ms: number;
+}
+
+/** One waiting transaction, as the layer's table keeps it. */
+export class WaitingEntry {
+  constructor(
+    /** The server-transaction key (§17.2.3). */
+    readonly key: string,
+    readonly what: WaitingState,
+    readonly remote: Remote,
+    readonly bytes: Uint8Array | undefined,
+    /** Deadline on the table's clock. */
+    readonly at: number,
+    /** The layer's own bookkeeping for this key (merged-request key, answered by the layer, To tag). */
+    readonly extra: WaitingExtra | undefined,
+  ) {}
+}
+
+/** What the layer remembers beside a few waiting entries (most have none). */
+export interface WaitingExtra {
+  /** The merged-request key to forget when the entry ends (§8.2.2.2). */
+  readonly merge: string | undefined;
+  /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
+  readonly answeredByLayer: boolean;
+  /** The To tag of the final response (the 200 to a late CANCEL reuses it, §9.2). */
+  readonly toTag: string | undefined;
+}
+
+interface Queue {
+  readonly entries: Map<string, WaitingEntry>;
+  timer: TimerHandle | undefined;
+  readonly fire: () => void;
+}
+
+/** Options of {@link WaitingTable}. */
+export interface WaitingTableOptions {
+  clock: Clock;
+  /** An entry's timer ran out (it has left the table). */
+  onExpired: (entry: WaitingEntry) => void;
+}
+
+/**
+ * The layer's table of waiting transactions, by key.
+ * @example table.add(key, handOff, undefined); table.get(key)?.bytes
+ * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
+ */
+export class WaitingTable {
+  readonly #queues = new Map<number, Queue>();
+  readonly #clock: Clock;
+  readonly #onExpired: (entry: WaitingEntry) => void;
+  #size = 0;
+
+  constructor(options: WaitingTableOptions) {
+    this.#clock = options.clock;
+    this.#onExpired = options.onExpired;
+  }
+
+  /** Waiting transactions. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds (or replaces) the entry of `key`, ending `handOff.ms` from now. */
+  add(key: string, handOff: WaitingHandOff, extra: WaitingExtra | undefined): WaitingEntry {
+    this.delete(key);
+    const ms = handOff.ms > 0 ? handOff.ms : 0;
+    const entry = new WaitingEntry(key, handOff.what, handOff.remote, handOff.bytes, this.#clock.now() + ms, extra);
+    const queue = this.#queue(ms);
+    queue.entries.set(key, entry);
+    this.#size++;
+    queue.timer ??= this.#clock.set(ms, queue.fire);
+    return entry;
+  }
+
+  get(key: string): WaitingEntry | undefined {
+    for (const q of this.#queues.values()) {
+      const e = q.entries.get(key);
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+
+  /** Removes the entry of `key` without calling `onExpired`; true if there was one. */
+  delete(key: string): boolean {
+    for (const q of this.#queues.values()) {
+      if (q.entries.delete(key)) {
+        this.#size--;
+        if (q.entries.size === 0) this.#disarm(q);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes every entry and timer, calling nothing (layer shutdown). */
+  clear(): void {
+    for (const q of this.#queues.values()) {
+      q.entries.clear();
+      this.#disarm(q);
+    }
+    this.#size = 0;
+  }
+
+  #queue(ms: number): Queue {
+    let q = this.#queues.get(ms);
+    if (q === undefined) {
+      const entries = new Map<string, WaitingEntry>();
+      const created: Queue = {
+        entries,
+        timer: undefined,
+        fire: () => {
+          this.#expire(created);
+        },
+      };
+      q = created;
+      this.#queues.set(ms, q);
+    }
+    return q;
+  }
+
+  #disarm(q: Queue): void {
+    if (q.timer !== undefined) this.#clock.clear(q.timer);
+    q.timer = undefined;
+  }
+
+  /** The queue's timer fired: end every entry that is due (the oldest first), re-arm for the next. */
+  #expire(q: Queue): void {
+    q.timer = undefined;
+    const now = this.#clock.now();
+    for (const entry of q.entries.values()) {
+      if (entry.at > now) {
+        q.timer = this.#clock.set(entry.at - now, q.fire);
+        return;
+      }
+      q.entries.delete(entry.key);
+      this.#size--;
+      this.#onExpired(entry);
+    }
+  }
+}

@@ -38,13 +38,17 @@ export class WaitingEntry {
     readonly bytes: Uint8Array | undefined,
     /** Deadline on the table's clock. */
     readonly at: number,
-    /** The layer's own bookkeeping for this key (merged-request key, answered by the layer, To tag). */
-    readonly extra: WaitingExtra | undefined,
+    /** The merged-request key to forget when the entry ends (§8.2.2.2). */
+    readonly merge: string | undefined,
+    /** The To tag of an INVITE's final response (the 200 to a late CANCEL reuses it, §9.2). */
+    readonly toTag: string | undefined,
+    /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
+    readonly answeredByLayer: boolean,
   ) {}
 }
 
-/** What the layer remembers beside a few waiting entries (most have none). */
-export interface WaitingExtra {
+/** The layer's bookkeeping an entry copies (three values, never the object that holds them). */
+export interface WaitingLayerData {
   /** The merged-request key to forget when the entry ends (§8.2.2.2). */
   readonly merge: string | undefined;
   /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
@@ -68,7 +72,7 @@ export interface WaitingTableOptions {
 
 /**
  * The layer's table of waiting transactions, by key.
- * @example table.add(key, handOff, undefined); table.get(key)?.bytes
+ * @example table.add(key, handOff, handle); table.get(key)?.bytes
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
 export class WaitingTable {
@@ -88,10 +92,10 @@ export class WaitingTable {
   }
 
   /** Adds (or replaces) the entry of `key`, ending `handOff.ms` from now. */
-  add(key: string, handOff: WaitingHandOff, extra: WaitingExtra | undefined): WaitingEntry {
+  add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData): WaitingEntry {
     this.delete(key);
     const ms = handOff.ms > 0 ? handOff.ms : 0;
-    const entry = new WaitingEntry(key, handOff.what, handOff.remote, handOff.bytes, this.#clock.now() + ms, extra);
+    const entry = new WaitingEntry(key, handOff.what, handOff.remote, handOff.bytes, this.#clock.now() + ms, layer.merge, handOff.what === 'completed' ? undefined : layer.toTag, layer.answeredByLayer);
     const queue = this.#queue(ms);
     queue.entries.set(key, entry);
     this.#size++;

@@ -28,23 +28,50 @@ export interface WaitingHandOff {
   readonly ms: number;
 }
 
-/** One waiting transaction, as the layer's table keeps it. */
+const STATES: readonly WaitingState[] = ['completed', 'confirmed', 'accepted'];
+/** Bit of {@link WaitingEntry.flags} set when the layer answered the request itself. */
+const ANSWERED_BY_LAYER = 4;
+
+/**
+ * One waiting transaction, as the layer's table keeps it: six fields, every one a reference the
+ * entry needs or a small integer (no boxed number, no object of its own).
+ */
 export class WaitingEntry {
   constructor(
     /** The server-transaction key (§17.2.3). */
     readonly key: string,
-    readonly what: WaitingState,
     readonly remote: Remote,
-    readonly bytes: Uint8Array | undefined,
-    /** Deadline on the table's clock. */
+    /**
+     * `completed`: the final response as sent (re-sent for each retransmitted request). INVITE
+     * states: the To tag of the final response (the 200 to a late CANCEL reuses it, §9.2).
+     */
+    readonly data: Uint8Array | string | undefined,
+    /** Deadline on the table's clock, whole milliseconds (a small integer, stored unboxed). */
     readonly at: number,
     /** The merged-request key to forget when the entry ends (§8.2.2.2). */
     readonly merge: string | undefined,
-    /** The To tag of an INVITE's final response (the 200 to a late CANCEL reuses it, §9.2). */
-    readonly toTag: string | undefined,
-    /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
-    readonly answeredByLayer: boolean,
+    /** The state's index in `STATES`, plus {@link ANSWERED_BY_LAYER}. */
+    readonly flags: number,
   ) {}
+
+  get what(): WaitingState {
+    return STATES[this.flags & 3] as WaitingState;
+  }
+
+  /** The response bytes to resend (`completed` only). */
+  get bytes(): Uint8Array | undefined {
+    return typeof this.data === 'string' ? undefined : this.data;
+  }
+
+  /** The To tag of an INVITE's final response. */
+  get toTag(): string | undefined {
+    return typeof this.data === 'string' ? this.data : undefined;
+  }
+
+  /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
+  get answeredByLayer(): boolean {
+    return (this.flags & ANSWERED_BY_LAYER) !== 0;
+  }
 }
 
 /** The layer's bookkeeping an entry copies (three values, never the object that holds them). */
@@ -95,7 +122,9 @@ export class WaitingTable {
   add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData): WaitingEntry {
     this.delete(key);
     const ms = handOff.ms > 0 ? handOff.ms : 0;
-    const entry = new WaitingEntry(key, handOff.what, handOff.remote, handOff.bytes, this.#clock.now() + ms, layer.merge, handOff.what === 'completed' ? undefined : layer.toTag, layer.answeredByLayer);
+    const data = handOff.what === 'completed' ? handOff.bytes : layer.toTag;
+    const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0);
+    const entry = new WaitingEntry(key, handOff.remote, data, Math.ceil(this.#clock.now()) + ms, layer.merge, flags);
     const queue = this.#queue(ms);
     queue.entries.set(key, entry);
     this.#size++;

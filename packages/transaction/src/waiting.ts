@@ -85,6 +85,7 @@ export interface WaitingLayerData {
 }
 
 interface Queue {
+  readonly ms: number;
   readonly entries: Map<string, WaitingEntry>;
   timer: TimerHandle | undefined;
   readonly fire: () => void;
@@ -103,7 +104,8 @@ export interface WaitingTableOptions {
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
 export class WaitingTable {
-  readonly #queues = new Map<number, Queue>();
+  /** One queue per duration (two or three in practice: 64·T1, T4). */
+  readonly #queues: Queue[] = [];
   readonly #clock: Clock;
   readonly #onExpired: (entry: WaitingEntry) => void;
   #size = 0;
@@ -133,7 +135,7 @@ export class WaitingTable {
   }
 
   get(key: string): WaitingEntry | undefined {
-    for (const q of this.#queues.values()) {
+    for (const q of this.#queues) {
       const e = q.entries.get(key);
       if (e !== undefined) return e;
     }
@@ -142,7 +144,7 @@ export class WaitingTable {
 
   /** Removes the entry of `key` without calling `onExpired`; true if there was one. */
   delete(key: string): boolean {
-    for (const q of this.#queues.values()) {
+    for (const q of this.#queues) {
       if (q.entries.delete(key)) {
         this.#size--;
         if (q.entries.size === 0) this.#disarm(q);
@@ -154,7 +156,7 @@ export class WaitingTable {
 
   /** Removes every entry and timer, calling nothing (layer shutdown). */
   clear(): void {
-    for (const q of this.#queues.values()) {
+    for (const q of this.#queues) {
       q.entries.clear();
       this.#disarm(q);
     }
@@ -162,20 +164,17 @@ export class WaitingTable {
   }
 
   #queue(ms: number): Queue {
-    let q = this.#queues.get(ms);
-    if (q === undefined) {
-      const entries = new Map<string, WaitingEntry>();
-      const created: Queue = {
-        entries,
-        timer: undefined,
-        fire: () => {
-          this.#expire(created);
-        },
-      };
-      q = created;
-      this.#queues.set(ms, q);
-    }
-    return q;
+    for (const q of this.#queues) if (q.ms === ms) return q;
+    const created: Queue = {
+      ms,
+      entries: new Map<string, WaitingEntry>(),
+      timer: undefined,
+      fire: () => {
+        this.#expire(created);
+      },
+    };
+    this.#queues.push(created);
+    return created;
   }
 
   #disarm(q: Queue): void {

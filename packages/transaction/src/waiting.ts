@@ -120,9 +120,11 @@ export class WaitingTable {
     return this.#size;
   }
 
-  /** Adds (or replaces) the entry of `key`, ending `handOff.ms` from now. */
+  /**
+   * Adds the entry of `key`, ending `handOff.ms` from now. The key must not be waiting already
+   * (the layer hands over a live transaction, and a key is live or waiting, never both).
+   */
   add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData): WaitingEntry {
-    this.delete(key);
     const ms = handOff.ms > 0 ? handOff.ms : 0;
     const data = handOff.what === 'completed' ? handOff.bytes : layer.toTag;
     const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0);

@@ -94,7 +94,7 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
             this.stopTimer(MAIN);
             this.stopTimer(TIMER_B);
           }
-          this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+          this.#deliver(response, remote);
         } else if (status < 300) {
           this.#enterAccepted(response, remote);
         } else {
@@ -108,7 +108,7 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
         return;
       case 'accepted':
         // RFC 6026 §7.2: every further 2xx (retransmissions, forks) goes to the TU; nothing else.
-        if (status >= 200 && status < 300) this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+        if (status >= 200 && status < 300) this.#deliver(response, remote);
         return;
       case 'terminated':
         return;
@@ -119,12 +119,21 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
     this.end();
   }
 
+  /** A response to the TU (a throw is logged: it never breaks the machine); no closure per response. */
+  #deliver(response: SipResponse, remote: Remote): void {
+    try {
+      this.user.onResponse(response, remote);
+    } catch (e) {
+      this.ctx.logger.error(`the ${this.who} user's onResponse threw`, { error: e, branch: this.branch });
+    }
+  }
+
   #enterAccepted(response: SipResponse, remote: Remote): void {
     this.state = 'accepted';
     this.stopTimer(TIMER_B);
     // RFC 6026 §7.2: Timer M = 64·T1, on every transport; the TU acknowledges 2xx itself.
     this.startTimer(MAIN, 64 * this.ctx.timers.T1);
-    this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+    this.#deliver(response, remote);
   }
 
   #enterCompleted(response: SipResponse, remote: Remote): void {
@@ -142,7 +151,7 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
     this.#ack = ack;
     // Figure 5: "300-699 / ACK sent, resp. to TU".
     if (ack !== undefined) this.#sendAck(ack);
-    this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+    this.#deliver(response, remote);
     // Timer D is zero over reliable transports: Completed ends at once.
     if (this.reliable && this.still('completed')) this.end();
   }

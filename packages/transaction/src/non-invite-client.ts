@@ -70,7 +70,7 @@ class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> i
         if (status < 200) {
           // Figure 6: 1xx → Proceeding. Timers E and F keep running (E is reset to T2 when it fires).
           this.state = 'proceeding';
-          this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+          this.#deliver(response, remote);
           return;
         }
         this.#enterCompleted(response, remote);
@@ -87,13 +87,22 @@ class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> i
     this.end();
   }
 
+  /** A response to the TU (a throw is logged: it never breaks the machine); no closure per response. */
+  #deliver(response: SipResponse, remote: Remote): void {
+    try {
+      this.user.onResponse(response, remote);
+    } catch (e) {
+      this.ctx.logger.error(`the ${this.who} user's onResponse threw`, { error: e, branch: this.branch });
+    }
+  }
+
   #enterCompleted(response: SipResponse, remote: Remote): void {
     this.state = 'completed';
     this.stopTimer(MAIN);
     this.stopTimer(TIMER_F);
     // Timer K: T4 over unreliable transports, zero over reliable ones.
     if (!this.reliable) this.startTimer(MAIN, this.ctx.timers.T4);
-    this.notify('onResponse', () => { this.user.onResponse(response, remote); });
+    this.#deliver(response, remote);
     if (this.reliable && this.still('completed')) this.end();
   }
 

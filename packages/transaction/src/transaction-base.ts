@@ -40,6 +40,7 @@ export abstract class TransactionBase<S extends string> {
   #fire0: (() => void) | undefined = undefined;
   #fire1: (() => void) | undefined = undefined;
   #failed: ((error: unknown) => void) | undefined = undefined;
+  #rejected: ((error: unknown) => never) | undefined = undefined;
 
   protected constructor(initial: S, options: TransactionOptions, user: BaseUser) {
     this.state = initial;
@@ -128,12 +129,16 @@ export abstract class TransactionBase<S extends string> {
   /** The one failure callback of this transaction (made once, not per send). */
   protected get failed(): (error: unknown) => void {
     return (this.#failed ??= (error: unknown) => {
-      if (this.state === 'terminated') {
-        this.ctx.logger.debug(`a send failed after the ${this.who} ended`, { error, ...this.logAttrs() });
-        return;
-      }
-      this.onSendFailed(error);
+      this.#sendFailed(error);
     });
+  }
+
+  #sendFailed(error: unknown): void {
+    if (this.state === 'terminated') {
+      this.ctx.logger.debug(`a send failed after the ${this.who} ended`, { error, ...this.logAttrs() });
+      return;
+    }
+    this.onSendFailed(error);
   }
 
   /**
@@ -167,22 +172,25 @@ export abstract class TransactionBase<S extends string> {
 
   /** The one place a response meets the port; a promise only when someone awaits it. */
   #toPort(response: SipResponse, remote: Remote, awaited: boolean): Promise<void> | undefined {
-    const failed = this.failed;
     let sent: Promise<Remote>;
     try {
       sent = this.ctx.transport.sendResponse(response, remote);
     } catch (e) {
-      failed(e);
+      this.#sendFailed(e);
       return awaited ? Promise.reject(e instanceof Error ? e : new SipError('transport-error', 'cannot send a response', { status: 503, cause: e })) : undefined;
     }
     if (!awaited) {
-      sent.then(undefined, failed);
+      sent.then(undefined, this.failed);
       return undefined;
     }
-    return sent.then(toVoid, (e: unknown) => {
-      failed(e);
-      throw e;
-    });
+    // One handler per transaction, made on its first awaited send: it reports, then rejects.
+    return sent.then(
+      toVoid,
+      (this.#rejected ??= (e: unknown) => {
+        this.#sendFailed(e);
+        throw e;
+      }),
+    );
   }
 
   /**

@@ -19,4 +19,5 @@ export { synthesize } from './synthesize.js';
 export type { OutgoingTransaction, RequestUser } from './outgoing-request.js';
 export type { ServerTransactionHandle } from './server-handle.js';
 export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
+export type { WaitingHandOff, WaitingState } from './waiting.js';
 export { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';

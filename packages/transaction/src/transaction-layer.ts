@@ -105,7 +105,7 @@ export interface TransactionLayer {
    * @throws SipError (rejection) when the transport cannot send it, or the transaction refuses it (a final after a final)
    */
   respond(response: SipResponse): Promise<void>;
-  /** Live transactions, client and server (CANCEL transactions included). */
+  /** Transactions, client and server, live or waiting (CANCEL transactions included). */
   readonly size: number;
   /** Counters (absorbed responses, 416s). */
   readonly stats: TransactionStats;

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export * from './types.js';
-export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from './branch.js';
 export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
 export { badRequestFor } from './bad-request.js';
 export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';

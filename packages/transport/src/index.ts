@@ -55,3 +55,4 @@ export {
   type StunMessage,
 } from './stun.js';
 export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';
+export { createWebSocketPort, stampWebSocketVia, webSocketTarget } from './ws-port.js';

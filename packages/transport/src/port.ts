@@ -10,8 +10,8 @@
  * and the same bytes go out again for each retransmission.
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), §18.1.1, §18.2.2
  */
-import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import type { ResponseTarget } from './response-target.js';
+import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { responseTarget, type ResponseTarget } from './response-target.js';
 import type { Remote, Target } from './types.js';
 
 /**
@@ -55,7 +55,7 @@ export interface TransportPort {
   /**
    * Serializes `response` and works out where it goes from its top Via and the transport its
    * request came on (`remote`).
-   * @throws SipError `invalid-argument` when the response has no usable top Via
+   * @throws SipError `send-failed` (status 503) when the response has no top Via or an unknown transport in it
    * @see RFC 3261 §18.2.2, RFC 3581 §4
    */
   prepareResponse(response: SipResponse, remote?: Remote): PreparedResponse;
@@ -110,7 +110,8 @@ export interface PromiseSender {
 
 /**
  * A {@link TransportPort} over a Promise-based sender (a test loopback, an adapter): every send is
- * `'pending'`, or a SipError when the sender throws synchronously. Not for hot paths.
+ * `'pending'`, or a SipError when the sender throws synchronously. A prepared response keeps the
+ * response object and goes to `sender.sendResponse` again on every send. Not for hot paths.
  * @example createTransactionLayer({ transport: promisePort({ sendRequest: (rq, t) => …, sendResponse: (rs, r) => … }), onRequest })
  */
 export function promisePort(sender: PromiseSender): TransportPort {
@@ -133,8 +134,8 @@ export function promisePort(sender: PromiseSender): TransportPort {
       return track(() => sender.sendRequest(request, target), listener, `cannot send ${request.method}`);
     },
     prepareResponse(response, remote): Prepared {
-      const to = remote === undefined ? { protocol: 'UDP' as const, address: '', port: 0 } : { protocol: remote.protocol, address: remote.address, port: remote.port };
-      return { bytes: new Uint8Array(0), to, status: response.status, response, remote };
+      const to = responseTarget(response, remote, { symmetric: false });
+      return { bytes: serializeMessage(response), to, status: response.status, response, remote };
     },
     sendResponse(prepared, listener) {
       const p = prepared as Prepared;

@@ -14,7 +14,7 @@ import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
 import { buildAckForNonSuccess } from './ack.js';
 import type { TimerHandle } from './clock.js';
-import { notifyUser } from './user-calls.js';
+import { notifyUser, sendRequest } from './user-calls.js';
 import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
 
 /** RFC 3261 Table 4: Timer D is at least 32 s over unreliable transports. */
@@ -182,24 +182,16 @@ class InviteClientTransaction implements ClientTransaction {
   };
 
   #sendRequest(first: boolean): void {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(this.request, this.target);
-    } catch (e) {
-      this.#requestFailed(e);
-      return;
-    }
-    sent.then(
-      first
-        ? (remote) => {
-            this.#sentTo = remote;
-          }
-        : undefined,
-      (e: unknown) => {
-        this.#requestFailed(e);
-      },
-    );
+    sendRequest(this.#ctx, this.request, this.target, this.#onRequestFailed, first ? this.#onFirstSent : undefined);
   }
+
+  readonly #onRequestFailed = (error: unknown): void => {
+    this.#requestFailed(error);
+  };
+
+  readonly #onFirstSent = (remote: Remote): void => {
+    this.#sentTo = remote;
+  };
 
   /** §17.1.4: a transport error while the INVITE is outstanding informs the TU and ends the transaction. */
   #requestFailed(error: unknown): void {
@@ -218,14 +210,7 @@ class InviteClientTransaction implements ClientTransaction {
     const sentTo = this.#sentTo;
     let target = this.target;
     if (sentTo !== undefined && sentTo.flowId !== undefined && target.flowId === undefined) target = { ...target, flowId: sentTo.flowId };
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(ack, target);
-    } catch (e) {
-      this.#ackFailed(e);
-      return;
-    }
-    sent.then(undefined, (e: unknown) => {
+    sendRequest(this.#ctx, ack, target, (e) => {
       this.#ackFailed(e);
     });
   }

@@ -12,7 +12,7 @@
 import type { SipRequest, SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
-import { notifyUser } from './user-calls.js';
+import { notifyUser, sendRequest } from './user-calls.js';
 import { requireBranch } from './invite-client.js';
 import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
 
@@ -131,17 +131,12 @@ class NonInviteClientTransaction implements ClientTransaction {
   };
 
   #send(): void {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(this.request, this.target);
-    } catch (e) {
-      this.#failed(e);
-      return;
-    }
-    sent.then(undefined, (e: unknown) => {
-      this.#failed(e);
-    });
+    sendRequest(this.#ctx, this.request, this.target, this.#onSendFailed);
   }
+
+  readonly #onSendFailed = (error: unknown): void => {
+    this.#failed(error);
+  };
 
   /** §17.1.4: a transport error while the request is outstanding informs the TU and ends the transaction. */
   #failed(error: unknown): void {

@@ -1,12 +1,23 @@
 /**
  * The transaction layer of one stack instance (RFC 3261 §17): the transaction tables, matching of
- * requests and responses to transactions, CANCEL (§9.2), merged requests (§8.2.2.2), the checks
- * that answer 400 (§8.2.2), failover across targets (RFC 3263 §4.3) and stateless responses (§18).
+ * requests and responses to transactions, CANCEL (§9.2), merged requests (§8.2.2.2), failover across targets (RFC 3263 §4.3) and stateless responses (§18).
  * Neutral: it sends through any {@link TransportPort} and times with an injected {@link Clock}.
  * @see RFC 3261 §17, §9, §8.2.2, §18; RFC 3263 §4.3; RFC 6026
  */
 import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { checkMandatoryHeaders, generateBranch, generateTag, isReliable, silentLogger, type Logger, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import {
+  asSendError,
+  generateBranch,
+  generateTag,
+  isReliable,
+  sendAwaitable,
+  silentLogger,
+  type Logger,
+  type PreparedResponse,
+  type Remote,
+  type Target,
+  type TransportHandlers,
+} from '@sipts/transport';
 import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
 import { createInviteServerTransaction } from './invite-server.js';
 import { AnsweredByLayer } from './answered-by-layer.js';
@@ -87,13 +98,13 @@ export interface TransactionLayer {
    * a fresh branch when there is none.
    * @throws SipError (rejection, status 503) when the transport cannot send it
    */
-  sendAck(ack: SipRequest, target: Target): Promise<Remote>;
+  sendAck(ack: SipRequest, target: Target): Promise<void>;
   /**
    * Sends a response with no transaction (§18.2.2): a proxy's 2xx retransmission, a response
    * after the transaction ended.
    * @throws SipError (rejection, status 503) when the transport cannot send it
    */
-  sendStateless(response: SipResponse, remote?: Remote): Promise<Remote>;
+  sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
   /**
    * Sends a response through the live server transaction of its request (matched by its top Via
    * branch, sent-by and CSeq method, §17.2.3), or statelessly (§18.2.2) when there is none (the
@@ -213,16 +224,6 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     st.answerAsLayer(makeResponse(request, status, undefined, { toTag: generateTag() })).catch(logSendFailure(`a ${String(status)}`));
   }
 
-  function answer400(request: SipRequest, remote: Remote, why: string): void {
-    // No Via: nowhere to answer. ACK: never answered (§17.2.1).
-    if (request.headers.via === undefined || request.headers.via.length === 0 || request.method === 'ACK') {
-      logger.debug('dropped a request that cannot be answered', { reason: why });
-      return;
-    }
-    const rs = makeResponse(request, 400, undefined, { toTag: generateTag(), headers: { warning: `399 - "${why}"` } });
-    context.transport.sendResponse(rs, remote).catch(logSendFailure('a 400'));
-  }
-
   function deliverAck(ack: SipRequest, remote: Remote): void {
     const onAck = options.onAck;
     if (onAck === undefined) {
@@ -274,16 +275,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
   function receiveRequest(request: SipRequest, remote: Remote): void {
     if (stopped) return;
-    const why = checkMandatoryHeaders(request);
-    if (why !== undefined) {
-      answer400(request, remote, why);
-      return;
-    }
+    // The transport's receive pipeline checked the mandatory headers (and answered 400) already.
     if (request.method === 'ACK') {
       receiveAck(request, remote);
       return;
     }
-    const key = serverKey(request) as string; // Via and CSeq are there (checked above)
+    const key = serverKey(request) as string; // Via and CSeq are there (checked by the transport's pipeline)
     const existing = servers.get(key);
     if (existing !== undefined) {
       existing.receiveRequest(request, remote);
@@ -314,6 +311,16 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }
     }
+  }
+
+  function sendStateless(response: SipResponse, remote: Remote | undefined): Promise<void> {
+    let prepared: PreparedResponse;
+    try {
+      prepared = context.transport.prepareResponse(response, remote);
+    } catch (e) {
+      return Promise.reject(asSendError(e, `cannot send a ${String(response.status)} response`));
+    }
+    return sendAwaitable((l) => context.transport.sendResponse(prepared, l));
   }
 
   // ---- client side -----------------------------------------------------------------------------
@@ -365,10 +372,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
     sendAck(ack, target) {
       ensureBranch(ack, target.protocol);
-      return context.transport.sendRequest(ack, target);
+      return sendAwaitable((l) => context.transport.sendRequest(ack, target, l));
     },
     sendStateless(response, remote) {
-      return context.transport.sendResponse(response, remote);
+      return sendStateless(response, remote);
     },
     async respond(response) {
       const key = responseServerKey(response);
@@ -378,7 +385,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         absorbed(response, response.headers.cseq?.method ?? '');
         return;
       }
-      await context.transport.sendResponse(response);
+      await sendStateless(response, undefined);
     },
     get size() {
       return servers.size + clients.size;

@@ -6,7 +6,7 @@
  * @see RFC 3261 §10.2, RFC 3428, RFC 5626 §4.2, RFC 7118
  */
 import { type SipRequest, type SipResponse } from '@sipts/message';
-import { createWebSocketTransport, generateTag, silentLogger, type TransportHandlers } from '@sipts/transport';
+import { createWebSocketPort, createWebSocketTransport, generateTag, silentLogger, webSocketTarget, type TransportHandlers } from '@sipts/transport';
 import { createDefaultClock, createTransactionLayer, type TimerHandle } from '@sipts/transaction';
 import { ClientError, errorForResponse } from './errors.js';
 import { parseAddress, newInstanceId, randomName, type AddressOfRecord } from './identity.js';
@@ -15,7 +15,6 @@ import type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAge
 import { createBackoff, flowTimerOf, grantedExpires, minExpiresOf, refreshDelayMs, registrarDoesOutbound } from './registration.js';
 import { buildMessage, buildRegister, registerContact } from './requests.js';
 import { Sender } from './sender.js';
-import { createWebSocketPort, targetOf } from './ws-port.js';
 
 export type { IncomingMessage } from './inbound.js';
 export type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAgentOptions } from './user-agent-types.js';
@@ -49,7 +48,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   try {
     const u = new URL(server);
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('scheme');
-    targetOf(server);
+    webSocketTarget(server);
   } catch (_e) {
     throw new ClientError('bad-url', `"${options.server}" is not a WebSocket address. Write it like ws://127.0.0.1:8088 or wss://sip.example.com.`);
   }
@@ -116,7 +115,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
         if (m !== undefined) for (const l of [...messageListeners]) l(m);
       },
     });
-    const sender = new Sender(layer, targetOf(server), { username: decodeURIComponent(address.user), password: options.password });
+    const sender = new Sender(layer, webSocketTarget(server), { username: decodeURIComponent(address.user), password: options.password });
     return {
       transport,
       sender,

@@ -122,6 +122,9 @@ export interface TransactionLayer {
   stop(): void;
 }
 
+/** Shared by every `respond` that needs no Promise of its own. */
+const SENT: Promise<void> = Promise.resolve();
+
 /** RFC 3261 §8.1.1.7: a request the layer sends has a top Via with a branch. */
 function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
   const via = request.headers.via;
@@ -343,16 +346,21 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     });
   }
 
+  // try/catch inline, not through safely(): no closure per message.
   const handlers: TransportHandlers = {
     onRequest(request, remote) {
-      safely('the transaction layer (request)', () => {
+      try {
         receiveRequest(request, remote);
-      });
+      } catch (e) {
+        logger.error('the transaction layer (request) threw', { error: e });
+      }
     },
     onResponse(response, remote) {
-      safely('the transaction layer (response)', () => {
+      try {
         receiveResponse(response, remote);
-      });
+      } catch (e) {
+        logger.error('the transaction layer (response) threw', { error: e });
+      }
     },
   };
 
@@ -377,15 +385,21 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     sendStateless(response, remote) {
       return sendStateless(response, remote);
     },
-    async respond(response) {
-      const key = responseServerKey(response);
+    respond(response) {
+      // Not async: a response that went out at once costs no Promise of its own here.
+      let key: string | undefined;
+      try {
+        key = responseServerKey(response);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new SipError('invalid-argument', 'cannot match the response', { cause: e }));
+      }
       const st = key === undefined ? undefined : servers.get(key);
       if (st !== undefined) return st.respond(response);
       if (key !== undefined && answered.has(key)) {
         absorbed(response, response.headers.cseq?.method ?? '');
-        return;
+        return SENT;
       }
-      await sendStateless(response, undefined);
+      return sendStateless(response, undefined);
     },
     get size() {
       return servers.size + clients.size;

@@ -10,7 +10,7 @@ import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@
 import { flowFailed } from '../flow-failed.js';
 import { isStunMessage } from '../stun.js';
 import { canonicalIp, isIpv6 } from '../receive.js';
-import { responseTarget, type ResponseTarget } from '../response-target.js';
+import { responseTarget } from '../response-target.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
   isReliable,
@@ -26,7 +26,8 @@ import { ConnectionPool } from './connection-pool.js';
 import { createFirstMessageWatch } from './first-message.js';
 import { createFlowKeepAlives, crlfKeepAlive } from './flow-keepalives.js';
 import { createReceiver, newTransportStats, safely as safelyCall, type MessageSource } from '../pipeline.js';
-import { asSendError, type PreparedResponse, type SendListener, type SendOutcome, type TransportPort } from '../port.js';
+import { asSendError, type PreparedResponse } from '../port.js';
+import { createLayerPort, targetText, UDP_MTU_LIMIT, type Prepared } from './layer-port.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
 import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
@@ -35,8 +36,6 @@ import { bindUdp, type UdpEndpoint } from './udp.js';
 import { createUdpStunHandler } from './udp-stun.js';
 import { connectWs, createWsListener, type WsListener } from './ws.js';
 
-/** The SIP MTU rule: a UDP request larger than this moves to TCP (RFC 3261 §18.1.1). */
-const UDP_MTU_LIMIT = 1300;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const PONG = new Uint8Array([0x0d, 0x0a]);
 
@@ -455,19 +454,9 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     return remote;
   }
 
-  /** A response serialized and routed once; `localPort`: answer from the UDP socket the request came to. */
-  interface Prepared extends PreparedResponse {
-    readonly localPort: number | undefined;
-  }
-
   function prepareResponse(response: SipResponse, remote?: Remote): Prepared {
     const to = responseTarget(response, remote, { symmetric: options.symmetricResponses === true });
     return { bytes: serializeMessage(response), to, status: response.status, localPort: remote?.protocol === 'UDP' ? remote.local.port : undefined };
-  }
-
-  /** True when a prepared response can go out now: UDP to an address (no name to resolve). */
-  function sendsNow(to: ResponseTarget): boolean {
-    return to.protocol === 'UDP' && to.host === undefined;
   }
 
   async function sendPreparedNow(prepared: PreparedResponse): Promise<Remote> {
@@ -513,74 +502,20 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     throw last;
   }
 
-  // ---- the port (TransportPort): sends without a Promise where none is needed -------------------
-
-  /** Reports a send still under way to its listener, and counts it. */
-  function pending(p: Promise<Remote>, listener: SendListener | undefined, what: () => string): 'pending' {
-    p.then(
-      (r) => {
-        stats.messagesSent++;
-        listener?.onSent?.(r);
-      },
-      (e: unknown) => {
-        stats.sendErrors++;
-        listener?.onSendError(asSendError(e, what()));
-      },
-    );
-    return 'pending';
-  }
-
-  function failedNow(e: unknown, what: string): SipError {
-    stats.sendErrors++;
-    return asSendError(e, what);
-  }
-
-  function targetText(target: Target): string {
-    return `${target.protocol} ${target.address.includes(':') ? `[${target.address}]` : target.address}:${String(target.port)}`;
-  }
-
-  /** A UDP request within the MTU rule goes out now; anything else takes the general path. */
-  function sendRequestPort(request: SipRequest, given: Target, listener?: SendListener): SendOutcome {
-    if (given.protocol === 'UDP' && stopped === undefined) {
-      const address = canonicalIp(given.address);
-      const endpoint = udpEndpointFor(address);
-      if (endpoint === undefined) {
-        const why = udp.length === 0 ? 'UDP is not enabled' : `no UDP socket can reach ${address} (address family)`;
-        return failedNow(new SipError('send-failed', why, { status: 503 }), `cannot send ${request.method} to ${targetText(given)}`);
-      }
-      {
-        try {
-          const bytes = stampAndSerialize(request, 'UDP', address, endpoint, hasRport(request));
-          if (bytes.length <= UDP_MTU_LIMIT || !tcpListening() || forcesUdp(request)) {
-            endpoint.send(bytes, address, given.port);
-            stats.messagesSent++;
-            if (trace?.onSend !== undefined) traceSend(bytes, { protocol: 'UDP', address, port: given.port, local: { address: endpoint.address, port: endpoint.port } });
-            return 'sent';
-          }
-        } catch (e) {
-          return failedNow(e, `cannot send ${request.method} to ${targetText(given)}`);
-        }
-      }
-    }
-    return pending(sendRequestNow(request, given), listener, () => `cannot send ${request.method} to ${targetText(given)}`);
-  }
-
-  function sendResponsePort(prepared: PreparedResponse, listener?: SendListener): SendOutcome {
-    const to = prepared.to;
-    if (sendsNow(to) && stopped === undefined) {
-      try {
-        const r = sendUdp(prepared.bytes, to.address, to.port, (prepared as Partial<Prepared>).localPort);
-        stats.messagesSent++;
-        if (trace?.onSend !== undefined) traceSend(prepared.bytes, r);
-        return 'sent';
-      } catch (e) {
-        return failedNow(e, `cannot send a ${String(prepared.status)} response`);
-      }
-    }
-    return pending(sendPreparedNow(prepared), listener, () => `cannot send a ${String(prepared.status)} response`);
-  }
-
-  const port: TransportPort = { sendRequest: sendRequestPort, prepareResponse, sendResponse: sendResponsePort };
+  const port = createLayerPort({
+    stats,
+    trace,
+    traceSend,
+    stopped: () => stopped !== undefined,
+    udpEnabled: () => udp.length > 0,
+    udpEndpointFor,
+    sendUdp,
+    stampAndSerialize,
+    tcpListening,
+    sendRequestNow,
+    sendPreparedNow,
+    prepareResponse,
+  });
 
   // ---- life cycle ------------------------------------------------------------------------------
 

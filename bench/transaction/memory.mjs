@@ -46,7 +46,8 @@ const remote = { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { add
 function makeServer() {
   const held = [];
   if (kind === 'sipts') {
-    const transport = { sendRequest: () => Promise.resolve(remote), sendResponse: () => Promise.resolve(remote) };
+    // A no-op TransportPort (@sipts/transport): every send went out at once.
+    const transport = { sendRequest: () => 'sent', prepareResponse: (rs) => ({ bytes: new Uint8Array(0), to: remote, status: rs.status }), sendResponse: () => 'sent' };
     const layer = createTransactionLayer({
       transport,
       clock: createDefaultClock(),

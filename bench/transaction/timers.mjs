@@ -121,8 +121,8 @@ async function workload(clockName, n, reps) {
 
   // Real transactions: start (E and F set), 200 OK (E and F cleared, K set), terminate (K cleared).
   const remote = { protocol: 'UDP', address: '192.0.2.1', port: 5060, local: { address: '127.0.0.1', port: 5060 } };
-  const sent = Promise.resolve(remote);
-  const port = { sendRequest: () => sent, sendResponse: () => sent };
+  // A no-op TransportPort (@sipts/transport): every send went out at once.
+  const port = { sendRequest: () => 'sent', prepareResponse: (rs) => ({ bytes: new Uint8Array(0), to: remote, status: rs.status }), sendResponse: () => 'sent' };
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   const context = { transport: port, clock, timers: DEFAULT_TIMERS, logger };
   const user = { onResponse() {}, onTimeout() {}, onTransportError() {} };

@@ -153,7 +153,7 @@ describe('forked 2xx (RFC 3261 §13.2.2.4, §12.1.2)', () => {
     const ok = structuredClone(net.log.find((w) => w.label === '200')!.message);
     ok.headers.to!.params.tag = 'fork2';
     const ep = net.endpoint('127.0.0.2', 5062);
-    await ep.port.sendResponse(ok as never, { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.2', port: 5062 } });
+    ep.port.sendResponse(ep.port.prepareResponse(ok as never, { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.2', port: 5062 } }));
     await settle();
     const session = await sessionP;
     expect(forks).toHaveLength(1);
@@ -180,7 +180,7 @@ describe('bounds against a hostile peer', () => {
       rs.reason = 'Session Progress';
       rs.headers.to.params.tag = `t${String(i)}`;
       rs.headers.contact = [{ uri: 'sip:ua@127.0.0.2:5062', params: {} }];
-      await ep.port.sendResponse(rs as never, { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.2', port: 5062 } });
+      ep.port.sendResponse(ep.port.prepareResponse(rs as never, { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { address: '127.0.0.2', port: 5062 } }));
     }
     await settle();
     expect(alice.dialogs).toBe(32);

@@ -5,7 +5,7 @@
  */
 import { parseMessage, serializeMessage, type SipMessage } from '@sipts/message';
 import { createFakeClock, type FakeClock, type TransportPort } from '@sipts/transaction';
-import type { Remote, TransportHandlers, TransportProtocol } from '@sipts/transport';
+import { promisePort, type Remote, type TransportHandlers, type TransportProtocol } from '@sipts/transport';
 import { createUserAgent, type UserAgent, type UserAgentOptions } from '../src/index.js';
 
 /** One message on the wire. */
@@ -76,7 +76,7 @@ export function createNetwork(): Network {
           else h.onResponse(parsed, remote);
         });
       };
-      const port_: TransportPort = {
+      const port_: TransportPort = promisePort({
         sendRequest(rq, target) {
           const via = rq.headers.via?.[0];
           if (via !== undefined && via.host === '') {
@@ -94,7 +94,7 @@ export function createNetwork(): Network {
           const [a = '', p = '0'] = to.split(/:(?=\d+$)/);
           return Promise.resolve({ protocol, address: a, port: Number(p), local: { address, port } });
         },
-      };
+      });
       return {
         port: port_,
         bind(handlers) {

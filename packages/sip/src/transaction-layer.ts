@@ -6,7 +6,7 @@
  * @see RFC 3261 §17, §18.2.2
  */
 import { parseCSeq, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateBranch, responseTarget, silentLogger } from '@sipts/transport';
+import { generateBranch, promisePort, responseTarget, silentLogger } from '@sipts/transport';
 import { createTransactionLayer, type ServerTransactionHandle } from '@sipts/transaction';
 import type { Remote, Target, TransportProtocol } from './layers.js';
 import { toLayerLogger, type ClassicLogger } from './logger.js';
@@ -105,10 +105,10 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
   };
   let captured: ServerTransactionHandle | undefined;
   const layer = createTransactionLayer({
-    transport: {
+    transport: promisePort({
       sendRequest: (rq, target) => sendOn(target.flowId, rq, target),
       sendResponse: (rs, remote) => (remote === undefined ? Promise.reject(new Error('no connection')) : sendOn(remote.flowId, rs, remote)),
-    },
+    }),
     logger,
     trying100: false,
     onRequest(_rq, st) {

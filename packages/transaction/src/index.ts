@@ -21,3 +21,4 @@ export type { ServerTransactionHandle } from './server-handle.js';
 export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
 export type { WaitingHandOff, WaitingState } from './waiting.js';
 export { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
+export { createStack, nextHop, type ClientTransactionHandle, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';

@@ -11,7 +11,7 @@
  * @see RFC 3261 §17.2.1, §17.2.4 (transport errors), §8.2.6.1 (100 Trying), Table 4; RFC 6026 §7.1
  */
 import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Remote } from '@sipts/transport';
+import type { PreparedResponse, Remote } from '@sipts/transport';
 import { TransactionBase, type TimerSlot } from './transaction-base.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionOptions } from './types.js';
 
@@ -37,11 +37,11 @@ class InviteServerTransaction extends TransactionBase<InviteServerState> impleme
   protected readonly who = 'server transaction';
   declare protected readonly user: ServerTransactionUser;
   /** The most recent provisional response sent (the 100 Trying or one from the TU), serialized. */
-  #provisional: Uint8Array | undefined;
+  #provisional: PreparedResponse | undefined;
   /** True once any provisional went out (the 100 Trying is then not needed). */
   #provisionalSent = false;
   /** The non-2xx final response as sent, retransmitted by Timer G and on INVITE retransmissions. */
-  #final: Uint8Array | undefined;
+  #final: PreparedResponse | undefined;
   #intervalG = 0;
 
   constructor(
@@ -114,11 +114,11 @@ class InviteServerTransaction extends TransactionBase<InviteServerState> impleme
     switch (this.state) {
       case 'proceeding':
         // §17.2.1: a retransmitted INVITE gets the most recent provisional response again.
-        if (this.#provisional !== undefined) this.resendBytes(this.#provisional, this.remote);
+        if (this.#provisional !== undefined) this.resendBytes(this.#provisional);
         return;
       case 'completed':
         // §17.2.1: and in Completed, the final response again.
-        if (this.#final !== undefined) this.resendBytes(this.#final, this.remote);
+        if (this.#final !== undefined) this.resendBytes(this.#final);
         return;
       case 'accepted':
         // RFC 6026 §7.1: absorbed (not passed to the TU, no response from the transaction).
@@ -183,7 +183,7 @@ class InviteServerTransaction extends TransactionBase<InviteServerState> impleme
     // §17.2.1: MIN(2·interval, T2).
     this.#intervalG = Math.min(2 * this.#intervalG, this.ctx.timers.T2);
     this.startTimer(MAIN, this.#intervalG);
-    this.resendBytes(this.#final, this.remote);
+    this.resendBytes(this.#final);
   }
 
   #fireH(): void {

@@ -9,7 +9,7 @@
  * @see RFC 3261 §17.2.2, §17.2.4 (transport errors), Table 4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Remote } from '@sipts/transport';
+import type { PreparedResponse, Remote } from '@sipts/transport';
 import { TransactionBase, type TimerSlot } from './transaction-base.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionOptions } from './types.js';
 
@@ -24,7 +24,7 @@ class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> i
   protected readonly who = 'server transaction';
   declare protected readonly user: ServerTransactionUser;
   /** The serialized last response: re-sent for each retransmitted request (Proceeding, Completed). */
-  #last: Uint8Array | undefined;
+  #last: PreparedResponse | undefined;
 
   constructor(
     readonly request: SipRequest,
@@ -83,7 +83,7 @@ class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> i
       case 'proceeding':
       case 'completed':
         // §17.2.2: the last response goes out again.
-        if (this.#last !== undefined) this.resendBytes(this.#last, this.remote);
+        if (this.#last !== undefined) this.resendBytes(this.#last);
         return;
       case 'terminated':
         return;

@@ -10,8 +10,8 @@
  * adapted here and only here.
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
  */
-import { parseMessage, serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Remote, Target } from '@sipts/transport';
+import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { asSendError, type PreparedResponse, type Remote, type SendListener, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import type { TransactionContext, TransactionOptions, TransportPort } from './types.js';
 
@@ -40,7 +40,6 @@ export abstract class TransactionBase<S extends string> {
   #fire0: (() => void) | undefined = undefined;
   #fire1: (() => void) | undefined = undefined;
   #failed: ((error: unknown) => void) | undefined = undefined;
-  #rejected: ((error: unknown) => never) | undefined = undefined;
 
   protected constructor(initial: S, options: TransactionOptions, user: BaseUser) {
     this.state = initial;
@@ -143,91 +142,101 @@ export abstract class TransactionBase<S extends string> {
 
   /**
    * Sends a response of the machine's own (100 Trying, a retransmission) to `remote`; a failure
-   * reaches {@link onSendFailed}. With `keep`, returns its serialized bytes for the machine to
-   * resend ({@link resendBytes}) instead of keeping the response object.
+   * reaches {@link onSendFailed}. With `keep`, returns the prepared response (its bytes and where
+   * they go) for the machine to resend ({@link resendBytes}) instead of keeping the response object.
    */
-  protected sendResponse(response: SipResponse, remote: Remote, keep: boolean): Uint8Array | undefined {
-    const bytes = keep ? serializeMessage(response) : undefined;
-    void this.#toPort(response, remote, false);
-    return bytes;
+  protected sendResponse(response: SipResponse, remote: Remote, keep: boolean): PreparedResponse | undefined {
+    const prepared = prepare(this.ctx.transport, response, remote);
+    if (prepared instanceof SipError) {
+      this.#sendFailed(prepared);
+      return undefined;
+    }
+    this.#sendPrepared(prepared);
+    return keep ? prepared : undefined;
   }
 
   /**
    * {@link sendResponse} for a response the TU asked for: `sent` rejects on a transport error
-   * (which also reaches {@link onSendFailed}).
+   * (which also reaches {@link onSendFailed}); a send that went out at once shares one resolved Promise.
    */
-  protected sendResponseAwaited(response: SipResponse, remote: Remote, keep: boolean): { bytes: Uint8Array | undefined; sent: Promise<void> } {
-    const bytes = keep ? serializeMessage(response) : undefined;
-    return { bytes, sent: this.#toPort(response, remote, true) ?? RESOLVED };
+  protected sendResponseAwaited(response: SipResponse, remote: Remote, keep: boolean): { bytes: PreparedResponse | undefined; sent: Promise<void> } {
+    const prepared = prepare(this.ctx.transport, response, remote);
+    if (prepared instanceof SipError) {
+      this.#sendFailed(prepared);
+      return { bytes: undefined, sent: Promise.reject(prepared) };
+    }
+    const listener = new PendingSend(this.failed, undefined);
+    const outcome = this.ctx.transport.sendResponse(prepared, listener);
+    const bytes = keep ? prepared : undefined;
+    if (outcome === 'sent') return { bytes, sent: RESOLVED };
+    if (outcome === 'pending') return { bytes, sent: listener.promise() };
+    this.#sendFailed(outcome);
+    return { bytes, sent: Promise.reject(outcome) };
   }
 
-  /**
-   * Re-sends bytes sent before by {@link sendResponse} (a retransmission). Until the port accepts
-   * bytes, they are read back into a message for it: retransmissions are rare, the bytes are kept
-   * for the many transactions that never need one.
-   */
-  protected resendBytes(bytes: Uint8Array, remote: Remote): void {
-    resendResponseBytes(this.ctx.transport, { bytes, remote, onError: this.failed });
+  /** Re-sends a response prepared before by {@link sendResponse} (a retransmission, §17.2.2): the same bytes. */
+  protected resendBytes(prepared: PreparedResponse): void {
+    this.#sendPrepared(prepared);
   }
 
-  /** The one place a response meets the port; a promise only when someone awaits it. */
-  #toPort(response: SipResponse, remote: Remote, awaited: boolean): Promise<void> | undefined {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.ctx.transport.sendResponse(response, remote);
-    } catch (e) {
-      this.#sendFailed(e);
-      return awaited ? Promise.reject(e instanceof Error ? e : new SipError('transport-error', 'cannot send a response', { status: 503, cause: e })) : undefined;
-    }
-    if (!awaited) {
-      sent.then(undefined, this.failed);
-      return undefined;
-    }
-    // One handler per transaction, made on its first awaited send: it reports, then rejects.
-    return sent.then(
-      toVoid,
-      (this.#rejected ??= (e: unknown) => {
-        this.#sendFailed(e);
-        throw e;
-      }),
-    );
+  #sendPrepared(prepared: PreparedResponse): void {
+    resendResponseBytes(this.ctx.transport, prepared, this.failed);
   }
 
   /**
    * Sends a request to `target` (the request of a client transaction, or its ACK); a failure
-   * reaches `onError` (default {@link onSendFailed}), `onSent` learns where it went.
+   * reaches `onError` (default {@link onSendFailed}), now or later (§17.1.4); `onSent` learns where
+   * it went when the send finished later (a connection's flow).
    */
   protected sendRequest(request: SipRequest, target: Target, callbacks?: { onSent?: (remote: Remote) => void; onError?: (error: unknown) => void }): void {
     const onError = callbacks?.onError ?? this.failed;
-    let sent: Promise<Remote>;
-    try {
-      sent = this.ctx.transport.sendRequest(request, target);
-    } catch (e) {
-      onError(e);
-      return;
-    }
-    sent.then(callbacks?.onSent, onError);
+    const outcome = this.ctx.transport.sendRequest(request, target, new PendingSend(onError, callbacks?.onSent));
+    if (outcome instanceof SipError) onError(outcome);
+  }
+}
+
+/** The listener of one send that may finish later: tells the machine, and settles the TU's Promise if one was asked for. */
+class PendingSend implements SendListener {
+  #resolve: (() => void) | undefined;
+  #reject: ((e: SipError) => void) | undefined;
+  constructor(
+    readonly onFail: (error: SipError) => void,
+    readonly onDone: ((remote: Remote) => void) | undefined,
+  ) {}
+  /** A Promise of this send's outcome (made only for a send still under way that someone awaits). */
+  promise(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+  onSendError(error: SipError): void {
+    this.onFail(error);
+    this.#reject?.(error);
+  }
+  onSent(remote: Remote): void {
+    this.onDone?.(remote);
+    this.#resolve?.();
+  }
+}
+
+/** Serializes and routes a response once (RFC 3261 §18.2.2), or the SipError that prevents it (no Via). */
+function prepare(port: TransportPort, response: SipResponse, remote: Remote | undefined): PreparedResponse | SipError {
+  try {
+    return port.prepareResponse(response, remote);
+  } catch (e) {
+    return asSendError(e, `cannot send a ${String(response.status)} response`);
   }
 }
 
 /**
- * Re-sends a response serialized before, to where its request came from (§17.2.2 retransmissions,
- * from a machine or from the layer's table of waiting transactions). The one place to adapt when
- * the port takes bytes: today it reads them back into a message for `sendResponse`.
+ * Sends a prepared response again, the same bytes to the same place (§17.2.2 retransmissions, from
+ * a machine or from the layer's table of waiting transactions); `onError` on a transport error.
  */
-export function resendResponseBytes(port: TransportPort, send: { bytes: Uint8Array; remote: Remote; onError: (error: unknown) => void }): void {
-  let sent: Promise<Remote>;
-  try {
-    sent = port.sendResponse(parseMessage(send.bytes) as SipResponse, send.remote);
-  } catch (e) {
-    send.onError(e);
-    return;
-  }
-  sent.then(undefined, send.onError);
+export function resendResponseBytes(port: TransportPort, prepared: PreparedResponse, onError: (error: SipError) => void): void {
+  const outcome = port.sendResponse(prepared, new PendingSend(onError, undefined));
+  if (outcome instanceof SipError) onError(outcome);
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-function toVoid(): undefined {
-  return undefined;
-}

@@ -1,12 +1,23 @@
 /**
  * The transaction layer of one stack instance (RFC 3261 §17): the transaction tables, matching of
- * requests and responses to transactions, CANCEL (§9.2), merged requests (§8.2.2.2), the checks
- * that answer 400 (§8.2.2), failover across targets (RFC 3263 §4.3) and stateless responses (§18).
+ * requests and responses to transactions, CANCEL (§9.2), merged requests (§8.2.2.2), failover across targets (RFC 3263 §4.3) and stateless responses (§18).
  * Neutral: it sends through any {@link TransportPort} and times with an injected {@link Clock}.
  * @see RFC 3261 §17, §9, §8.2.2, §18; RFC 3263 §4.3; RFC 6026
  */
 import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { checkMandatoryHeaders, generateBranch, generateTag, isReliable, silentLogger, type Logger, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import {
+  asSendError,
+  generateBranch,
+  generateTag,
+  isReliable,
+  sendAwaitable,
+  silentLogger,
+  type Logger,
+  type PreparedResponse,
+  type Remote,
+  type Target,
+  type TransportHandlers,
+} from '@sipts/transport';
 import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
 import { createInviteServerTransaction } from './invite-server.js';
 import { AnsweredByLayer } from './answered-by-layer.js';
@@ -89,13 +100,13 @@ export interface TransactionLayer {
    * a fresh branch when there is none.
    * @throws SipError (rejection, status 503) when the transport cannot send it
    */
-  sendAck(ack: SipRequest, target: Target): Promise<Remote>;
+  sendAck(ack: SipRequest, target: Target): Promise<void>;
   /**
    * Sends a response with no transaction (§18.2.2): a proxy's 2xx retransmission, a response
    * after the transaction ended.
    * @throws SipError (rejection, status 503) when the transport cannot send it
    */
-  sendStateless(response: SipResponse, remote?: Remote): Promise<Remote>;
+  sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
   /**
    * Sends a response through the live server transaction of its request (matched by its top Via
    * branch, sent-by and CSeq method, §17.2.3), or statelessly (§18.2.2) when there is none (the
@@ -112,6 +123,9 @@ export interface TransactionLayer {
   /** Terminates every transaction silently (their users' onTerminated still run) and clears every timer. Idempotent. */
   stop(): void;
 }
+
+/** Shared by every `respond` that needs no Promise of its own. */
+const SENT: Promise<void> = Promise.resolve();
 
 /** RFC 3261 §8.1.1.7: a request the layer sends has a top Via with a branch. */
 function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
@@ -209,7 +223,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   /** A request matched a waiting transaction: answered from the bytes it sent, or absorbed (§17.2.1, §17.2.2). */
   function receiveWaiting(entry: WaitingEntry): void {
     if (entry.bytes === undefined) return;
-    resendResponseBytes(context.transport, { bytes: entry.bytes, remote: entry.remote, onError: logSendFailure('a retransmitted response') });
+    resendResponseBytes(context.transport, entry.bytes, logSendFailure('a retransmitted response'));
   }
 
   /** A response to a request the layer answered itself is not sent: one answer per request (§9.2). */
@@ -235,16 +249,6 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   function answerInTransaction(request: SipRequest, key: string, remote: Remote, status: number): void {
     const st = createServer(request, key, remote);
     st.answerAsLayer(makeResponse(request, status, undefined, { toTag: generateTag() })).catch(logSendFailure(`a ${String(status)}`));
-  }
-
-  function answer400(request: SipRequest, remote: Remote, why: string): void {
-    // No Via: nowhere to answer. ACK: never answered (§17.2.1).
-    if (request.headers.via === undefined || request.headers.via.length === 0 || request.method === 'ACK') {
-      logger.debug('dropped a request that cannot be answered', { reason: why });
-      return;
-    }
-    const rs = makeResponse(request, 400, undefined, { toTag: generateTag(), headers: { warning: `399 - "${why}"` } });
-    context.transport.sendResponse(rs, remote).catch(logSendFailure('a 400'));
   }
 
   function deliverAck(ack: SipRequest, remote: Remote): void {
@@ -311,16 +315,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
   function receiveRequest(request: SipRequest, remote: Remote): void {
     if (stopped) return;
-    const why = checkMandatoryHeaders(request);
-    if (why !== undefined) {
-      answer400(request, remote, why);
-      return;
-    }
+    // The transport's receive pipeline checked the mandatory headers (and answered 400) already.
     if (request.method === 'ACK') {
       receiveAck(request, remote);
       return;
     }
-    const key = serverKey(request) as string; // Via and CSeq are there (checked above)
+    const key = serverKey(request) as string; // Via and CSeq are there (checked by the transport's pipeline)
     const existing = servers.get(key);
     if (existing !== undefined) {
       existing.receiveRequest(request, remote);
@@ -367,10 +367,20 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     const status = response.status;
     // RFC 6026 §7.1: in Accepted the TU's 2xx retransmissions are sent.
     if (entry.what === 'accepted' && status >= 200 && status < 300) {
-      await context.transport.sendResponse(response, entry.remote);
+      await sendStateless(response, entry.remote);
       return;
     }
     throw new SipError('invalid-state', `cannot send a ${String(status)}: the ${response.headers.cseq?.method ?? ''} server transaction is ${entry.what}`);
+  }
+
+  function sendStateless(response: SipResponse, remote: Remote | undefined): Promise<void> {
+    let prepared: PreparedResponse;
+    try {
+      prepared = context.transport.prepareResponse(response, remote);
+    } catch (e) {
+      return Promise.reject(asSendError(e, `cannot send a ${String(response.status)} response`));
+    }
+    return sendAwaitable((l) => context.transport.sendResponse(prepared, l));
   }
 
   // ---- client side -----------------------------------------------------------------------------
@@ -393,16 +403,21 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     });
   }
 
+  // try/catch inline, not through safely(): no closure per message.
   const handlers: TransportHandlers = {
     onRequest(request, remote) {
-      safely('the transaction layer (request)', () => {
+      try {
         receiveRequest(request, remote);
-      });
+      } catch (e) {
+        logger.error('the transaction layer (request) threw', { error: e });
+      }
     },
     onResponse(response, remote) {
-      safely('the transaction layer (response)', () => {
+      try {
         receiveResponse(response, remote);
-      });
+      } catch (e) {
+        logger.error('the transaction layer (response) threw', { error: e });
+      }
     },
   };
 
@@ -422,22 +437,28 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
     sendAck(ack, target) {
       ensureBranch(ack, target.protocol);
-      return context.transport.sendRequest(ack, target);
+      return sendAwaitable((l) => context.transport.sendRequest(ack, target, l));
     },
     sendStateless(response, remote) {
-      return context.transport.sendResponse(response, remote);
+      return sendStateless(response, remote);
     },
-    async respond(response) {
-      const key = responseServerKey(response);
+    respond(response) {
+      // Not async: a response that went out at once costs no Promise of its own here.
+      let key: string | undefined;
+      try {
+        key = responseServerKey(response);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new SipError('invalid-argument', 'cannot match the response', { cause: e }));
+      }
       const st = key === undefined ? undefined : servers.get(key);
       if (st !== undefined) return st.respond(response);
       const entry = key === undefined ? undefined : waiting.get(key);
       if (entry !== undefined) return respondWaiting(entry, response);
       if (key !== undefined && answered.has(key)) {
         absorbed(response, response.headers.cseq?.method ?? '');
-        return;
+        return SENT;
       }
-      await context.transport.sendResponse(response);
+      return sendStateless(response, undefined);
     },
     get size() {
       return servers.size + waiting.size + clients.size;

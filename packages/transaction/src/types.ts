@@ -4,20 +4,18 @@
  * @see RFC 3261 §17, RFC 6026
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
-import type { Logger, Remote, Target } from '@sipts/transport';
+import type { Logger, Remote, Target, TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
 import type { WaitingHandOff } from './waiting.js';
 
 /** The states of RFC 3261 Figures 5–8 and RFC 6026 Figures 2 and 5. */
 export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
-/** What a transaction sends through (a transport layer, or a test loopback). */
-export interface TransportPort {
-  /** Sends a request to a target; resolves with where it went, rejects (a SipError, status 503) on failure. */
-  sendRequest(request: SipRequest, target: Target): Promise<Remote>;
-  /** Sends a response per RFC 3261 §18.2.2; rejects on failure. */
-  sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
-}
+/**
+ * What a transaction sends through: declared by `@sipts/transport` (every transport offers one),
+ * re-exported here for the layer's users.
+ */
+export type { TransportPort } from '@sipts/transport';
 
 /** What every transaction is created with. */
 export interface TransactionContext {

@@ -11,7 +11,7 @@
  * entry and no callback per transaction.
  * @see RFC 3261 §17.2.1, §17.2.2 (Timers I, J), RFC 6026 §7.1 (Timer L)
  */
-import type { Remote } from '@sipts/transport';
+import type { PreparedResponse, Remote } from '@sipts/transport';
 import type { Clock, TimerHandle } from './clock.js';
 
 /** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
@@ -23,7 +23,7 @@ export interface WaitingHandOff {
   /** Where the request came from: retransmissions are answered there. */
   readonly remote: Remote;
   /** The final response as sent, re-sent for each retransmitted request (`completed` only). */
-  readonly bytes: Uint8Array | undefined;
+  readonly bytes: PreparedResponse | undefined;
   /** How long the state lasts (the timer's value). */
   readonly ms: number;
 }
@@ -45,7 +45,7 @@ export class WaitingEntry {
      * `completed`: the final response as sent (re-sent for each retransmitted request). INVITE
      * states: the To tag of the final response (the 200 to a late CANCEL reuses it, §9.2).
      */
-    readonly data: Uint8Array | string | undefined,
+    readonly data: PreparedResponse | string | undefined,
     /** Deadline on the table's clock, whole milliseconds (a small integer, stored unboxed). */
     readonly at: number,
     /** The merged-request key to forget when the entry ends (§8.2.2.2). */
@@ -59,7 +59,7 @@ export class WaitingEntry {
   }
 
   /** The response bytes to resend (`completed` only). */
-  get bytes(): Uint8Array | undefined {
+  get bytes(): PreparedResponse | undefined {
     return typeof this.data === 'string' ? undefined : this.data;
   }
 

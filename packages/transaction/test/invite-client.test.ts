@@ -317,9 +317,9 @@ describe('INVITE client transaction: transport errors and termination', () => {
     const s = setup('TCP');
     const targets: unknown[] = [];
     const send = s.lb.port.sendRequest.bind(s.lb.port);
-    s.lb.port.sendRequest = (rq, t) => {
+    s.lb.port.sendRequest = (rq, t, l) => {
       targets.push(t);
-      return send(rq, t);
+      return send(rq, t, l);
     };
     s.tx.start();
     await flush();

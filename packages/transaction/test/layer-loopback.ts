@@ -4,7 +4,7 @@
  * does, and fails sends on request (a target, or a predicate).
  */
 import { copyMessage, makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { flowFailed, type Logger, type Remote, type Target } from '@sipts/transport';
+import { flowFailed, promisePort, type Logger, type Remote, type Target } from '@sipts/transport';
 import type { TransportPort } from '../src/types.js';
 
 /** Something the layer sent. */
@@ -52,7 +52,7 @@ export function createLoopback(): Loopback {
     get responses() {
       return lb.sent.flatMap((s) => (s.kind === 'response' ? [s.response] : []));
     },
-    port: {
+    port: promisePort({
       sendRequest(request, target) {
         if (target.flowId !== undefined && lb.failFlows.has(target.flowId)) return Promise.reject(flowFailed(target.flowId));
         if (lb.failTargets.has(`${target.address}:${String(target.port)}`)) {
@@ -74,7 +74,7 @@ export function createLoopback(): Loopback {
         lb.sent.push({ kind: 'response', response: copyMessage(response, true), remote });
         return Promise.resolve(remote ?? udpRemote());
       },
-    },
+    }),
   };
   return lb;
 }

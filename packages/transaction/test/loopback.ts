@@ -6,7 +6,7 @@
  * build transactions from.
  */
 import { copyMessage, makeResponse, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Logger, Remote, Target, TransportProtocol } from '@sipts/transport';
+import { promisePort, type Logger, type Remote, type Target, type TransportProtocol } from '@sipts/transport';
 import { DEFAULT_TIMERS, type TimerValues } from '../src/clock.js';
 import type { FakeClock } from '../src/fake-clock.js';
 import type { ClientTransactionUser, ServerTransactionUser, TransactionContext, TransportPort } from '../src/types.js';
@@ -98,14 +98,14 @@ export function createLoopback(clock: FakeClock, protocol: TransportProtocol = '
     failNth(n, sync = false) {
       fails.set(n, sync);
     },
-    port: {
+    port: promisePort({
       sendRequest(request, _target) {
         return send(request, request.method);
       },
       sendResponse(response, _remote) {
         return send(response, String(response.status));
       },
-    },
+    }),
   };
   return lb;
 }

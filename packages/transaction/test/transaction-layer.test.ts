@@ -1,12 +1,12 @@
 /**
  * The transaction layer on a loopback transport and a fake clock: matching of retransmissions and
- * ACKs, CANCEL (RFC 3261 §9), merged requests (§8.2.2.2), 400s, failover across targets
+ * ACKs, CANCEL (RFC 3261 §9), merged requests (§8.2.2.2), 400s (by the transport's pipeline in front), failover across targets
  * (RFC 3263 §4.3), synthesized 408/503/487, stray responses, a throwing user, and the RFC 4475
  * semantic cases this layer is responsible for.
  */
 import { readFileSync } from 'node:fs';
-import { makeResponse, parseMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Remote } from '@sipts/transport';
+import { makeResponse, parseMessage, serializeMessage, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { createReceiver, DEFAULT_TRANSPORT_LIMITS, newTransportStats, type MessageSource, type Remote } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../src/fake-clock.js';
 import type { ServerTransactionHandle } from '../src/server-handle.js';
@@ -288,31 +288,33 @@ describe('merged requests (RFC 3261 §8.2.2.2) and bad requests', () => {
     ['From', { from: null }, 'missing From header'],
     ['To', { to: null }, 'missing To header'],
     ['CSeq', { cseq: null }, 'missing CSeq header'],
-  ] as const)('answers 400 to a request without %s (transport-neutral check)', async (_, parts, why) => {
+  ] as const)('behind the transport pipeline, a request without %s is answered 400 there and never reaches the layer', (_, parts, why) => {
     const s = setup();
-    s.layer.handlers.onRequest(inbound(parts), REMOTE);
-    await flush();
+    const pipe = pipeline(s);
+    pipe.receive(inbound(parts), REMOTE);
     expect(s.got.requests).toHaveLength(0);
-    expect(s.lb.responses).toHaveLength(1);
-    expect(s.lb.responses[0]!.status).toBe(400);
-    expect(s.lb.responses[0]!.headers.warning).toBe(`399 - "${why}"`);
+    expect(pipe.replies.map((r) => r.status)).toEqual([400]);
+    expect(pipe.replies[0]!.headers.warning).toBe(`399 - "${why}"`);
+    expect(s.lb.sent).toHaveLength(0); // the layer built no 400 of its own
     expect(s.layer.size).toBe(0);
   });
 
-  it('answers 400 to a CSeq method that differs from the request method', async () => {
+  it('behind the transport pipeline, a CSeq method that differs from the request method is answered 400', () => {
     const s = setup();
+    const pipe = pipeline(s);
     const rq = inbound({ method: 'OPTIONS' });
-    rq.headers.cseq = { seq: 1, method: 'INVITE' }; // the parser rejects this; other transports may not
-    s.layer.handlers.onRequest(rq, REMOTE);
-    await flush();
-    expect(s.lb.responses.map((r) => r.status)).toEqual([400]);
+    rq.headers.cseq = { seq: 1, method: 'INVITE' };
+    pipe.receive(rq, REMOTE);
+    expect(pipe.replies.map((r) => r.status)).toEqual([400]);
+    expect(s.got.requests).toHaveLength(0);
   });
 
-  it('drops (cannot answer) a request without Via, and never answers an ACK', async () => {
+  it('behind the transport pipeline, a request without Via is dropped (nobody to answer) and an ACK is never answered', () => {
     const s = setup();
-    s.layer.handlers.onRequest(inbound({ via: null }), REMOTE);
-    s.layer.handlers.onRequest(inbound({ method: 'ACK', cseq: '1 ACK', callId: null }), REMOTE);
-    await flush();
+    const pipe = pipeline(s);
+    pipe.receive(inbound({ via: null }), REMOTE);
+    pipe.receive(inbound({ method: 'ACK', cseq: '1 ACK', callId: null }), REMOTE);
+    expect(pipe.replies).toHaveLength(0);
     expect(s.lb.sent).toHaveLength(0);
     expect(s.got.acks).toHaveLength(0);
   });
@@ -323,6 +325,27 @@ describe('merged requests (RFC 3261 §8.2.2.2) and bad requests', () => {
     expect(s.got.requests).toHaveLength(1);
   });
 });
+
+/**
+ * The transport's receive pipeline in front of the layer, as every transport runs it: messages
+ * are serialized and fed as bytes; what the pipeline answers itself (400s) is in `replies`.
+ */
+function pipeline(s: Setup): { receive(message: SipMessage, remote: Remote): void; replies: SipResponse[] } {
+  const replies: SipResponse[] = [];
+  const receive = createReceiver<MessageSource>({ limits: DEFAULT_TRANSPORT_LIMITS, logger: s.logger, trace: undefined, stats: newTransportStats(), handlers: s.layer.handlers });
+  const source: MessageSource = {
+    framing: 'datagram',
+    reply(bytes) {
+      replies.push(parseMessage(bytes) as SipResponse);
+    },
+  };
+  return {
+    replies,
+    receive(message, remote) {
+      receive(serializeMessage(message), remote, source);
+    },
+  };
+}
 
 function ringingAll(rq: SipRequest, st: ServerTransactionHandle): void {
   void st.respond(makeResponse(rq, rq.method === 'INVITE' ? 180 : 200, undefined, { toTag: 'x' }));
@@ -676,7 +699,7 @@ describe('stateless sending, ACK, size and stop', () => {
 
 /**
  * RFC 4475 cases whose fault is semantic (they parse): which this layer answers, and how.
- * - `400`: this layer answers 400 (mandatory headers missing).
+ * - `400`: the transport's receive pipeline answers 400 (mandatory headers missing); the layer never sees it.
  * - `matched`: transaction matching handles it (a retransmission is absorbed).
  * - `stray`: a response that matches no transaction: onStrayResponse (the transport decides where responses may go).
  * - `tu`: passed to the user (UAS, registrar or proxy core decides: 416, 420, 415, 483, …).
@@ -709,18 +732,20 @@ describe('RFC 4475 semantic cases at the transaction layer', () => {
     // A non-2xx final, so that a retransmitted INVITE gets it again too (Completed, not Accepted).
     const s = setup({}, (rq, st) => void st.respond(makeResponse(rq, 404, undefined, { toTag: 'uas' })));
     const remote = udpRemote('192.0.2.5');
+    const pipe = pipeline(s);
     const deliver = (): void => {
       const m = torture(name);
-      if ('status' in m && typeof m.status === 'number') s.layer.handlers.onResponse(m, remote);
-      else s.layer.handlers.onRequest(m, remote);
+      pipe.receive(m, remote);
     };
     deliver();
     deliver(); // a retransmission
     await flush();
     switch (outcome) {
       case '400':
+        // The transport's pipeline answers these; the layer never sees them.
         expect(s.got.requests).toHaveLength(0);
-        expect(s.lb.responses.map((r) => r.status)).toEqual([400, 400]);
+        expect(pipe.replies.map((r) => r.status)).toEqual([400, 400]);
+        expect(s.lb.sent).toHaveLength(0);
         break;
       case '416':
         expect(s.got.requests).toHaveLength(0);

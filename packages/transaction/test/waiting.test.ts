@@ -3,13 +3,14 @@
  * the order they came, one clock timer per duration, removal and clearing leave no timer behind.
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
+import type { PreparedResponse } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../src/fake-clock.js';
 import { WaitingTable, type WaitingEntry, type WaitingHandOff } from '../src/waiting.js';
 import { udpRemote } from './layer-loopback.js';
 
 const remote = udpRemote();
-const bytes = new TextEncoder().encode('SIP/2.0 200 OK\r\n\r\n');
+const bytes: PreparedResponse = { bytes: new TextEncoder().encode('SIP/2.0 200 OK\r\n\r\n'), to: { protocol: 'UDP', address: remote.address, port: remote.port }, status: 200 };
 const none = { merge: undefined, answeredByLayer: false, toTag: undefined };
 
 function handOff(what: WaitingHandOff['what'], ms: number): WaitingHandOff {

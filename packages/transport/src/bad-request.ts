@@ -4,7 +4,7 @@
  * (long or compact names, any case) so the client can match the response to its transaction.
  * @see RFC 3261 §8.2.6.1 (building a response), §18.2.1 (a malformed request), §21.4.1 (400), §20.43 (Warning)
  */
-import { decodeLatin1, reasonPhrase } from '@sipts/message';
+import { decodeLatin1, makeResponse, reasonPhrase, serializeMessage, type SipRequest } from '@sipts/message';
 import { generateTag } from './branch.js';
 
 /** The header section is looked for in at most this many bytes. */
@@ -114,4 +114,18 @@ export function badRequestFor(bytes: Uint8Array, reason: string, status = 400): 
   out += 'Warning: 399 - "' + warningText(reason) + '"\r\n';
   out += 'Content-Length: 0\r\n\r\n';
   return latin1Bytes(out);
+}
+
+/**
+ * The 400 to a request that parsed but failed the mandatory-header check (RFC 3261 §8.1.1), as
+ * bytes: the request's Via, From, To (with a new tag), Call-ID and CSeq, and a
+ * `Warning: 399 - "<reason>"`. The one place besides {@link badRequestFor} that builds a 400.
+ * @returns undefined for a request that cannot be answered: no Via, or an ACK (§17.2.1)
+ * @example const rs = badRequestTo(request, checkMandatoryHeaders(request)); if (rs) reply(rs)
+ * @see RFC 3261 §8.2.6.1, §18.2.1, §21.4.1
+ */
+export function badRequestTo(request: SipRequest, reason: string): Uint8Array | undefined {
+  if (request.headers.via === undefined || request.headers.via.length === 0 || request.method === 'ACK') return undefined;
+  const rs = makeResponse(request, 400, undefined, { toTag: generateTag(), headers: { warning: `399 - "${warningText(reason)}"` } });
+  return serializeMessage(rs);
 }

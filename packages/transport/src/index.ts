@@ -5,9 +5,20 @@
  * @packageDocumentation
  */
 export * from './types.js';
-export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from './branch.js';
 export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
-export { badRequestFor } from './bad-request.js';
+export { badRequestFor, badRequestTo } from './bad-request.js';
+export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
+export {
+  asSendError,
+  promisePort,
+  sendAwaitable,
+  type PreparedResponse,
+  type PromiseSender,
+  type SendListener,
+  type SendOutcome,
+  type TransportPort,
+} from './port.js';
 export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';
 export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';
 export {
@@ -44,3 +55,4 @@ export {
   type StunMessage,
 } from './stun.js';
 export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';
+export { createWebSocketPort, stampWebSocketVia, webSocketTarget } from './ws-port.js';

@@ -7,8 +7,9 @@
  * socket drops (the classic client never reconnected and answered 503 forever after).
  * @see RFC 7118 §4.1, §5; RFC 6455
  */
-import { SipError, isRequest, safeParseMessage, serializeMessage, type SipMessage } from '@sipts/message';
+import { SipError, serializeMessage, type SipMessage } from '@sipts/message';
 import { createKeepAlive, type KeepAlive, type KeepAliveSettings } from './keepalive.js';
+import { createReceiver, newTransportStats, type MessageSource } from './pipeline.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
   silentLogger,
@@ -17,6 +18,7 @@ import {
   type TraceHook,
   type TransportHandlers,
   type TransportLimits,
+  type TransportStats,
 } from './types.js';
 
 /** Options of {@link createWebSocketTransport}. */
@@ -46,6 +48,11 @@ export interface WebSocketTransportOptions {
 export interface WebSocketTransport {
   /** `connecting` while opening or waiting to reconnect; `closed` after `close()` or a final failure. */
   readonly state: 'connecting' | 'open' | 'closed';
+  /**
+   * The counters of the receive pipeline (messages received, 400s answered, drops) and of sends
+   * (`messagesSent`, `sendErrors`).
+   */
+  readonly stats: TransportStats;
   /**
    * Serializes and sends `message` as one frame; while connecting it waits for the socket to open.
    * @throws SipError `send-failed` (status 503, rejected) when closed, when the pending connection
@@ -142,6 +149,18 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
   const initialDelay = reconnect?.initialDelayMs ?? 500;
   const maxDelay = reconnect?.maxDelayMs ?? 30_000;
   const encoder = new TextEncoder();
+  const stats = newTransportStats();
+  // The one receive pipeline (parse, mandatory headers, 400, received/rport, counters), as on Node.
+  const receive = createReceiver<MessageSource>({ limits, logger, trace, stats, handlers });
+  /** Replies go back over the socket open now (a reply to a message from a closed one is dropped). */
+  const source: MessageSource = {
+    framing: 'datagram',
+    reply(bytes, to) {
+      const s = socket;
+      if (s === undefined || s.readyState !== OPEN || remote?.flowId !== to.flowId) throw sendFailed('the WebSocket the message came on is closed');
+      write(s, to, bytes);
+    },
+  };
 
   let state: WebSocketTransport['state'] = 'connecting';
   let socket: SocketLike | undefined;
@@ -161,12 +180,14 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
     const pending = queue;
     queue = [];
     queuedBytes = 0;
+    stats.sendErrors += pending.length;
     for (const p of pending) p.reject(sendFailed(why, cause));
   }
 
   function write(s: SocketLike, r: Remote, bytes: Uint8Array): void {
     trace?.onSend?.(bytes, r);
     s.send(bytes);
+    stats.messagesSent++;
   }
 
   function dispatch(bytes: Uint8Array, r: Remote): void {
@@ -177,23 +198,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       else if (bytes.byteLength === 4 && socket !== undefined && socket.readyState === OPEN) socket.send('\r\n');
       return;
     }
-    try {
-      trace?.onReceive?.(bytes, r);
-    } catch (e) {
-      logger.error('trace hook threw', { error: asError(e) });
-    }
-    const parsed = safeParseMessage(bytes, { framing: 'datagram', ...limits });
-    if (!parsed.ok) {
-      logger.warn('dropped an unparsable WebSocket frame', { flowId: r.flowId, error: parsed.error.message });
-      return;
-    }
-    const message = parsed.message;
-    try {
-      if (isRequest(message)) handlers.onRequest(message, r);
-      else handlers.onResponse(message, r);
-    } catch (e) {
-      logger.error('message handler threw', { flowId: r.flowId, error: asError(e) });
-    }
+    receive(bytes, r, source);
   }
 
   function onData(data: unknown, r: Remote): void {
@@ -336,6 +341,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
     get state() {
       return state;
     },
+    stats,
     send(message: SipMessage): Promise<void> {
       if (state === 'closed') return Promise.reject(sendFailed('transport is closed'));
       let bytes: Uint8Array;
@@ -350,6 +356,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
           write(s, remote, bytes);
           return Promise.resolve();
         } catch (e) {
+          stats.sendErrors++;
           return Promise.reject(sendFailed('send failed', e));
         }
       }

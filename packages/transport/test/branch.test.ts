@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BRANCH_COOKIE, generateBranch, generateTag } from '../src/index.js';
+import { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from '../src/index.js';
 
 describe('generateBranch', () => {
   it('starts with the magic cookie and carries at least 64 random bits', () => {
@@ -16,7 +16,7 @@ describe('generateBranch', () => {
     expect(seen.size).toBe(10_000);
   });
 
-  it('uses crypto.getRandomValues', () => {
+  it('draws from crypto.getRandomValues in pooled chunks: one call for hundreds of tags', () => {
     const original = crypto.getRandomValues.bind(crypto);
     let calls = 0;
     const spy = <T extends ArrayBufferView | null>(a: T): T => {
@@ -25,12 +25,27 @@ describe('generateBranch', () => {
     };
     Object.defineProperty(crypto, 'getRandomValues', { value: spy, configurable: true, writable: true });
     try {
-      generateBranch();
-      generateTag();
+      // 13 + 10 bytes per pair: 1,000 pairs need 23,000 bytes, i.e. 6 refills of RANDOM_POOL_BYTES.
+      for (let i = 0; i < 1000; i++) {
+        generateBranch();
+        generateTag();
+      }
     } finally {
       Object.defineProperty(crypto, 'getRandomValues', { value: original, configurable: true, writable: true });
     }
-    expect(calls).toBe(2);
+    expect(calls).toBeGreaterThanOrEqual(Math.floor(23_000 / RANDOM_POOL_BYTES));
+    expect(calls).toBeLessThanOrEqual(Math.ceil(23_000 / RANDOM_POOL_BYTES) + 1);
+  });
+
+  it('uses every character of the base32 alphabet about evenly (no stuck bits)', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) for (const c of generateTag()) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    // 32,000 characters: 1,000 expected per letter; 800–1,200 is beyond 6 standard deviations.
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(800);
+      expect(n).toBeLessThan(1200);
+    }
   });
 });
 

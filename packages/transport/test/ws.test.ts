@@ -11,6 +11,7 @@ import { makeResponse, parseMessage, serializeMessage, type SipMessage, type Sip
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as WsSocket, WebSocketServer, type RawData } from 'ws';
 import { createWebSocketTransport, type WebSocketTransport } from '../src/ws-client.js';
+import { createWebSocketPort, webSocketTarget } from '../src/ws-port.js';
 import type { Connection } from '../src/node/connection.js';
 import { connectWs, createWsListener, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, type Logger, type Remote } from '../src/types.js';
@@ -529,6 +530,39 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
     expect((await t.responses.next('the 200')).rs.status).toBe(200);
     expect(t.requests.size).toBe(0);
     expect(t.transport.state).toBe('open');
+  });
+
+  it('feeds the one receive pipeline: a request missing a header gets the 400 back over the socket; received is stamped', async () => {
+    const server = await startServer();
+    const t = transportFor(server.url, false);
+    await t.transport.send(request('OPTIONS'));
+    const got = await server.frames.next('the OPTIONS');
+    const text = new TextDecoder().decode(bytesOf(request('MESSAGE'))).replace(/Call-ID:[^\r]*\r\n/i, '');
+    await got.conn.write(new TextEncoder().encode(text));
+    const bad = parse((await server.frames.next('the 400')).bytes) as SipResponse;
+    expect(bad.status).toBe(400);
+    expect(bad.headers.warning).toBe('399 - "missing Call-ID header"');
+    expect(t.requests.size).toBe(0);
+    expect(t.transport.stats.badRequestsAnswered).toBe(1);
+
+    await got.conn.write(bytesOf(request('MESSAGE')));
+    const ok = await t.requests.next('the MESSAGE');
+    // The server's Via names a host that is not the socket's peer address: received is added (§18.2.1).
+    expect(ok.rq.headers.via![0]!.params.received).toBe('127.0.0.1');
+    expect(t.transport.stats.requestsReceived).toBe(1);
+  });
+
+  it('createWebSocketPort stamps the WebSocket Via (no port, rport) and sends through the transport', async () => {
+    const server = await startServer();
+    const t = transportFor(server.url, false);
+    const port = createWebSocketPort(t.transport, server.url, 'k3x7.invalid');
+    const rq = request('OPTIONS');
+    const listener = { sent: 0, onSendError: () => undefined, onSent: () => { listener.sent++; } };
+    expect(port.sendRequest(rq, webSocketTarget(server.url), listener)).toBe('pending');
+    const got = parse((await server.frames.next('the OPTIONS')).bytes) as SipRequest;
+    expect(got.headers.via![0]).toMatchObject({ protocol: 'WS', host: 'k3x7.invalid', port: undefined });
+    expect(got.headers.via![0]!.params.rport).toBeNull();
+    expect(listener.sent).toBe(1);
   });
 
   it('refuses a URL that is not ws: or wss:', () => {

@@ -7,7 +7,7 @@
  */
 import type { IncomingCall } from '@sipts/dialog';
 import { type SipRequest, type SipResponse } from '@sipts/message';
-import { createWebSocketTransport, generateTag, silentLogger, type TransportHandlers } from '@sipts/transport';
+import { createWebSocketPort, createWebSocketTransport, generateTag, silentLogger, webSocketTarget, type TransportHandlers } from '@sipts/transport';
 import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createCallCore, type CallCore } from './call-core.js';
 import { ClientError, errorForResponse } from './errors.js';
@@ -17,7 +17,6 @@ import type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAge
 import { createBackoff, flowTimerOf, grantedExpires, minExpiresOf, refreshDelayMs, registrarDoesOutbound } from './registration.js';
 import { buildMessage, buildRegister, registerContact } from './requests.js';
 import { Sender } from './sender.js';
-import { createWebSocketPort, targetOf } from './ws-port.js';
 
 export type { IncomingMessage } from './inbound.js';
 export type { ClientTransport, RegistrationState, StateEvent, UserAgent, UserAgentOptions } from './user-agent-types.js';
@@ -53,7 +52,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   try {
     const u = new URL(server);
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('scheme');
-    targetOf(server);
+    webSocketTarget(server);
   } catch (_e) {
     throw new ClientError('bad-url', `"${options.server}" is not a WebSocket address. Write it like ws://127.0.0.1:8088 or wss://sip.example.com.`);
   }
@@ -114,7 +113,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
     const credentials = { username: decodeURIComponent(address.user), password: options.password };
     const calls = createCallCore({
       port: createWebSocketPort(transport, server, viaHost),
-      server: targetOf(server),
+      server: webSocketTarget(server),
       contact: () => (outbound ? `${contactUri};ob` : contactUri),
       from: address.uri,
       credentials,
@@ -137,7 +136,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
       },
     });
     const layer = calls.layer;
-    const sender = new Sender(layer, targetOf(server), credentials);
+    const sender = new Sender(layer, webSocketTarget(server), credentials);
     return {
       transport,
       sender,

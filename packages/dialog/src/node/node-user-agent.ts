@@ -55,8 +55,9 @@ export function createNodeUserAgent(options: NodeUserAgentOptions): NodeUserAgen
   const ua = createUserAgent({
     ...options,
     transport: {
-      sendRequest: (rq, target) => transport.sendRequest(rq, target),
-      sendResponse: (rs, remote) => transport.sendResponse(rs, remote),
+      sendRequest: (rq, target, listener) => transport.port.sendRequest(rq, target, listener),
+      prepareResponse: (rs, remote) => transport.port.prepareResponse(rs, remote),
+      sendResponse: (prepared, listener) => transport.port.sendResponse(prepared, listener),
     },
     contact,
     resolve: options.resolve ?? ((uri) => resolver.resolve(uri)),

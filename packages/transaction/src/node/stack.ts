@@ -1,19 +1,21 @@
 /**
- * The stack instance: a transport layer (UDP, TCP, TLS, WS), an RFC 3263 resolver, a transaction
- * layer, timers and a logger of its own. No module state: several stacks in one process work side
- * by side. The classic `sip.create`/`start`/`send` are thin wrappers over this.
- * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
+ * The stack on Node: the neutral `createStack` of `@sipts/transaction` with the Node transport
+ * layer (UDP, TCP, TLS, WS), the RFC 3263 resolver, and RFC 5626 keep-alives started by an
+ * outbound registration's 2xx.
+ * @see RFC 3261 §17, RFC 3263 §4, RFC 5626 §4.4
  */
-import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, isFlowFailed, silentLogger, type FlowFailureReason, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import type { SipRequest, SipResponse } from '@sipts/message';
+import type { FlowFailureReason, Remote, Target, TransportHandlers } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
 import type { Clock, TimerValues } from '../clock.js';
-import { synthesize } from '../synthesize.js';
-import { createDefaultClock } from '../timer-heap.js';
-import type { OutgoingTransaction } from '../outgoing-request.js';
-import type { ServerTransactionHandle } from '../server-handle.js';
 import { outboundRegistration } from '../outbound-registration.js';
-import { createTransactionLayer, type TransactionStats } from '../transaction-layer.js';
+import { createStack as createCoreStack, type Stack as CoreStack } from '../stack.js';
+import { createDefaultClock } from '../timer-heap.js';
+
+export { nextHop, type ClientTransactionHandle, type SendOptions } from '../stack.js';
+
+/** A stack on the Node transport layer. */
+export type Stack = CoreStack<TransportLayer>;
 
 /** Options of {@link createStack}: the transport's, plus the transaction layer's. */
 export interface StackOptions extends TransportOptions {
@@ -53,82 +55,6 @@ export interface StackOptions extends TransportOptions {
   onKeepAlive?: (remote: Remote, kind: 'crlf' | 'stun') => void;
 }
 
-/** Options of {@link Stack.send}. */
-export interface SendOptions {
-  /** Every provisional and final response (real or synthesized), and every further 2xx of an INVITE. */
-  onResponse?: (response: SipResponse) => void;
-  /**
-   * Aborting cancels: an INVITE gets a CANCEL once a provisional response has come (RFC 3261 §9.1);
-   * a request not sent yet is not sent (`final` is a synthesized 487). A non-INVITE already sent
-   * runs to its end.
-   */
-  signal?: AbortSignal;
-  /** Send here instead of resolving the next hop. */
-  target?: Target;
-}
-
-/** A request sent by {@link Stack.send}. */
-export interface ClientTransactionHandle {
-  /**
-   * The final response: the real one, or a synthesized 408 (timeout), 503 (transport error, no
-   * target, stack stopped), 430 (the target's flow closed under it, RFC 5626 §5.3) or 487
-   * (aborted before sending, or no final 64·T1 after a CANCEL).
-   * Never rejects for SIP outcomes.
-   */
-  readonly final: Promise<SipResponse>;
-}
-
-/** A SIP stack instance. */
-export interface Stack {
-  /**
-   * Binds the transports.
-   * @throws SipError `bind-failed`
-   */
-  start(): Promise<void>;
-  /**
-   * Sends a request through a client transaction: the targets come from the resolver for the next
-   * hop (the first Route if it has `lr`, else the Request-URI, RFC 3261 §8.1.2) unless `target` is
-   * given; they are tried in order (failover on a transport error, a 503 or a timeout).
-   * @throws SipError `invalid-argument` for an ACK (use {@link Stack.sendAck})
-   */
-  send(request: SipRequest, options?: SendOptions): ClientTransactionHandle;
-  /**
-   * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next hop.
-   * @throws SipError (rejection) when it cannot be resolved or sent
-   */
-  sendAck(ack: SipRequest, options?: { target?: Target }): Promise<void>;
-  /**
-   * Sets the handler of new requests; answer through `st`. A throwing handler produces a 500.
-   * Without a handler, requests are answered 503.
-   */
-  onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
-  /** Sends a response with no transaction (RFC 3261 §18.2.2). */
-  sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
-  /**
-   * Sends a response through the live server transaction of its request (found by its Via branch,
-   * sent-by and CSeq method), or statelessly when there is none (the classic `send(response)`).
-   * @throws SipError (rejection) when it cannot be sent
-   */
-  respond(response: SipResponse): Promise<void>;
-  /** Live transactions (client and server). */
-  readonly transactions: number;
-  /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
-  readonly stats: TransactionStats;
-  readonly transport: TransportLayer;
-  /** Ends every transaction, timer and socket; resolves when done. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** RFC 3261 §8.1.2: the first Route if it is a loose router, else the Request-URI. */
-export function nextHop(request: SipRequest): string {
-  const route = request.headers.route?.[0];
-  if (route !== undefined) {
-    const uri = typeof route.uri === 'string' ? parseUri(route.uri) : route.uri;
-    if (uri !== undefined && isSipUri(uri) && uri.params.lr !== undefined) return stringifyUri(uri);
-  }
-  return typeof request.uri === 'string' ? request.uri : stringifyUri(request.uri);
-}
-
 /**
  * The transports the default resolver may pick: those with a listener, plus TLS and WSS when
  * `tlsClient` is given (a client-only stack connects out over them with no listener).
@@ -150,7 +76,7 @@ export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'W
 }
 
 /**
- * Creates a stack instance; nothing is bound until `start()`.
+ * Creates a stack instance on Node transports; nothing is bound until `start()`.
  * @example
  * const stack = createStack({ udp: { port: 5060 }, tcp: false });
  * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
@@ -159,172 +85,40 @@ export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'W
  * @see RFC 3261 §17
  */
 export function createStack(options: StackOptions): Stack {
-  const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? createDefaultClock();
+  const logger = options.logger;
   const given = options.resolver;
   let resolve: (uri: string) => Promise<Target[]>;
   if (typeof given === 'function') {
     resolve = given;
   } else {
-    const resolver = given ?? createResolver({ transports: transportsOf(options), logger });
+    const resolver = given ?? createResolver({ transports: transportsOf(options), ...(logger !== undefined ? { logger } : {}) });
     resolve = (uri) => resolver.resolve(uri);
-  }
-  let handler: ((request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void) | undefined;
-  let stopped: Promise<void> | undefined;
-  /** Requests waiting for their targets: each entry gives its request up (on stop). */
-  const resolving = new Set<() => void>();
-
-  const layer = createTransactionLayer({
-    transport: {
-      sendRequest: (rq, target) => transport.sendRequest(rq, target),
-      sendResponse: (rs, remote) => transport.sendResponse(rs, remote),
-    },
-    clock,
-    logger,
-    ...(options.timers !== undefined ? { timers: options.timers } : {}),
-    ...(options.trying100 !== undefined ? { trying100: options.trying100 } : {}),
-    ...(options.cancel487 !== undefined ? { cancel487: options.cancel487 } : {}),
-    ...(options.mergedRequests !== undefined ? { mergedRequests: options.mergedRequests } : {}),
-    ...(options.uriSchemes !== undefined ? { uriSchemes: options.uriSchemes } : {}),
-    ...(options.onStrayResponse !== undefined ? { onStrayResponse: options.onStrayResponse } : {}),
-    ...(options.onAck !== undefined ? { onAck: options.onAck } : {}),
-    onRequest(request, st, remote) {
-      if (handler === undefined) {
-        logger.warn('no request handler: answering 503', { method: request.method });
-        void st.respond(makeResponse(request, 503, undefined, { toTag: generateTag() })).catch(() => undefined);
-        return;
-      }
-      handler(request, st, remote);
-    },
-  });
-  const handlers: TransportHandlers = { ...layer.handlers };
-  if (options.onFlowClosed !== undefined) handlers.onFlowClosed = options.onFlowClosed;
-  if (options.onFlowFailed !== undefined) handlers.onFlowFailed = options.onFlowFailed;
-  if (options.onKeepAlive !== undefined) handlers.onKeepAlive = options.onKeepAlive;
-  if (options.keepAlive !== undefined) {
-    // RFC 5626 §4.4: an outbound registration's 2xx starts keep-alives on its flow, at Flow-Timer.
-    const onResponse = layer.handlers.onResponse.bind(layer.handlers);
-    handlers.onResponse = (rs, remote) => {
-      onResponse(rs, remote);
-      const reg = outboundRegistration(rs, remote);
-      if (reg === undefined) return;
-      const ka = transport.keepAlive(reg.target, reg.flowTimerSeconds !== undefined ? { flowTimerSeconds: reg.flowTimerSeconds } : {});
-      logger.debug(ka !== undefined ? 'keep-alives on the registration flow' : 'no flow to keep alive', { flow: reg.target, flowTimer: reg.flowTimerSeconds });
-    };
   }
   // Keep-alive timers run on the stack's clock (a fake one in tests) unless given their own.
   const transportOptions = options.keepAlive !== undefined ? { ...options, keepAlive: { clock, ...options.keepAlive } } : options;
-  const transport = createTransportLayer(transportOptions, handlers);
-
-  async function targetsFor(request: SipRequest, target: Target | undefined): Promise<Target[]> {
-    if (target !== undefined) return [target];
-    return resolve(nextHop(request));
-  }
-
-  function send(request: SipRequest, sendOptions: SendOptions = {}): ClientTransactionHandle {
-    if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
-    const { onResponse, signal } = sendOptions;
-    let settle!: (rs: SipResponse) => void;
-    const final = new Promise<SipResponse>((resolveFinal) => {
-      settle = resolveFinal;
-    });
-    let finalSeen = false;
-    const deliver = (rs: SipResponse): void => {
-      const first = rs.status >= 200 && !finalSeen;
-      if (rs.status >= 200) finalSeen = true;
-      if (onResponse !== undefined) {
-        try {
-          onResponse(rs);
-        } catch (e) {
-          logger.error('onResponse threw', { error: e });
-        }
-      }
-      if (first) settle(rs);
-    };
-    const giveUp = (status: 430 | 487 | 503, why: string, error?: unknown): void => {
-      logger.debug(why, { method: request.method, error });
-      deliver(synthesize(request, status));
-    };
-    if (stopped !== undefined) {
-      giveUp(503, 'the stack is stopped');
-      return { final };
-    }
-    if (signal?.aborted === true) {
-      giveUp(487, 'aborted before sending');
-      return { final };
-    }
-    const abandon = (): void => {
-      giveUp(503, 'the stack stopped before the request was sent');
-    };
-    resolving.add(abandon);
-    const sendTo = (targets: Target[]): void => {
-      if (!resolving.delete(abandon)) return; // the stack stopped meanwhile
-      if (signal?.aborted === true) {
-        giveUp(487, 'aborted before sending');
-        return;
-      }
-      if (targets.length === 0) {
-        giveUp(503, `no target for ${nextHop(request)}`);
-        return;
-      }
-      const onAbort = (): void => {
-        tx.cancel();
-      };
-      let tx: OutgoingTransaction;
-      try {
-        tx = layer.sendRequest(request, targets, {
-          onResponse: (rs) => {
-            deliver(rs);
-          },
-          onTerminated: () => {
-            signal?.removeEventListener('abort', onAbort);
-            if (!finalSeen) deliver(synthesize(request, 503));
-          },
-        });
-      } catch (e) {
-        giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
-        return;
-      }
-      if (tx.state !== 'terminated') signal?.addEventListener('abort', onAbort, { once: true });
-    };
-    targetsFor(request, sendOptions.target)
-      .then(sendTo)
-      .catch((e: unknown) => {
-        if (!resolving.delete(abandon)) return;
-        giveUp(503, 'could not resolve the next hop', e);
+  const events: Omit<TransportHandlers, 'onRequest' | 'onResponse'> = {};
+  if (options.onFlowClosed !== undefined) events.onFlowClosed = options.onFlowClosed;
+  if (options.onFlowFailed !== undefined) events.onFlowFailed = options.onFlowFailed;
+  if (options.onKeepAlive !== undefined) events.onKeepAlive = options.onKeepAlive;
+  const core = { ...options, clock, resolve, transportEvents: events };
+  return createCoreStack<TransportLayer>({
+    ...core,
+    transport(handlers) {
+      if (options.keepAlive === undefined) return createTransportLayer(transportOptions, handlers);
+      // RFC 5626 §4.4: an outbound registration's 2xx starts keep-alives on its flow, at Flow-Timer.
+      const onResponse = handlers.onResponse.bind(handlers);
+      const layer: TransportLayer = createTransportLayer(transportOptions, {
+        ...handlers,
+        onResponse(rs, remote) {
+          onResponse(rs, remote);
+          const reg = outboundRegistration(rs, remote);
+          if (reg === undefined) return;
+          const ka = layer.keepAlive(reg.target, reg.flowTimerSeconds !== undefined ? { flowTimerSeconds: reg.flowTimerSeconds } : {});
+          logger?.debug(ka !== undefined ? 'keep-alives on the registration flow' : 'no flow to keep alive', { flow: reg.target, flowTimer: reg.flowTimerSeconds });
+        },
       });
-    return { final };
-  }
-
-  return {
-    start: () => transport.start(),
-    send,
-    async sendAck(ack, ackOptions = {}) {
-      const targets = await targetsFor(ack, ackOptions.target);
-      const first = targets[0];
-      if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
-      await layer.sendAck(ack, first);
+      return layer;
     },
-    onRequest(h) {
-      handler = h;
-    },
-    async sendStateless(response, remote) {
-      await layer.sendStateless(response, remote);
-    },
-    respond: (response) => layer.respond(response),
-    get transactions() {
-      return layer.size;
-    },
-    stats: layer.stats,
-    transport,
-    stop() {
-      stopped ??= (async () => {
-        layer.stop();
-        for (const abandon of [...resolving]) abandon();
-        resolving.clear();
-        await transport.stop();
-      })();
-      return stopped;
-    },
-  };
+  });
 }

@@ -27,7 +27,7 @@ export interface ViaStamp {
  * @example stampVia(rq, { protocol: 'UDP', host: '192.0.2.1', port: 5060, rport: true, hadRport: false })
  */
 export function stampVia(request: SipRequest, stamp: ViaStamp): Via {
-  const host = isIpv6(stamp.host) && !stamp.host.startsWith('[') ? `[${stamp.host}]` : stamp.host;
+  const host = stamp.host.includes(':') && !stamp.host.startsWith('[') ? `[${stamp.host}]` : stamp.host;
   let via = request.headers.via?.[0];
   if (via === undefined) {
     via = { version: '2.0', protocol: stamp.protocol, host, port: stamp.port, params: {} };

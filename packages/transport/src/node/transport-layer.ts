@@ -6,11 +6,10 @@
  * @see RFC 3261 §18, RFC 3581, RFC 5626 §4.4.1, RFC 7118
  */
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { flowFailed } from '../flow-failed.js';
 import { isStunMessage } from '../stun.js';
-import { canonicalIp } from '../receive.js';
+import { canonicalIp, isIpv6 } from '../receive.js';
 import { responseTarget } from '../response-target.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
@@ -21,13 +20,14 @@ import {
   type TransportHandlers,
   type TransportLimits,
   type TransportProtocol,
-  type TransportStats,
 } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import { createFirstMessageWatch } from './first-message.js';
 import { createFlowKeepAlives, crlfKeepAlive } from './flow-keepalives.js';
-import { createReceiver, safely as safelyCall } from './receive-pipeline.js';
+import { createReceiver, newTransportStats, safely as safelyCall, type MessageSource } from '../pipeline.js';
+import { asSendError, type PreparedResponse } from '../port.js';
+import { createLayerPort, targetText, UDP_MTU_LIMIT, type Prepared } from './layer-port.js';
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
 import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
@@ -36,34 +36,8 @@ import { bindUdp, type UdpEndpoint } from './udp.js';
 import { createUdpStunHandler } from './udp-stun.js';
 import { connectWs, createWsListener, type WsListener } from './ws.js';
 
-/** The SIP MTU rule: a UDP request larger than this moves to TCP (RFC 3261 §18.1.1). */
-const UDP_MTU_LIMIT = 1300;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const PONG = new Uint8Array([0x0d, 0x0a]);
-
-function newStats(): TransportStats {
-  return {
-    requestsReceived: 0,
-    responsesReceived: 0,
-    badRequestsAnswered: 0,
-    dropped: 0,
-    keepAlivesAnswered: 0,
-    stunRequestsAnswered: 0,
-    keepAlivesSent: 0,
-    stunResponsesReceived: 0,
-    messagesSent: 0,
-    sendErrors: 0,
-    connectionsOpened: 0,
-    connectionsClosed: 0,
-    connectionsRejected: 0,
-    silentConnectionsClosed: 0,
-  };
-}
-
-function asSendError(e: unknown, what: string): SipError {
-  if (e instanceof SipError && e.status !== undefined) return e;
-  return new SipError('send-failed', `${what}: ${e instanceof Error ? e.message : String(e)}`, { status: 503, cause: e });
-}
 
 async function defaultResolveHost(host: string, port: number, protocol: TransportProtocol): Promise<Target[]> {
   const addresses = await lookup(host, { all: true, verbatim: true });
@@ -87,7 +61,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   const resolveHost = options.resolveHost ?? defaultResolveHost;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const baseAddress = options.address ?? '0.0.0.0';
-  const stats = newStats();
+  const stats = newTransportStats();
   const pool = new ConnectionPool(limits);
   const udp: UdpEndpoint[] = [];
   const streams: StreamListener[] = [];
@@ -112,8 +86,35 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   // connection for the long idle limit without speaking SIP.
   const firstMessage = createFirstMessageWatch({ limits, stats, logger });
 
-  const receive = createReceiver({ limits, logger, trace, stats, handlers, onValidMessage: (conn) => {
-      firstMessage.heard(conn);
+  /** A connection as the receive pipeline sees it: made once per connection. */
+  interface ConnectionSource extends MessageSource {
+    readonly conn: Connection;
+  }
+  const sources = new WeakMap<Connection, ConnectionSource>();
+  function sourceOf(conn: Connection): ConnectionSource {
+    let source = sources.get(conn);
+    if (source === undefined) {
+      source = {
+        conn,
+        framing: conn.protocol === 'TCP' || conn.protocol === 'TLS' ? 'stream' : 'datagram',
+        reply: (bytes) => conn.write(bytes),
+        close: () => {
+          conn.close();
+        },
+      };
+      sources.set(conn, source);
+    }
+    return source;
+  }
+
+  const receive = createReceiver<MessageSource>({
+    limits,
+    logger,
+    trace,
+    stats,
+    handlers,
+    onValidMessage: (source) => {
+      if ('conn' in source) firstMessage.heard((source as ConnectionSource).conn);
     },
   });
 
@@ -151,10 +152,29 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     },
   });
 
-  function onUdpMessage(endpoint: UdpEndpoint, bytes: Uint8Array, remote: Remote): void {
-    const reply = (rs: Uint8Array): Promise<void> => endpoint.send(rs, remote.address, remote.port);
-    if (isStunMessage(bytes)) stunOnUdp(bytes, remote, reply);
-    else receive(bytes, remote, 'datagram', reply);
+  /** The receive side of one UDP socket: one source object for all its datagrams. */
+  function udpReceiver(endpoint: UdpEndpoint): (bytes: Uint8Array, remote: Remote) => void {
+    const source: MessageSource = {
+      framing: 'datagram',
+      reply: (bytes, to) => {
+        endpoint.send(bytes, to.address, to.port);
+      },
+    };
+    const reply = (rs: Uint8Array, to: Remote): Promise<void> => {
+      try {
+        endpoint.send(rs, to.address, to.port);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    return (bytes, remote) => {
+      if (isStunMessage(bytes)) {
+        stunOnUdp(bytes, remote, (rs) => reply(rs, remote));
+      } else {
+        receive(bytes, remote, source);
+      }
+    };
   }
 
   const connectionEvents: ConnectionEvents = {
@@ -171,8 +191,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
           return;
         }
       }
-      const framing = conn.protocol === 'TCP' || conn.protocol === 'TLS' ? 'stream' : 'datagram';
-      receive(frame, conn.remote, framing, (rs) => conn.write(rs), conn);
+      receive(frame, conn.remote, sourceOf(conn));
     },
     onFramingError(conn, error) {
       stats.dropped++;
@@ -285,7 +304,15 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     const endpoint = udpEndpointFor(address);
     if (endpoint === undefined) return undefined;
     const remote: Remote = { protocol: 'UDP', address, port: target.port, local: { address: endpoint.address, port: endpoint.port } };
-    return keepAlives.onUdp({ remote, send: (b) => endpoint.send(b, address, target.port) }, ka.flowTimerSeconds);
+    const send = (b: Uint8Array): Promise<void> => {
+      try {
+        endpoint.send(b, address, target.port);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    return keepAlives.onUdp({ remote, send }, ka.flowTimerSeconds);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -303,30 +330,56 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     }
   }
 
+  /** Sent-by values worked out once per transport, local address and kind of target. */
+  const sentByCache = new Map<string, { host: string; port: number }>();
+
   /** The sent-by host and port for a request over `protocol` to `to`, from `local` if nothing listens. */
   function sentBy(protocol: TransportProtocol, to: string, local: { address: string; port: number }): { host: string; port: number } {
+    // hostFacing depends on the target only through its family and whether it is loopback.
+    const v6 = to.includes(':');
+    const kind = v6 ? (to === '::1' ? 'l6' : '6') : to.startsWith('127.') ? 'l4' : '4';
+    const key = protocol + ' ' + local.address + ' ' + String(local.port) + ' ' + kind;
+    let value = sentByCache.get(key);
+    if (value === undefined) {
+      value = computeSentBy(protocol, to, local);
+      if (sentByCache.size < 256) sentByCache.set(key, value);
+    }
+    return value;
+  }
+
+  function computeSentBy(protocol: TransportProtocol, to: string, local: { address: string; port: number }): { host: string; port: number } {
     const listener = listenerPort(protocol);
     const port = listener?.port ?? local.port;
-    if (options.publicAddress !== undefined) return { host: options.publicAddress, port };
-    if (options.hostname !== undefined) return { host: options.hostname, port };
-    // A listener bound to one address names it; otherwise a connection names its own local
-    // address, and a wildcard UDP socket an address of ours facing the target.
-    let bound = local.address;
-    if (listener !== undefined && (protocol === 'UDP' || !isWildcard(listener.address))) bound = listener.address;
-    return { host: hostFacing(bound, to, locals), port };
+    let host: string;
+    if (options.publicAddress !== undefined) host = options.publicAddress;
+    else if (options.hostname !== undefined) host = options.hostname;
+    else {
+      // A listener bound to one address names it; otherwise a connection names its own local
+      // address, and a wildcard UDP socket an address of ours facing the target.
+      let bound = local.address;
+      if (listener !== undefined && (protocol === 'UDP' || !isWildcard(listener.address))) bound = listener.address;
+      host = hostFacing(bound, to, locals);
+    }
+    return { host: isIpv6(host) && !host.startsWith('[') ? `[${host}]` : host, port };
   }
 
   function udpEndpointFor(address: string, preferPort?: number): UdpEndpoint | undefined {
-    const usable = udp.filter((e) => e.canReach(address));
-    return usable.find((e) => e.port === preferPort) ?? usable[0];
+    let first: UdpEndpoint | undefined;
+    for (const e of udp) {
+      if (!e.canReach(address)) continue;
+      if (e.port === preferPort) return e;
+      first ??= e;
+    }
+    return first;
   }
 
-  async function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Promise<Remote> {
+  /** Sends a datagram now. @throws SipError `send-failed` (503) */
+  function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
     const endpoint = udpEndpointFor(address, preferPort);
     if (endpoint === undefined) {
       throw new SipError('send-failed', udp.length === 0 ? 'UDP is not enabled' : `no UDP socket can reach ${address} (address family)`, { status: 503 });
     }
-    await endpoint.send(bytes, address, port);
+    endpoint.send(bytes, address, port);
     return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
   }
 
@@ -359,6 +412,10 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     }
   }
 
+  function tcpListening(): boolean {
+    return options.tcp !== false && streams.some((l) => l.protocol === 'TCP');
+  }
+
   function stampAndSerialize(request: SipRequest, protocol: TransportProtocol, to: string, local: { address: string; port: number }, hadRport: boolean): Uint8Array {
     const { host, port } = sentBy(protocol, to, local);
     stampVia(request, { protocol, host, port, rport: protocol === 'UDP' && options.rport !== false, hadRport });
@@ -372,8 +429,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       const endpoint = udpEndpointFor(target.address);
       const local = endpoint ?? { address: baseAddress, port: 0 };
       const bytes = stampAndSerialize(request, 'UDP', target.address, local, hadRport);
-      const tcpOn = options.tcp !== false && streams.some((l) => l.protocol === 'TCP');
-      if (bytes.length > UDP_MTU_LIMIT && tcpOn && !forcesUdp(request)) {
+      if (bytes.length > UDP_MTU_LIMIT && tcpListening() && !forcesUdp(request)) {
         try {
           const tcpTarget: Target = { protocol: 'TCP', address: target.address, port: target.port };
           if (target.host !== undefined) tcpTarget.host = target.host;
@@ -384,12 +440,12 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
           if (!(e instanceof SipError && e.code === 'connect-failed')) throw e;
           logger.debug('TCP refused for a large request: falling back to UDP (RFC 3261 §18.1.1)', { error: e.message });
           const again = stampAndSerialize(request, 'UDP', target.address, local, hadRport);
-          const remote = await sendUdp(again, target.address, target.port);
+          const remote = sendUdp(again, target.address, target.port);
           traceSend(again, remote);
           return remote;
         }
       }
-      const remote = await sendUdp(bytes, target.address, target.port);
+      const remote = sendUdp(bytes, target.address, target.port);
       traceSend(bytes, remote);
       return remote;
     }
@@ -398,9 +454,14 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     return remote;
   }
 
-  async function sendResponseNow(response: SipResponse, remote: Remote | undefined): Promise<Remote> {
-    const t = responseTarget(response, remote, { symmetric: options.symmetricResponses === true });
-    const bytes = serializeMessage(response);
+  function prepareResponse(response: SipResponse, remote?: Remote): Prepared {
+    const to = responseTarget(response, remote, { symmetric: options.symmetricResponses === true });
+    return { bytes: serializeMessage(response), to, status: response.status, localPort: remote?.protocol === 'UDP' ? remote.local.port : undefined };
+  }
+
+  async function sendPreparedNow(prepared: PreparedResponse): Promise<Remote> {
+    const { bytes, to: t } = prepared;
+    const localPort = (prepared as Partial<Prepared>).localPort;
     if (isReliable(t.protocol) && t.flowId !== undefined) {
       const conn = pool.byFlow(t.flowId);
       if (conn !== undefined) {
@@ -430,7 +491,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       try {
         const r = isReliable(target.protocol)
           ? (await sendStream({ protocol: target.protocol, address: target.address, port: target.port, ...(target.host !== undefined ? { host: target.host } : {}) }, () => bytes)).remote
-          : await sendUdp(bytes, target.address, target.port, remote?.protocol === 'UDP' ? remote.local.port : undefined);
+          : sendUdp(bytes, target.address, target.port, localPort);
         traceSend(bytes, r);
         return r;
       } catch (e) {
@@ -440,6 +501,21 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     }
     throw last;
   }
+
+  const port = createLayerPort({
+    stats,
+    trace,
+    traceSend,
+    stopped: () => stopped !== undefined,
+    udpEnabled: () => udp.length > 0,
+    udpEndpointFor,
+    sendUdp,
+    stampAndSerialize,
+    tcpListening,
+    sendRequestNow,
+    sendPreparedNow,
+    prepareResponse,
+  });
 
   // ---- life cycle ------------------------------------------------------------------------------
 
@@ -459,10 +535,12 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   async function startNow(): Promise<void> {
     locals = localAddresses();
+    sentByCache.clear();
     const onKeepAlive = onStreamKeepAlive;
     try {
       if (options.udp !== false) {
         const o = options.udp ?? {};
+        let onUdp: (bytes: Uint8Array, remote: Remote) => void = () => undefined;
         const endpoint: UdpEndpoint = await bindUdp(
           {
             address: o.address ?? baseAddress,
@@ -474,7 +552,11 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
           },
           {
             onMessage: (bytes, remote) => {
-              onUdpMessage(endpoint, bytes, remote);
+              onUdp(bytes, remote);
+            },
+            onSendError: (error) => {
+              stats.sendErrors++;
+              logger.debug('a UDP send failed after it was handed to the OS', { error });
             },
             onOversize: (size, remote) => {
               stats.dropped++;
@@ -482,6 +564,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
             },
           },
         );
+        onUdp = udpReceiver(endpoint);
         udp.push(endpoint);
       }
       if (options.tcp !== false) {
@@ -540,12 +623,18 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     },
     stats,
     sendRequest(request: SipRequest, target: Target): Promise<Remote> {
-      const where = `${target.protocol} ${isIP(target.address) === 6 ? `[${target.address}]` : target.address}:${String(target.port)}`;
-      return counted(sendRequestNow(request, target), `cannot send ${request.method} to ${where}`);
+      return counted(sendRequestNow(request, target), `cannot send ${request.method} to ${targetText(target)}`);
     },
     sendResponse(response: SipResponse, remote?: Remote): Promise<Remote> {
-      return counted(sendResponseNow(response, remote), `cannot send a ${String(response.status)} response`);
+      let prepared: Prepared;
+      try {
+        prepared = prepareResponse(response, remote);
+      } catch (e) {
+        return counted(Promise.reject(e as Error), `cannot send a ${String(response.status)} response`);
+      }
+      return counted(sendPreparedNow(prepared), `cannot send a ${String(response.status)} response`);
     },
+    port,
     keepAlive,
     hasFlow(flowId: string): boolean {
       return pool.byFlow(flowId) !== undefined;

@@ -4,6 +4,7 @@
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
 import type { KeepAlive, KeepAliveSettings } from '../keepalive.js';
+import type { TransportPort } from '../port.js';
 import type { Logger, Remote, Target, TraceHook, TransportLimits, TransportProtocol, TransportStats } from '../types.js';
 import type { Pem, TlsClientOptions } from './tls.js';
 
@@ -134,6 +135,13 @@ export interface TransportLayer {
    * @throws SipError (status 503) when it cannot be sent
    */
   sendResponse(response: SipResponse, remote?: Remote): Promise<Remote>;
+  /**
+   * The same sends for a transaction layer, without a Promise per message: a UDP send within the
+   * MTU rule goes out before the call returns (`'sent'`, or its SipError); the rest is `'pending'`
+   * and reports to its listener. Counted in `stats` like the Promise-returning methods.
+   * @see TransportPort
+   */
+  readonly port: TransportPort;
   /**
    * Starts RFC 5626 keep-alives on a flow, or gives an existing one a new Flow-Timer: CRLF pings on
    * a connection (`target.flowId`, or the open connection to the target's endpoint; none is

@@ -5,6 +5,7 @@
  * @see RFC 3261 §18.1.1, §18.2.1
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import { SipError } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
@@ -29,6 +30,11 @@ export interface UdpEvents {
   onMessage(bytes: Uint8Array, remote: Remote): void;
   /** A datagram larger than `maxDatagramBytes` was dropped. */
   onOversize?(size: number, remote: Remote): void;
+  /**
+   * The OS reported a send error after `send` returned (rare on UDP: the address was checked
+   * before). One function for all sends: no closure per datagram.
+   */
+  onSendError?(error: SipError): void;
 }
 
 /** A bound UDP socket. */
@@ -44,12 +50,40 @@ export interface UdpEndpoint {
   /** True when this socket can send to `address` (its family, or IPv4 on a dual-stack socket). */
   canReach(address: string): boolean;
   /**
-   * Sends one datagram.
-   * @throws SipError `send-failed` (status 503): too large, wrong address family, or the OS refused it
+   * Sends one datagram now: no Promise, no closure. `address` is an IP address as
+   * `canonicalIp` writes it (IPv6 without brackets): it is not resolved again.
+   * @throws SipError `send-failed` (status 503): too large, wrong address family, closed socket, or
+   *   the OS refused it synchronously; later OS errors go to `UdpEvents.onSendError`
    */
-  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  send(bytes: Uint8Array, address: string, port: number): void;
   /** Closes the socket; resolves once it is closed. Idempotent. */
   close(): Promise<void>;
+}
+
+/** True for what can only be an IP literal: any colon (IPv6), or digits and dots only (IPv4). */
+function looksLiteral(host: string): boolean {
+  if (host.includes(':')) return true;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  }
+  return host.length > 0;
+}
+
+/**
+ * dgram's address lookup for a socket that is only ever given IP literals: answers at once,
+ * without node's per-datagram `isIP` regexes and `dns.lookup` round through the next tick; a host
+ * name still goes to `dns.lookup`.
+ */
+function literalLookup(host: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  // Node's dgram passes the socket's family as a number (4 or 6), though the typings say options.
+  const given = options as LookupOneOptions | number;
+  const family = typeof given === 'number' ? given : typeof given.family === 'number' ? given.family : 0;
+  if (looksLiteral(host)) {
+    callback(null, host, host.includes(':') ? 6 : 4);
+    return;
+  }
+  dnsLookup(host, { family }, callback);
 }
 
 function sendFailed(message: string, cause?: unknown): SipError {
@@ -66,6 +100,7 @@ export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndp
   const dualStack = family === 6 && canonicalIp(options.address) === '::';
   const socket: Socket = createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
+    lookup: literalLookup,
     ipv6Only: family === 6 && !dualStack,
     ...(options.receiveBufferBytes !== undefined ? { recvBufferSize: options.receiveBufferBytes } : {}),
     ...(options.sendBufferBytes !== undefined ? { sendBufferSize: options.sendBufferBytes } : {}),
@@ -73,6 +108,12 @@ export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndp
   const { logger, limits } = options;
   let local = { address: options.address, port: options.port };
   let closed: Promise<void> | undefined;
+  const afterSend = (err: Error | null): void => {
+    if (err === null) return;
+    const error = sendFailed(`UDP send failed: ${err.message}`, err);
+    if (events.onSendError !== undefined) events.onSendError(error);
+    else logger.debug('UDP send failed', { error });
+  };
 
   socket.on('message', (msg, rinfo) => {
     const remote: Remote = {
@@ -103,27 +144,22 @@ export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndp
       return socket.getRecvBufferSize();
     },
     canReach(address: string): boolean {
-      return isIPv6(address) ? family === 6 : family === 4 || dualStack;
+      return address.includes(':') ? family === 6 : family === 4 || dualStack;
     },
-    send(bytes: Uint8Array, address: string, port: number): Promise<void> {
-      if (closed !== undefined) return Promise.reject(sendFailed('the UDP socket is closed'));
+    send(bytes: Uint8Array, address: string, port: number): void {
+      if (closed !== undefined) throw sendFailed('the UDP socket is closed');
       if (bytes.length > limits.maxDatagramBytes) {
-        return Promise.reject(sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`));
+        throw sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`);
       }
-      const v6 = isIPv6(address);
-      if (v6 && family === 4) return Promise.reject(sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`));
-      if (!v6 && family === 6 && !dualStack) return Promise.reject(sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`));
+      const v6 = address.includes(':');
+      if (v6 && family === 4) throw sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`);
+      if (!v6 && family === 6 && !dualStack) throw sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`);
       const to = !v6 && family === 6 ? '::ffff:' + address : address;
-      return new Promise<void>((resolve, reject) => {
-        try {
-          socket.send(bytes, port, to, (err) => {
-            if (err) reject(sendFailed(`UDP send to ${address}:${String(port)} failed: ${err.message}`, err));
-            else resolve();
-          });
-        } catch (e) {
-          reject(sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e));
-        }
-      });
+      try {
+        socket.send(bytes, port, to, afterSend);
+      } catch (e) {
+        throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
     },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {

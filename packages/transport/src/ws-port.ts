@@ -1,15 +1,20 @@
 /**
- * The transaction layer's {@link TransportPort} over one WebSocket client transport: every
- * request and response goes to the one server the socket is open to, and every request's top
- * Via names the WebSocket transport and this user agent's random `.invalid` host.
- * @see RFC 7118 §5 (Via transport `WS`/`WSS`, sent-by with a `.invalid` domain)
+ * A {@link TransportPort} over a WebSocket client transport (RFC 7118): every request and
+ * response goes to the one server the socket is open to, and every request's top Via names the
+ * WebSocket transport and this user agent's `.invalid` host.
+ * @see RFC 7118 §5 (Via transport `WS`/`WSS`, sent-by with a `.invalid` domain), RFC 3581 §3
  */
-import type { SipRequest, SipResponse } from '@sipts/message';
-import type { Remote, Target, WebSocketTransport } from '@sipts/transport';
-import type { TransportPort } from '@sipts/transaction';
+import type { SipRequest } from '@sipts/message';
+import { promisePort, type TransportPort } from './port.js';
+import type { Remote, Target } from './types.js';
+import type { WebSocketTransport } from './ws-client.js';
 
-/** The server end of a WebSocket URL, as a transaction target. */
-export function targetOf(url: string): Target {
+/**
+ * The server end of a WebSocket URL, as a transaction target.
+ * @throws TypeError when `url` is not a URL
+ * @example webSocketTarget('wss://sip.example.com/ws') // { protocol: 'WSS', address: 'sip.example.com', port: 443, host: 'sip.example.com', path: '/ws' }
+ */
+export function webSocketTarget(url: string): Target {
   const u = new URL(url);
   const protocol = u.protocol === 'wss:' ? 'WSS' : 'WS';
   const address = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
@@ -20,9 +25,10 @@ export function targetOf(url: string): Target {
 /**
  * Stamps the top Via of `request` with `protocol` and `host` (no port: RFC 7118 §5 leaves the
  * sent-by of a WebSocket client meaningless), keeping its branch, and asks for `rport`.
+ * @example stampWebSocketVia(rq, 'WSS', 'k3x7.invalid') // Via: SIP/2.0/WSS k3x7.invalid;branch=…;rport
  * @see RFC 7118 §5, RFC 3581 §3
  */
-export function stampVia(request: SipRequest, protocol: 'WS' | 'WSS', host: string): void {
+export function stampWebSocketVia(request: SipRequest, protocol: 'WS' | 'WSS', host: string): void {
   const via = request.headers.via;
   const top = via?.[0];
   if (via === undefined || top === undefined) return;
@@ -32,20 +38,21 @@ export function stampVia(request: SipRequest, protocol: 'WS' | 'WSS', host: stri
 /**
  * A {@link TransportPort} sending through `transport` (targets are ignored: there is one server).
  * @example createTransactionLayer({ transport: createWebSocketPort(ws, url, 'k3x7.invalid'), onRequest })
+ * @see RFC 7118 §5
  */
 export function createWebSocketPort(transport: Pick<WebSocketTransport, 'send'>, url: string, viaHost: string): TransportPort {
-  const target = targetOf(url);
+  const target = webSocketTarget(url);
   const protocol = target.protocol === 'WSS' ? 'WSS' : 'WS';
   const remote: Remote = { protocol, address: target.address, port: target.port, local: { address: '0.0.0.0', port: 0 } };
-  return {
-    async sendRequest(request: SipRequest): Promise<Remote> {
-      stampVia(request, protocol, viaHost);
+  return promisePort({
+    async sendRequest(request) {
+      stampWebSocketVia(request, protocol, viaHost);
       await transport.send(request);
       return remote;
     },
-    async sendResponse(response: SipResponse, to?: Remote): Promise<Remote> {
+    async sendResponse(response, to) {
       await transport.send(response);
       return to ?? remote;
     },
-  };
+  });
 }

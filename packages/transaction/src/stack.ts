@@ -1,0 +1,291 @@
+/**
+ * The stack instance, neutral (browsers and Node alike): a transport (anything that offers a
+ * {@link TransportPort} and is fed by the transport's receive pipeline), a resolver of next hops,
+ * a transaction layer, timers and a logger of its own. No module state: several stacks in one
+ * process work side by side. `@sipts/transaction/node` adds the Node transports and the RFC 3263
+ * resolver; the classic `sip.create`/`start`/`send` are thin wrappers over that.
+ * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
+ */
+import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
+import type { Clock, TimerValues } from './clock.js';
+import type { OutgoingTransaction } from './outgoing-request.js';
+import type { ServerTransactionHandle } from './server-handle.js';
+import { synthesize } from './synthesize.js';
+import { createDefaultClock } from './timer-heap.js';
+import { createTransactionLayer, type TransactionStats } from './transaction-layer.js';
+
+/** What a stack needs of its transport: a port to send through, and a life cycle. */
+export interface StackTransport {
+  /** Where the transaction layer sends (RFC 3261 §18). */
+  readonly port: TransportPort;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options of the neutral {@link createStack}. */
+export interface StackCoreOptions<T extends StackTransport> {
+  /**
+   * Creates the transport, feeding what it receives to `handlers` (through the transport's receive
+   * pipeline, which checks mandatory headers and answers 400s).
+   */
+  transport: (handlers: TransportHandlers) => T;
+  /** Resolves a next-hop URI to targets, tried in order (RFC 3263 §4). */
+  resolve: (uri: string) => Promise<Target[]>;
+  logger?: Logger;
+  /** T1, T2, T4 for this stack (default 500 ms, 4 s, 5 s). */
+  timers?: Partial<TimerValues>;
+  /** Default: `createDefaultClock()` (one host timer driving a heap of deadlines). */
+  clock?: Clock;
+  /** Send 100 Trying for INVITEs not answered within 200 ms. Default true. */
+  trying100?: boolean;
+  /** Answer 487 to an INVITE cancelled before its final response. Default true. */
+  cancel487?: boolean;
+  /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
+  mergedRequests?: boolean;
+  /**
+   * Request-URI schemes the application handles; others are answered 416 before `onRequest`
+   * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
+   */
+  uriSchemes?: readonly string[] | 'any';
+  /** A response that matches no client transaction (e.g. a 2xx retransmission after Timer M). */
+  onStrayResponse?: (response: SipResponse, remote: Remote) => void;
+  /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
+  onAck?: (ack: SipRequest, remote: Remote) => void;
+  /** The transport's other events (flows closed or failed, keep-alives), passed through as they are. */
+  transportEvents?: Omit<TransportHandlers, 'onRequest' | 'onResponse'>;
+}
+
+/** Options of {@link Stack.send}. */
+export interface SendOptions {
+  /** Every provisional and final response (real or synthesized), and every further 2xx of an INVITE. */
+  onResponse?: (response: SipResponse) => void;
+  /**
+   * Aborting cancels: an INVITE gets a CANCEL once a provisional response has come (RFC 3261 §9.1);
+   * a request not sent yet is not sent (`final` is a synthesized 487). A non-INVITE already sent
+   * runs to its end.
+   */
+  signal?: AbortSignal;
+  /** Send here instead of resolving the next hop. */
+  target?: Target;
+}
+
+/** A request sent by {@link Stack.send}. */
+export interface ClientTransactionHandle {
+  /**
+   * The final response: the real one, or a synthesized 408 (timeout), 503 (transport error, no
+   * target, stack stopped), 430 (the target's flow closed under it, RFC 5626 §5.3) or 487
+   * (aborted before sending, or no final 64·T1 after a CANCEL).
+   * Never rejects for SIP outcomes.
+   */
+  readonly final: Promise<SipResponse>;
+}
+
+/** A SIP stack instance on a transport of type `T`. */
+export interface Stack<T extends StackTransport = StackTransport> {
+  /**
+   * Starts the transport (binds its sockets, opens its connection).
+   * @throws SipError `bind-failed`
+   */
+  start(): Promise<void>;
+  /**
+   * Sends a request through a client transaction: the targets come from the resolver for the next
+   * hop (the first Route if it has `lr`, else the Request-URI, RFC 3261 §8.1.2) unless `target` is
+   * given; they are tried in order (failover on a transport error, a 503 or a timeout).
+   * @throws SipError `invalid-argument` for an ACK (use {@link Stack.sendAck})
+   */
+  send(request: SipRequest, options?: SendOptions): ClientTransactionHandle;
+  /**
+   * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next hop.
+   * @throws SipError (rejection) when it cannot be resolved or sent
+   */
+  sendAck(ack: SipRequest, options?: { target?: Target }): Promise<void>;
+  /**
+   * Sets the handler of new requests; answer through `st`. A throwing handler produces a 500.
+   * Without a handler, requests are answered 503.
+   */
+  onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
+  /** Sends a response with no transaction (RFC 3261 §18.2.2). */
+  sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
+  /**
+   * Sends a response through the live server transaction of its request (found by its Via branch,
+   * sent-by and CSeq method), or statelessly when there is none (the classic `send(response)`).
+   * @throws SipError (rejection) when it cannot be sent
+   */
+  respond(response: SipResponse): Promise<void>;
+  /** Live transactions (client and server). */
+  readonly transactions: number;
+  /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
+  readonly stats: TransactionStats;
+  /** The transport the stack was created with (its counters, flows, keep-alives). */
+  readonly transport: T;
+  /** Ends every transaction, timer and socket; resolves when done. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** RFC 3261 §8.1.2: the first Route if it is a loose router, else the Request-URI. */
+export function nextHop(request: SipRequest): string {
+  const route = request.headers.route?.[0];
+  if (route !== undefined) {
+    const uri = typeof route.uri === 'string' ? parseUri(route.uri) : route.uri;
+    if (uri !== undefined && isSipUri(uri) && uri.params.lr !== undefined) return stringifyUri(uri);
+  }
+  return typeof request.uri === 'string' ? request.uri : stringifyUri(request.uri);
+}
+
+/** The layer's options that are copied only when given (exactOptionalPropertyTypes). */
+const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriSchemes', 'onStrayResponse', 'onAck'] as const;
+
+/**
+ * Creates a stack instance on any transport; nothing is started until `start()`.
+ * @example
+ * const stack = createStack({
+ *   transport: (handlers) => createWebSocketTransport({ url }, handlers), // with a `port`
+ *   resolve: async () => [webSocketTarget(url)],
+ * });
+ * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+ * @see RFC 3261 §17
+ */
+export function createStack<T extends StackTransport>(options: StackCoreOptions<T>): Stack<T> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? createDefaultClock();
+  const resolve = options.resolve;
+  let handler: ((request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void) | undefined;
+  let stopped: Promise<void> | undefined;
+  /** Requests waiting for their targets: each entry gives its request up (on stop). */
+  const resolving = new Set<() => void>();
+
+  const passed: Record<string, unknown> = {};
+  for (const key of PASSED) if (options[key] !== undefined) passed[key] = options[key];
+  // The transport is created below with the layer's handlers; the layer reaches its port through it.
+  const port: TransportPort = {
+    sendRequest: (rq, target, l) => transport.port.sendRequest(rq, target, l),
+    prepareResponse: (rs, remote) => transport.port.prepareResponse(rs, remote),
+    sendResponse: (prepared, l) => transport.port.sendResponse(prepared, l),
+  };
+  const layer = createTransactionLayer({
+    ...passed,
+    transport: port,
+    clock,
+    logger,
+    onRequest(request, st, remote) {
+      if (handler === undefined) {
+        logger.warn('no request handler: answering 503', { method: request.method });
+        void st.respond(makeResponse(request, 503, undefined, { toTag: generateTag() })).catch(() => undefined);
+        return;
+      }
+      handler(request, st, remote);
+    },
+  });
+  const transport = options.transport({ ...options.transportEvents, ...layer.handlers });
+
+  async function targetsFor(request: SipRequest, target: Target | undefined): Promise<Target[]> {
+    if (target !== undefined) return [target];
+    return resolve(nextHop(request));
+  }
+
+  function send(request: SipRequest, sendOptions: SendOptions = {}): ClientTransactionHandle {
+    if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
+    const { onResponse, signal } = sendOptions;
+    let settle!: (rs: SipResponse) => void;
+    const final = new Promise<SipResponse>((resolveFinal) => {
+      settle = resolveFinal;
+    });
+    let finalSeen = false;
+    const deliver = (rs: SipResponse): void => {
+      const first = rs.status >= 200 && !finalSeen;
+      if (rs.status >= 200) finalSeen = true;
+      if (onResponse !== undefined) {
+        try {
+          onResponse(rs);
+        } catch (e) {
+          logger.error('onResponse threw', { error: e });
+        }
+      }
+      if (first) settle(rs);
+    };
+    const giveUp = (status: 430 | 487 | 503, why: string, error?: unknown): void => {
+      logger.debug(why, { method: request.method, error });
+      deliver(synthesize(request, status));
+    };
+    if (stopped !== undefined) {
+      giveUp(503, 'the stack is stopped');
+      return { final };
+    }
+    if (signal?.aborted === true) {
+      giveUp(487, 'aborted before sending');
+      return { final };
+    }
+    const abandon = (): void => {
+      giveUp(503, 'the stack stopped before the request was sent');
+    };
+    resolving.add(abandon);
+    const sendTo = (targets: Target[]): void => {
+      if (!resolving.delete(abandon)) return; // the stack stopped meanwhile
+      if (signal?.aborted === true) {
+        giveUp(487, 'aborted before sending');
+        return;
+      }
+      if (targets.length === 0) {
+        giveUp(503, `no target for ${nextHop(request)}`);
+        return;
+      }
+      const onAbort = (): void => {
+        tx.cancel();
+      };
+      let tx: OutgoingTransaction;
+      try {
+        tx = layer.sendRequest(request, targets, {
+          onResponse: (rs) => {
+            deliver(rs);
+          },
+          onTerminated: () => {
+            signal?.removeEventListener('abort', onAbort);
+            if (!finalSeen) deliver(synthesize(request, 503));
+          },
+        });
+      } catch (e) {
+        giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
+        return;
+      }
+      if (tx.state !== 'terminated') signal?.addEventListener('abort', onAbort, { once: true });
+    };
+    targetsFor(request, sendOptions.target)
+      .then(sendTo)
+      .catch((e: unknown) => {
+        if (!resolving.delete(abandon)) return;
+        giveUp(503, 'could not resolve the next hop', e);
+      });
+    return { final };
+  }
+
+  return {
+    start: () => transport.start(),
+    send,
+    async sendAck(ack, ackOptions = {}) {
+      const targets = await targetsFor(ack, ackOptions.target);
+      const first = targets[0];
+      if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
+      await layer.sendAck(ack, first);
+    },
+    onRequest(h) {
+      handler = h;
+    },
+    sendStateless: (response, remote) => layer.sendStateless(response, remote),
+    respond: (response) => layer.respond(response),
+    get transactions() {
+      return layer.size;
+    },
+    stats: layer.stats,
+    transport,
+    stop() {
+      stopped ??= (async () => {
+        layer.stop();
+        for (const abandon of [...resolving]) abandon();
+        resolving.clear();
+        await transport.stop();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -49,6 +49,21 @@ export const LAZY_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authentication-info',
 ]);
 
+/**
+ * The lazy headers that are deferred even when they parse: the authentication headers, whose
+ * parse costs several times an accessor define and which only the digest layer reads. The other
+ * lazy headers (Contact, Record-Route, Path, Refer-To) cost less to parse than to defer, so the
+ * parser parses them up front and defers them only when they fail.
+ */
+export const ALWAYS_DEFERRED: ReadonlySet<string> = new Set([
+  'www-authenticate',
+  'proxy-authenticate',
+  'authorization',
+  'proxy-authorization',
+  'authentication-info',
+  'proxy-authentication-info',
+]);
+
 /** Records a fault on `headers`. */
 export function addFault(headers: Headers, header: string, error: SipParseError): void {
   const h = headers as WithFaults;
@@ -143,7 +158,14 @@ for (const key of LAZY_HEADERS) {
  * parser attaches when it is done. A repeated header is one property.
  */
 export function deferHeader(headers: Headers, key: string): void {
-  if (!Object.hasOwn(headers, key)) Object.defineProperty(headers, key, ACCESSORS[key] ?? {});
+  // Redefining an earlier line's data property in place keeps the header's position.
+  if (!isDeferred(headers, key)) Object.defineProperty(headers, key, ACCESSORS[key] ?? {});
+}
+
+/** True when `key` of `headers` is (still) a lazy accessor this module defined. */
+export function isDeferred(headers: Headers, key: string): boolean {
+  const d: { get?: unknown } | undefined = Object.getOwnPropertyDescriptor(headers, key);
+  return GETTERS.has(d?.get);
 }
 
 /** What a lazy header's getter returns while {@link peekHeader} runs and the header was never read. */

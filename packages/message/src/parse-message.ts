@@ -9,7 +9,7 @@ import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { knownHeaderKeyAt } from './known-headers.js';
-import { LAZY_HEADERS, addFault, deferHeader } from './lazy-headers.js';
+import { ALWAYS_DEFERRED, LAZY_HEADERS, addFault, deferHeader, isDeferred } from './lazy-headers.js';
 import { attachRaw, unfold } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
@@ -91,12 +91,43 @@ function byteOffsetOf(charOffset: number): number {
 }
 
 
+/** Whether a header of the current parse was deferred (its spans are then kept on the raw lines). */
+const current = { deferred: false };
+
+/** The lazy-line spans to keep for the current parse: only when a header was deferred. */
+function keptSpans(): (string | number)[] | undefined {
+  return current.deferred ? lazySpans.slice() : undefined;
+}
+
+/**
+ * A header of the lazy set in the liberal mode: parsed now when it parses (an accessor define
+ * costs more than parsing a usual Contact), deferred to its first read when it does not, so the
+ * fault surfaces only for whoever reads it. Its span is recorded either way: a later line of the
+ * same key that fails defers the earlier ones too.
+ */
+function storeLazyHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+  lazySpans.push(key, valueStart, unfolded === undefined ? valueEnd : -valueEnd - 1);
+  if (ALWAYS_DEFERRED.has(key)) {
+    deferHeader(headers, key);
+    current.deferred = true;
+    return;
+  }
+  if (current.deferred && isDeferred(headers, key)) return;
+  try {
+    if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
+    else addHeader(headers, key, unfolded, 0, unfolded.length);
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    deferHeader(headers, key);
+    current.deferred = true;
+  }
+}
+
 /** Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was folded. */
 function storeHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
   if (liberal) {
     if (LAZY_HEADERS.has(key)) {
-      deferHeader(headers, key);
-      lazySpans.push(key, valueStart, unfolded === undefined ? valueEnd : -valueEnd - 1);
+      storeLazyHeader(headers, key, text, valueStart, valueEnd, unfolded);
       return;
     }
     if (key === 'date') {
@@ -127,6 +158,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
   let count = 0;
   const first = pos;
   lazySpans.length = 0;
+  current.deferred = false;
   for (;;) {
     let c = (codes[pos] ?? -1);
     if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
@@ -174,7 +206,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
   attachRaw(headers, {
     text,
     start: first,
-    lazy: lazySpans.length === 0 ? undefined : lazySpans.slice(),
+    lazy: keptSpans(),
     end: pos,
     base: mapped === undefined ? 0 : mapped.start,
     ascii: mapped === undefined || mapped.ascii,

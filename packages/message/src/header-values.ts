@@ -5,6 +5,7 @@
 import { TOKEN, skipWsp } from './chars.js';
 import { SipParseError } from './errors.js';
 import { scan } from './params.js';
+import { methodAt } from './methods.js';
 import type { CSeq } from './types.js';
 
 /** Largest CSeq sequence number a receiver accepts: 2^32 − 1 (RFC 3261 §8.1.1.5). */
@@ -23,7 +24,7 @@ export function parseCSeqAt(s: string, start: number, end: number): CSeq {
   if (m === i) throw new SipParseError('invalid-cseq', 'expected whitespace after the CSeq number', i);
   const mEnd = scan(s, m, TOKEN);
   if (mEnd === m || mEnd !== end) throw new SipParseError('invalid-cseq', 'invalid CSeq method', m);
-  return { seq, method: s.slice(m, mEnd) };
+  return { seq, method: methodAt(s, m, mEnd) };
 }
 
 /**

@@ -73,6 +73,17 @@ function addFoldedHeader(headers: Headers, key: string, value: string, at: numbe
   }
 }
 
+/**
+ * Makes the `headers` objects of parsed messages: plain objects to every observer (their prototype
+ * is `Object.prototype`, as for `{}`), but made by `new`, so V8 sizes them for the headers a message
+ * usually carries (in-object slack tracking) instead of growing a separate property store three
+ * slots at a time: about 100 bytes and a few reallocations less per parse.
+ */
+const PlainHeaders = function () {
+  // Nothing to initialize: the parser adds the headers.
+} as unknown as new () => Headers;
+(PlainHeaders as unknown as { prototype: object }).prototype = Object.prototype;
+
 /** Where the last {@link parseHead} found the end of the header section (after the empty line). */
 let headEnd = 0;
 
@@ -151,7 +162,7 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
   let eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
   if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
-  const headers: Headers = {};
+  const headers = new PlainHeaders();
   const message = parseStartLine(text, start, eol, headers);
 
   let pos = eol + 2;

@@ -4,22 +4,13 @@
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { parseBoundedInt } from './header-values.js';
+import { methodAt } from './methods.js';
 import { scan } from './params.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
 import { checkSipUriSyntax, schemeEndAt } from './uri.js';
 
 function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
   throw new SipParseError(code, what, at, status);
-}
-
-/** Methods written as constants, so parsing them allocates nothing. */
-const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH'];
-
-/** `text[start, end)` as a string, reusing a constant for the standard methods. */
-export function methodAt(text: string, start: number, end: number): string {
-  const len = end - start;
-  for (const m of METHODS) if (m.length === len && text.startsWith(m, start)) return m;
-  return text.slice(start, end);
 }
 
 /**

@@ -28,6 +28,15 @@ function expectSlash(s: string, i: number): number {
   return skipWsp(s, i + 1);
 }
 
+/** Transports written as constants, so the usual ones cost no string per parse. */
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** `s[start, end)`, as a constant when it is one of {@link TRANSPORTS} spelled in upper case. */
+function transportAt(s: string, start: number, end: number): string {
+  for (const t of TRANSPORTS) if (t.length === end - start && s.startsWith(t, start)) return t;
+  return s.slice(start, end);
+}
+
 /**
  * Parses the Via value `s[start, end)` (one or more comma-separated via-parms), appending to
  * `out` (or a new array) and returning it.
@@ -48,12 +57,12 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
     from = i;
     i = scan(s, i, TOKEN);
     if (i === from) fail('missing protocol version', i);
-    const version = s.slice(from, i);
+    const version = i - from === 3 && s.startsWith('2.0', from) ? '2.0' : s.slice(from, i);
     i = expectSlash(s, i);
     from = i;
     i = scan(s, i, TOKEN);
     if (i === from) fail('missing transport', i);
-    const protocol = s.slice(from, i);
+    const protocol = transportAt(s, from, i);
     from = i;
     i = skipWsp(s, i);
     if (i === from) fail('missing whitespace before sent-by', i);

@@ -15,6 +15,7 @@ import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import { copyBytes } from './byte-pool.js';
+import { beginScan, codesOf, endScan, scanAside } from './scan-source.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
 import type { Content, Headers, Parsed, SipMessage, SipRequest, SipResponse } from './types.js';
 
@@ -66,7 +67,9 @@ function toByteOffset(h: HeaderText, charOffset: number): number {
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
 function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
   try {
-    addHeader(headers, key, value, 0, value.length);
+    scanAside(value, () => {
+      addHeader(headers, key, value, 0, value.length);
+    });
   } catch (e) {
     if (e instanceof SipParseError) fail(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status);
     throw e;
@@ -126,7 +129,11 @@ function storeLazyHeader(headers: Headers, key: string, text: string, valueStart
   if (current.deferred && isDeferred(headers, key)) return;
   try {
     if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
-    else addHeader(headers, key, unfolded, 0, unfolded.length);
+    else {
+      scanAside(unfolded, () => {
+        addHeader(headers, key, unfolded, 0, unfolded.length);
+      });
+    }
   } catch (e) {
     if (!(e instanceof SipParseError)) throw e;
     deferHeader(headers, key);
@@ -159,6 +166,7 @@ function storeHeader(headers: Headers, key: string, text: string, valueStart: nu
  */
 function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
   const limit = start + limits.maxHeaderBytes;
+  beginScan(text, codes);
   let eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
   if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
@@ -261,16 +269,6 @@ function bodyLengthOf(message: SipRequest | SipResponse, available: number, body
   return length;
 }
 
-/** One byte per character of `text` for the scanners: the code, or 0xff for any non-ASCII character. */
-function codesOf(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i] = c < 0x80 ? c : 0xff;
-  }
-  return out;
-}
-
 /** Fast path: the whole input is ASCII, so characters and bytes line up one to one. */
 function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const limits = limitsOf(options);
@@ -331,9 +329,13 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
  */
 export function parseMessage(input: Uint8Array | string, options?: ParseOptions): Parsed<SipMessage> {
   liberal = options?.strict !== true;
-  if (typeof input !== 'string') return parseBytes(input, options);
-  // An ASCII string is its own bytes: parse it in place.
-  return isAscii(input) ? parseAscii(input, encodeUtf8(input), options) : parseBytes(bytesOfInput(input), options);
+  try {
+    if (typeof input !== 'string') return parseBytes(input, options);
+    // An ASCII string is its own bytes: parse it in place.
+    return isAscii(input) ? parseAscii(input, encodeUtf8(input), options) : parseBytes(bytesOfInput(input), options);
+  } finally {
+    endScan();
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * "Still as parsed": does a structured header of the model (Via, From, To, CSeq, Contact, Route,
- * Record-Route, Path, Refer-To) still hold exactly what its original lines say?
+ * "Still as parsed": does a name-addr header of the model (Contact, Record-Route, Path, Refer-To)
+ * still hold exactly what its original lines say?
  *
- * Their objects can be changed in place (`via[0].params.received = …`) without the parser seeing
+ * Their objects can be changed in place (`contact[0].params.expires = …`) without the parser seeing
  * it, so the serializer asks before it copies their lines: the original text is walked once,
  * field by field, against the model, building no strings. Any difference, and anything this walk
  * does not recognise (a folded line, a parameter given as a number, an extra parameter), answers
@@ -10,7 +10,7 @@
  * when parsing it gives exactly the model again, which keeps `parse(stringify(m))` equal to `m`.
  * @see RFC 3261 §16.6 (a proxy forwards the headers it does not change), §25.1 (the grammar walked)
  */
-import type { CSeq, NameAddr, Params, RouteEntry, Via } from './types.js';
+import type { NameAddr, Params, RouteEntry } from './types.js';
 import { stringifyUri } from './uri.js';
 
 /** Where the last successful walk stopped (saves a result pair per element). */
@@ -83,29 +83,6 @@ function sameParams(s: string, i: number, end: number, value: unknown): boolean 
   return true;
 }
 
-/** One via-parm from `i` against `via`; sets {@link at} after it. */
-function sameVia(s: string, i: number, end: number, value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const via = value as Via;
-  // The common spelling `SIP/2.0/UDP host` is compared in place; any other spacing goes to the model.
-  if (!s.startsWith('SIP/', i) || !sameWordThen(s, i + 4, via.version, 0x2f)) return false;
-  if (!sameWordThen(s, at + 1, via.protocol, 0x20)) return false;
-  const host = via.host;
-  const h = at + 1;
-  if (!(sameWordThen(s, h, host, 0x3a) || sameWord(s, h, end, host))) return false;
-  i = at;
-  let port: number | undefined;
-  if (s.charCodeAt(i) === 0x3a) {
-    let value = 0;
-    const from = ++i;
-    for (let d = s.charCodeAt(i); d >= 0x30 && d <= 0x39; d = s.charCodeAt(++i)) value = value * 10 + (d - 0x30);
-    if (i === from || i - from > 5 || !endsAt(s, i, end)) return false;
-    port = value;
-  }
-  if (via.port !== port) return false;
-  return sameParams(s, i, end, via.params);
-}
-
 /** The URI of a name-addr: a string as parsed, or (Route, Record-Route, Path) a URI object. */
 function uriText(uri: unknown): string | undefined {
   if (typeof uri === 'string') return uri;
@@ -139,38 +116,26 @@ function sameNameAddr(s: string, i: number, end: number, model: unknown): boolea
   return sameParams(s, i, end, value.params);
 }
 
-/** The CSeq value `s[i, end)` against `cseq`. */
-function sameCSeq(s: string, i: number, end: number, value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const cseq = value as CSeq;
-  if (typeof cseq.seq !== 'number') return false;
-  let seq = 0;
-  let j = i;
-  for (let d = s.charCodeAt(j); d >= 0x30 && d <= 0x39 && j < end; d = s.charCodeAt(++j)) seq = seq * 10 + (d - 0x30);
-  if (seq !== cseq.seq) return false;
-  j = skipWsp(s, j);
-  return sameWord(s, j, end, cseq.method) && at === end;
-}
-
 /** A list element walker: one element from `i` against `value`, setting {@link at} after it. */
 type Same = (s: string, i: number, end: number, value: unknown) => boolean;
 
 const LISTS: Record<string, Same | undefined> = {
-  via: sameVia,
   contact: sameNameAddr,
-  route: sameNameAddr,
   'record-route': sameNameAddr,
   path: sameNameAddr,
 };
 
 const SINGLE: Record<string, Same | undefined> = {
-  from: sameNameAddr,
-  to: sameNameAddr,
   'refer-to': sameNameAddr,
 };
 
-/** The keys {@link sameAsLines} knows how to compare. */
-export const COMPARED: ReadonlySet<string> = new Set(['via', 'contact', 'route', 'record-route', 'path', 'from', 'to', 'refer-to', 'cseq']);
+/**
+ * The keys {@link sameAsLines} compares: the name-addr headers parsed up front that a proxy
+ * usually forwards untouched. Via, From, To, CSeq and Route are written from the model: on V8
+ * here, walking their text against the model costs more than building their lines
+ * (bench/PARSER-BUDGET.md), and a proxy changes Via and Route anyway.
+ */
+export const COMPARED: ReadonlySet<string> = new Set(['contact', 'record-route', 'path', 'refer-to']);
 
 /**
  * True when `value` (the model of structured header `key`) is exactly what the values
@@ -179,7 +144,6 @@ export const COMPARED: ReadonlySet<string> = new Set(['via', 'contact', 'route',
  */
 export function sameAsLines(key: string, value: unknown, text: string, starts: Int32Array, ends: Int32Array, count: number): boolean {
   if (count === 0 || value === undefined || value === null) return false;
-  if (key === 'cseq') return count === 1 && (ends[0] ?? -1) >= 0 && sameCSeq(text, starts[0] ?? 0, ends[0] ?? 0, value);
   const single = SINGLE[key];
   if (single !== undefined) {
     const end = ends[0] ?? -1;

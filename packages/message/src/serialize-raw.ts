@@ -5,9 +5,10 @@
  * included) when the model still holds exactly what those lines say:
  * - a lazily parsed header nobody has read or assigned;
  * - a header kept as text whose value is still the text of its lines (joined with `,`);
+ * - Contact, Record-Route, Path and Refer-To whose objects still say what their lines say
+ *   (checked field by field, as-parsed.ts);
  * - Content-Length when its one line already states the body's length.
- * Any other header (the structured ones the stack parses up front, anything read or changed) is
- * written from the model. Runs of consecutive original lines are copied as one slice, so a proxy
+ * Any other header (Via, From, To, CSeq and Route, and anything changed) is written from the model. Runs of consecutive original lines are copied as one slice, so a proxy
  * that changes Via and Max-Forwards forwards everything else as the bytes that came in.
  * @see RFC 3261 §16.6 (a proxy forwards the headers it does not change), §7.3.1 (folding)
  */

@@ -1,7 +1,8 @@
 /**
- * The structured headers parsed up front (Via, From, To, CSeq, Contact, Route, Record-Route, Path,
- * Refer-To) are written back as their original lines while the model still says exactly what
- * those lines say, and from the model as soon as anything in them was changed in place.
+ * Contact, Record-Route, Path and Refer-To, parsed up front, are written back as their original
+ * lines while the model still says exactly what those lines say, and from the model as soon as
+ * anything in them was changed in place. Via, From, To, CSeq and Route are always written from the
+ * model. Either way parse(serialize(m)) equals m, whatever was changed.
  */
 import { describe, expect, it } from 'vitest';
 import { parseMessage, serializeMessage, stringify, type Headers, type Params, type SipMessage } from '../src/index.js';
@@ -155,25 +156,26 @@ function expectedOf(m: SipMessage): unknown {
 }
 
 describe('structured headers still as parsed', () => {
-  it('an unmodified message is written back as the bytes that arrived', () => {
+  it('an unmodified message keeps every line but Via, From, To, CSeq and Route as it came', () => {
     for (const name of ['invite', 'ok200', 'refer']) {
       const text = EVERYDAY[name] ?? '';
-      expect(stringify(parseMessage(enc.encode(text)))).toBe(text);
-      expect(new TextDecoder().decode(serializeMessage(parseMessage(text)))).toBe(text);
+      const modelled = /^(Via|v|From|f|To|t|CSeq|Route):/;
+      const kept = lines(text).filter((l) => !modelled.test(l));
+      expect(lines(stringify(parseMessage(enc.encode(text)))).filter((l) => !modelled.test(l))).toEqual(kept);
+      expect(lines(new TextDecoder().decode(serializeMessage(parseMessage(text)))).filter((l) => !modelled.test(l))).toEqual(kept);
     }
   });
 
-  it('a compact, oddly spaced structured line stays as it came while unchanged', () => {
-    const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1:5060 ;branch=z9hG4bK1 ;rport\r\nf: A <sip:a@127.0.0.1>;tag=1\r\nt: sip:b@127.0.0.2\r\ni: c\r\nCSeq: 1 OPTIONS\r\nl: 0\r\n\r\n';
-    expect(stringify(parseMessage(text))).toBe(text);
+  it('compact, oddly spaced Contact and Record-Route lines stay as they came while unchanged', () => {
+    const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1\r\nm:  A <sip:a@127.0.0.1> ;expires=60 ;q=0.5\r\nRecord-Route: <sip:127.0.0.3;lr>,<sip:127.0.0.4;lr>\r\nr: sip:c@127.0.0.5\r\nl: 0\r\n\r\n';
+    const out = lines(stringify(parseMessage(text)));
+    expect(out.slice(1)).toEqual(lines(text).slice(1));
+    expect(out[0]).toBe('Via: SIP/2.0/UDP 127.0.0.1');
   });
 
-  it('an upper-case parameter name or odd Via spacing is written from the model (the text would still parse the same)', () => {
-    const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nVia: SIP / 2.0 / UDP 127.0.0.1;BRANCH=z9hG4bK1\r\nFrom: <sip:a@127.0.0.1>;Tag=1\r\nTo: <sip:b@127.0.0.2>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
-    const out = lines(stringify(parseMessage(text)));
-    expect(out).toContain('Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1');
-    expect(out).toContain('From: <sip:a@127.0.0.1>;tag=1');
-    expect(out).toContain('To: <sip:b@127.0.0.2>');
+  it('an upper-case parameter name is written from the model (the text would still parse the same)', () => {
+    const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nContact: <sip:a@127.0.0.1>;Expires=60\r\nContent-Length: 0\r\n\r\n';
+    expect(lines(stringify(parseMessage(text)))).toContain('Contact: <sip:a@127.0.0.1>;expires=60');
   });
 
   it('a change in place is written from the model, and parse(serialize(m)) equals m', async () => {

@@ -30,9 +30,10 @@ export interface ParseOptions extends ParseLimits {
   /**
    * `false` (the default, liberal): headers the stack needs (Via, From, To, Call-ID, CSeq,
    * Max-Forwards, Content-Length, Route) are parsed now and a fault in them throws; Contact,
-   * Record-Route, Path, Refer-To and the authentication headers are parsed on first read; a
-   * malformed Date or lazily parsed header keeps its text and is reported by `headerFaults`
-   * (RFC 4475 §3.1.2.12). `true`: every header is parsed now and the first fault throws.
+   * Record-Route, Path and Refer-To are parsed now too, but a fault in them only defers them;
+   * the authentication headers are parsed on first read; a malformed Date or deferred header keeps
+   * its text and is reported by `headerFaults` (RFC 4475 §3.1.2.12). `true`: every header is parsed
+   * now and the first fault throws.
    */
   strict?: boolean;
 }

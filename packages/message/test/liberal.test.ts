@@ -4,7 +4,7 @@
  * (RFC 4475 §3.1.2.12).
  */
 import { describe, expect, it } from 'vitest';
-import { SipParseError, headerFaults, parse, parseMessage, stringify } from '../src/index.js';
+import { SipParseError, headerFaults, parse, parseMessage, parsedHeader, stringify, type NameAddr } from '../src/index.js';
 import { readFixture } from './read-fixture.js';
 import { LIBERAL_DELIVERS, TORTURE } from './torture-table.js';
 
@@ -78,6 +78,17 @@ describe('liberal parse: faults in headers parsed on demand', () => {
     expect(m.headers[key]).toBe(line.slice(line.indexOf(':') + 2));
     expect(headerFaults(m).map((f) => [f.header, f.error.code])).toEqual([[key, code]]);
     expect(headerFaults(m)).toHaveLength(1);
+    expect(parsedHeader(m, key as 'contact')).toBeUndefined(); // the typed read: no text in a structured type
+  });
+
+  it('parsedHeader returns a header that parsed, typed as declared', () => {
+    const m = parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Authorization: Digest username="a"', 'Refer-To: <sip:@x>'));
+    const contacts: NameAddr[] | undefined = parsedHeader(m, 'contact');
+    expect(contacts?.[0]?.uri).toBe('sip:a@127.0.0.2');
+    expect(parsedHeader(m, 'authorization')?.[0]?.username).toBe('"a"');
+    expect(parsedHeader(m, 'refer-to')).toBeUndefined();
+    expect(m.headers['refer-to']).toBe('<sip:@x>');
+    expect(parsedHeader(m, 'path')).toBeUndefined(); // absent
   });
 
   it('a second Refer-To is a fault of refer-to, keeping both values as text', () => {

@@ -5,7 +5,8 @@ import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { parseBoundedInt } from './header-values.js';
 import { methodAt } from './methods.js';
-import { scan } from './params.js';
+import { scanCodes } from './params.js';
+import { codesFor } from './scan-source.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
 import { checkSipUriSyntax, schemeEndAt } from './uri.js';
 
@@ -52,7 +53,7 @@ export function parseStartLine(text: string, start: number, eol: number, headers
     if (status < 100) fail('invalid-status', `status code '${code}' is not 100-699`, sp + 1);
     return { status, reason: codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers, content: '' };
   }
-  const sp1 = scan(text, start, TOKEN);
+  const sp1 = scanCodes(codesFor(text), start, TOKEN);
   if (sp1 === start) fail('invalid-method', 'the request line does not start with a method token', start);
   if (text.charCodeAt(sp1) !== 0x20) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
   const sp2 = text.lastIndexOf(' ', eol);

@@ -15,7 +15,7 @@ import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import { copyBytes } from './byte-pool.js';
-import { beginScan, codesOf, endScan, scanAside } from './scan-source.js';
+import { beginAside, beginScan, codesOf, endAside, endScan } from './scan-source.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
 import type { Content, Headers, Parsed, SipMessage, SipRequest, SipResponse } from './types.js';
 
@@ -68,12 +68,13 @@ function toByteOffset(h: HeaderText, charOffset: number): number {
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
 function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
   try {
-    scanAside(value, () => {
-      addHeader(headers, key, value, 0, value.length);
-    });
+    beginAside(value);
+    addHeader(headers, key, value, 0, value.length);
   } catch (e) {
     if (e instanceof SipParseError) fail(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status);
     throw e;
+  } finally {
+    endAside();
   }
 }
 
@@ -131,9 +132,12 @@ function storeLazyHeader(headers: Headers, key: string, text: string, valueStart
   try {
     if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
     else {
-      scanAside(unfolded, () => {
+      beginAside(unfolded);
+      try {
         addHeader(headers, key, unfolded, 0, unfolded.length);
-      });
+      } finally {
+        endAside();
+      }
     }
   } catch (e) {
     if (!(e instanceof SipParseError)) throw e;

@@ -36,14 +36,17 @@ export function endScan(): void {
 /** Reused for values unfolded during a parse (see {@link scanAside}). */
 let scratch = new Uint8Array(256);
 
+let savedText = '';
+let savedCodes: Uint8Array = NONE;
+
 /**
- * Runs `run` with `t` (a value unfolded from the text being parsed) registered in place of that
- * text, its codes written into a reused buffer (a new typed array of more than 64 bytes costs V8
- * an off-heap allocation, microseconds each), then registers the text again.
+ * Registers `t` (a value unfolded from the text being parsed) in place of that text until
+ * {@link endAside}, its codes written into a reused buffer (a new typed array of more than 64 bytes
+ * costs V8 an off-heap allocation, microseconds each). Not nested: one value at a time.
  */
-export function scanAside<T>(t: string, run: () => T): T {
-  const savedText = text;
-  const savedCodes = codes;
+export function beginAside(t: string): void {
+  savedText = text;
+  savedCodes = codes;
   if (scratch.length < t.length) scratch = new Uint8Array(t.length * 2);
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
@@ -51,12 +54,14 @@ export function scanAside<T>(t: string, run: () => T): T {
   }
   text = t;
   codes = scratch.subarray(0, t.length);
-  try {
-    return run();
-  } finally {
-    text = savedText;
-    codes = savedCodes;
-  }
+}
+
+/** Registers the text again after {@link beginAside}. */
+export function endAside(): void {
+  text = savedText;
+  codes = savedCodes;
+  savedText = '';
+  savedCodes = NONE;
 }
 
 /** The codes of `s`: the registered ones when `s` is the text being parsed, else made now. */

@@ -33,7 +33,7 @@ export function endScan(): void {
   codes = NONE;
 }
 
-/** Reused for values unfolded during a parse (see {@link scanAside}). */
+/** Reused for values unfolded during a parse (see {@link beginAside}). */
 let scratch = new Uint8Array(256);
 
 let savedText = '';

@@ -27,7 +27,7 @@ export type {
 export { isRequest, isResponse } from './types.js';
 export { SipError, SipParseError, isSipParseError, type SipErrorCode, type SipParseErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-export { headerFaults, type HeaderFault } from './lazy-headers.js';
+export { headerFaults, parsedHeader, type HeaderFault } from './lazy-headers.js';
 export { parse, parseMessage, safeParseMessage, type ParseOptions, type ParseResult } from './parse-message.js';
 export { serializeMessage, stringify } from './serialize.js';
 export { isSipUri, parseUri, parseUriOrThrow, stringifyUri, unescapeUriPart } from './uri.js';

@@ -27,7 +27,8 @@ for (const name of COMMON) {
   list.push({ key: name, bytes: new TextEncoder().encode(name) });
   candidates.set(slot, list);
 }
-const bySlot: ({ key: string; bytes: Uint8Array }[] | undefined)[] = [];
+/** Dense (33 lengths × 128 first characters), so V8 keeps fast elements: a sparse array became a dictionary. */
+const bySlot: ({ key: string; bytes: Uint8Array }[] | undefined)[] = new Array<undefined>(33 * 128).fill(undefined);
 for (const [slot, list] of candidates) bySlot[slot] = list;
 
 const compactByChar: (string | undefined)[] = [];

@@ -1,17 +1,18 @@
 /**
  * Lazily parsed headers and header faults (the liberal parse mode).
  *
- * A header the transaction, transport and proxy layers do not need keeps its text until someone
- * reads it. It sits on the `headers` object as an own, enumerable accessor property, so
- * `Object.keys`, `for…in`, spreading, `JSON.stringify`, `structuredClone` and deep-equality checks
- * all see it as the plain data it stands for. The first read parses it and keeps the result, so
- * every later read returns the same object; an assignment (or `defineProperty`, or `delete`) turns
- * it into an ordinary data property. Copies (spread, `structuredClone`, `copyMessage`) hold data
- * properties only.
+ * The authentication headers, and any Contact, Record-Route, Path or Refer-To that fails to parse,
+ * keep their text until someone reads them. Such a header sits on the `headers` object as an own,
+ * enumerable accessor property, so `Object.keys`, `for…in`, spreading, `JSON.stringify`,
+ * `structuredClone` and deep-equality checks all see it as the plain data it stands for. The first
+ * read parses it and keeps the result, so every later read returns the same object; an assignment
+ * (or `defineProperty`, or `delete`) turns it into an ordinary data property. Copies (spread,
+ * `structuredClone`, `copyMessage`) hold data properties only.
  *
  * A header whose value is malformed never throws when read: it keeps its text (a string) and the
- * fault is listed by {@link headerFaults}. RFC 4475 §3.1.2.12: an element should reject a message
- * for a malformed header only when it uses that header.
+ * fault is listed by {@link headerFaults}; {@link parsedHeader} reads it with an honest type.
+ * RFC 4475 §3.1.2.12: an element should reject a message for a malformed header only when it uses
+ * that header.
  */
 import { addHeader } from './add-header.js';
 import { SipParseError } from './errors.js';
@@ -32,15 +33,31 @@ const FAULTS: unique symbol = Symbol('sipts.headerFaults');
 type WithFaults = Headers & { [FAULTS]?: HeaderFault[] };
 
 /**
- * Headers parsed on first access in the liberal mode. Everything else is parsed up front: Via,
- * From, To, Call-ID, CSeq, Max-Forwards, Content-Length (RFC 3261 §8.2, §17, §18), Route (§16.4),
- * and every header kept as text (which is its own parsed form).
+ * Headers that may wait for their first read in the liberal mode: the {@link ALWAYS_DEFERRED}
+ * authentication headers, and Contact, Record-Route, Path and Refer-To when they fail to parse.
+ * Everything else is parsed up front: Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length
+ * (RFC 3261 §8.2, §17, §18), Route (§16.4), and every header kept as text (its own parsed form).
  */
 export const LAZY_HEADERS: ReadonlySet<string> = new Set([
   'contact',
   'record-route',
   'path',
   'refer-to',
+  'www-authenticate',
+  'proxy-authenticate',
+  'authorization',
+  'proxy-authorization',
+  'authentication-info',
+  'proxy-authentication-info',
+]);
+
+/**
+ * The lazy headers that are deferred even when they parse: the authentication headers, whose
+ * parse costs several times an accessor define and which only the digest layer reads. The other
+ * lazy headers (Contact, Record-Route, Path, Refer-To) cost less to parse than to defer, so the
+ * parser parses them up front and defers them only when they fail.
+ */
+export const ALWAYS_DEFERRED: ReadonlySet<string> = new Set([
   'www-authenticate',
   'proxy-authenticate',
   'authorization',
@@ -143,7 +160,14 @@ for (const key of LAZY_HEADERS) {
  * parser attaches when it is done. A repeated header is one property.
  */
 export function deferHeader(headers: Headers, key: string): void {
-  if (!Object.hasOwn(headers, key)) Object.defineProperty(headers, key, ACCESSORS[key] ?? {});
+  // Redefining an earlier line's data property in place keeps the header's position.
+  if (!isDeferred(headers, key)) Object.defineProperty(headers, key, ACCESSORS[key] ?? {});
+}
+
+/** True when `key` of `headers` is (still) a lazy accessor this module defined. */
+export function isDeferred(headers: Headers, key: string): boolean {
+  const d: { get?: unknown } | undefined = Object.getOwnPropertyDescriptor(headers, key);
+  return GETTERS.has(d?.get);
 }
 
 /** What a lazy header's getter returns while {@link peekHeader} runs and the header was never read. */
@@ -166,6 +190,23 @@ export function peekHeader(headers: Headers, key: string): HeaderValue | undefin
 export function isPending(headers: Headers, key: string): boolean {
   const d: { get?: unknown } | undefined = Object.getOwnPropertyDescriptor(headers, key);
   return GETTERS.has(d?.get) && rawOf(headers)?.parsed?.[key] === undefined;
+}
+
+/** The known headers whose declared type is structured but which may read as text (see {@link parsedHeader}). */
+type MaybeText = 'contact' | 'record-route' | 'path' | 'refer-to' | 'www-authenticate' | 'proxy-authenticate' | 'authorization' | 'proxy-authorization' | 'authentication-info' | 'proxy-authentication-info';
+
+/**
+ * Header `key` of `message` as its declared structured type, or `undefined` when it is absent or
+ * malformed. The types of `headers` describe well-formed headers (which a strict parse
+ * guarantees); in the liberal (default) mode a malformed Contact, Record-Route, Path, Refer-To or
+ * authentication header reads as its text instead (and is listed by {@link headerFaults}). This
+ * accessor makes that case visible to the type checker: the value it returns is what its type says.
+ * @example const contacts = parsedHeader(m, 'contact') ?? []; // NameAddr[]; a malformed Contact gives []
+ * @see RFC 4475 §3.1.2.12 (an element uses, and so rejects, only the headers it needs)
+ */
+export function parsedHeader<K extends MaybeText>(message: SipMessage, key: K): Headers[K] | undefined {
+  const value = message.headers[key] as unknown;
+  return typeof value === 'string' ? undefined : (value as Headers[K]);
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
-import { endOfQuoted, parseParams, scan, stringifyParams } from './params.js';
+import { endOfQuotedCodes, parseParamsCodes, scanCodes, stringifyParams } from './params.js';
+import { codesFor } from './scan-source.js';
 import type { NameAddr, Params, RouteEntry } from './types.js';
 import { schemeEndAt, stringifyUri } from './uri.js';
 import { checkUriAt } from './uri-check.js';
@@ -12,16 +13,16 @@ import { checkUriAt } from './uri-check.js';
 /** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
 let lastEnd = 0;
 
-function skipWsp(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+function skipWsp(b: Uint8Array, i: number): number {
+  let c = b[i];
+  while (c === 0x20 || c === 0x09) c = b[++i];
   return i;
 }
 
 /** The error for whitespace inside `<>` in `s[from, to)`, if there is any (RFC 3261 §25.1). */
-function whitespaceInBrackets(s: string, from: number, to: number): SipParseError | undefined {
+function whitespaceInBrackets(b: Uint8Array, from: number, to: number): SipParseError | undefined {
   for (let k = from; k < to; k++) {
-    if (s.charCodeAt(k) <= 0x20) return new SipParseError('invalid-name-addr', 'whitespace inside <>', k);
+    if ((b[k] ?? 0xff) <= 0x20) return new SipParseError('invalid-name-addr', 'whitespace inside <>', k);
   }
   return undefined;
 }
@@ -34,32 +35,32 @@ function whitespaceInBrackets(s: string, from: number, to: number): SipParseErro
  * @throws SipParseError `invalid-name-addr`, `invalid-display-name`, `unterminated-quote`,
  * `invalid-uri` (a URI `parseUri` rejects: the offset points at the fault)
  */
-function parseOneAt(s: string, i: number, end: number): NameAddr {
-  i = skipWsp(s, i);
+function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr {
+  i = skipWsp(b, i);
   let name: string | undefined;
-  const first = s.charCodeAt(i);
+  const first = (b[i] ?? NaN);
   if (first === 0x22) {
-    const close = endOfQuoted(s, i, end);
+    const close = endOfQuotedCodes(b, i, end);
     name = s.slice(i, close);
-    i = skipWsp(s, close);
-    if (s.charCodeAt(i) !== 0x3c) throw new SipParseError('invalid-name-addr', "expected '<' after display name", i);
+    i = skipWsp(b, close);
+    if ((b[i] ?? NaN) !== 0x3c) throw new SipParseError('invalid-name-addr', "expected '<' after display name", i);
   } else if (first !== 0x3c) {
     // Either `token *(LWS token) <uri>` or an addr-spec: look for '<' after a run of tokens.
     let j = i;
     let lastToken = i;
     for (;;) {
-      const k = scan(s, j, TOKEN);
+      const k = scanCodes(b, j, TOKEN);
       if (k === j) break;
       lastToken = k;
-      j = skipWsp(s, k);
+      j = skipWsp(b, k);
     }
-    if (j > i && s.charCodeAt(j) === 0x3c) {
+    if (j > i && (b[j] ?? NaN) === 0x3c) {
       name = s.slice(i, lastToken);
       i = j;
     }
   }
   let uri: string;
-  if (s.charCodeAt(i) === 0x3c) {
+  if ((b[i] ?? NaN) === 0x3c) {
     const close = s.indexOf('>', i + 1);
     if (close === -1 || close >= end) throw new SipParseError('invalid-name-addr', "missing '>'", i);
     // A scheme scan stops at '>', so a colon it finds lies inside the brackets.
@@ -68,19 +69,19 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
       try {
         checkUriAt(s, i + 1, colon, close);
       } catch (e) {
-        throw whitespaceInBrackets(s, i + 1, close) ?? e;
+        throw whitespaceInBrackets(b, i + 1, close) ?? e;
       }
     } else {
-      const ws = whitespaceInBrackets(s, i + 1, close);
+      const ws = whitespaceInBrackets(b, i + 1, close);
       if (ws !== undefined) throw ws;
-      if (close !== i + 2 || s.charCodeAt(i + 1) !== 0x2a) throw new SipParseError('invalid-name-addr', 'URI has no scheme', i + 1);
+      if (close !== i + 2 || (b[i + 1] ?? NaN) !== 0x2a) throw new SipParseError('invalid-name-addr', 'URI has no scheme', i + 1);
     }
     uri = s.slice(i + 1, close);
     i = close + 1;
   } else {
     const start = i;
     for (; i < end; i++) {
-      const c = s.charCodeAt(i);
+      const c = (b[i] ?? NaN);
       if (c === 0x3b || c === 0x2c || c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x22) break;
       if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' must be enclosed in <>", i);
     }
@@ -88,7 +89,7 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
     const colon = schemeEndAt(s, start);
     if (colon !== -1 && colon < i) {
       checkUriAt(s, start, colon, i);
-    } else if (i !== start + 1 || s.charCodeAt(start) !== 0x2a) {
+    } else if (i !== start + 1 || (b[start] ?? NaN) !== 0x2a) {
       const laquot = s.indexOf('<', start);
       if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'display name is not a token or quoted string', start);
       throw new SipParseError('invalid-name-addr', 'expected a URI', start);
@@ -96,8 +97,8 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
     uri = s.slice(start, i);
   }
   const params: Params = {};
-  i = parseParams(s, i, end, params, 'invalid-name-addr');
-  lastEnd = skipWsp(s, i);
+  i = parseParamsCodes(s, b, i, end, params, 'invalid-name-addr');
+  lastEnd = skipWsp(b, i);
   return { name, uri, params };
 }
 
@@ -106,9 +107,10 @@ function parseOneAt(s: string, i: number, end: number): NameAddr {
  * @throws SipParseError when the value is not one name-addr or addr-spec
  */
 export function parseNameAddrAt(s: string, start: number, end: number): NameAddr {
-  const value = parseOneAt(s, start, end);
+  const b = codesFor(s);
+  const value = parseOneAt(s, b, start, end);
   if (lastEnd < end) {
-    const code = s.charCodeAt(lastEnd) === 0x2c && value.uri.indexOf(':') === -1 ? 'invalid-display-name' : 'invalid-name-addr';
+    const code = b[lastEnd] === 0x2c && value.uri.indexOf(':') === -1 ? 'invalid-display-name' : 'invalid-name-addr';
     throw new SipParseError(code, 'unexpected text after the address', lastEnd);
   }
   return value;
@@ -120,14 +122,15 @@ export function parseNameAddrAt(s: string, start: number, end: number): NameAddr
  * @throws SipParseError on an empty element or a malformed address
  */
 export function parseNameAddrListAt(s: string, start: number, end: number, out: NameAddr[] | undefined): NameAddr[] {
+  const b = codesFor(s);
   let i = start;
   for (;;) {
-    const value = parseOneAt(s, i, end);
+    const value = parseOneAt(s, b, i, end);
     // A literal `[value]` is sized exactly; the first push to `[]` would reserve 17 slots.
     if (out === undefined) out = [value];
     else out.push(value);
     if (lastEnd >= end) return out;
-    if (s.charCodeAt(lastEnd) !== 0x2c) throw new SipParseError('invalid-name-addr', "expected ',' between addresses", lastEnd);
+    if (b[lastEnd] !== 0x2c) throw new SipParseError('invalid-name-addr', "expected ',' between addresses", lastEnd);
     i = lastEnd + 1;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { PARAM_VALUE, TOKEN } from './chars.js';
 import { SipParseError, type SipParseErrorCode } from './errors.js';
+import { codesFor } from './scan-source.js';
 import type { Params } from './types.js';
 
 /**
@@ -18,6 +19,25 @@ export function endOfQuoted(s: string, i: number, end: number): number {
     if (c === 0x5c) j++;
   }
   throw new SipParseError('unterminated-quote', 'quoted string is not terminated', i);
+}
+
+/** {@link endOfQuoted} on the codes `b` of the text (see scan-source.ts). */
+export function endOfQuotedCodes(b: Uint8Array, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = b[j];
+    if (c === 0x22) return j + 1;
+    if (c === 0x5c) j++;
+  }
+  throw new SipParseError('unterminated-quote', 'quoted string is not terminated', i);
+}
+
+/** {@link scan} on the codes `b` of the text: a typed-array read costs about half a `charCodeAt`. */
+export function scanCodes(b: Uint8Array, i: number, t: Uint8Array): number {
+  for (;;) {
+    const c = b[i] ?? 0xff;
+    if (!(c < 128 && t[c] === 1)) return i;
+    i++;
+  }
 }
 
 /** Index of the first char at or after `i` that is not in table `t` (chars ≥ 128 never are). */
@@ -37,14 +57,19 @@ export function scan(s: string, i: number, t: Uint8Array): number {
  * @throws SipParseError with `code` on an empty name or value
  */
 export function parseParams(s: string, i: number, end: number, params: Params, code: SipParseErrorCode): number {
+  return parseParamsCodes(s, codesFor(s), i, end, params, code);
+}
+
+/** {@link parseParams} reading the codes `b` of `s` (see scan-source.ts). */
+export function parseParamsCodes(s: string, b: Uint8Array, i: number, end: number, params: Params, code: SipParseErrorCode): number {
   for (;;) {
-    let c = s.charCodeAt(i);
-    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+    let c = (b[i] ?? NaN);
+    while (c === 0x20 || c === 0x09) c = (b[++i] ?? NaN);
     if (i >= end || c !== 0x3b) return i;
-    c = s.charCodeAt(++i);
-    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+    c = (b[++i] ?? NaN);
+    while (c === 0x20 || c === 0x09) c = (b[++i] ?? NaN);
     const nameStart = i;
-    i = scan(s, i, TOKEN);
+    i = scanCodes(b, i, TOKEN);
     if (i === nameStart || i > end) throw new SipParseError(code, 'empty parameter name', i);
     let name = s.slice(nameStart, i);
     for (let k = 0; k < name.length; k++) {
@@ -55,14 +80,14 @@ export function parseParams(s: string, i: number, end: number, params: Params, c
       }
     }
     let j = i;
-    c = s.charCodeAt(j);
-    while (c === 0x20 || c === 0x09) c = s.charCodeAt(++j);
+    c = (b[j] ?? NaN);
+    while (c === 0x20 || c === 0x09) c = (b[++j] ?? NaN);
     let value: string | null = null;
     if (c === 0x3d && j < end) {
-      c = s.charCodeAt(++j);
-      while (c === 0x20 || c === 0x09) c = s.charCodeAt(++j);
+      c = (b[++j] ?? NaN);
+      while (c === 0x20 || c === 0x09) c = (b[++j] ?? NaN);
       const valueStart = j;
-      j = c === 0x22 ? endOfQuoted(s, j, end) : scan(s, j, PARAM_VALUE);
+      j = c === 0x22 ? endOfQuotedCodes(b, j, end) : scanCodes(b, j, PARAM_VALUE);
       if (j === valueStart || j > end) throw new SipParseError(code, `parameter '${name}' has no value`, j);
       value = s.slice(valueStart, j);
       i = j;

@@ -5,19 +5,18 @@
  * included) when the model still holds exactly what those lines say:
  * - a lazily parsed header nobody has read or assigned;
  * - a header kept as text whose value is still the text of its lines (joined with `,`);
+ * - Contact, Record-Route, Path and Refer-To whose objects still say what their lines say
+ *   (checked field by field, as-parsed.ts);
  * - Content-Length when its one line already states the body's length.
- * Any other header (the structured ones the stack parses up front, anything read or changed) is
- * written from the model. Runs of consecutive original lines are copied as one slice, so a proxy
+ * Any other header (Via, From, To, CSeq and Route, and anything changed) is written from the model. Runs of consecutive original lines are copied as one slice, so a proxy
  * that changes Via and Max-Forwards forwards everything else as the bytes that came in.
  * @see RFC 3261 §16.6 (a proxy forwards the headers it does not change), §7.3.1 (folding)
  */
 import { headerLines } from './header-lines.js';
-import { LAZY_HEADERS, NOT_READ, peekHeader } from './lazy-headers.js';
+import { COMPARED, sameAsLines } from './as-parsed.js';
+import { NOT_READ, peekHeader } from './lazy-headers.js';
 import { firstOfKey, lineCount, lineKey, lineStart, nextSameKey, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
 import type { Headers } from './types.js';
-
-/** Structured headers parsed up front: their objects may have been changed in place, unseen. */
-const FROM_MODEL: ReadonlySet<string> = new Set(['via', 'from', 'to', 'cseq', 'route']);
 
 /** Line numbers found by {@link linesOf}, in line order (reused between calls). */
 let found = new Int32Array(64);
@@ -68,13 +67,28 @@ function sameText(raw: RawHeaders, count: number, value: string): boolean {
   return pos === value.length;
 }
 
+/** Value spans of the lines in {@link found}, for {@link sameAsLines} (reused between calls). */
+let starts = new Int32Array(64);
+let ends = new Int32Array(64);
+
 /** True when the original lines of `key` (`found[0, count)`) still say what the model holds. */
 function untouched(headers: Headers, raw: RawHeaders, key: string, count: number, bodyBytes: number): boolean {
   if (count === 0) return false;
-  if (LAZY_HEADERS.has(key)) return peekHeader(headers, key) === NOT_READ;
   if (key === 'content-length') return sameText(raw, count, String(bodyBytes));
-  const value = headers[key];
-  return typeof value === 'string' && sameText(raw, count, value);
+  const value = peekHeader(headers, key);
+  if (value === NOT_READ) return true;
+  if (typeof value === 'string') return sameText(raw, count, value);
+  if (!COMPARED.has(key)) return false;
+  if (starts.length < count) {
+    starts = new Int32Array(count);
+    ends = new Int32Array(count);
+  }
+  for (let k = 0; k < count; k++) {
+    const i = found[k] ?? 0;
+    starts[k] = valueStart(raw, i);
+    ends[k] = valueEnd(raw, i);
+  }
+  return sameAsLines(key, value, raw.text, starts, ends, count);
 }
 
 /**
@@ -89,13 +103,6 @@ export function headersWithRaw(headers: Headers, raw: RawHeaders, bodyBytes: num
   let runEnd = -1;
   let wroteLength = false;
   for (const key in headers) {
-    if (FROM_MODEL.has(key)) {
-      // Parsed up front and often changed in place (Via, Route): always written from the model.
-      if (runStart !== -1) out += text.slice(runStart, runEnd);
-      runStart = runEnd = -1;
-      out += headerLines(key, headers[key]);
-      continue;
-    }
     const count = linesOf(raw, key, hint);
     if (count > 0) hint = (found[0] ?? 0) + 1;
     if (untouched(headers, raw, key, count, bodyBytes)) {

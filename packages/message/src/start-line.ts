@@ -4,22 +4,14 @@
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { parseBoundedInt } from './header-values.js';
-import { scan } from './params.js';
+import { methodAt } from './methods.js';
+import { scanCodes } from './params.js';
+import { codesFor } from './scan-source.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
 import { checkSipUriSyntax, schemeEndAt } from './uri.js';
 
 function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
   throw new SipParseError(code, what, at, status);
-}
-
-/** Methods written as constants, so parsing them allocates nothing. */
-const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH'];
-
-/** `text[start, end)` as a string, reusing a constant for the standard methods. */
-export function methodAt(text: string, start: number, end: number): string {
-  const len = end - start;
-  for (const m of METHODS) if (m.length === len && text.startsWith(m, start)) return m;
-  return text.slice(start, end);
 }
 
 /**
@@ -61,7 +53,7 @@ export function parseStartLine(text: string, start: number, eol: number, headers
     if (status < 100) fail('invalid-status', `status code '${code}' is not 100-699`, sp + 1);
     return { status, reason: codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers, content: '' };
   }
-  const sp1 = scan(text, start, TOKEN);
+  const sp1 = scanCodes(codesFor(text), start, TOKEN);
   if (sp1 === start) fail('invalid-method', 'the request line does not start with a method token', start);
   if (text.charCodeAt(sp1) !== 0x20) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
   const sp2 = text.lastIndexOf(' ', eol);

@@ -5,16 +5,17 @@
  */
 import { IPV6_CHAR, URI_HEADER_CHAR, URI_HOST_NAME, URI_PARAM_CHAR } from './chars.js';
 import { SipParseError } from './errors.js';
+import { codesFor } from './scan-source.js';
 
 /** Throws the URI syntax error at offset `i`. */
 function bad(what: string, i: number): never {
   throw new SipParseError('invalid-uri', what, i);
 }
 
-/** Index of the first char in `[i, n)` not in table `t` (chars ≥ 128 never are), or `n`. */
-function scanTo(s: string, i: number, n: number, t: Uint8Array): number {
+/** Index of the first code in `b[i, n)` not in table `t` (codes ≥ 128 never are), or `n`. */
+function scanTo(b: Uint8Array, i: number, n: number, t: Uint8Array): number {
   while (i < n) {
-    const c = s.charCodeAt(i);
+    const c = b[i] ?? 0xff;
     if (!(c < 128 && t[c] === 1)) return i;
     i++;
   }
@@ -29,11 +30,13 @@ function scanTo(s: string, i: number, n: number, t: Uint8Array): number {
  * @example checkSipUriAt('sip:alice@', 4, 10) // throws: missing host (at byte 10)
  */
 export function checkSipUriAt(s: string, start: number, n: number): number {
+  // Read as bytes (see scan-source.ts); `n` bounds every read, so no read falls off the end.
+  const b = codesFor(s);
   // userinfo ends at the first '@': no '@' may appear unescaped after it in a SIP URI.
   let atSign = -1;
   let badUser = -1;
   for (let k = start; k < n; k++) {
-    const c = s.charCodeAt(k);
+    const c = (b[k] ?? 0xff);
     if (c === 0x40) {
       atSign = k;
       break;
@@ -42,13 +45,13 @@ export function checkSipUriAt(s: string, start: number, n: number): number {
   }
   let i = start;
   if (atSign !== -1) {
-    if (atSign === start || s.charCodeAt(start) === 0x3a) bad('empty user part', start);
+    if (atSign === start || (b[start] ?? 0xff) === 0x3a) bad('empty user part', start);
     if (badUser !== -1) bad('invalid character in user part', badUser);
     i = atSign + 1;
   }
-  if (i < n && s.charCodeAt(i) === 0x5b) {
-    const close = scanTo(s, i + 1, n, IPV6_CHAR);
-    if (close === n || s.charCodeAt(close) !== 0x5d) {
+  if (i < n && (b[i] ?? 0xff) === 0x5b) {
+    const close = scanTo(b, i + 1, n, IPV6_CHAR);
+    if (close === n || (b[close] ?? 0xff) !== 0x5d) {
       const bracket = s.indexOf(']', close);
       bad(bracket === -1 || bracket >= n ? 'unterminated IPv6 reference' : 'invalid IPv6 reference', i);
     }
@@ -56,37 +59,37 @@ export function checkSipUriAt(s: string, start: number, n: number): number {
     i = close + 1;
   } else {
     const hostStart = i;
-    i = scanTo(s, i, n, URI_HOST_NAME);
+    i = scanTo(b, i, n, URI_HOST_NAME);
     if (i === hostStart) bad('missing host', i);
   }
-  if (i < n && s.charCodeAt(i) === 0x3a) {
+  if (i < n && (b[i] ?? 0xff) === 0x3a) {
     const portStart = ++i;
     let value = 0;
     while (i < n) {
-      const c = s.charCodeAt(i);
+      const c = (b[i] ?? 0xff);
       if (c < 0x30 || c > 0x39) break;
       value = value * 10 + (c - 0x30);
       i++;
     }
     if (i === portStart || i - portStart > 5 || value > 65535) bad('invalid port', portStart);
   }
-  while (i < n && s.charCodeAt(i) === 0x3b) {
+  while (i < n && (b[i] ?? 0xff) === 0x3b) {
     const nameStart = ++i;
-    i = scanTo(s, i, n, URI_PARAM_CHAR);
+    i = scanTo(b, i, n, URI_PARAM_CHAR);
     if (i === nameStart) bad('empty URI parameter', i);
-    if (i < n && s.charCodeAt(i) === 0x3d) i = scanTo(s, i + 1, n, URI_PARAM_CHAR);
+    if (i < n && (b[i] ?? 0xff) === 0x3d) i = scanTo(b, i + 1, n, URI_PARAM_CHAR);
   }
   let question = -1;
-  if (i < n && s.charCodeAt(i) === 0x3f) {
+  if (i < n && (b[i] ?? 0xff) === 0x3f) {
     question = i;
     do {
       const hStart = ++i;
-      i = scanTo(s, i, n, URI_HEADER_CHAR);
+      i = scanTo(b, i, n, URI_HEADER_CHAR);
       let eq = hStart;
-      while (eq < i && s.charCodeAt(eq) !== 0x3d) eq++;
+      while (eq < i && (b[eq] ?? 0xff) !== 0x3d) eq++;
       // `hname "=" hvalue`: a non-empty name before the first '='.
       if (eq === hStart || eq === i) bad('invalid URI header', hStart);
-    } while (i < n && s.charCodeAt(i) === 0x26);
+    } while (i < n && (b[i] ?? 0xff) === 0x26);
   }
   if (i !== n) bad('unexpected character in URI', i);
   return question;

@@ -4,7 +4,8 @@
  */
 import { TOKEN, bracketIpv6 } from './chars.js';
 import { SipError, SipParseError } from './errors.js';
-import { parseParams, scan, stringifyParams } from './params.js';
+import { parseParamsCodes, scanCodes, stringifyParams } from './params.js';
+import { codesFor } from './scan-source.js';
 import type { Params, Via } from './types.js';
 
 const HOST_CHARS = new Uint8Array(128);
@@ -16,16 +17,25 @@ function fail(what: string, at: number): never {
   throw new SipParseError('invalid-via', what, at);
 }
 
-function skipWsp(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
+function skipWsp(b: Uint8Array, i: number): number {
+  let c = b[i];
+  while (c === 0x20 || c === 0x09) c = b[++i];
   return i;
 }
 
-function expectSlash(s: string, i: number): number {
-  i = skipWsp(s, i);
-  if (s.charCodeAt(i) !== 0x2f) fail("expected '/' in sent-protocol", i);
-  return skipWsp(s, i + 1);
+function expectSlash(b: Uint8Array, i: number): number {
+  i = skipWsp(b, i);
+  if (b[i] !== 0x2f) fail("expected '/' in sent-protocol", i);
+  return skipWsp(b, i + 1);
+}
+
+/** Transports written as constants, so the usual ones cost no string per parse. */
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** `s[start, end)`, as a constant when it is one of {@link TRANSPORTS} spelled in upper case. */
+function transportAt(s: string, start: number, end: number): string {
+  for (const t of TRANSPORTS) if (t.length === end - start && s.startsWith(t, start)) return t;
+  return s.slice(start, end);
 }
 
 /**
@@ -36,58 +46,59 @@ function expectSlash(s: string, i: number): number {
  * @throws SipParseError `invalid-via`
  */
 export function parseViaAt(s: string, start: number, end: number, out: Via[] | undefined): Via[] {
+  const b = codesFor(s);
   let i = start;
   for (;;) {
-    i = skipWsp(s, i);
+    i = skipWsp(b, i);
     let from = i;
-    i = scan(s, i, TOKEN);
-    if (i - from !== 3 || (s.charCodeAt(from) | 0x20) !== 0x73 || (s.charCodeAt(from + 1) | 0x20) !== 0x69 || (s.charCodeAt(from + 2) | 0x20) !== 0x70) {
+    i = scanCodes(b, i, TOKEN);
+    if (i - from !== 3 || ((b[from] ?? NaN) | 0x20) !== 0x73 || ((b[from + 1] ?? NaN) | 0x20) !== 0x69 || ((b[from + 2] ?? NaN) | 0x20) !== 0x70) {
       fail('sent-protocol is not SIP', from);
     }
-    i = expectSlash(s, i);
+    i = expectSlash(b, i);
     from = i;
-    i = scan(s, i, TOKEN);
+    i = scanCodes(b, i, TOKEN);
     if (i === from) fail('missing protocol version', i);
-    const version = s.slice(from, i);
-    i = expectSlash(s, i);
+    const version = i - from === 3 && s.startsWith('2.0', from) ? '2.0' : s.slice(from, i);
+    i = expectSlash(b, i);
     from = i;
-    i = scan(s, i, TOKEN);
+    i = scanCodes(b, i, TOKEN);
     if (i === from) fail('missing transport', i);
-    const protocol = s.slice(from, i);
+    const protocol = transportAt(s, from, i);
     from = i;
-    i = skipWsp(s, i);
+    i = skipWsp(b, i);
     if (i === from) fail('missing whitespace before sent-by', i);
     from = i;
-    if (s.charCodeAt(i) === 0x5b) {
-      i = scan(s, i + 1, IPV6_CHARS);
-      if (s.charCodeAt(i) !== 0x5d || i === from + 1) fail('invalid IPv6 reference in sent-by', from);
+    if ((b[i] ?? NaN) === 0x5b) {
+      i = scanCodes(b, i + 1, IPV6_CHARS);
+      if ((b[i] ?? NaN) !== 0x5d || i === from + 1) fail('invalid IPv6 reference in sent-by', from);
       i++;
     } else {
-      i = scan(s, i, HOST_CHARS);
+      i = scanCodes(b, i, HOST_CHARS);
       if (i === from) fail('missing sent-by host', i);
     }
     if (i > end) fail('sent-by runs past the value', end);
     const host = s.slice(from, i);
     let port: number | undefined;
-    let j = skipWsp(s, i);
-    if (j < end && s.charCodeAt(j) === 0x3a) {
-      j = skipWsp(s, j + 1);
+    let j = skipWsp(b, i);
+    if (j < end && (b[j] ?? NaN) === 0x3a) {
+      j = skipWsp(b, j + 1);
       const portStart = j;
       let value = 0;
-      for (let c = s.charCodeAt(j); c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) value = value * 10 + (c - 0x30);
+      for (let c = (b[j] ?? NaN); c >= 0x30 && c <= 0x39; c = (b[++j] ?? NaN)) value = value * 10 + (c - 0x30);
       if (j === portStart || j - portStart > 5 || value > 65535 || j > end) fail('invalid sent-by port', portStart);
       port = value;
       i = j;
     }
     const params: Params = {};
-    i = parseParams(s, i, end, params, 'invalid-via');
+    i = parseParamsCodes(s, b, i, end, params, 'invalid-via');
     const via: Via = { version, protocol, host, port, params };
     // A literal `[via]` is sized exactly; the first push to `[]` would reserve 17 slots.
     if (out === undefined) out = [via];
     else out.push(via);
-    i = skipWsp(s, i);
+    i = skipWsp(b, i);
     if (i >= end) return out;
-    if (s.charCodeAt(i) !== 0x2c) fail('unexpected character after Via parameters', i);
+    if ((b[i] ?? NaN) !== 0x2c) fail('unexpected character after Via parameters', i);
     i++;
   }
 }

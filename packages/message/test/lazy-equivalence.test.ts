@@ -45,8 +45,10 @@ describe('the lazy model equals the eager model', () => {
   it('covers the everyday messages and the valid corpus, and some headers really are lazy', () => {
     expect(valid.length).toBeGreaterThanOrEqual(Object.keys(EVERYDAY).length + 30);
     const lazyCounts = valid.map(([, bytes]) => lazyKeys(parseMessage(bytes).headers).length);
-    expect(lazyCounts.filter((n) => n > 0).length).toBeGreaterThanOrEqual(20);
-    expect(lazyKeys(parseMessage(enc.encode(EVERYDAY.refer ?? '')).headers).sort()).toEqual(['contact', 'path', 'refer-to']);
+    // The authentication headers wait for their first read; Contact, Route and the other name-addr
+    // headers are parsed up front when they parse (cheaper than an accessor), deferred when they fail.
+    expect(lazyCounts.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
+    expect(lazyKeys(parseMessage(enc.encode(EVERYDAY.refer ?? '')).headers)).toEqual([]);
   });
 
   for (const [name, bytes] of valid) {

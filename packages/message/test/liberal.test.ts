@@ -4,7 +4,7 @@
  * (RFC 4475 §3.1.2.12).
  */
 import { describe, expect, it } from 'vitest';
-import { SipParseError, headerFaults, parse, parseMessage } from '../src/index.js';
+import { SipParseError, headerFaults, parse, parseMessage, parsedHeader, stringify, type NameAddr } from '../src/index.js';
 import { readFixture } from './read-fixture.js';
 import { LIBERAL_DELIVERS, TORTURE } from './torture-table.js';
 
@@ -78,6 +78,17 @@ describe('liberal parse: faults in headers parsed on demand', () => {
     expect(m.headers[key]).toBe(line.slice(line.indexOf(':') + 2));
     expect(headerFaults(m).map((f) => [f.header, f.error.code])).toEqual([[key, code]]);
     expect(headerFaults(m)).toHaveLength(1);
+    expect(parsedHeader(m, key as 'contact')).toBeUndefined(); // the typed read: no text in a structured type
+  });
+
+  it('parsedHeader returns a header that parsed, typed as declared', () => {
+    const m = parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Authorization: Digest username="a"', 'Refer-To: <sip:@x>'));
+    const contacts: NameAddr[] | undefined = parsedHeader(m, 'contact');
+    expect(contacts?.[0]?.uri).toBe('sip:a@127.0.0.2');
+    expect(parsedHeader(m, 'authorization')?.[0]?.username).toBe('"a"');
+    expect(parsedHeader(m, 'refer-to')).toBeUndefined();
+    expect(m.headers['refer-to']).toBe('<sip:@x>');
+    expect(parsedHeader(m, 'path')).toBeUndefined(); // absent
   });
 
   it('a second Refer-To is a fault of refer-to, keeping both values as text', () => {
@@ -93,6 +104,22 @@ describe('liberal parse: faults in headers parsed on demand', () => {
       { name: undefined, uri: 'sip:a@127.0.0.2', params: {} },
       { name: undefined, uri: 'sip:b@127.0.0.3', params: { q: '0.1' } },
     ]);
+  });
+
+  it('a fault on a later line of a header parsed up front defers the whole header, in its place', () => {
+    const m = parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Subject: x', 'Contact: <sip:b@>', 'Contact: <sip:c@127.0.0.4>'));
+    expect(Object.keys(m.headers)).toEqual(['via', 'cseq', 'contact', 'subject']);
+    expect(Object.getOwnPropertyDescriptor(m.headers, 'contact')?.get).toBeTypeOf('function');
+    expect(m.headers.contact).toBe('<sip:a@127.0.0.2>,<sip:b@>,<sip:c@127.0.0.4>');
+    expect(headerFaults(m).map((f) => [f.header, f.error.code])).toEqual([['contact', 'invalid-uri']]);
+    // Still unread when written: its lines go out as they came (grouped under the header's first place).
+    expect(stringify(parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Contact: <sip:b@>')))).toContain('Contact: <sip:a@127.0.0.2>\r\nContact: <sip:b@>\r\n');
+  });
+
+  it('a Contact that parses is an ordinary data property; the authentication headers wait for their first read', () => {
+    const m = parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Authorization: Digest username="a", realm="b"'));
+    expect(Object.getOwnPropertyDescriptor(m.headers, 'contact')).toMatchObject({ writable: true, enumerable: true });
+    expect(Object.getOwnPropertyDescriptor(m.headers, 'authorization')?.get).toBeTypeOf('function');
   });
 
   it('a fault in a header the stack needs still throws, with the strict code and offset', () => {

@@ -33,13 +33,13 @@ describe('raw passthrough', () => {
   it('writes untouched text, lazy and Content-Length lines byte for byte', () => {
     const out = lines(stringify(parseMessage(ODD)));
     expect(out).toEqual([
-      'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', // parsed up front: from the model
+      'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', // Via, From, To, CSeq: from the model
       'From: <sip:a@127.0.0.1>;tag=1',
       'To: <sip:bob@127.0.0.2>',
       'i: odd-1',
       'CSeq: 1 OPTIONS',
       'mAx-fOrWaRdS:    70',
-      'm: sip:a@127.0.0.1', // lazy, never read
+      'm: sip:a@127.0.0.1', // parsed up front, unchanged: as it came
       'Subject: folded value', // folded: from the model
       'X-Empty-ish:  x ',
       'l:   0',

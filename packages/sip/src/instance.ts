@@ -65,8 +65,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   let fallback: SipResolver | undefined;
   const realResolve =
     typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
-  let injected: Target[] | undefined;
-  stackOptions.resolver = (uri) => (injected !== undefined ? Promise.resolve(injected) : realResolve(uri));
+  stackOptions.resolver = realResolve;
   const safe = (what: string, fn: () => void): void => {
     try {
       fn();
@@ -115,14 +114,6 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     logger,
     protocols,
     resolve: realResolve,
-    withTargets(targets, fn) {
-      injected = targets;
-      try {
-        fn();
-      } finally {
-        injected = undefined;
-      }
-    },
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
     timers,

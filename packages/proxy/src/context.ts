@@ -6,7 +6,7 @@
  * synthesized it from the transport's `flow-failed` error.
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
-import { copyMessage, makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
 import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
@@ -43,11 +43,14 @@ export function forkGroups(targets: readonly ForwardTarget[], mode: 'parallel' |
     .map(({ t }) => [t]);
 }
 
-/** The response with the proxy's top Via removed (§16.7 item 3), or undefined if nothing is left. */
+/**
+ * The response with the proxy's top Via removed (§16.7 item 3), or undefined if nothing is left;
+ * every other header is shared with `response` and goes upstream as the bytes that came in.
+ */
 export function stripVia(response: SipResponse): SipResponse | undefined {
   const via = response.headers.via;
   if (via === undefined || via.length < 2) return undefined;
-  const out = copyMessage(response);
+  const out = shareMessage(response);
   out.headers.via = via.slice(1);
   return out;
 }

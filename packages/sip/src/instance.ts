@@ -134,7 +134,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   function sendNow(m: SipMessage, callback?: ResponseCallback): void {
     if (m.method === undefined) {
       // RFC 3261 §8.2.6.2: the To tag a classic app leaves out.
-      toTags.apply(m);
+      toTags.apply(m, stack);
       stack.respond(m).catch((e: unknown) => {
         if (e instanceof SipError && e.code === 'invalid-state') logger.debug('response not sent', { error: e });
         else logger.error('could not send a response', { error: e });

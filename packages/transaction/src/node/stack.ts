@@ -4,7 +4,7 @@
  * by side. The classic `sip.create`/`start`/`send` are thin wrappers over this.
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
-import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag, isFlowFailed, silentLogger, type FlowFailureReason, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
 import type { Clock, TimerValues } from '../clock.js';
@@ -116,6 +116,8 @@ export interface Stack {
    * @throws SipError (rejection) when it cannot be sent
    */
   respond(response: SipResponse): Promise<void>;
+  /** The live server transaction a response (or its request) belongs to (see `TransactionLayer.serverTransactionOf`). */
+  serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
   /** Live transactions (client and server). */
   readonly transactions: number;
   /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
@@ -319,6 +321,7 @@ export function createStack(options: StackOptions): Stack {
       await layer.sendStateless(response, remote);
     },
     respond: (response) => layer.respond(response),
+    serverTransactionOf: (message) => layer.serverTransactionOf(message),
     get transactions() {
       return layer.size;
     },

@@ -101,9 +101,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     contextTimeout: options.contextTimeout ?? 32_000,
     sendBranch(ctx, request, target, onResponse) {
       const out = prepare(request, target, ctx.remote, ctx.loop, false);
-      const abort = new AbortController();
+      // Only an INVITE branch is ever cancelled: other requests need no AbortController.
+      const abort = out.method === 'INVITE' ? new AbortController() : undefined;
       const fixed: Target | undefined = target?.target;
-      void stack.send(out, { onResponse, signal: abort.signal, ...(fixed !== undefined ? { target: fixed } : {}) }).final;
+      stack.send(out, { onResponse, ...(abort !== undefined ? { signal: abort.signal } : {}), ...(fixed !== undefined ? { target: fixed } : {}) });
       return abort;
     },
     respondLate(response) {

@@ -3,8 +3,9 @@
  * classic facade, or a fork's fixed destinations) is tried in order without asking the resolver.
  */
 import { createServer } from 'node:net';
-import { makeResponse } from '@sipts/message';
+import { makeResponse, type SipRequest } from '@sipts/message';
 import { generateTag, type Target } from '@sipts/transport';
+import type { ServerTransactionHandle } from '../src/server-handle.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newRequest, startStack, stopAll, targetOf, until } from './stack-helpers.js';
 
@@ -74,5 +75,30 @@ describe('Stack.send targets', () => {
     await uac.sendAck(newRequest('ACK', 'sip:bob@example.invalid'), { targets: [targetOf(uas, 'UDP')] });
     await until(() => got.length > 0, 5000, 'the ACK');
     expect(got).toEqual(['ACK']);
+  });
+});
+
+describe('Stack.serverTransactionOf', () => {
+  it('finds the live server transaction of a response and of its request; none once it ended', async () => {
+    const { stack: uas } = await startStack();
+    const seen: { rq: SipRequest; st: ServerTransactionHandle; byResponse: unknown; byRequest: unknown }[] = [];
+    uas.onRequest((rq, st) => {
+      seen.push({ rq, st, byResponse: uas.serverTransactionOf(makeResponse(rq, 200)), byRequest: uas.serverTransactionOf(rq) });
+      void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() }));
+    });
+    const { stack: uac } = await startStack({ resolver: noResolver });
+    expect((await uac.send(newRequest('OPTIONS', 'sip:bob@example.invalid'), { target: targetOf(uas, 'UDP') }).final).status).toBe(200);
+    const [first] = seen;
+    expect(first?.byResponse).toBe(first?.st);
+    expect(first?.byRequest).toBe(first?.st);
+    first?.st.terminate();
+    expect(uas.serverTransactionOf(makeResponse(first?.rq as SipRequest, 200))).toBeUndefined();
+  });
+
+  it('finds none for an RFC 2543 request (no magic cookie in the branch)', async () => {
+    const { stack } = await startStack();
+    const rq = newRequest('OPTIONS', 'sip:bob@127.0.0.1');
+    rq.headers.via = [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: 5060, params: { branch: 'old-style' } }];
+    expect(stack.serverTransactionOf(makeResponse(rq, 200))).toBeUndefined();
   });
 });

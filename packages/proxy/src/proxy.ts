@@ -133,6 +133,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);
       return undefined;
     }
+    // §16.4 writes only the Request-URI and Route: with no Route there is nothing to write, and
+    // the request as received (which nothing else changes) serves as it is.
+    const routes = request.headers.route;
+    if (routes === undefined || routes.length === 0) return { work: request, loop, removed: [] };
     const work = shareMessage(request);
     const removed = processRoutes(work, own);
     return { work, loop, removed };

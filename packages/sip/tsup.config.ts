@@ -12,5 +12,6 @@ export default defineConfig({
   sourcemap: true,
   splitting: true,
   target: 'es2022',
+  treeshake: true,
   external: ['@sipts/message', '@sipts/transport', '@sipts/transaction', '@sipts/digest', '@sipts/proxy', '@sipts/dialog'],
 });

@@ -10,7 +10,7 @@ const TS = ['**/*.ts', '**/*.mts', '**/*.cts'];
 const TESTS = ['**/*.test.ts', '**/test/**/*.ts'];
 
 /**
- * Neutral packages: browser + Node, web-standard globals only (STYLE.md "The house"). Add each neutral
+ * Neutral packages: browser + Node, web-standard globals only (docs/CONVENTIONS.md "Layers and dependencies"). Add each neutral
  * package here as it lands (transport's src, less its `node` adapter, transaction, digest).
  */
 const NEUTRAL_SRC = ['packages/message/src/**/*.ts', 'packages/message/test/**/*.ts', 'packages/transport/src/*.ts', 'packages/transaction/src/*.ts', 'packages/digest/src/**/*.ts', 'packages/proxy/src/*.ts', 'packages/dialog/src/*.ts', 'packages/sip/src/sdp.ts'];
@@ -96,7 +96,7 @@ export default defineConfig(
     },
   },
 
-  // Libraries never log: they take an injected `logger` (STYLE.md "Errors, logs").
+  // Libraries never log: they take an injected `logger` (docs/CONVENTIONS.md "Errors, logging").
   {
     files: ['packages/*/src/**/*.ts'],
     ignores: TESTS,

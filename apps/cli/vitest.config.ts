@@ -1,7 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { siptsVitestConfig } from '../../tools/config/vitest.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@sipts/source', 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: ['@sipts/source', 'module', 'node', 'development|production'] } },
-  test: { include: ['test/**/*.test.ts', 'src/**/*.test.ts'], testTimeout: 30_000 },
-});
+export default siptsVitestConfig({ fileParallelism: true });

@@ -1,15 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { siptsVitestConfig } from '../../tools/config/vitest.js';
 
-const conditions = ['@sipts/source', 'module', 'node', 'development|production'];
-
-export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // End-to-end files start Chromium and servers on loopback ports: one file at a time on 2 cores.
-    fileParallelism: false,
-  },
-});
+// End-to-end files start Chromium and servers on loopback ports: one file at a time (the default).
+// The pages are built once per run into a folder of the tests' own (test/global-build.ts).
+export default siptsVitestConfig({ testTimeout: 60_000, hookTimeout: 60_000, globalSetup: ['test/global-build.ts'] });

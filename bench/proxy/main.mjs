@@ -6,10 +6,13 @@
  * rates, climbed until a run fails more than 0.1% of its calls or completes under 90% of its
  * target; the best passing rate is reported with the proxy's CPU (user+sys) and RSS. kamailio
  * (tm, children=1) in the same setup as the reference. Then a memory soak at 50% of our top rate
- * for BENCH_PROXY_SOAK_S seconds (default 60; the issue asks 300), sampling RSS, heapUsed and the
- * context count every 5 s.
+ * for BENCH_PROXY_SOAK_S seconds (default 300, as the issue asks; 60 with BENCH_PROXY_QUICK), the
+ * proxy run with --expose-gc: the heap is read after a forced GC before the load (the floor of a
+ * started stack), every 10 s under load and 35 s after it, so the heap floor and the memory per
+ * live transaction and per call are read, not the garbage a collection had not reached yet.
  * Writes proxy/results.json and proxy/RESULTS.md. Figures are reported, never asserted.
- * Overrides: BENCH_PROXY_SECONDS (per run, default 4), BENCH_PROXY_SOAK_S, BENCH_PROXY_QUICK=1.
+ * Overrides: BENCH_PROXY_SECONDS (per run, default 4), BENCH_PROXY_SOAK_S, BENCH_PROXY_QUICK=1,
+ * BENCH_PROXY_LADDER (comma list of rates), BENCH_PROXY_NO_KAMAILIO=1, BENCH_PROXY_SOAK_RATE (calls/s).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { startUas } from '../transaction/proc.mjs';
 import { runSipp, SIPP } from '../transaction/sipp.mjs';
 import { renderMarkdown } from './report.mjs';
 import { freePort } from '../free-port.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -28,13 +32,17 @@ const PINNED = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0 &&
 const KAMAILIO = '/usr/sbin/kamailio';
 const SETTINGS = {
   seconds: Number(env.BENCH_PROXY_SECONDS ?? 4),
-  soakSeconds: Number(env.BENCH_PROXY_SOAK_S ?? 60),
-  soakSampleMs: 5000,
+  soakSeconds: Number(env.BENCH_PROXY_SOAK_S ?? (QUICK ? 60 : 300)),
+  soakSampleMs: 10_000,
+  /** The soak's rate when set; otherwise half our top rate (and no soak without a passing run). */
+  soakRate: env.BENCH_PROXY_SOAK_RATE !== undefined ? Number(env.BENCH_PROXY_SOAK_RATE) : undefined,
+  /** How long a call's transactions outlive it (Timers D, J, L, M: 64·T1): per-call memory = growth / (rate × this). */
+  callHoldSeconds: 32,
   limit: 5000,
   rcvbuf: 4 * 1024 * 1024,
   maxFailureRate: 0.001,
   keepUp: 0.9,
-  ladder: QUICK ? [500, 1000] : [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000],
+  ladder: env.BENCH_PROXY_LADDER !== undefined ? env.BENCH_PROXY_LADDER.split(',').map(Number) : QUICK ? [500, 1000] : [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000],
   pinned: PINNED,
 };
 const KINDS = { sipts: '../proxy/proxy-sipts.mjs', classic: '../proxy/proxy-classic.mjs' };
@@ -113,7 +121,7 @@ request_route {
 }
 
 /** The proxy under test as a running process with a stats() returning CPU ms and RSS. */
-async function startProxy(kind, dir, uasUri, seconds) {
+async function startProxy(kind, dir, uasUri, seconds, execArgv = []) {
   const port = await freePort();
   if (kind === 'kamailio') {
     const cfg = join(dir, 'kamailio.cfg');
@@ -153,7 +161,7 @@ async function startProxy(kind, dir, uasUri, seconds) {
       stop: child.stop,
     };
   }
-  const p = await startUas(KINDS[kind], { port, uas: uasUri, rcvbuf: SETTINGS.rcvbuf }, { cpu: 0, pinned: PINNED, timeoutMs: (Math.max(seconds, SETTINGS.soakSeconds) * 3 + 60) * 1000 });
+  const p = await startUas(KINDS[kind], { port, uas: uasUri, rcvbuf: SETTINGS.rcvbuf }, { cpu: 0, pinned: PINNED, execArgv, timeoutMs: (Math.max(seconds, SETTINGS.soakSeconds) * 3 + 60) * 1000 });
   return {
     port,
     mark: () => p.request('mark', 'marked'),
@@ -161,6 +169,7 @@ async function startProxy(kind, dir, uasUri, seconds) {
       const s = await p.request('stats', 'stats');
       return { ...s, cpuMs: s.cpuUserMs + s.cpuSystemMs };
     },
+    gcStats: () => p.request('gc', 'gced', 30_000),
     stop: p.stop,
   };
 }
@@ -195,14 +204,20 @@ async function ladder(kind, dir, log) {
   return { best, runs };
 }
 
-/** Soak at `rate`: one proxy, sampled every few seconds. */
+/** Soak at `rate`: one proxy, its heap sampled after a forced GC before, during and after the load. */
 async function soak(rate, dir, log) {
   const seconds = SETTINGS.soakSeconds;
   const uas = await startSippUas(dir, seconds);
-  const proxy = await startProxy('sipts', dir, `sip:service@${UAS_HOST}:${uas.port}`, seconds);
+  const proxy = await startProxy('sipts', dir, `sip:service@${UAS_HOST}:${uas.port}`, seconds, ['--expose-gc']);
   const samples = [];
   const t0 = Date.now();
+  const sample = async () => {
+    const s = await proxy.gcStats();
+    return { t: (Date.now() - t0) / 1000, rss: s.rss, heapUsed: s.heapUsed, contexts: s.contexts, transactions: s.transactions, collected: s.collected };
+  };
   try {
+    const floor = await sample();
+    log(`soak floor before the load (after GC): rss ${Math.round(floor.rss / 1048576)} MiB heap ${(floor.heapUsed / 1048576).toFixed(1)} MiB`);
     await proxy.mark();
     const running = runSipp({ dir, port: proxy.port, localPort: await freePort(), scenario: ['-sn', 'uac'], rate, seconds, limit: SETTINGS.limit, pinned: PINNED, cpu: 1, tag: 'soak' });
     let done = false;
@@ -211,19 +226,45 @@ async function soak(rate, dir, log) {
     });
     while (!done) {
       await new Promise((r) => setTimeout(r, SETTINGS.soakSampleMs));
-      const s = await proxy.stats();
-      samples.push({ t: (Date.now() - t0) / 1000, rss: s.rss, heapUsed: s.heapUsed, contexts: s.contexts, transactions: s.transactions });
-      log(`soak t=${Math.round((Date.now() - t0) / 1000)}s rss ${Math.round(s.rss / 1048576)} MiB heap ${Math.round(s.heapUsed / 1048576)} MiB contexts ${s.contexts}`);
+      if (done) break;
+      const s = await sample();
+      samples.push(s);
+      log(`soak t=${Math.round(s.t)}s rss ${Math.round(s.rss / 1048576)} MiB heap after GC ${(s.heapUsed / 1048576).toFixed(1)} MiB contexts ${s.contexts} transactions ${s.transactions}`);
     }
     const r = await running;
-    // after the load: let the transaction timers (Timer D/K 32 s/5 s) run out, then one more sample
+    const cpu = await proxy.stats();
+    // after the load: let the transaction timers (Timer D/J/L/M 32 s) run out, then one more sample
     await new Promise((res) => setTimeout(res, 35_000));
-    const after = await proxy.stats();
-    return { rate, seconds, run: r, samples, after: { rss: after.rss, heapUsed: after.heapUsed, contexts: after.contexts, transactions: after.transactions } };
+    const after = await sample();
+    log(`soak 35 s after the load (after GC): rss ${Math.round(after.rss / 1048576)} MiB heap ${(after.heapUsed / 1048576).toFixed(1)} MiB transactions ${after.transactions}`);
+    return { rate, seconds, run: r, cpuUsPerCall: r.successful > 0 ? (1000 * cpu.cpuMs) / r.successful : NaN, floor, samples, after, perCall: perCallMemory({ floor, samples, rate }) };
   } finally {
     await proxy.stop();
     await uas.stop();
   }
+}
+
+/**
+ * Memory retained per live transaction and per call under steady load: the median heap after GC
+ * of the samples taken once the transactions of the first calls have started to expire (t ≥ 40 s),
+ * less the floor before the load, over the live transactions of each sample, and over the calls
+ * of the last callHoldSeconds (rate × 32 s: a call's transactions live that long after it).
+ */
+export function perCallMemory({ floor, samples, rate }) {
+  const steady = samples.filter((s) => s.t >= SETTINGS.callHoldSeconds + 8);
+  if (steady.length === 0 || floor === undefined) return undefined;
+  const med = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const growth = med(steady.map((s) => s.heapUsed - floor.heapUsed));
+  return {
+    steadySamples: steady.length,
+    heapGrowth: growth,
+    perTransaction: med(steady.map((s) => (s.heapUsed - floor.heapUsed) / Math.max(1, s.transactions))),
+    perCall: growth / (rate * SETTINGS.callHoldSeconds),
+    liveTransactions: med(steady.map((s) => s.transactions)),
+  };
 }
 
 async function main() {
@@ -235,12 +276,14 @@ async function main() {
     let kamailio;
     if (spawnSync(KAMAILIO, ['-v'], { stdio: 'ignore' }).status === 0 && env.BENCH_PROXY_NO_KAMAILIO === undefined) kamailio = await ladder('kamailio', dir, log);
     const top = sipts.best?.completedPerSec ?? NaN;
-    const soakResult = Number.isFinite(top) && SETTINGS.soakSeconds > 0 ? await soak(Math.max(100, Math.round(top / 2 / 100) * 100), dir, log) : undefined;
+    const soakRate = SETTINGS.soakRate ?? (Number.isFinite(top) ? Math.max(100, Math.round(top / 2 / 100) * 100) : NaN);
+    const soakResult = Number.isFinite(soakRate) && SETTINGS.soakSeconds > 0 ? await soak(soakRate, dir, log) : undefined;
     const results = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, kernel: os.release() },
       settings: SETTINGS,
-      source: { dist: require.resolve('@sipts/proxy/node'), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
+      git: gitProvenance({ outputs: ['bench/proxy/results.json', 'bench/proxy/RESULTS.md'] }),
+      source: { dist: repoPath(require.resolve('@sipts/proxy/node')), classic: `sip@${require('sip/package.json').version}`, sipp: spawnSync(SIPP, ['-v'], { encoding: 'latin1' }).stdout.match(/SIPp v[^ ,]+/)?.[0] },
       sipts,
       classic,
       kamailio,

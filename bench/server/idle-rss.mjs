@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.mjs';
 import { benchUsers, usersYaml } from './users.mjs';
+import { describeGit, gitProvenance } from '../provenance.mjs';
 
 const SERVER_DIR = fileURLToPath(new URL('../../apps/server/', import.meta.url));
 const SERVER_BIN = join(SERVER_DIR, 'bin/sipts-server.js');
@@ -114,13 +115,12 @@ async function main() {
     redis?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'latin1' }).stdout.trim();
   // Clean: nothing changed in the tree but this script's own output file.
-  const clean = spawnSync('git', ['status', '--porcelain', '--', ':/', ':(top,exclude)bench/server/idle-rss.json'], { encoding: 'latin1' }).stdout.trim() === '';
-  const out = { commit, clean, users: USERS, node: process.version, results };
+  const git = gitProvenance({ outputs: ['bench/server/idle-rss.json'] });
+  const out = { git, users: USERS, node: process.version, results };
   writeFileSync(fileURLToPath(new URL('idle-rss.json', import.meta.url)), JSON.stringify(out, null, 2) + '\n');
   for (const r of results) console.log(`${r.stage.padEnd(14)} ${r.error ? `error: ${r.error}` : `RSS ${r.rssMb.toFixed(1)} MB (peak ${r.peakMb.toFixed(1)} MB)`}`);
-  console.log(`commit ${commit}${clean ? '' : ' (tree not clean)'}`);
+  console.log(describeGit(git));
 }
 
 await main();

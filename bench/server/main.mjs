@@ -31,6 +31,7 @@ import { groupStats } from './proc-stats.mjs';
 import { renderMarkdown } from './report.mjs';
 import { benchUsers, injectionFile, usersYaml } from './users.mjs';
 import { freePort } from '../free-port.mjs';
+import { gitProvenance } from '../provenance.mjs';
 
 const env = process.env;
 const QUICK = env.BENCH_SERVER_QUICK !== undefined;
@@ -259,10 +260,9 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const users = benchUsers(SETTINGS.users);
   const kinds = SETTINGS.kinds;
-  const git = (...args) => spawnSync('git', args, { cwd: HERE, encoding: 'latin1' }).stdout.trim();
   // Clean: nothing changed in the tree but this benchmark's own output files.
-  const clean = git('status', '--porcelain', '--', ':/', ':(top,exclude)bench/server/results.json', ':(top,exclude)bench/server/RESULTS.md') === '';
-  const results = { commit: git('rev-parse', '--short', 'HEAD'), clean, settings: SETTINGS, machine: { cpus: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg()[0] }, register: {}, calls: {} };
+  const git = gitProvenance({ outputs: ['bench/server/results.json', 'bench/server/RESULTS.md'] });
+  const results = { git, settings: SETTINGS, machine: { cpus: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg()[0] }, register: {}, calls: {} };
   try {
     for (const kind of kinds) results.register[kind] = await ladder(kind, SETTINGS.registerLadder, registerRun, dir, users);
     for (const kind of kinds) results.calls[kind] = await ladder(kind, SETTINGS.callLadder, callRun, dir, users);

@@ -6,7 +6,7 @@ const dir = new URL('../inputs/', import.meta.url);
 export const INPUTS = {
   invite: {
     file: 'invite.sip',
-    about: 'sipp-style INVITE with SDP (classic-api.md "Messages"; Content-Length fixed to 129)',
+    about: 'sipp-style INVITE with SDP (docs/CLASSIC-API.md "Messages"; Content-Length fixed to 129)',
     expected: {
       branch: 'z9hG4bK-1075-1-0', host: '127.0.1.1', port: 5060, fromTag: '1075SIPpTag001', toTag: undefined,
       callId: '1-1075@127.0.1.1', seq: 1, method: 'INVITE',

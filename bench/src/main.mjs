@@ -13,6 +13,7 @@ import os from 'node:os';
 import { allConfigs, idOf, INPUT_NAMES } from './configs.mjs';
 import { renderMarkdown } from './report.mjs';
 import { evaluateTargets } from './targets.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 // Overridable for a quick smoke run, e.g. BENCH_ROUNDS=1 BENCH_RUN_MS=100 BENCH_WARMUP=2000.
@@ -53,12 +54,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const distHash = () => createHash('sha256').update(readFileSync(require.resolve('@sipts/message'))).digest('hex').slice(0, 16);
 
 /** The commit measured, and whether the tree was clean apart from this run's own result files. */
-function gitState() {
-  const git = (...args) => spawnSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(here('.')) });
-  const commit = git('rev-parse', 'HEAD').stdout.trim() || 'unknown';
-  const dirty = git('status', '--porcelain').stdout.split('\n').filter((l) => l.trim() !== '' && !/bench\/(RESULTS\.md|results\.json)$/.test(l));
-  return { commit, clean: dirty.length === 0, dirty };
-}
+const gitState = () => gitProvenance({ outputs: ['bench/RESULTS.md', 'bench/results.json'] });
 
 function main() {
   const started = new Date();
@@ -143,7 +139,7 @@ function main() {
     alloc,
     scaling,
     bundle,
-    dist: { file: require.resolve('@sipts/message'), sha256AtStart: distAtStart, sha256AtEnd: distHash() },
+    dist: { file: repoPath(require.resolve('@sipts/message')), sha256AtStart: distAtStart, sha256AtEnd: distHash() },
   };
   if (results.dist.sha256AtStart !== results.dist.sha256AtEnd) console.log('WARNING: @sipts/message dist changed during the run');
   results.targets = evaluateTargets(results);

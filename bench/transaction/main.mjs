@@ -30,6 +30,7 @@ import { renderMarkdown } from './report.mjs';
 import { runSipp, SIPP } from './sipp.mjs';
 import { probeUdpBuffer } from './udp-buffers.mjs';
 import { freePort } from '../free-port.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -221,26 +222,17 @@ function memory() {
   const out = {};
   for (const kind of ['sipts', 'classic']) {
     out[kind] = {};
-    for (const state of ['message', 'held', 'answered']) {
+    for (const state of ['message', 'held', 'answered', 'answered-proxy']) {
       const reps = [];
       for (let i = 0; i < SETTINGS.memoryRounds; i++) reps.push(memoryRun(kind, state));
-      out[kind][state] = { bytesPer: median(reps.map((r) => r.bytesPer)), samples: reps };
+      out[kind][state] = { bytesPer: median(reps.map((r) => r.bytesPer)), externalPer: median(reps.map((r) => r.externalPer)), samples: reps };
     }
     const m = out[kind];
-    console.log(`  ${kind}: parsed request ${fmt(m.message.bytesPer)} B; live transaction with it: held (Trying) ${fmt(m.held.bytesPer)} B, answered (Completed, Timer J) ${fmt(m.answered.bytesPer)} B`);
+    console.log(`  ${kind}: parsed request ${fmt(m.message.bytesPer)} B; held (Trying, with its request) ${fmt(m.held.bytesPer)} B, answered (Completed, Timer J) ${fmt(m.answered.bytesPer)} B, as a proxy ${fmt(m['answered-proxy'].bytesPer)} B`);
   }
   return out;
 }
 
-function gitState() {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages/transaction', '../packages/transport', '../packages/message'], { encoding: 'utf8' }).trim() !== '';
-    return `${head}${dirty ? ' + uncommitted changes in packages/' : ''}`;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function sippVersion() {
   const r = spawnSync(SIPP, ['-v'], { encoding: 'latin1' });
@@ -296,6 +288,7 @@ async function main() {
     const sipts = rateOf(options.sipts);
     const classic = rateOf(options.classic);
     const memWorst = Math.max(mem.sipts.held.bytesPer, mem.sipts.answered.bytesPer);
+    const liveOwn = mem.sipts.held.bytesPer - mem.sipts.message.bytesPer;
     const concRatio = concOf('sipts', 10_000) / concOf('sipts', 100);
     const cpus = os.cpus();
     const results = {
@@ -312,7 +305,8 @@ async function main() {
         loadavgAtEnd: os.loadavg(),
         udpBuffer,
       },
-      source: { dist, git: gitState(), classic: `sip@${require('sip/package.json').version}` },
+      git: gitProvenance({ outputs: ['bench/transaction/results.json', 'bench/transaction/RESULTS.md'] }),
+      source: { dist: repoPath(dist), classic: `sip@${require('sip/package.json').version}` },
       settings: SETTINGS,
       options,
       ceiling: { best: ceiling, runs: ceilingRuns },
@@ -331,6 +325,8 @@ async function main() {
           ownShare: { held: mem.sipts.held.bytesPer - mem.sipts.message.bytesPer, answered: mem.sipts.answered.bytesPer - mem.sipts.message.bytesPer },
           met: memWorst <= 2048,
         },
+        waitingTransaction: { target: 300, value: mem.sipts.answered.bytesPer, proxy: mem.sipts['answered-proxy'].bytesPer, external: mem.sipts.answered.externalPer, met: mem.sipts.answered.bytesPer <= 300 },
+        liveTransaction: { target: 1024, value: liveOwn, met: liveOwn <= 1024 },
         concurrency: { target: 0.9, value: concRatio, at100: concOf('sipts', 100), at10000: concOf('sipts', 10_000), classic: concOf('classic', 10_000) / concOf('classic', 100), met: concRatio >= 0.9 },
         callsPerSecond: { value: rateOf(calls.sipts), classic: rateOf(calls.classic) },
       },

@@ -5,8 +5,11 @@
  * them unanswered (Trying) or answers 200 (Completed, kept by Timer J for 64·T1 = 32 s). The
  * figure is JS heap after two full GCs, (with N live − before) / N; `message` is the same for the
  * parsed requests alone (no transaction), so the transaction's own share is the difference.
+ * `answered-proxy` is `answered` with merged-request detection off (a proxy's setting, RFC 3261
+ * §16.3): no From-tag/Call-ID/CSeq key kept per transaction. `external` is the same per-N figure
+ * for memory outside the JS heap (ArrayBuffers: the response bytes a waiting transaction keeps).
  *
- * argv[2]: JSON {kind: 'sipts' | 'classic', state: 'message' | 'held' | 'answered', n}
+ * argv[2]: JSON {kind: 'sipts' | 'classic', state: 'message' | 'held' | 'answered' | 'answered-proxy', n}
  * Prints one JSON line.
  */
 import { createRequire } from 'node:module';
@@ -47,8 +50,9 @@ function makeServer() {
     const layer = createTransactionLayer({
       transport,
       clock: createDefaultClock(),
+      mergedRequests: state !== 'answered-proxy',
       onRequest(rq, st) {
-        if (state === 'answered') st.respond(makeResponse(rq, 200)).catch(() => undefined);
+        if (state.startsWith('answered')) st.respond(makeResponse(rq, 200)).catch(() => undefined);
         else held.push(st);
       },
     });
@@ -76,7 +80,7 @@ function makeServer() {
       const st = layer.createServerTransaction(rq, cn);
       live++;
       // Its transaction keeps no request: a TU that answers later holds it (ours holds `st`, which has it).
-      if (state === 'answered') st.send(sip.makeResponse(rq, 200, 'OK'));
+      if (state.startsWith('answered')) st.send(sip.makeResponse(rq, 200, 'OK'));
       else held.push(rq);
     },
     live: () => (state === 'message' ? held.length : live),
@@ -88,13 +92,20 @@ function makeServer() {
 const warm = makeServer();
 for (let i = 0; i < WARMUP; i++) warm.add(1_000_000_000 + i);
 warm.stop();
+await new Promise((resolve) => setImmediate(resolve));
 
 const server = makeServer();
 gc();
-const before = process.memoryUsage().heapUsed;
+const beforeAll = process.memoryUsage();
+const before = beforeAll.heapUsed;
 for (let i = 0; i < n; i++) server.add(i);
+// Let the sends' promise callbacks run, as a server's event loop does between datagrams: until
+// then they hold every transaction they belong to.
+await new Promise((resolve) => setImmediate(resolve));
 gc();
-const after = process.memoryUsage().heapUsed;
+const afterAll = process.memoryUsage();
+const after = afterAll.heapUsed;
+const external = (afterAll.external - beforeAll.external) / n;
 const live = server.live();
 server.stop();
-console.log(JSON.stringify({ kind, state, n, live, bytesPer: (after - before) / n, heapBefore: before, heapAfter: after }));
+console.log(JSON.stringify({ kind, state, n, live, bytesPer: (after - before) / n, externalPer: external, heapBefore: before, heapAfter: after }));

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { PINNED, startChild, startServer } from './child.mjs';
 import { idleMemory } from './memory.mjs';
 import { renderMarkdown } from './report.mjs';
+import { gitProvenance, repoPath } from '../provenance.mjs';
 
 const require = createRequire(import.meta.url);
 const env = process.env;
@@ -108,15 +109,6 @@ function summarize(samples) {
   };
 }
 
-function gitState() {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages/transport'], { encoding: 'utf8' }).trim() !== '';
-    return `${head}${dirty ? ' + uncommitted changes in packages/transport' : ''}`;
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main() {
   const t0 = Date.now();
@@ -188,7 +180,8 @@ async function main() {
         loadavgAtStart,
         loadavgAtEnd: os.loadavg(),
       },
-      source: { dist, git: gitState() },
+      git: gitProvenance({ outputs: ['bench/transport/results.json', 'bench/transport/RESULTS.md'] }),
+      source: { dist: repoPath(dist) },
       settings: SETTINGS,
       throughput,
       memory,

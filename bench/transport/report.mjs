@@ -1,6 +1,7 @@
 /**
  * RESULTS.md of the transport bench, from the results object main.mjs writes to results.json.
  */
+import { describeGit } from '../provenance.mjs';
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const kb = (n) => (Number.isFinite(n) ? `${(n / 1024).toFixed(2)} KiB` : 'n/a');
 const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
@@ -74,7 +75,7 @@ in results.json.
 
 - Date: ${results.date} (run took ${results.durationSeconds.toFixed(0)} s)
 - Machine: ${m.cpu}, ${m.cores} cores, ${mib(m.memoryBytes)} RAM, ${m.os}; Node ${m.node}; load average at the start ${m.loadavgAtStart.map((x) => x.toFixed(2)).join(' / ')}, at the end ${m.loadavgAtEnd.map((x) => x.toFixed(2)).join(' / ')}
-- Code: the built \`@sipts/transport\` dist (${results.source.git})
+- Code: the built \`@sipts/transport\` dist (${describeGit(results.git ?? results.source.git)})
 - Method: every run starts a fresh server process and a fresh generator process${s.pinned ? ' (pinned with\n  taskset: server on CPU 0, generator on CPU 1)' : ' (not pinned)'}; the generator keeps ${s.window} OPTIONS\n  requests outstanding (${s.connections} connections for TCP/TLS), each with a unique branch and Call-ID, matches every reply by its branch, warms up ${fmt(s.warmupMs)} ms, then counts replies for ${fmt(s.runMs.UDP)} ms (UDP) /
   ${fmt(s.runMs.TCP)} ms (TCP, TLS) or ${fmt(s.maxRequests)} replies. A request unanswered after ${fmt(s.timeoutMs)} ms is counted lost and replaced.
   ${s.rounds} rounds; in each, the echo and the layer run back to back (alternating which goes first);

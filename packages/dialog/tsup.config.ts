@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { siptsTsupConfig } from '../../tools/config/tsup.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  external: ['@sipts/message', '@sipts/transport', '@sipts/transaction', '@sipts/digest'],
-});
+export default siptsTsupConfig({ entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } });

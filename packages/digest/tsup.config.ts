@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { siptsTsupConfig } from '../../tools/config/tsup.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  external: ['@sipts/message', /^@noble\/hashes/],
-});
+export default siptsTsupConfig({ entry: { index: 'src/index.ts' }, external: [/^@noble\/hashes/] });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import type { BrowserCommand } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { browserConditions, nodeConditions } from '../../tools/config/vitest.js';
 
 const include = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 const fixturesDir = fileURLToPath(new URL('./test/fixtures/', import.meta.url));
@@ -33,13 +34,9 @@ const chromiumArgs = [
   ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
 ];
 
-// Vite replaces its default conditions when any are given, so the defaults are restated after ours.
-const clientConditions = ['@sipts/source', 'module', 'browser', 'development|production'];
-const serverConditions = ['@sipts/source', 'module', 'node', 'development|production'];
-
 export default defineConfig({
-  resolve: { conditions: clientConditions },
-  ssr: { resolve: { conditions: serverConditions } },
+  resolve: { conditions: browserConditions },
+  ssr: { resolve: { conditions: nodeConditions } },
   test: {
     // Property tests share two cores with the rest of `pnpm test:all`; a slow run is not a failure
     // (speed is measured in bench/, never asserted here).

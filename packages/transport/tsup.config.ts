@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { siptsTsupConfig } from '../../tools/config/tsup.js';
 
-export default defineConfig({
+export default siptsTsupConfig({
   entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  external: ['@sipts/message', 'ws'],
+  external: ['ws'],
 });

@@ -6,12 +6,9 @@
  * wildcard does not learn the address a datagram arrived on.
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { isWildcard } from '@sipts/transport/node';
 import type { ServerConfig } from './config/index.js';
 
-/** True for the addresses that mean "every interface". */
-export function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '[::]';
-}
 
 /**
  * The advertised host, or undefined when the bound address itself is the right one (a specific

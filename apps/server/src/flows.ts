@@ -6,11 +6,19 @@
  * authenticated, per user, bounded), for in-dialog requests to `.invalid` WebSocket contacts.
  * @see RFC 5626 §5.2, §5.3, §6; RFC 7118 §5
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Remote, Target, TransportProtocol } from '@sipts/transport';
+import { randomBytes } from 'node:crypto';
+import type { Remote, Target } from '@sipts/transport';
+import { createFlowTokenCodec } from '@sipts/transport/node';
 import type { FlowRef } from './store/types.js';
 
-const PROTOCOLS: readonly TransportProtocol[] = ['UDP', 'TCP', 'TLS', 'WS', 'WSS'];
+/**
+ * A contact as the contact memory keys it: without the `ob` URI parameter, which a UA adds to
+ * the Contact of its dialogs once the registrar does outbound and may not have had in the
+ * REGISTER that first showed it (RFC 5626 §4.2.1, §5.4); it names the same UA instance.
+ */
+export function contactKey(contact: string): string {
+  return contact.replace(/;ob(?=[;?>]|$)/gi, '');
+}
 
 /** The flow a request arrived on, as stored in a binding. */
 export function flowOf(remote: Remote): FlowRef {
@@ -26,10 +34,6 @@ export function flowOf(remote: Remote): FlowRef {
 /** Where to send to reach a stored flow (a connection is reused by its id; UDP by its 5-tuple). */
 export function targetOf(flow: FlowRef): Target {
   return { protocol: flow.protocol, address: flow.address, port: flow.port, ...(flow.protocol !== 'UDP' ? { flowId: flow.id } : {}) };
-}
-
-function b64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
 }
 
 /** Drops the oldest entries of an insertion-ordered map or set down to `limit`; returns them. */
@@ -113,26 +117,19 @@ export function createFlowTable(options: { secret?: string | Uint8Array | undefi
   };
   /** Connections with bindings registered on them, and whether those bindings die with them. */
   const live = new Map<string, boolean>();
-  const mac = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest().subarray(0, 12);
+  const tokens = createFlowTokenCodec({ key });
   return {
     tokenOf(flow) {
-      const payload = b64url(Buffer.from([flow.protocol, flow.address, String(flow.port), flow.protocol === 'UDP' ? '' : flow.id].join('|')));
-      return `${payload}.${b64url(mac(payload))}`;
+      // A UDP flow is its 5-tuple: no connection id in the token.
+      return tokens.encode({ protocol: flow.protocol, address: flow.address, port: flow.port, ...(flow.protocol === 'UDP' ? {} : { flowId: flow.id }) });
     },
     targetOfToken(token) {
-      const dot = token.indexOf('.');
-      if (dot <= 0 || token.length > 512) return undefined;
-      const payload = token.slice(0, dot);
-      const given = Buffer.from(token.slice(dot + 1), 'base64url');
-      const expected = mac(payload);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      const [protocol, address, port, flowId] = Buffer.from(payload, 'base64url').toString('utf8').split('|');
-      const p = PROTOCOLS.find((x) => x === protocol);
-      const n = Number(port);
-      if (p === undefined || address === undefined || address === '' || !Number.isInteger(n)) return undefined;
-      return { protocol: p, address, port: n, ...(flowId !== undefined && flowId !== '' ? { flowId } : {}) };
+      const flow = tokens.decode(token);
+      if (flow === undefined || flow.local !== undefined) return undefined;
+      return { protocol: flow.protocol, address: flow.address, port: flow.port, ...(flow.flowId === undefined ? {} : { flowId: flow.flowId }) };
     },
-    rememberContact(user, contact, target) {
+    rememberContact(user, given, target) {
+      const contact = contactKey(given);
       let mine = contacts.get(user);
       if (mine === undefined) mine = new Map<string, Target>();
       else contacts.delete(user); // re-inserted: the most recently updated user is last
@@ -161,7 +158,7 @@ export function createFlowTable(options: { secret?: string | Uint8Array | undefi
       }
     },
     contactTarget(user, contact) {
-      return contacts.get(user)?.get(contact);
+      return contacts.get(user)?.get(contactKey(contact));
     },
     get contacts() {
       return count;

@@ -9,7 +9,8 @@
  * @see RFC 6455 §4.2.1, §10.2; RFC 6454 §7 (the Origin header)
  */
 import { unbracket } from '@sipts/transport';
-import { advertisedHost, isWildcard } from './advertised-host.js';
+import { isWildcard } from '@sipts/transport/node';
+import { advertisedHost } from './advertised-host.js';
 import type { ServerConfig } from './config/index.js';
 
 /** What {@link createOriginCheck} allows. */

@@ -6,6 +6,7 @@
  * @see RFC 3261 §10.3, §16.3 item 4
  */
 import { networkInterfaces } from 'node:os';
+import { isWildcard } from '@sipts/transport/node';
 import { isSipUri, parseUri } from '@sipts/message';
 import type { OwnAddresses } from '@sipts/proxy';
 import { canonicalHost } from './domains.js';
@@ -16,9 +17,6 @@ interface Listening {
   port: number;
 }
 
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '[::]';
-}
 
 function interfaceAddresses(): Set<string> {
   const out = new Set<string>();

@@ -4,7 +4,7 @@
  * edge proxy puts a flow token in its Path.
  * @see RFC 5626 §5.3, RFC 3327 §5.3
  */
-import { isWildcard } from './advertised-host.js';
+import { isWildcard } from '@sipts/transport/node';
 import type { ServerConfig } from './config/index.js';
 import type { FlowTable } from './flows.js';
 import type { FlowRef } from './store/index.js';

@@ -127,6 +127,19 @@ describe('the contact-to-flow memory is bounded (finding 5)', () => {
     expect(flows.contactTarget('u999', 'sip:c@h.invalid')).toBeUndefined();
     expect(flows.contacts).toBe(99);
   });
+
+  it('finds a contact registered without `ob` when a dialog names it with `ob` (RFC 5626 §5.4), and the other way round', () => {
+    const flows = createFlowTable();
+    flows.rememberContact('bob', 'sip:k3@h7.invalid;transport=ws', target('f1'));
+    expect(flows.contactTarget('bob', 'sip:k3@h7.invalid;transport=ws;ob')?.flowId).toBe('f1');
+    expect(flows.contactTarget('bob', 'sip:k3@h7.invalid;OB;transport=ws')?.flowId).toBe('f1');
+    flows.rememberContact('alice', 'sip:a1@x.invalid;transport=ws;ob', target('f2'));
+    expect(flows.contactTarget('alice', 'sip:a1@x.invalid;transport=ws')?.flowId).toBe('f2');
+    expect(flows.contacts).toBe(2);
+    // Only the `ob` parameter is ignored: another contact of the same host is not found.
+    expect(flows.contactTarget('bob', 'sip:k3@h7.invalid;transport=ws;obx')).toBeUndefined();
+    expect(flows.contactTarget('bob', 'sip:k4@h7.invalid;transport=ws;ob')).toBeUndefined();
+  });
 });
 
 describe('the per-source rate limiter', () => {

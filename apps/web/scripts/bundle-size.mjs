@@ -7,7 +7,8 @@
  *    the index.html input) and every module in its chunks must be the inspector's own source,
  *    @sipts/message's, or Vite's tiny runtime helpers. Anything else fails the script (exit 1).
  *
- * Usage: pnpm run size  (vite build && node scripts/bundle-size.mjs) · add --json for a machine-readable report.
+ * Usage: pnpm run size  (vite build && node scripts/bundle-size.mjs) · add --json for a machine-readable report,
+ * --dist DIR to read another build folder than dist/.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -16,7 +17,9 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = resolve(appDir, 'dist');
+// `--dist DIR`: another build folder than dist/ (the tests build into one of their own).
+const distArg = process.argv.indexOf('--dist');
+const dist = distArg > 0 && process.argv[distArg + 1] !== undefined ? resolve(process.argv[distArg + 1]) : resolve(appDir, 'dist');
 const json = process.argv.includes('--json');
 
 /** The files the built page loads: its script, stylesheet and modulepreload links, then static JS imports. */

@@ -1,5 +1,5 @@
 /**
- * What the client's end-to-end tests run on: the built pages (dist/) served from node:http on a
+ * What the client's end-to-end tests run on: the built pages (this run's build, test/global-build.ts) served from node:http on a
  * free loopback port, the sipts server app in-process on free ports with a temp data dir, and
  * Debian's headless Chromium driven by playwright-core.
  */
@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { freePort } from '@sipts/test-peers';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { inject } from 'vitest';
 import { createServer, loadConfig, openStore, type LocationStore } from './client-server-entry.js';
 
 export const WEB_ROOT = resolve(import.meta.dirname, '..');
-const DIST = join(WEB_ROOT, 'dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,19 +23,18 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Builds the pages unless `vite build` already ran (the package's test script runs it first). */
-export async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(DIST, 'client.html'))) return;
-  await build({ root: WEB_ROOT, configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+/** Checks that this run's build (test/global-build.ts) has the client page. */
+export function ensureBuilt(): Promise<void> {
+  const client = join(inject('webDist'), 'client.html');
+  return existsSync(client) ? Promise.resolve() : Promise.reject(new Error(`${client} is missing: the global setup did not build the pages`));
 }
 
 /**
- * Serves a snapshot of dist/ (copied, so a rebuild while the tests run does not pull the pages
- * away) on 127.0.0.1; resolves with the base URL and a close function.
+ * Serves a copy of this run's built pages on 127.0.0.1; resolves with the base URL and a close function.
  */
 export async function serveDist(): Promise<{ url: string; close(): Promise<void> }> {
   const root = mkdtempSync(join(tmpdir(), 'sipts-web-dist-'));
-  cpSync(DIST, root, { recursive: true });
+  cpSync(inject('webDist'), root, { recursive: true });
   const server: Server = createHttpServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path === '/' ? 'index.html' : path);

@@ -229,12 +229,13 @@ describe('MESSAGE', () => {
     expect((await failure(agent.sendMessage('@@', 'hi'))).kind).toBe('bad-address');
   });
 
-  it('refuses to send before login', async () => {
+  it('refuses to send or call before login', async () => {
     const { agent } = setup();
     expect((await failure(agent.sendMessage('bob', 'hi'))).kind).toBe('not-registered');
+    expect((await failure(agent.invite({ to: 'sip:bob@localhost', body: 'v=0\r\n' }))).kind).toBe('not-registered');
   });
 
-  it('receives a MESSAGE, answers 200 and reports it; a non-text body gets 415, an INVITE 405', async () => {
+  it('receives a MESSAGE, answers 200 and reports it; a non-text body gets 415, SUBSCRIBE 405, an INVITE nobody takes 480', async () => {
     const { server, agent } = setup();
     const got: { from: string; text: string; at: number; fromName: string | undefined }[] = [];
     agent.onMessage((m) => got.push(m));
@@ -256,9 +257,12 @@ describe('MESSAGE', () => {
     await settle();
     expect(got).toEqual([{ from: 'sip:bob@localhost', fromName: 'Bob', text: 'hi alice', at: 1_700_000_000_000 }]);
     server.deliver({ ...base, method: 'MESSAGE', headers: { ...base.headers, 'call-id': 'in-2', via: [{ ...base.headers.via[0]!, params: { branch: 'z9hG4bKin2' } }], 'content-type': 'application/im-iscomposing+xml' } });
-    server.deliver({ ...base, method: 'INVITE', headers: { ...base.headers, 'call-id': 'in-3', cseq: { seq: 1, method: 'INVITE' }, via: [{ ...base.headers.via[0]!, params: { branch: 'z9hG4bKin3' } }] } });
+    server.deliver({ ...base, method: 'SUBSCRIBE', headers: { ...base.headers, 'call-id': 'in-3', cseq: { seq: 1, method: 'SUBSCRIBE' }, via: [{ ...base.headers.via[0]!, params: { branch: 'z9hG4bKin3' } }] } });
+    const contact = [{ uri: 'sip:b@z.invalid;transport=ws', params: {} }];
+    server.deliver({ ...base, method: 'INVITE', headers: { ...base.headers, 'call-id': 'in-4', contact, cseq: { seq: 1, method: 'INVITE' }, via: [{ ...base.headers.via[0]!, params: { branch: 'z9hG4bKin4' } }] } });
     await settle();
-    expect(server.responses().map((r) => r.status)).toEqual([200, 415, 405]);
+    expect(server.responses().map((r) => r.status)).toEqual([200, 415, 405, 480]);
+    expect(server.responses()[2]?.headers.allow).toBe('INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE');
     expect(server.responses()[0]?.headers.to?.params.tag).toMatch(/^[a-z2-7]{16}$/);
     expect(got).toHaveLength(1);
   });

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runTool } from '@sipts/test-peers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { appDir } from './inspector-page.js';
 
 interface Report {
@@ -33,7 +33,7 @@ describe('the inspector bundle', () => {
   });
 
   it('bundles modules of the inspector and @sipts/message only, and reports its size', async () => {
-    const r = await runTool(process.execPath, [resolve(appDir, 'scripts/bundle-size.mjs'), '--json'], { cwd: appDir, timeoutMs: 60_000 });
+    const r = await runTool(process.execPath, [resolve(appDir, 'scripts/bundle-size.mjs'), '--json', '--dist', inject('webDist')], { cwd: appDir, timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;

@@ -1,5 +1,5 @@
 /**
- * Test support for the inspector's end-to-end tests: the built page (dist/, from `vite build`)
+ * Test support for the inspector's end-to-end tests: the built page (this run's build, test/global-build.ts)
  * served by `vite preview` on a free loopback port, and Debian's headless Chromium driven by
  * playwright-core. Both are started per test file and always stopped.
  */
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@sipts/test-peers';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { inject } from 'vitest';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -33,13 +34,14 @@ export interface InspectorHarness {
 }
 
 /**
- * Serves dist/ and opens the inspector in headless Chromium.
- * @throws Error when dist/ has no built inspector (run `vite build`; the `test` script does)
+ * Serves this run's built pages and opens the inspector in headless Chromium.
+ * @throws Error when the build has no inspector page
  */
 export async function openInspector(viewport = { width: 1280, height: 900 }): Promise<InspectorHarness> {
-  const index = resolve(appDir, 'dist/index.html');
+  const outDir = inject('webDist');
+  const index = resolve(outDir, 'index.html');
   if (!existsSync(index) || !readFileSync(index, 'utf8').includes('SIP message inspector')) {
-    throw new Error(`${index} is not the built inspector: run \`vite build\` first (pnpm test does)`);
+    throw new Error(`${index} is not the built inspector (test/global-build.ts builds it)`);
   }
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/ensure-debian-packages.sh)`);
   const port = await freePort();
@@ -50,6 +52,7 @@ export async function openInspector(viewport = { width: 1280, height: 900 }): Pr
       root: appDir,
       configFile: resolve(appDir, 'vite.config.ts'),
       logLevel: 'silent',
+      build: { outDir },
       preview: { host: '127.0.0.1', port, strictPort: true, open: false },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });

@@ -40,6 +40,11 @@ export class Emitter<E extends EventMap> {
     return this;
   }
 
+  /** True while `fn` is a listener of `event`. */
+  protected has<K extends keyof E & string>(event: K, fn: Listener<E[K]>): boolean {
+    return this.#listeners.get(event)?.includes(fn as unknown as AnyListener) ?? false;
+  }
+
   /** Listeners of `event`. */
   listenerCount(event: keyof E & string): number {
     return this.#listeners.get(event)?.length ?? 0;

@@ -78,6 +78,10 @@ export class Session extends Emitter<SessionEvents> implements DialogUser {
   #ack: SipRequest | undefined;
   #resolveEnded!: (end: SessionEnd) => void;
   #terminated = false;
+  /** Why it ended, once it has (final events are replayed to late listeners). */
+  #end: SessionEnd | undefined;
+  /** The BYE that ended it, once its `bye` event has fired. */
+  #bye: SipRequest | undefined;
 
   constructor(
     readonly core: UaCore,
@@ -92,6 +96,31 @@ export class Session extends Emitter<SessionEvents> implements DialogUser {
     this.onListenerError = (error, event) => {
       core.logger.error(`a session '${event}' listener threw`, { error });
     };
+  }
+
+  /**
+   * Adds a listener. `ended` and `bye` are final: a listener added after they fired is called
+   * with them in a microtask. A BYE in the same read as the ACK (one TCP segment) is handled
+   * before the code awaiting `accept()` runs, and must not be missed by the listeners it adds.
+   */
+  override on<K extends keyof SessionEvents & string>(event: K, fn: (...args: SessionEvents[K]) => void): this {
+    super.on(event, fn);
+    const end = this.#end;
+    if (end === undefined) return this;
+    let args: unknown[] | undefined;
+    if (event === 'ended') args = [end];
+    else if (event === 'bye' && this.#bye !== undefined) args = [this.#bye];
+    if (args === undefined) return this;
+    const replay = args as SessionEvents[K];
+    queueMicrotask(() => {
+      if (!this.has(event, fn)) return;
+      try {
+        fn(...replay);
+      } catch (e) {
+        this.onListenerError(e, event);
+      }
+    });
+    return this;
   }
 
   /** `early`, `confirmed` or `terminated`. */
@@ -139,6 +168,7 @@ export class Session extends Emitter<SessionEvents> implements DialogUser {
   terminate(end: SessionEnd): void {
     if (this.#terminated) return;
     this.#terminated = true;
+    this.#end = end;
     this.dialog.state = 'terminated';
     this.inviteIn?.retransmission?.stop();
     this.timer?.stop();
@@ -149,6 +179,7 @@ export class Session extends Emitter<SessionEvents> implements DialogUser {
 
   /** @internal Emits an event from a helper module. */
   fire<K extends keyof SessionEvents & string>(event: K, ...args: SessionEvents[K]): boolean {
+    if (event === 'bye') this.#bye = args[0] as SipRequest;
     return this.emit(event, ...args);
   }
 

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startKamailio as startKamailioChild, until, type Child } from '@sipts/test-peers';
+import { freePort, kamailioUdpHead, startKamailio as startKamailioChild, until, type Child } from '@sipts/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/index.js';
 import { createNodeUserAgent, type NodeUserAgent } from '../src/node/index.js';
@@ -15,21 +15,7 @@ import { createNodeUserAgent, type NodeUserAgent } from '../src/node/index.js';
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n';
 
 function config(port: number): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
+  return `${kamailioUdpHead({ port, modules: ['tm', 'sl', 'rr', 'pv', 'maxfwd', 'siputils', 'textops'] })}
 
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
@@ -60,7 +46,7 @@ afterEach(async () => {
 async function startKamailio(): Promise<{ port: number; output: () => string }> {
   work = mkdtempSync(join(tmpdir(), 'sipts-dialog-kamailio-'));
   const port = await freePort();
-  kamailio = await startKamailioChild({ dir: work, config: config(port), listens: [{ protocol: 'UDP', port }], timeoutMs: 40_000 });
+  kamailio = await startKamailioChild({ dir: work, config: config(port), listens: [{ protocol: 'UDP', port }] });
   return { port, output: kamailio.output };
 }
 

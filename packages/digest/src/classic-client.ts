@@ -3,7 +3,7 @@
  * classic `sip/digest`, with its bugs fixed: `signRequest` always returns the request, only Digest
  * challenges are answered (the strongest supported one), cnonces are random, `auth-int` covers the
  * response body, and a 407 is checked against Proxy-Authentication-Info.
- * @see classic-api.md "Digest Authentication"; RFC 2617 §3.2.2, §3.2.3; RFC 7616 §3.4
+ * @see docs/CLASSIC-API.md "Submodules" (`sip/digest`); RFC 2617 §3.2.2, §3.2.3; RFC 7616 §3.4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { HASH_HEX_LENGTH, hashOf, kdHex } from './algorithms.js';

@@ -4,7 +4,7 @@
  * `sip/digest`, with its bugs fixed: the client's `nc` is checked (not a server counter), nonces
  * are random and timestamped and expire with `stale=true`, username/uri/opaque/algorithm are
  * checked, and a 407 is answered with Proxy-Authentication-Info.
- * @see classic-api.md "Digest Authentication"; RFC 2617 §3.2; RFC 7616 §3.3–§3.5
+ * @see docs/CLASSIC-API.md "Submodules" (`sip/digest`); RFC 2617 §3.2; RFC 7616 §3.3–§3.5
  */
 import { SipError, uriEquals, type AuthHeader, type AuthInfo, type SipRequest, type SipResponse } from '@sipts/message';
 import { HASH_HEX_LENGTH, hashOf, kdHex } from './algorithms.js';

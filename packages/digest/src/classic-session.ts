@@ -2,7 +2,7 @@
  * The classic API's session: a plain object of strings, numbers and booleans that survives
  * `JSON.stringify`/`JSON.parse` between calls, so it can live in a database. Also the classic
  * module's one piece of state: the key of its nonces (the singleton the classic API needs).
- * @see classic-api.md "Digest Authentication"
+ * @see docs/CLASSIC-API.md "Submodules" (`sip/digest`)
  */
 import { DIGEST_ALGORITHMS, normalizeAlgorithm, strengthOf, type DigestAlgorithm, type DigestQop } from './algorithms.js';
 import { createNonceFactory, nonceTime, type NonceFactory } from './nonce.js';

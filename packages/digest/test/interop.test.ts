@@ -9,7 +9,8 @@
  * Every child process has a timeout and is killed after its test.
  * @see RFC 3261 §22, RFC 7616, RFC 8760
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +18,19 @@ import type { SipRequest, SipResponse } from '@sipts/message';
 import { createStack, type Stack } from '@sipts/transaction/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDigestClient } from '../src/index.js';
-import { freePort, killAll, start, tail } from './children.js';
+import { freePort, readSippCallCounts, runTool, type RunResult } from '@sipts/test-peers';
 import { startKamailio, type Kamailio } from './kamailio.js';
 import { startRegistrar, type Registrar } from './registrar.js';
 
 const SIPP = '/usr/bin/sipp';
 const FIXTURES = fileURLToPath(new URL('./fixtures/sipp/', import.meta.url));
+/** sipp runs still going: killed after each test. */
+const children = new Set<ChildProcess>();
+
+/** For a failed assertion: the end of a tool's output. */
+function tail(r: RunResult): string {
+  return `exit ${String(r.code)} ${String(r.signal)}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`;
+}
 
 describe('sipp (UAC, [authentication]) → registrar on createStack + createDigestServer (MD5)', () => {
   let work = '';
@@ -33,7 +41,7 @@ describe('sipp (UAC, [authentication]) → registrar on createStack + createDige
   });
 
   afterEach(async () => {
-    killAll();
+    for (const c of children) c.kill('SIGKILL');
     await registrar?.stop();
     registrar = undefined;
     rmSync(work, { recursive: true, force: true });
@@ -43,7 +51,7 @@ describe('sipp (UAC, [authentication]) → registrar on createStack + createDige
   async function register(port: number, user: string, password: string, calls: number) {
     const stat = join(work, 'stat.csv');
     const local = await freePort();
-    const r = await start(
+    const r = await runTool(
       SIPP,
       [
         `127.0.0.1:${String(port)}`,
@@ -63,16 +71,10 @@ describe('sipp (UAC, [authentication]) → registrar on createStack + createDige
         '-nostdin',
         '-trace_stat', '-stf', stat,
       ],
-      work,
-    ).done;
-    let stats: Record<string, string> = {};
-    if (existsSync(stat)) {
-      const lines = readFileSync(stat, 'latin1').trim().split('\n');
-      const names = (lines[0] ?? '').split(';');
-      const values = (lines[lines.length - 1] ?? '').split(';');
-      stats = Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
-    }
-    return { ...r, successful: Number(stats['SuccessfulCall(C)'] ?? NaN), failed: Number(stats['FailedCall(C)'] ?? NaN) };
+      // sipp ends by itself (-timeout 15s); the kill is only a bound on a tool that hangs.
+      { cwd: work, timeoutMs: 30_000, children },
+    );
+    return { ...r, ...readSippCallCounts(stat) };
   }
 
   it('registers with the right password: 401, then 200 for every call', async () => {

@@ -2,31 +2,14 @@
  * kamailio for the interop tests: a minimal kamailio.cfg (UDP on loopback, tm/sl/pv/xlog/auth,
  * REGISTER challenged until `pv_www_authenticate` accepts a static password; `algorithm`, `qop=auth`,
  * `nonce_count` and `add_authinfo_hdr` set in the auth module) and kamailio started in the
- * foreground in its own process group, which stop() kills as a whole.
+ * foreground in its own process group (tools/test-peers), which stop() kills as a whole.
  * @see /usr/share/doc/kamailio/modules/README.auth.gz (kamailio 5.6)
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { children, freePort, MAX_OUTPUT } from './children.js';
-
-const KAMAILIO = '/usr/sbin/kamailio';
+import { freePort, kamailioUdpHead, startKamailio as startKamailioChild } from '@sipts/test-peers';
 
 /** A kamailio.cfg: REGISTER answered 401 until pv_www_authenticate accepts the static password. */
 export function kamailioConfig(port: number, algorithm: 'MD5' | 'SHA-256', password: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "auth.so"
+  return `${kamailioUdpHead({ port, modules: ['tm', 'sl', 'pv', 'xlog', 'auth'] })}
 
 modparam("auth", "algorithm", "${algorithm}")
 modparam("auth", "qop", "auth")
@@ -58,48 +41,18 @@ export interface Kamailio {
   stop: () => Promise<void>;
 }
 
-/** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port. */
+/**
+ * Starts kamailio on a free port (tools/test-peers: its own process group, waited for until it
+ * listens); it lives until `stop()`, however long the tests that use it take.
+ */
 export async function startKamailio(dir: string, algorithm: 'MD5' | 'SHA-256', password: string): Promise<Kamailio> {
   const port = await freePort();
-  const cfg = join(dir, `kamailio-${algorithm}.cfg`);
-  writeFileSync(cfg, kamailioConfig(port, algorithm, password));
-  const runDir = mkdtempSync(join(dir, 'run-'));
-  const child = spawn(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', dir, '-m', '32', '-M', '4'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.add(child);
-  let output = '';
-  const collect = (d: Buffer): void => {
-    if (output.length < MAX_OUTPUT) output += d.toString('latin1');
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const killGroup = (): void => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  // Bounded: kamailio never outlives the suite by more than this.
-  const timer = setTimeout(killGroup, 40_000);
-  const exited = new Promise<void>((resolve) => {
-    child.once('close', () => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve();
-    });
-    child.once('error', () => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve();
-    });
-  });
+  const child = await startKamailioChild({ dir, config: kamailioConfig(port, algorithm, password), listens: [{ protocol: 'UDP', port }] });
   return {
     port,
-    output: () => output,
+    output: () => child.output(),
     stop: async () => {
-      killGroup();
-      await exited;
+      await child.kill();
     },
   };
 }

@@ -29,7 +29,7 @@ function binary(bytes: Uint8Array): string {
 }
 
 
-/** The example message of the classic API documentation (classic-api.md, "Messages"). */
+/** The example message of the classic API documentation (docs/CLASSIC-API.md, "Messages"). */
 const CLASSIC_EXAMPLE =
   'INVITE sip:service@172.16.2.2:5060 SIP/2.0\r\n' +
   'Via: SIP/2.0/UDP 127.0.1.1:5060;branch=z9hG4bK-1075-1-0\r\n' +
@@ -361,7 +361,7 @@ describe('header names and values on the wire', () => {
   });
 
   it('brackets an IPv6 Via host set without brackets (RFC 3261 §25.1 sent-by, RFC 5118 §4.5)', () => {
-    // The classic library wrote `Via: SIP/2.0/UDP ::1:25070;rport` (classic-sip-behaviour.md §3.4).
+    // The classic library wrote `Via: SIP/2.0/UDP ::1:25070;rport` (packages/sip/README.md, `stringify-canonical`).
     const m = request({ via: [{ version: '2.0', protocol: 'UDP', host: '::1', port: 25070, params: { rport: null } }] });
     expect(stringify(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP [::1]:25070;rport');
   });
@@ -374,7 +374,7 @@ describe('Via objects built by hand', () => {
     expect(stringify(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP h.example.com');
   });
 
-  it('does not crash with a TypeError on a Via without protocol (classic-sip-behaviour.md §3.4)', () => {
+  it('does not crash with a TypeError on a Via without protocol (packages/sip/README.md, `stringify-canonical`)', () => {
     const m = request({ via: [{ host: 'h.example.com', params: {} } as unknown as Via] });
     let error: unknown;
     try {

@@ -6,7 +6,11 @@
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
-/** Decodes bytes as Latin-1: one character per byte, lossless for any input. */
+/**
+ * Decodes bytes as Latin-1: one character per byte, lossless for any input (the "binary" strings
+ * the classic API and the transports' error paths work with).
+ * @example decodeLatin1(new Uint8Array([0x53, 0x49, 0x50, 0xff])) // 'SIP\u00ff'
+ */
 export function decodeLatin1(bytes: Uint8Array): string {
   let out = '';
   const n = bytes.length;

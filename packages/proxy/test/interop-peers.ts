@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, listening, readOr, readSippCallCounts, sippArgs, startChild, startKamailio as startKamailioChild, until, type RunResult, type SippCallCounts } from '@sipts/test-peers';
+import { freePort, kamailioUdpHead, listening, readOr, readSippCallCounts, sippArgs, startChild, startKamailio as startKamailioChild, until, type RunResult, type SippCallCounts } from '@sipts/test-peers';
 
 const SIPP = '/usr/bin/sipp';
 /** Default bound on a child's life, in ms. */
@@ -67,18 +67,7 @@ export function tail(r: SippRun): string {
 
 /** A kamailio.cfg: UDP on loopback, one worker, every request relayed statefully (tm) to its Request-URI. */
 export function kamailioConfig(port: number): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
+  return `${kamailioUdpHead({ port, modules: ['tm', 'sl', 'pv', 'xlog'] })}
 
 request_route {
   xlog("L_INFO", "sipts-interop: $rm $ru\\n");
@@ -101,9 +90,9 @@ export interface Kamailio {
   stop: () => Promise<void>;
 }
 
-/** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port. */
-export async function startKamailio(dir: string, timeoutMs = 40_000): Promise<Kamailio> {
+/** Starts kamailio in the foreground (its own process group, killed as a whole) on a free port; it lives until `stop()`. */
+export async function startKamailio(dir: string): Promise<Kamailio> {
   const port = await freePort();
-  const child = await startKamailioChild({ dir, config: kamailioConfig(port), listens: [{ protocol: 'UDP', port }], timeoutMs });
+  const child = await startKamailioChild({ dir, config: kamailioConfig(port), listens: [{ protocol: 'UDP', port }] });
   return { port, output: child.output, stop: async () => { await child.kill(); } };
 }

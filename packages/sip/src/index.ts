@@ -73,7 +73,7 @@ onSingleton((i: ClassicInstance | undefined) => {
  * (the classic one returned nothing); binding errors go to `logger.error` and reject `ready`.
  * @example
  * sip.start({ port: 5060 }, (rq) => sip.send(sip.makeResponse(rq, 200)));
- * @see classic-sip-behaviour.md §2.1
+ * @see docs/CLASSIC-API.md "Module exports"
  */
 export function start(options: ClassicOptions = {}, onRequest?: RequestHandler): ClassicInstance {
   return replaceSingleton((after) => createInstance(options, onRequest, undefined, after));

@@ -1,7 +1,7 @@
 /**
  * The classic `sip.create(options, onRequest)`: one stack instance with the classic methods, as a
  * thin wrapper over `createStack` (or over a proxy stack, for `@sipts/sip/proxy`).
- * @see classic-sip-behaviour.md §2.2
+ * @see docs/CLASSIC-API.md "The instance"
  */
 import { hostname as osHostname } from 'node:os';
 import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
@@ -190,7 +190,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
  * @example
  * const sip = create({ port: 5070 }, (rq) => sip.send(makeResponse(rq, 200)));
  * await sip.ready;
- * @see classic-sip-behaviour.md §2.2
+ * @see docs/CLASSIC-API.md "The instance"
  */
 export function create(options: ClassicOptions = {}, onRequest?: RequestHandler): ClassicInstance {
   return createInstance(options, onRequest);

@@ -1,8 +1,9 @@
 /**
  * The options of the classic `sip.start` / `sip.create` (every one the classic code read), and
  * their mapping onto `createStack`'s options. Options of the layers pass through unchanged.
- * @see classic-sip-behaviour.md §2.3
+ * @see docs/CLASSIC-API.md "Options"
  */
+import { isWildcard } from '@sipts/transport/node';
 import type { Pem, StackOptions, TlsOptions, WsOptions, WssOptions, ListenOptions } from './layers.js';
 import { toLayerLogger, toTraceHook, type ClassicLogger } from './logger.js';
 
@@ -57,9 +58,8 @@ export interface ClassicOptions extends Omit<StackOptions, 'udp' | 'tcp' | 'tls'
   logger?: ClassicLogger;
 }
 
-function isWildcard(address: string | undefined): boolean {
-  return address === undefined || address === '0.0.0.0' || address === '::' || address === '';
-}
+/** No address, or one that means every interface: not one to advertise. */
+const unspecified = (address: string | undefined): boolean => address === undefined || address === '' || isWildcard(address);
 
 function listener(value: boolean | ListenOptions | undefined, port: number): false | ListenOptions {
   if (value === false) return false;
@@ -78,7 +78,7 @@ export function toStackOptions(options: ClassicOptions): StackOptions {
   out.udp = listener(options.udp, port);
   out.tcp = listener(options.tcp, port);
   // The classic Via host: publicAddress, then address, then hostname.
-  const publicAddress = options.publicAddress ?? (isWildcard(options.address) ? undefined : options.address);
+  const publicAddress = options.publicAddress ?? (unspecified(options.address) ? undefined : options.address);
   if (publicAddress !== undefined) out.publicAddress = publicAddress;
   else delete out.publicAddress;
   const tls = options.tls;

@@ -3,17 +3,11 @@
  * rule is at stake. An app calls `parse` on text it holds (a file, a log line, a test fixture),
  * not on a datagram: the transport parses datagrams and streams itself and keeps RFC 3261 §18.3.
  */
-import { parse as parseStrict, safeParseMessage, type Parsed, type SipMessage } from '@sipts/message';
+import { decodeLatin1, parse as parseStrict, safeParseMessage, type Parsed, type SipMessage } from '@sipts/message';
 
 const CONTENT_LENGTH = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d{1,15})[ \t]*(?=\r\n)/i;
 const HEAD_END = '\r\n\r\n';
 
-/** Bytes as a "binary" string (one character per byte), which the parser reads as those bytes. */
-function binaryString(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return s;
-}
 
 /**
  * Parses one SIP message, or returns `undefined` when it is not one. Like the classic `sip.parse`,
@@ -27,7 +21,7 @@ export function parse(input: Uint8Array | string): Parsed<SipMessage> | undefine
   const first = safeParseMessage(input);
   if (first.ok) return first.message;
   if (first.error.code !== 'content-length-exceeds-body') return undefined;
-  const text = typeof input === 'string' ? input : binaryString(input);
+  const text = typeof input === 'string' ? input : decodeLatin1(input);
   const end = text.indexOf(HEAD_END);
   if (end === -1) return undefined;
   const match = CONTENT_LENGTH.exec(text.slice(0, end + 2));

@@ -13,9 +13,8 @@
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
 import { buildAckForNonSuccess } from './ack.js';
-import type { TimerHandle } from './clock.js';
-import { notifyUser } from './user-calls.js';
-import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
+import { TransactionBase, type TimerSlot } from './transaction-base.js';
+import type { ClientTransaction, ClientTransactionUser, TransactionOptions } from './types.js';
 
 /** RFC 3261 Table 4: Timer D is at least 32 s over unreliable transports. */
 const TIMER_D_MIN = 32_000;
@@ -29,22 +28,24 @@ export function requireBranch(request: SipRequest): string {
   return branch;
 }
 
-class InviteClientTransaction implements ClientTransaction {
+/** The states of Figure 5 as RFC 6026 updates it (Terminated is common to every machine). */
+export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted';
+
+/** Slot 0: Timer A (Calling), Timer D (Completed), Timer M (Accepted). */
+const MAIN = 0;
+/** Slot 1: Timer B (Calling). */
+const TIMER_B = 1;
+
+class InviteClientTransaction extends TransactionBase<InviteClientState> implements ClientTransaction {
   readonly kind = 'invite-client';
-  state: TransactionState = 'calling';
+  protected readonly who = 'client transaction';
+  declare protected readonly user: ClientTransactionUser;
   readonly branch: string;
-  readonly #ctx: TransactionContext;
-  readonly #reliable: boolean;
-  readonly #user: ClientTransactionUser;
   #started = false;
   /** Where the INVITE went (flow included): the ACK must go to the same place (§17.1.1.3). */
   #sentTo: Remote | undefined;
   #ack: SipRequest | undefined;
   #intervalA = 0;
-  #timerA: TimerHandle | undefined;
-  #timerB: TimerHandle | undefined;
-  #timerD: TimerHandle | undefined;
-  #timerM: TimerHandle | undefined;
 
   constructor(
     readonly request: SipRequest,
@@ -52,29 +53,35 @@ class InviteClientTransaction implements ClientTransaction {
     options: TransactionOptions,
     user: ClientTransactionUser,
   ) {
+    super('calling', options, user);
     this.branch = requireBranch(request);
-    this.#ctx = options.context;
-    this.#reliable = options.reliable;
-    this.#user = user;
+  }
+
+  protected override logAttrs(): Record<string, unknown> {
+    return { branch: this.branch };
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    const { clock, timers } = this.#ctx;
+    const { timers } = this.ctx;
     // §17.1.1.2: Timer A (T1, doubling) only over unreliable transports; Timer B 64·T1 always.
-    if (!this.#reliable) {
+    if (!this.reliable) {
       this.#intervalA = timers.T1;
-      this.#timerA = clock.set(timers.T1, this.#fireA);
+      this.startTimer(MAIN, timers.T1);
     }
-    this.#timerB = clock.set(64 * timers.T1, this.#fireB);
-    this.#sendRequest(true);
+    this.startTimer(TIMER_B, 64 * timers.T1);
+    this.sendRequest(this.request, this.target, {
+      onSent: (remote) => {
+        this.#sentTo = remote;
+      },
+    });
   }
 
   receiveResponse(response: SipResponse, remote: Remote): void {
     const status = response.status;
     if (!(status >= 100 && status <= 699)) {
-      this.#ctx.logger.debug('ignored a response with a status out of range', { status, branch: this.branch });
+      this.ctx.logger.debug('ignored a response with a status out of range', { status, branch: this.branch });
       return;
     }
     switch (this.state) {
@@ -84,12 +91,10 @@ class InviteClientTransaction implements ClientTransaction {
           if (this.state === 'calling') {
             // Figure 5: 1xx in Calling → Proceeding; no more retransmissions, no Timer B.
             this.state = 'proceeding';
-            this.#clearA();
-            this.#clearB();
+            this.stopTimer(MAIN);
+            this.stopTimer(TIMER_B);
           }
-          this.#notify('onResponse', () => {
-            this.#user.onResponse(response, remote);
-          });
+          this.#deliver(response, remote);
         } else if (status < 300) {
           this.#enterAccepted(response, remote);
         } else {
@@ -103,114 +108,90 @@ class InviteClientTransaction implements ClientTransaction {
         return;
       case 'accepted':
         // RFC 6026 §7.2: every further 2xx (retransmissions, forks) goes to the TU; nothing else.
-        if (status >= 200 && status < 300) {
-          this.#notify('onResponse', () => {
-            this.#user.onResponse(response, remote);
-          });
-        }
+        if (status >= 200 && status < 300) this.#deliver(response, remote);
         return;
-      case 'trying':
-      case 'confirmed':
       case 'terminated':
         return;
     }
   }
 
   terminate(): void {
-    this.#end();
+    this.end();
+  }
+
+  /** A response to the TU (a throw is logged: it never breaks the machine); no closure per response. */
+  #deliver(response: SipResponse, remote: Remote): void {
+    try {
+      this.user.onResponse(response, remote);
+    } catch (e) {
+      this.ctx.logger.error(`the ${this.who} user's onResponse threw`, { error: e, branch: this.branch });
+    }
   }
 
   #enterAccepted(response: SipResponse, remote: Remote): void {
     this.state = 'accepted';
-    this.#clearA();
-    this.#clearB();
+    this.stopTimer(TIMER_B);
     // RFC 6026 §7.2: Timer M = 64·T1, on every transport; the TU acknowledges 2xx itself.
-    this.#timerM = this.#ctx.clock.set(64 * this.#ctx.timers.T1, this.#fireM);
-    this.#notify('onResponse', () => {
-      this.#user.onResponse(response, remote);
-    });
+    this.startTimer(MAIN, 64 * this.ctx.timers.T1);
+    this.#deliver(response, remote);
   }
 
   #enterCompleted(response: SipResponse, remote: Remote): void {
     this.state = 'completed';
-    this.#clearA();
-    this.#clearB();
-    const { clock, timers } = this.#ctx;
-    if (!this.#reliable) this.#timerD = clock.set(Math.max(64 * timers.T1, TIMER_D_MIN), this.#fireD);
+    this.stopTimer(MAIN);
+    this.stopTimer(TIMER_B);
+    const { timers } = this.ctx;
+    if (!this.reliable) this.startTimer(MAIN, Math.max(64 * timers.T1, TIMER_D_MIN));
     let ack: SipRequest | undefined;
     try {
       ack = buildAckForNonSuccess(this.request, response);
     } catch (e) {
-      this.#ctx.logger.warn('cannot build the ACK for a non-2xx final response', { error: e, branch: this.branch });
+      this.ctx.logger.warn('cannot build the ACK for a non-2xx final response', { error: e, branch: this.branch });
     }
     this.#ack = ack;
     // Figure 5: "300-699 / ACK sent, resp. to TU".
     if (ack !== undefined) this.#sendAck(ack);
-    this.#notify('onResponse', () => {
-      this.#user.onResponse(response, remote);
-    });
+    this.#deliver(response, remote);
     // Timer D is zero over reliable transports: Completed ends at once.
-    if (this.#reliable && this.#still('completed')) this.#end();
+    if (this.reliable && this.still('completed')) this.end();
   }
 
-  readonly #fireA = (): void => {
-    this.#timerA = undefined;
-    if (this.state !== 'calling') return;
+  protected onTimer(slot: TimerSlot): void {
+    switch (this.state) {
+      case 'calling':
+        if (slot === MAIN) this.#fireA();
+        else this.#fireB();
+        return;
+      case 'completed': // Timer D
+      case 'accepted': // Timer M
+        this.end();
+        return;
+      case 'proceeding':
+      case 'terminated':
+        return;
+    }
+  }
+
+  #fireA(): void {
     // §17.1.1.2: retransmit and double A, with no cap for INVITE (Timer B ends it).
     this.#intervalA *= 2;
-    this.#timerA = this.#ctx.clock.set(this.#intervalA, this.#fireA);
-    this.#sendRequest(false);
-  };
+    this.startTimer(MAIN, this.#intervalA);
+    this.sendRequest(this.request, this.target);
+  }
 
-  readonly #fireB = (): void => {
-    this.#timerB = undefined;
-    if (this.state !== 'calling') return;
-    this.#notify('onTimeout', () => {
-      this.#user.onTimeout();
-    });
-    this.#end();
-  };
-
-  readonly #fireD = (): void => {
-    this.#timerD = undefined;
-    this.#end();
-  };
-
-  readonly #fireM = (): void => {
-    this.#timerM = undefined;
-    this.#end();
-  };
-
-  #sendRequest(first: boolean): void {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(this.request, this.target);
-    } catch (e) {
-      this.#requestFailed(e);
-      return;
-    }
-    sent.then(
-      first
-        ? (remote) => {
-            this.#sentTo = remote;
-          }
-        : undefined,
-      (e: unknown) => {
-        this.#requestFailed(e);
-      },
-    );
+  #fireB(): void {
+    this.notify('onTimeout', () => { this.user.onTimeout(); });
+    this.end();
   }
 
   /** §17.1.4: a transport error while the INVITE is outstanding informs the TU and ends the transaction. */
-  #requestFailed(error: unknown): void {
+  protected onSendFailed(error: unknown): void {
     if (this.state !== 'calling' && this.state !== 'proceeding') {
-      this.#ctx.logger.debug('a send of the INVITE failed after its final response', { error, branch: this.branch });
+      this.ctx.logger.debug('a send of the INVITE failed after its final response', { error, branch: this.branch });
       return;
     }
-    this.#notify('onTransportError', () => {
-      this.#user.onTransportError(error);
-    });
-    this.#end();
+    this.notify('onTransportError', () => { this.user.onTransportError(error); });
+    this.end();
   }
 
   #sendAck(ack: SipRequest): void {
@@ -218,66 +199,15 @@ class InviteClientTransaction implements ClientTransaction {
     const sentTo = this.#sentTo;
     let target = this.target;
     if (sentTo !== undefined && sentTo.flowId !== undefined && target.flowId === undefined) target = { ...target, flowId: sentTo.flowId };
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(ack, target);
-    } catch (e) {
-      this.#ackFailed(e);
-      return;
-    }
-    sent.then(undefined, (e: unknown) => {
-      this.#ackFailed(e);
-    });
+    this.sendRequest(ack, target, { onError: this.#ackFailed });
   }
 
   /** RFC 6026 Figure 5: a transport error in Completed informs the TU and ends the transaction. */
-  #ackFailed(error: unknown): void {
+  readonly #ackFailed = (error: unknown): void => {
     if (this.state !== 'completed') return;
-    this.#notify('onTransportError', () => {
-      this.#user.onTransportError(error);
-    });
-    this.#end();
-  }
-
-  #clearA(): void {
-    if (this.#timerA === undefined) return;
-    this.#ctx.clock.clear(this.#timerA);
-    this.#timerA = undefined;
-  }
-
-  #clearB(): void {
-    if (this.#timerB === undefined) return;
-    this.#ctx.clock.clear(this.#timerB);
-    this.#timerB = undefined;
-  }
-
-  /** Terminated: every timer cleared, the user told once. */
-  #end(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    const clock = this.#ctx.clock;
-    this.#clearA();
-    this.#clearB();
-    if (this.#timerD !== undefined) clock.clear(this.#timerD);
-    if (this.#timerM !== undefined) clock.clear(this.#timerM);
-    this.#timerD = undefined;
-    this.#timerM = undefined;
-    if (this.#user.onTerminated !== undefined) {
-      this.#notify('onTerminated', () => {
-        this.#user.onTerminated?.();
-      });
-    }
-  }
-
-  /** True if the transaction is still in `state` (a TU callback or a failed send may have ended it). */
-  #still(state: TransactionState): boolean {
-    return this.state === state;
-  }
-
-  /** The TU's callbacks never break the state machine: a throw is logged. */
-  #notify(what: string, fn: () => void): void {
-    notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
-  }
+    this.notify('onTransportError', () => { this.user.onTransportError(error); });
+    this.end();
+  };
 }
 
 /**

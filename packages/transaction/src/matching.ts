@@ -15,6 +15,15 @@ import { BRANCH_COOKIE } from '@sipts/transport';
 /** The separator of key parts: a character no token, host or URI carries unescaped. */
 const SEP = '\u0001';
 
+/**
+ * Key parts joined into one flat string. A template literal makes a tree of string pieces, and
+ * pieces cut from a parsed message keep that message's whole header text alive: a key that
+ * outlives its request (a waiting transaction's, a merged-request entry's) must hold only itself.
+ */
+function joinKey(parts: string[]): string {
+  return parts.join(SEP);
+}
+
 function param(params: Params, name: string): string | undefined {
   const v = params[name];
   if (v === undefined || v === null) return undefined;
@@ -86,10 +95,10 @@ export function serverKey(request: SipRequest, method = transactionMethod(reques
   const via = h.via?.[0];
   if (via === undefined || h.cseq === undefined) return undefined;
   const branch = param(via.params, 'branch');
-  if (hasMagicCookie(branch)) return `3${SEP}${branch.toLowerCase()}${SEP}${sentBy(via)}${SEP}${method}`;
+  if (hasMagicCookie(branch)) return joinKey(['3', branch.toLowerCase(), sentBy(via), method]);
   const fromTag = h.from === undefined ? '' : (param(h.from.params, 'tag') ?? '');
   const callId = h['call-id'] ?? '';
-  return `2${SEP}${requestUri(request)}${SEP}${toTagValue}${SEP}${fromTag}${SEP}${callId}${SEP}${String(h.cseq.seq)}${SEP}${method}${SEP}${viaKey(via)}`;
+  return joinKey(['2', requestUri(request), toTagValue, fromTag, callId, String(h.cseq.seq), method, viaKey(via)]);
 }
 
 /**
@@ -105,7 +114,7 @@ export function responseServerKey(response: SipResponse): string | undefined {
   if (via === undefined || cseq === undefined) return undefined;
   const branch = param(via.params, 'branch');
   if (!hasMagicCookie(branch)) return undefined;
-  return `3${SEP}${branch.toLowerCase()}${SEP}${sentBy(via)}${SEP}${cseq.method}`;
+  return joinKey(['3', branch.toLowerCase(), sentBy(via), cseq.method]);
 }
 
 /**
@@ -155,7 +164,7 @@ export function clientKey(response: SipResponse): string | undefined {
  * @see RFC 3261 §17.1.3
  */
 export function clientKeyFor(branch: string, method: string): string {
-  return `${branch.toLowerCase()}${SEP}${method}`;
+  return joinKey([branch.toLowerCase(), method]);
 }
 
 /**
@@ -169,5 +178,5 @@ export function mergeKey(request: SipRequest): string | undefined {
   if (request.method === 'ACK' || h.cseq === undefined || h.from === undefined) return undefined;
   if (toTag(request) !== '') return undefined;
   const fromTag = param(h.from.params, 'tag') ?? '';
-  return `${fromTag}${SEP}${h['call-id'] ?? ''}${SEP}${String(h.cseq.seq)}${SEP}${h.cseq.method}`;
+  return joinKey([fromTag, h['call-id'] ?? '', String(h.cseq.seq), h.cseq.method]);
 }

@@ -11,23 +11,25 @@
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
-import type { TimerHandle } from './clock.js';
-import { notifyUser } from './user-calls.js';
 import { requireBranch } from './invite-client.js';
-import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
+import { TransactionBase, type TimerSlot } from './transaction-base.js';
+import type { ClientTransaction, ClientTransactionUser, TransactionOptions } from './types.js';
 
-class NonInviteClientTransaction implements ClientTransaction {
+/** The states of Figure 6 (Terminated is common to every machine). */
+export type NonInviteClientState = 'trying' | 'proceeding' | 'completed';
+
+/** Slot 0: Timer E (Trying, Proceeding), Timer K (Completed). */
+const MAIN = 0;
+/** Slot 1: Timer F (Trying, Proceeding). */
+const TIMER_F = 1;
+
+class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> implements ClientTransaction {
   readonly kind = 'non-invite-client';
-  state: TransactionState = 'trying';
+  protected readonly who = 'client transaction';
+  declare protected readonly user: ClientTransactionUser;
   readonly branch: string;
-  readonly #ctx: TransactionContext;
-  readonly #reliable: boolean;
-  readonly #user: ClientTransactionUser;
   #started = false;
   #intervalE = 0;
-  #timerE: TimerHandle | undefined;
-  #timerF: TimerHandle | undefined;
-  #timerK: TimerHandle | undefined;
 
   constructor(
     readonly request: SipRequest,
@@ -35,29 +37,31 @@ class NonInviteClientTransaction implements ClientTransaction {
     options: TransactionOptions,
     user: ClientTransactionUser,
   ) {
+    super('trying', options, user);
     this.branch = requireBranch(request);
-    this.#ctx = options.context;
-    this.#reliable = options.reliable;
-    this.#user = user;
+  }
+
+  protected override logAttrs(): Record<string, unknown> {
+    return { branch: this.branch };
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    const { clock, timers } = this.#ctx;
+    const { timers } = this.ctx;
     // §17.1.2.2: Timer E (T1, doubling up to T2) only over unreliable transports; Timer F 64·T1.
-    if (!this.#reliable) {
+    if (!this.reliable) {
       this.#intervalE = timers.T1;
-      this.#timerE = clock.set(timers.T1, this.#fireE);
+      this.startTimer(MAIN, timers.T1);
     }
-    this.#timerF = clock.set(64 * timers.T1, this.#fireF);
-    this.#send();
+    this.startTimer(TIMER_F, 64 * timers.T1);
+    this.sendRequest(this.request, this.target);
   }
 
   receiveResponse(response: SipResponse, remote: Remote): void {
     const status = response.status;
     if (!(status >= 100 && status <= 699)) {
-      this.#ctx.logger.debug('ignored a response with a status out of range', { status, branch: this.branch });
+      this.ctx.logger.debug('ignored a response with a status out of range', { status, branch: this.branch });
       return;
     }
     switch (this.state) {
@@ -66,9 +70,7 @@ class NonInviteClientTransaction implements ClientTransaction {
         if (status < 200) {
           // Figure 6: 1xx → Proceeding. Timers E and F keep running (E is reset to T2 when it fires).
           this.state = 'proceeding';
-          this.#notify('onResponse', () => {
-            this.#user.onResponse(response, remote);
-          });
+          this.#deliver(response, remote);
           return;
         }
         this.#enterCompleted(response, remote);
@@ -76,120 +78,70 @@ class NonInviteClientTransaction implements ClientTransaction {
       case 'completed':
         // §17.1.2.2: retransmissions of the final response are absorbed.
         return;
-      case 'calling':
-      case 'confirmed':
-      case 'accepted':
       case 'terminated':
         return;
     }
   }
 
   terminate(): void {
-    this.#end();
+    this.end();
+  }
+
+  /** A response to the TU (a throw is logged: it never breaks the machine); no closure per response. */
+  #deliver(response: SipResponse, remote: Remote): void {
+    try {
+      this.user.onResponse(response, remote);
+    } catch (e) {
+      this.ctx.logger.error(`the ${this.who} user's onResponse threw`, { error: e, branch: this.branch });
+    }
   }
 
   #enterCompleted(response: SipResponse, remote: Remote): void {
     this.state = 'completed';
-    this.#clearE();
-    this.#clearF();
+    this.stopTimer(MAIN);
+    this.stopTimer(TIMER_F);
     // Timer K: T4 over unreliable transports, zero over reliable ones.
-    if (!this.#reliable) this.#timerK = this.#ctx.clock.set(this.#ctx.timers.T4, this.#fireK);
-    this.#notify('onResponse', () => {
-      this.#user.onResponse(response, remote);
-    });
-    if (this.#reliable && this.#still('completed')) this.#end();
+    if (!this.reliable) this.startTimer(MAIN, this.ctx.timers.T4);
+    this.#deliver(response, remote);
+    if (this.reliable && this.still('completed')) this.end();
   }
 
-  readonly #fireE = (): void => {
-    this.#timerE = undefined;
-    const { clock, timers } = this.#ctx;
-    if (this.state === 'trying') {
-      // §17.1.2.2: MIN(2·interval, T2).
-      this.#intervalE = Math.min(2 * this.#intervalE, timers.T2);
-    } else if (this.state === 'proceeding') {
-      // §17.1.2.2: in Proceeding, Timer E is reset to T2.
-      this.#intervalE = timers.T2;
-    } else {
-      return;
+  protected onTimer(slot: TimerSlot): void {
+    switch (this.state) {
+      case 'trying':
+      case 'proceeding':
+        if (slot === MAIN) this.#fireE();
+        else this.#fireF();
+        return;
+      case 'completed': // Timer K
+        this.end();
+        return;
+      case 'terminated':
+        return;
     }
-    this.#timerE = clock.set(this.#intervalE, this.#fireE);
-    this.#send();
-  };
+  }
 
-  readonly #fireF = (): void => {
-    this.#timerF = undefined;
-    if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    this.#notify('onTimeout', () => {
-      this.#user.onTimeout();
-    });
-    this.#end();
-  };
+  #fireE(): void {
+    const { timers } = this.ctx;
+    // §17.1.2.2: MIN(2·interval, T2) in Trying; in Proceeding, Timer E is reset to T2.
+    this.#intervalE = this.state === 'trying' ? Math.min(2 * this.#intervalE, timers.T2) : timers.T2;
+    this.startTimer(MAIN, this.#intervalE);
+    this.sendRequest(this.request, this.target);
+  }
 
-  readonly #fireK = (): void => {
-    this.#timerK = undefined;
-    this.#end();
-  };
-
-  #send(): void {
-    let sent: Promise<Remote>;
-    try {
-      sent = this.#ctx.transport.sendRequest(this.request, this.target);
-    } catch (e) {
-      this.#failed(e);
-      return;
-    }
-    sent.then(undefined, (e: unknown) => {
-      this.#failed(e);
-    });
+  #fireF(): void {
+    this.notify('onTimeout', () => { this.user.onTimeout(); });
+    this.end();
   }
 
   /** §17.1.4: a transport error while the request is outstanding informs the TU and ends the transaction. */
-  #failed(error: unknown): void {
+  protected onSendFailed(error: unknown): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') {
-      this.#ctx.logger.debug('a send of the request failed after its final response', { error, branch: this.branch });
+      this.ctx.logger.debug('a send of the request failed after its final response', { error, branch: this.branch });
       return;
     }
-    this.#notify('onTransportError', () => {
-      this.#user.onTransportError(error);
-    });
-    this.#end();
-  }
-
-  #clearE(): void {
-    if (this.#timerE === undefined) return;
-    this.#ctx.clock.clear(this.#timerE);
-    this.#timerE = undefined;
-  }
-
-  #clearF(): void {
-    if (this.#timerF === undefined) return;
-    this.#ctx.clock.clear(this.#timerF);
-    this.#timerF = undefined;
-  }
-
-  /** Terminated: every timer cleared, the user told once. */
-  #end(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.#clearE();
-    this.#clearF();
-    if (this.#timerK !== undefined) this.#ctx.clock.clear(this.#timerK);
-    this.#timerK = undefined;
-    if (this.#user.onTerminated !== undefined) {
-      this.#notify('onTerminated', () => {
-        this.#user.onTerminated?.();
-      });
-    }
-  }
-
-  /** True if the transaction is still in `state` (a TU callback or a failed send may have ended it). */
-  #still(state: TransactionState): boolean {
-    return this.state === state;
-  }
-
-  /** The TU's callbacks never break the state machine: a throw is logged. */
-  #notify(what: string, fn: () => void): void {
-    notifyUser(this.#ctx.logger, 'client transaction', what, fn, { branch: this.branch });
+    this.notify('onTransportError', () => { this.user.onTransportError(error); });
+    this.end();
   }
 }
 

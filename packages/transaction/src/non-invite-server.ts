@@ -10,25 +10,21 @@
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote } from '@sipts/transport';
-import type { TimerHandle } from './clock.js';
-import { notifyUser, sendFromTu, sendOwn } from './user-calls.js';
-import type { ServerTransaction, ServerTransactionUser, TransactionContext, TransactionOptions, TransactionState } from './types.js';
+import { TransactionBase, type TimerSlot } from './transaction-base.js';
+import type { ServerTransaction, ServerTransactionUser, TransactionOptions } from './types.js';
 
-class NonInviteServerTransaction implements ServerTransaction {
+/** The states of Figure 8 (Terminated is common to every machine). */
+export type NonInviteServerState = 'trying' | 'proceeding' | 'completed';
+
+/** Slot 0: the unanswered-TU guard in Trying/Proceeding, Timer J in Completed. */
+const SLOT = 0;
+
+class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> implements ServerTransaction {
   readonly kind = 'non-invite-server';
-  state: TransactionState = 'trying';
-  readonly #ctx: TransactionContext;
-  readonly #reliable: boolean;
-  readonly #user: ServerTransactionUser;
-  /** The last response sent: re-sent for each retransmitted request (Proceeding, Completed). */
-  #last: SipResponse | undefined;
-  #timerJ: TimerHandle | undefined;
-  /**
-   * Not in the RFC: a TU that never answers would keep this transaction forever (Trying and
-   * Proceeding have no timer). The client gives up at Timer F (64·T1), so after that the
-   * transaction ends itself, telling the TU through `onTimeout`.
-   */
-  #unanswered: TimerHandle | undefined;
+  protected readonly who = 'server transaction';
+  declare protected readonly user: ServerTransactionUser;
+  /** The serialized last response: re-sent for each retransmitted request (Proceeding, Completed). */
+  #last: Uint8Array | undefined;
 
   constructor(
     readonly request: SipRequest,
@@ -36,10 +32,11 @@ class NonInviteServerTransaction implements ServerTransaction {
     options: TransactionOptions,
     user: ServerTransactionUser,
   ) {
-    this.#ctx = options.context;
-    this.#reliable = options.reliable;
-    this.#user = user;
-    this.#unanswered = this.#ctx.clock.set(64 * this.#ctx.timers.T1, this.#fireUnanswered);
+    super('trying', options, user);
+    // Not in the RFC: a TU that never answers would keep this transaction forever (Trying and
+    // Proceeding have no timer). The client gives up at Timer F (64·T1), so after that the
+    // transaction ends itself, telling the TU through `onTimeout`.
+    this.startTimer(SLOT, 64 * this.ctx.timers.T1);
   }
 
   respond(response: SipResponse): Promise<void> {
@@ -47,33 +44,34 @@ class NonInviteServerTransaction implements ServerTransaction {
     if (!(status >= 100 && status <= 699)) {
       return Promise.reject(new SipError('invalid-argument', `cannot send a response with status ${String(status)}`));
     }
-    switch (this.state) {
-      case 'trying':
-      case 'proceeding': {
-        this.#last = response;
-        if (status < 200) {
-          // Figure 8: "1xx from TU / send response" → Proceeding.
-          this.state = 'proceeding';
-          return this.#sendFromTu(response);
-        }
-        // "200-699 from TU / send response" → Completed, for Timer J (64·T1 unreliable, 0 reliable).
-        this.state = 'completed';
-        this.#clearUnanswered();
-        const sent = this.#sendFromTu(response);
-        if (this.#reliable) {
-          if (this.#still('completed')) this.#end();
-        } else if (this.#still('completed')) {
-          this.#timerJ = this.#ctx.clock.set(64 * this.#ctx.timers.T1, this.#fireJ);
-        }
-        return sent;
-      }
-      case 'completed':
-      case 'terminated':
-      case 'calling':
-      case 'confirmed':
-      case 'accepted':
-        return Promise.reject(new SipError('invalid-state', `cannot send a ${String(status)}: the ${this.request.method} server transaction is ${this.state}`));
+    const state = this.state;
+    if (state !== 'trying' && state !== 'proceeding') {
+      return Promise.reject(new SipError('invalid-state', `cannot send a ${String(status)}: the ${this.request.method} server transaction is ${state}`));
     }
+    // Only an unreliable transport ever re-sends, so only there are the bytes kept.
+    const keep = !this.reliable;
+    if (status < 200) {
+      // Figure 8: "1xx from TU / send response" → Proceeding.
+      this.state = 'proceeding';
+      const { bytes, sent } = this.sendResponseAwaited(response, this.remote, keep);
+      this.#last = bytes;
+      return sent;
+    }
+    // "200-699 from TU / send response" → Completed, for Timer J (64·T1 unreliable, 0 reliable).
+    this.state = 'completed';
+    this.stopTimer(SLOT);
+    const { bytes, sent } = this.sendResponseAwaited(response, this.remote, keep);
+    this.#last = bytes;
+    if (!this.still('completed')) return sent;
+    if (this.reliable) {
+      this.end();
+    } else if (bytes !== undefined && this.user.onWaiting?.({ what: 'completed', remote: this.remote, bytes, ms: 64 * this.ctx.timers.T1 }) === true) {
+      // The layer keeps the bytes for Timer J: this object is no longer needed.
+      this.#last = undefined;
+    } else {
+      this.startTimer(SLOT, 64 * this.ctx.timers.T1);
+    }
+    return sent;
   }
 
   receiveRequest(request: SipRequest, _remote: Remote): void {
@@ -85,105 +83,52 @@ class NonInviteServerTransaction implements ServerTransaction {
       case 'proceeding':
       case 'completed':
         // §17.2.2: the last response goes out again.
-        if (this.#last !== undefined) this.#send(this.#last);
+        if (this.#last !== undefined) this.resendBytes(this.#last, this.remote);
         return;
       case 'terminated':
-      case 'calling':
-      case 'confirmed':
-      case 'accepted':
         return;
     }
   }
 
   terminate(): void {
-    this.#end();
+    this.end();
   }
 
-  readonly #fireUnanswered = (): void => {
-    this.#unanswered = undefined;
-    if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    this.#ctx.logger.warn('no final response from the TU within 64*T1: the server transaction ends', { method: this.request.method });
-    if (this.#user.onTimeout !== undefined) {
-      this.#notify('onTimeout', () => {
-        this.#user.onTimeout?.();
-      });
+  protected onTimer(_slot: TimerSlot): void {
+    switch (this.state) {
+      case 'trying':
+      case 'proceeding':
+        this.ctx.logger.warn('no final response from the TU within 64*T1: the server transaction ends', { method: this.request.method });
+        if (this.user.onTimeout !== undefined) this.notify('onTimeout', () => this.user.onTimeout?.());
+        this.end();
+        return;
+      case 'completed':
+        // Timer J.
+        this.end();
+        return;
+      case 'terminated':
+        return;
     }
-    this.#end();
-  };
-
-  readonly #fireJ = (): void => {
-    this.#timerJ = undefined;
-    this.#end();
-  };
-
-  /** A send the TU asked for: its promise rejects when the transport fails. */
-  #sendFromTu(response: SipResponse): Promise<void> {
-    return sendFromTu(this.#ctx, response, this.remote, this.#onSendFailed);
   }
-
-  /** A retransmission of the last response. */
-  #send(response: SipResponse): void {
-    sendOwn(this.#ctx, response, this.remote, this.#onSendFailed);
-  }
-
-  readonly #onSendFailed = (error: unknown): void => {
-    this.#failed(error);
-  };
-
 
   /**
    * §17.2.4: a transport error informs the TU and ends the transaction. After Terminated (Timer J
    * is zero over reliable transports) the TU learns of a failed send from `respond`'s rejection.
    */
-  #failed(error: unknown): void {
-    if (this.state === 'terminated') {
-      this.#ctx.logger.debug('a response send failed after the transaction ended', { error });
-      return;
-    }
-    if (this.#user.onTransportError !== undefined) {
-      this.#notify('onTransportError', () => {
-        this.#user.onTransportError?.(error);
-      });
-    }
-    this.#end();
-  }
-
-  /** Terminated: Timer J cleared, the user told once. */
-  #end(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    if (this.#timerJ !== undefined) this.#ctx.clock.clear(this.#timerJ);
-    this.#timerJ = undefined;
-    this.#clearUnanswered();
-    if (this.#user.onTerminated !== undefined) {
-      this.#notify('onTerminated', () => {
-        this.#user.onTerminated?.();
-      });
-    }
-  }
-
-  #clearUnanswered(): void {
-    if (this.#unanswered !== undefined) this.#ctx.clock.clear(this.#unanswered);
-    this.#unanswered = undefined;
-  }
-
-  /** True if the transaction is still in `state` (a TU callback or a failed send may have ended it). */
-  #still(state: TransactionState): boolean {
-    return this.state === state;
-  }
-
-  /** The TU's callbacks never break the state machine: a throw is logged. */
-  #notify(what: string, fn: () => void): void {
-    notifyUser(this.#ctx.logger, 'server transaction', what, fn);
+  protected onSendFailed(error: unknown): void {
+    if (this.user.onTransportError !== undefined) this.notify('onTransportError', () => this.user.onTransportError?.(error));
+    this.end();
   }
 }
 
 /**
  * Creates the non-INVITE server transaction for a received request, in Trying (the caller passes
  * the request to the TU). Retransmissions are discarded in Trying and answered with the last
- * response in Proceeding and Completed. A provisional from the TU moves to Proceeding; a final to
- * Completed for Timer J (64·T1 unreliable, 0 reliable). A failed send calls `onTransportError`
- * and ends the transaction; `onTerminated` runs once.
+ * response in Proceeding and Completed, from the bytes first sent. A provisional from the TU moves
+ * to Proceeding; a final to Completed for Timer J (64·T1 unreliable, 0 reliable) — kept by the
+ * user instead when its `onWaiting` takes it (the transaction layer's table of waiting
+ * transactions). A failed send calls `onTransportError` and ends the transaction; `onTerminated`
+ * runs once.
  * @throws nothing; `respond` rejects with SipError `invalid-state` after a final response, and
  *   with the transport's error when the send fails.
  * @example

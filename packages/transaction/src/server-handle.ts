@@ -7,6 +7,7 @@ import type { SipRequest, SipResponse } from '@sipts/message';
 import type { Logger, Remote } from '@sipts/transport';
 import { toTag as toTagOf } from './matching.js';
 import type { ServerTransaction, ServerTransactionUser, TransactionState } from './types.js';
+import type { WaitingHandOff } from './waiting.js';
 
 /**
  * A server transaction given to the transaction layer's `onRequest`. Answer through `respond`.
@@ -43,6 +44,8 @@ export interface ServerHandleOwner {
   forget(handle: ServerHandle): void;
   /** The user answered a request the layer had answered: the response is not sent. */
   absorb(handle: ServerHandle, response: SipResponse): void;
+  /** The transaction only waits now: true if the layer keeps it compact (its table of waiting transactions). */
+  wait(handle: ServerHandle, handOff: WaitingHandOff): boolean;
 }
 
 /**
@@ -68,6 +71,11 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   /** @internal State machine user: Terminated. */
   onTerminated(): void {
     this.owner.forget(this);
+  }
+
+  /** @internal State machine user: it only waits now (Completed, Confirmed, Accepted). */
+  onWaiting(handOff: WaitingHandOff): boolean {
+    return this.owner.wait(this, handOff);
   }
 
   /** @internal State machine user: Timer H fired (no ACK for a final response). */

@@ -16,7 +16,9 @@ import { createNonInviteServerTransaction } from './non-invite-server.js';
 import { OutgoingRequest, type ClientTable, type OutgoingTransaction, type RequestUser } from './outgoing-request.js';
 import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
 import { createDefaultClock } from './timer-heap.js';
+import { resendResponseBytes } from './transaction-base.js';
 import type { ClientTransaction, TransactionContext, TransportPort } from './types.js';
+import { WaitingTable, type WaitingEntry } from './waiting.js';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 
 /** Options of {@link createTransactionLayer}. */
@@ -105,11 +107,11 @@ export interface TransactionLayer {
   respond(response: SipResponse): Promise<void>;
   /**
    * The live server transaction a response (or its request) belongs to, matched as
-   * {@link TransactionLayer.respond} matches it (§17.2.3); undefined for none, and for RFC 2543
-   * requests (no magic cookie).
+   * {@link TransactionLayer.respond} matches it (§17.2.3); undefined for none, for one that only
+   * waits to absorb retransmissions, and for RFC 2543 requests (no magic cookie).
    */
   serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
-  /** Live transactions, client and server (CANCEL transactions included). */
+  /** Transactions, client and server, live or waiting (CANCEL transactions included). */
   readonly size: number;
   /** Counters (absorbed responses, 416s). */
   readonly stats: TransactionStats;
@@ -150,6 +152,14 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   // A key is kept 64·T1 after its transaction ended (Timer J's UDP value), at most 10,000 keys.
   const answered = new AnsweredByLayer({ ttl: 64 * context.timers.T1, max: 10_000, now: () => context.clock.now() });
   let stopped = false;
+  // Server transactions that only wait (Timers J, I, L): compact entries, not machines.
+  const waiting = new WaitingTable({
+    clock: context.clock,
+    onExpired(entry) {
+      if (entry.merge !== undefined) merged.forget(entry.merge);
+      if (entry.answeredByLayer) answered.remember(entry.key);
+    },
+  });
 
   const table: ClientTable = {
     context,
@@ -185,14 +195,28 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const owner: ServerHandleOwner = {
     logger,
     forget(handle) {
-      if (servers.get(handle.key) === handle) servers.delete(handle.key);
+      // A handle handed to the waiting table is no longer in `servers`: the entry forgets for it.
+      if (servers.get(handle.key) !== handle) return;
+      servers.delete(handle.key);
       if (handle.merge !== undefined) merged.forget(handle.merge);
       if (handle.answeredByLayer) answered.remember(handle.key);
     },
     absorb(handle, response) {
       absorbed(response, handle.request.method);
     },
+    wait(handle, handOff) {
+      if (stopped || servers.get(handle.key) !== handle) return false;
+      servers.delete(handle.key);
+      waiting.add(handle.key, handOff, handle);
+      return true;
+    },
   };
+
+  /** A request matched a waiting transaction: answered from the bytes it sent, or absorbed (§17.2.1, §17.2.2). */
+  function receiveWaiting(entry: WaitingEntry): void {
+    if (entry.bytes === undefined) return;
+    resendResponseBytes(context.transport, { bytes: entry.bytes, remote: entry.remote, onError: logSendFailure('a retransmitted response') });
+  }
 
   /** A response to a request the layer answered itself is not sent: one answer per request (§9.2). */
   function absorbed(response: SipResponse, method: string): void {
@@ -243,7 +267,13 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   function receiveAck(ack: SipRequest, remote: Remote): void {
     for (const key of ackKeys(ack)) {
       const st = servers.get(key);
-      if (st === undefined) continue;
+      if (st === undefined) {
+        const entry = waiting.get(key);
+        if (entry === undefined) continue;
+        // Accepted: the ACK of the 2xx is the TU's (RFC 6026 §7.1). Confirmed absorbs ACKs.
+        if (entry.what === 'accepted') break;
+        return;
+      }
       // In Accepted the INVITE got a 2xx: its ACK is the TU's even when it reuses the branch.
       if (st.state === 'accepted') break;
       st.receiveRequest(ack, remote);
@@ -256,6 +286,13 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   function receiveCancel(cancel: SipRequest, key: string, remote: Remote): void {
     const inviteKey = serverKey(cancel, 'INVITE');
     const invite = inviteKey === undefined ? undefined : servers.get(inviteKey);
+    const waitingInvite = invite === undefined && inviteKey !== undefined ? waiting.get(inviteKey) : undefined;
+    if (waitingInvite !== undefined) {
+      // §9.2: the INVITE has its final response: the CANCEL has no effect but is answered 200.
+      const st = createServer(cancel, key, remote);
+      st.answerAsLayer(makeResponse(cancel, 200, undefined, { toTag: waitingInvite.toTag ?? generateTag() })).catch(logSendFailure('a 200 to a CANCEL'));
+      return;
+    }
     if (invite === undefined) {
       answerInTransaction(cancel, key, remote, 481);
       return;
@@ -295,6 +332,11 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       existing.receiveRequest(request, remote);
       return;
     }
+    const entry = waiting.get(key);
+    if (entry !== undefined) {
+      receiveWaiting(entry);
+      return;
+    }
     if (request.method === 'CANCEL') {
       receiveCancel(request, key, remote);
       return;
@@ -320,6 +362,21 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }
     }
+  }
+
+  /** The user answers a request whose transaction waits: what its machine would have done. */
+  async function respondWaiting(entry: WaitingEntry, response: SipResponse): Promise<void> {
+    if (entry.answeredByLayer) {
+      absorbed(response, response.headers.cseq?.method ?? '');
+      return;
+    }
+    const status = response.status;
+    // RFC 6026 §7.1: in Accepted the TU's 2xx retransmissions are sent.
+    if (entry.what === 'accepted' && status >= 200 && status < 300) {
+      await context.transport.sendResponse(response, entry.remote);
+      return;
+    }
+    throw new SipError('invalid-state', `cannot send a ${String(status)}: the ${response.headers.cseq?.method ?? ''} server transaction is ${entry.what}`);
   }
 
   // ---- client side -----------------------------------------------------------------------------
@@ -380,6 +437,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       const key = responseServerKey(response);
       const st = key === undefined ? undefined : servers.get(key);
       if (st !== undefined) return st.respond(response);
+      const entry = key === undefined ? undefined : waiting.get(key);
+      if (entry !== undefined) return respondWaiting(entry, response);
       if (key !== undefined && answered.has(key)) {
         absorbed(response, response.headers.cseq?.method ?? '');
         return;
@@ -392,7 +451,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return key === undefined ? undefined : servers.get(key);
     },
     get size() {
-      return servers.size + clients.size;
+      return servers.size + waiting.size + clients.size;
     },
     stats,
     stop() {
@@ -404,6 +463,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       outgoing.clear();
       clients.clear();
       servers.clear();
+      waiting.clear();
       merged.clear();
       answered.clear();
     },

@@ -6,6 +6,7 @@
 import type { SipRequest, SipResponse } from '@sipts/message';
 import type { Logger, Remote, Target } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
+import type { WaitingHandOff } from './waiting.js';
 
 /** The states of RFC 3261 Figures 5–8 and RFC 6026 Figures 2 and 5. */
 export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -46,6 +47,12 @@ export interface ServerTransactionUser {
   onTransportError?(error: unknown): void;
   /** The transaction reached Terminated and left the table. */
   onTerminated?(): void;
+  /**
+   * The transaction entered a state where it only waits (Completed under Timer J, Confirmed
+   * under I, Accepted under L). Return true to keep it compact yourself (the transaction layer's
+   * table of waiting transactions does): the machine then runs no timer and calls nothing more.
+   */
+  onWaiting?(handOff: WaitingHandOff): boolean;
 }
 
 /** A client transaction as the layer drives it. */

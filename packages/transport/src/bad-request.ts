@@ -4,7 +4,7 @@
  * (long or compact names, any case) so the client can match the response to its transaction.
  * @see RFC 3261 §8.2.6.1 (building a response), §18.2.1 (a malformed request), §21.4.1 (400), §20.43 (Warning)
  */
-import { reasonPhrase } from '@sipts/message';
+import { decodeLatin1, reasonPhrase } from '@sipts/message';
 import { generateTag } from './branch.js';
 
 /** The header section is looked for in at most this many bytes. */
@@ -30,13 +30,6 @@ const COPIED: Record<string, string | undefined> = {
   cseq: 'CSeq',
 };
 
-function latin1(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
-  }
-  return out;
-}
 
 function latin1Bytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
@@ -89,7 +82,7 @@ function lines(text: string): string[] {
  * @see RFC 3261 §8.2.6.1, §18.2.1, §21.4.1
  */
 export function badRequestFor(bytes: Uint8Array, reason: string, status = 400): Uint8Array | undefined {
-  const all = lines(latin1(bytes.subarray(0, MAX_SCAN_BYTES)));
+  const all = lines(decodeLatin1(bytes.subarray(0, MAX_SCAN_BYTES)));
   const start = all[0];
   // A response is never answered, nor is an ACK (RFC 3261 §17.2.1: no response to an ACK).
   if (start === undefined || /^SIP\//i.test(start) || !TOKEN_LINE.test(start) || /^ACK /i.test(start)) return undefined;

@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { userInfo } from 'node:os';
 
+/** A bound on waiting for dnsmasq's log (never a window: the wait ends as soon as the line is there). */
+const FLUSH_BOUND_MS = 30_000;
+
 /** A NAPTR record (RFC 3403). `regexp` is empty for SIP's `s` records. */
 export interface NaptrSpec {
   name: string;
@@ -143,27 +146,44 @@ async function tryStart(zone: DnsZone, port: number): Promise<DnsServer | undefi
     }
   });
 
-  const probe = new Resolver({ timeout: 200, tries: 1 });
+  // Markers: queries for fresh names, sent to dnsmasq itself. dnsmasq logs queries in the order
+  // they arrive, so once a marker is in its log every query sent before it is there too. The
+  // probe's own answer (NXDOMAIN, or a timeout) does not matter; only the log line does.
+  const probe = new Resolver({ timeout: 1000, tries: 1 });
   probe.setServers([`127.0.0.1:${String(port)}`]);
   let marker = 0;
-  /** Sends a query for a fresh name and waits until dnsmasq has logged it (so all earlier ones too). */
-  async function flush(): Promise<boolean> {
+  const sendMarker = (): string => {
     const name = `marker-${String(++marker)}.${probeDomain}`;
-    try {
-      await probe.resolve4(name);
-    } catch {
-      // NXDOMAIN is the expected answer; a refused connection means not up yet.
+    probe.resolve4(name).catch(() => undefined);
+    return name;
+  };
+  /** Waits, bounded, until `done` holds or dnsmasq has exited. */
+  async function waitLog(done: () => boolean, boundMs: number): Promise<boolean> {
+    const end = Date.now() + boundMs;
+    while (!exited && !done()) {
+      if (Date.now() > end) return false;
+      await sleep(10);
     }
-    for (let i = 0; i < 40 && !exited; i++) {
-      if (log.some((q) => q.name === name)) return true;
-      await sleep(25);
+    return done();
+  }
+  /** Sends a marker and waits until dnsmasq has logged it (so all earlier queries too). */
+  async function flush(): Promise<void> {
+    const name = sendMarker();
+    if (!(await waitLog(() => log.some((q) => q.name === name), FLUSH_BOUND_MS))) {
+      throw new Error(`dnsmasq did not log ${name} (exited: ${String(exited)}); its query log would be incomplete`);
     }
-    return false;
   }
   const strip = (queries: LoggedQuery[]): LoggedQuery[] => queries.filter((q) => !q.name.startsWith('marker-'));
 
+  // Up once any marker is logged: a marker sent before dnsmasq listened is lost (connection
+  // refused), so one is sent every 250 ms; a late log line of an earlier one counts as well.
+  const anyMarker = (): boolean => log.some((q) => q.name.startsWith('marker-'));
+  const startEnd = Date.now() + FLUSH_BOUND_MS;
   let up = false;
-  for (let i = 0; i < 40 && !exited && !up; i++) up = await flush();
+  while (!up && !exited && Date.now() < startEnd) {
+    sendMarker();
+    up = await waitLog(anyMarker, 250);
+  }
   if (!up) {
     child.kill('SIGKILL');
     await exitedPromise;

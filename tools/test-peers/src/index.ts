@@ -13,4 +13,4 @@ export { readOr, readSippCallCounts, type SippCallCounts } from './sipp-stats.js
 export { sippArgs, type SippArgsOptions } from './sipp-args.js';
 export { rawWsPeer, type RawWsPeer } from './raw-ws-peer.js';
 export { startBaresip, type Baresip, type BaresipAccount } from './baresip.js';
-export { startKamailio, type StartKamailioOptions } from './kamailio.js';
+export { kamailioUdpHead, startKamailio, type KamailioUdpHeadOptions, type StartKamailioOptions } from './kamailio.js';

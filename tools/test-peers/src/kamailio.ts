@@ -18,8 +18,12 @@ export interface StartKamailioOptions {
   config: string;
   /** The ports the config listens on, waited for before returning. */
   listens: readonly { protocol: 'UDP' | 'TCP'; port: number }[];
-  /** SIGKILLed after this long. */
-  timeoutMs: number;
+  /**
+   * SIGKILLed after this long. Default: no timer; kamailio lives until the test kills it (the
+   * returned child's `kill()`, or `killChildren()` in an `afterAll`), or the test process ends. A
+   * fixed lifetime killed it under tests that were still running on a slow machine.
+   */
+  timeoutMs?: number;
   /** Shared and private memory in MB (`-m`, `-M`). Default 32 and 4. */
   memoryMb?: { shared: number; private: number };
 }
@@ -27,7 +31,7 @@ export interface StartKamailioOptions {
 /**
  * Starts kamailio and resolves once it listens.
  * @throws Error when kamailio exits at start (with the end of its output) or does not listen within 15 s
- * @example const k = await startKamailio({ dir, config, listens: [{ protocol: 'UDP', port }], timeoutMs: 40_000 })
+ * @example const k = await startKamailio({ dir, config, listens: [{ protocol: 'UDP', port }] }); afterAll(() => k.kill());
  */
 export async function startKamailio(options: StartKamailioOptions): Promise<Child> {
   const work = mkdtempSync(join(options.dir, 'kamailio-'));
@@ -35,7 +39,7 @@ export async function startKamailio(options: StartKamailioOptions): Promise<Chil
   writeFileSync(cfg, options.config);
   const runDir = mkdtempSync(join(work, 'run-'));
   const memory = options.memoryMb ?? { shared: 32, private: 4 };
-  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', String(memory.shared), '-M', String(memory.private)], { cwd: work, timeoutMs: options.timeoutMs, group: true });
+  const child = startChild(KAMAILIO, ['-DD', '-E', '-f', cfg, '-Y', runDir, '-w', work, '-m', String(memory.shared), '-M', String(memory.private)], { cwd: work, group: true, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   const state = { exited: false };
   void child.done.then(() => {
     state.exited = true;
@@ -43,4 +47,33 @@ export async function startKamailio(options: StartKamailioOptions): Promise<Chil
   await until(() => state.exited || options.listens.every((l) => listening(l.protocol, l.port)), 15_000, 'kamailio to listen');
   if (state.exited) throw new Error(`kamailio exited at start:\n${child.output().slice(-3000)}`);
   return child;
+}
+
+/** Options of {@link kamailioUdpHead}. */
+export interface KamailioUdpHeadOptions {
+  /** The UDP port on 127.0.0.1. */
+  port: number;
+  /** Worker processes (`children`). Default 1. */
+  children?: number;
+  /** Modules to load, without `.so` (`['tm', 'sl', 'pv']`). */
+  modules: readonly string[];
+}
+
+/**
+ * The head every UDP-only kamailio.cfg of the tests shares: logs to stderr, no TCP, no aliases,
+ * one listener on 127.0.0.1, and the modules; the test appends its modparams and routes.
+ * @example const config = `${kamailioUdpHead({ port, modules: ['tm', 'sl'] })}\nrequest_route { t_relay(); }\n`;
+ */
+export function kamailioUdpHead(options: KamailioUdpHeadOptions): string {
+  return [
+    '#!KAMAILIO',
+    'debug=2',
+    'log_stderror=yes',
+    `children=${String(options.children ?? 1)}`,
+    'disable_tcp=yes',
+    'auto_aliases=no',
+    `listen=udp:127.0.0.1:${String(options.port)}`,
+    '',
+    ...options.modules.map((m) => `loadmodule "${m}.so"`),
+  ].join('\n');
 }

@@ -15,8 +15,13 @@ export interface Child {
 /** Options of {@link startChild}. */
 export interface StartChildOptions {
   cwd: string;
-  /** SIGKILLed after this long. */
-  timeoutMs: number;
+  /**
+   * SIGKILLed after this long. For a tool that runs to its end; leave it out for a peer that must
+   * live as long as the tests that use it (a server such as kamailio): then it lives until `kill()`,
+   * {@link killChildren} or the end of the test process, whichever comes first, however slow the
+   * machine is.
+   */
+  timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Keep stdin open as a pipe (default: ignored). */
   stdin?: boolean;
@@ -31,6 +36,14 @@ export interface StartChildOptions {
 
 /** Children started here that are still running, with whether each leads a process group. */
 const running = new Map<ChildProcess, boolean>();
+let exitHook = false;
+
+/** A child in a process group of its own does not die with us: kill it when the test process ends. */
+function killOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', killChildren);
+}
 
 function alive(child: ChildProcess): boolean {
   return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
@@ -60,7 +73,7 @@ export function killChildren(): void {
  * characters of each stream) and a kill timer; unlike {@link runTool} it does not wait for the
  * end, and can lead a process group.
  * @example
- * const k = startChild('/usr/sbin/kamailio', ['-DD', '-E', '-f', cfg], { cwd, timeoutMs: 40_000, group: true });
+ * const k = startChild('/usr/sbin/kamailio', ['-DD', '-E', '-f', cfg], { cwd, group: true }); // lives until killed
  * afterAll(() => { killChildren(); });
  */
 export function startChild(cmd: string, args: string[], options: StartChildOptions): Child {
@@ -73,6 +86,7 @@ export function startChild(cmd: string, args: string[], options: StartChildOptio
     detached: group,
   });
   running.set(child, group);
+  killOnExit();
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -81,9 +95,12 @@ export function startChild(cmd: string, args: string[], options: StartChildOptio
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < maxOutput) stderr += d.toString('latin1');
   });
-  const timer = setTimeout(() => {
-    hardKill(child, group);
-  }, options.timeoutMs);
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          hardKill(child, group);
+        }, options.timeoutMs);
   const done = new Promise<RunResult>((resolve) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);

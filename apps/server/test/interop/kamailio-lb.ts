@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startKamailio, until, type Child } from '@sipts/test-peers';
+import { freePort, kamailioUdpHead, startKamailio, until, type Child } from '@sipts/test-peers';
 
 
 /**
@@ -35,24 +35,7 @@ import { freePort, startKamailio, until, type Child } from '@sipts/test-peers';
  *   Path): in-dialog requests from either side come to the balancer first.
  */
 export function lbConfig(port: number, listFile: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-disable_tcp=yes
-auto_aliases=no
-listen=udp:127.0.0.1:${String(port)}
-
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "path.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "dispatcher.so"
+  return `${kamailioUdpHead({ port, children: 2, modules: ['tm', 'sl', 'rr', 'path', 'maxfwd', 'siputils', 'textops', 'pv', 'xlog', 'dispatcher'] })}
 
 modparam("tm", "fr_timer", 1000)
 modparam("dispatcher", "list_file", "${listFile}")
@@ -111,14 +94,14 @@ export interface LoadBalancer {
 
 /**
  * Starts kamailio balancing over `instances` (UDP ports on 127.0.0.1, dispatcher set 1) and waits
- * until it listens.
+ * until it listens. It lives until `stop()` (or the test process ends): no fixed lifetime.
  */
-export async function startLoadBalancer(dir: string, instances: number[], timeoutMs = 120_000): Promise<LoadBalancer> {
+export async function startLoadBalancer(dir: string, instances: number[]): Promise<LoadBalancer> {
   const port = await freePort();
   const work = mkdtempSync(join(dir, 'kamailio-lb-'));
   const list = join(work, 'dispatcher.list');
   writeFileSync(list, instances.map((p) => `1 sip:127.0.0.1:${String(p)}\n`).join(''));
-  const child = await startKamailio({ dir: work, config: lbConfig(port, list), listens: [{ protocol: 'UDP', port }], timeoutMs });
+  const child = await startKamailio({ dir: work, config: lbConfig(port, list), listens: [{ protocol: 'UDP', port }] });
   return {
     port,
     child,

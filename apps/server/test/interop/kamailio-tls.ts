@@ -98,7 +98,7 @@ export interface KamailioTls {
  * Starts kamailio with TLS (server certificate `server`, default the trusted one) relaying to
  * `next` (e.g. `sip:127.0.0.1:5061;transport=tls`), and waits until both ports listen.
  */
-export async function startKamailioTls(dir: string, files: TlsFiles, next: string, server = { cert: files.serverCert, key: files.serverKey }, timeoutMs = 120_000): Promise<KamailioTls> {
+export async function startKamailioTls(dir: string, files: TlsFiles, next: string, server = { cert: files.serverCert, key: files.serverKey }): Promise<KamailioTls> {
   const udp = await freePort();
   let tls = await freePort();
   while (tls === udp) tls = await freePort();
@@ -112,7 +112,6 @@ export async function startKamailioTls(dir: string, files: TlsFiles, next: strin
       { protocol: 'UDP', port: udp },
       { protocol: 'TCP', port: tls },
     ],
-    timeoutMs,
     memoryMb: { shared: 64, private: 8 },
   });
   return { udp, tls, child, stop: child.kill };

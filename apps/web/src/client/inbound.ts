@@ -1,6 +1,7 @@
 /**
- * Requests the server delivers to the browser: MESSAGE (answered 200, or 415 for a body that is
- * not text), OPTIONS (200), anything else 405.
+ * Requests outside a dialog the server delivers to the browser, other than INVITE (the dialog
+ * layer takes those: see call-core.ts): MESSAGE (answered 200, or 415 for a body that is not
+ * text), OPTIONS (200), anything else 405.
  * @see RFC 3428 §7 (UAS behaviour), RFC 3261 §11.2 (OPTIONS), §8.2.1 (405 with Allow)
  */
 import { makeResponse, type SipRequest } from '@sipts/message';
@@ -18,7 +19,7 @@ export interface IncomingMessage {
   at: number;
 }
 
-const ALLOW = 'MESSAGE, OPTIONS';
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE';
 const ACCEPT = 'text/plain';
 
 function isText(contentType: unknown): boolean {

@@ -2,10 +2,13 @@
  * The WebSocket client page (client.html): signs in with a SIP address, password and server
  * URL, shows the registration state, and chats with MESSAGE. All SIP work is in the user agent.
  */
+import { bindCallView } from './call-view.js';
 import { createChatView, shortAddress } from './chat-view.js';
 import { isClientError } from './errors.js';
 import { newInstanceId } from './identity.js';
+import { createPhone } from './phone.js';
 import { createUserAgent, type RegistrationState, type UserAgent } from './user-agent.js';
+import { createWebRtcMedia } from './webrtc-media.js';
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const el = document.getElementById(id);
@@ -31,12 +34,15 @@ const logoutButton = byId('logout', HTMLButtonElement);
 const stateOut = byId('state', HTMLOutputElement);
 const errorOut = byId('error', HTMLParagraphElement);
 const chat = byId('chat', HTMLElement);
+const callPanel = byId('call', HTMLElement);
+const remoteAudio = byId('remote-audio', HTMLAudioElement);
 const compose = byId('compose', HTMLFormElement);
 const peerInput = byId('peer', HTMLInputElement);
 const textInput = byId('text', HTMLTextAreaElement);
 const view = createChatView(byId('messages', HTMLOListElement));
 
 let ua: UserAgent | undefined;
+let unbindCalls: (() => void) | undefined;
 
 function remembered(key: string): string | null {
   try {
@@ -74,6 +80,7 @@ function showState(state: RegistrationState, who?: string): void {
   const signedIn = state === 'registered' || state === 'reconnecting' || state === 'unregistering';
   loginForm.hidden = signedIn;
   chat.hidden = !signedIn;
+  callPanel.hidden = !signedIn;
   logoutButton.hidden = !signedIn;
   signIn.disabled = state === 'registering';
 }
@@ -96,8 +103,15 @@ async function login(): Promise<void> {
     showState(e.state, who);
     if (e.state === 'registered') showError('');
     else if (e.error !== undefined) showError(e.error.message);
+    // Signing out hangs up first, so the BYE leaves before the socket closes.
+    if (e.state === 'unregistering' || e.state === 'failed' || e.state === 'unregistered') {
+      unbindCalls?.();
+      unbindCalls = undefined;
+    }
     if (e.state === 'failed' || e.state === 'unregistered') ua = undefined;
   });
+  unbindCalls?.();
+  unbindCalls = bindCallView(createPhone({ agent, media: () => createWebRtcMedia({ output: remoteAudio }) }), showError);
   agent.onMessage((m) => {
     const peer = shortAddress(m.from);
     view.add({ direction: 'in', peer: m.fromName === undefined ? peer : `${m.fromName} <${peer}>`, text: m.text, at: m.at });

@@ -3,6 +3,7 @@
  * transport it needs.
  * @see RFC 3261 §10.2, RFC 3428, RFC 7118
  */
+import type { IncomingCall, InviteOptions, Session } from '@sipts/dialog';
 import type { Logger, TransportHandlers, WebSocketTransport } from '@sipts/transport';
 import type { Clock, TimerValues } from '@sipts/transaction';
 import type { ClientError } from './errors.js';
@@ -71,4 +72,12 @@ export interface UserAgent {
   onState(listener: (e: StateEvent) => void): () => void;
   /** Chat messages received. Returns an unsubscribe function. */
   onMessage(listener: (m: IncomingMessage) => void): () => void;
+  /**
+   * Sends an INVITE through the server (the dialog layer of `@sipts/dialog`); resolves with the
+   * session once its 2xx is ACKed.
+   * @throws ClientError `not-registered`; CallFailedError for a final non-2xx response
+   */
+  invite(options: InviteOptions): Promise<Session>;
+  /** Incoming calls. Without a listener a call is answered 480. Returns an unsubscribe function. */
+  onCall(listener: (call: IncomingCall) => void): () => void;
 }

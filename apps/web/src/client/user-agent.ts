@@ -5,9 +5,11 @@
  * it runs in browsers and in tests with a fake transport and a fake clock.
  * @see RFC 3261 §10.2, RFC 3428, RFC 5626 §4.2, RFC 7118
  */
+import type { IncomingCall } from '@sipts/dialog';
 import { type SipRequest, type SipResponse } from '@sipts/message';
 import { createWebSocketTransport, generateTag, silentLogger, type TransportHandlers } from '@sipts/transport';
-import { createDefaultClock, createTransactionLayer, type TimerHandle } from '@sipts/transaction';
+import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
+import { createCallCore, type CallCore } from './call-core.js';
 import { ClientError, errorForResponse } from './errors.js';
 import { parseAddress, newInstanceId, randomName, type AddressOfRecord } from './identity.js';
 import { answerIncoming, type IncomingMessage } from './inbound.js';
@@ -26,6 +28,8 @@ const LOGOUT_BOUND_MS = 4000;
 interface Session {
   transport: ClientTransport;
   sender: Sender;
+  /** The dialog layer of this socket: calls in and out (RFC 3261 §12–§15). */
+  calls: CallCore;
   stop(): void;
   callId: string;
   fromTag: string;
@@ -65,6 +69,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   const connect = options.connect ?? ((url: string, handlers: TransportHandlers) => createWebSocketTransport({ url, logger, keepAlive: { clock } }, handlers));
   const stateListeners = new Set<(e: StateEvent) => void>();
   const messageListeners = new Set<(m: IncomingMessage) => void>();
+  const callListeners = new Set<(call: IncomingCall) => void>();
   const viaHost = `${randomName()}.invalid`;
   // RFC 7118 §5.2: the URI transport parameter is `ws` for WS and WSS alike (only the Via says WSS).
   const contactUri = `sip:${randomName(8)}@${viaHost};transport=ws`;
@@ -106,22 +111,39 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
       },
     };
     const transport = connect(server, handlers);
-    const layer = createTransactionLayer({
-      transport: createWebSocketPort(transport, server, viaHost),
+    const credentials = { username: decodeURIComponent(address.user), password: options.password };
+    const calls = createCallCore({
+      port: createWebSocketPort(transport, server, viaHost),
+      server: targetOf(server),
+      contact: () => (outbound ? `${contactUri};ob` : contactUri),
+      from: address.uri,
+      credentials,
       clock,
       logger,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      onRequest: (rq, st) => {
+      onMessage: (rq, st) => {
         const m = answerIncoming(rq, st, now());
         if (m !== undefined) for (const l of [...messageListeners]) l(m);
       },
+      onCall: (call) => {
+        for (const l of [...callListeners]) {
+          try {
+            l(call);
+          } catch (err) {
+            logger.error('a call listener threw', { error: err });
+          }
+        }
+        return callListeners.size > 0;
+      },
     });
-    const sender = new Sender(layer, targetOf(server), { username: decodeURIComponent(address.user), password: options.password });
+    const layer = calls.layer;
+    const sender = new Sender(layer, targetOf(server), credentials);
     return {
       transport,
       sender,
+      calls,
       stop: () => {
-        layer.stop();
+        calls.stop();
       },
       callId: randomName(20),
       fromTag: generateTag(),
@@ -284,6 +306,15 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
     onMessage(listener) {
       messageListeners.add(listener);
       return () => messageListeners.delete(listener);
+    },
+    invite(invite) {
+      const s = session;
+      if (s === undefined || state === 'unregistering') return Promise.reject(new ClientError('not-registered', 'Sign in first.'));
+      return s.calls.invite(invite);
+    },
+    onCall(listener) {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
     },
   };
 }

@@ -18,7 +18,7 @@
  * that way, while SIP needs CRLF (RFC 3261 §7): {@link normalizeLineEnds} turns every bare LF into
  * CRLF before splitting when the user leaves that option on.
  */
-import { createStreamFramer } from '@sipts/message';
+import { createStreamFramer, decodeLatin1 } from '@sipts/message';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -98,8 +98,7 @@ const STATUS_LINE = /^SIP\/\d+\.\d+ \d{3}(?: [^\r\n]*)?\r?\n?$/;
  */
 export function looksLikeStartLine(bytes: Uint8Array, i: number, end: number): boolean {
   if (end - i > 2048 || end - i < 10) return false;
-  let s = '';
-  for (let k = i; k < end; k++) s += String.fromCharCode(bytes[k] ?? 0);
+  const s = decodeLatin1(bytes.subarray(i, end));
   return STATUS_LINE.test(s) || REQUEST_LINE.test(s);
 }
 

@@ -45,7 +45,7 @@ describe('classic API example: the redirect server', () => {
   });
 
   it('sends the 302 once over TCP while the ACK is late (no Timer G on a reliable transport), and retransmits it over UDP', async () => {
-    // The classic package retransmits over TCP too (classic-sip-behaviour.md §5.2, IST Timer G), and
+    // The classic package retransmits over TCP too (Timer G on streams; packages/sip/README.md `timers`), and
     // sipp aborts the call on the second 302 over TCP.
     if (!CLASSIC) {
       const tcp = await runSipp('invite-302-late-ack', { remote: ex.remote, service: 'dave', transport: 't1' });

@@ -46,7 +46,7 @@ describe('classic example: registrar-redirector with digest authentication', () 
     expect(signed.map((m) => challengeParams(header(m, 'authorization')[0]!).nonce)).toEqual(nonces);
     if (!CLASSIC) {
       // A fresh server nonce each time. The classic digest.challenge reuses the session's last
-      // cnonce, chosen by the client, as the new nonce (classic-sip-behaviour.md §2.5).
+      // cnonce, chosen by the client, as the new nonce.
       expect(nonces[1]).not.toBe(nonces[0]);
       expect(nonces[1]).not.toBe(challengeParams(header(signed[0]!, 'authorization')[0]!).cnonce);
     }

@@ -45,7 +45,7 @@ describe('classic API example: the proxy with a user database', () => {
     expect(vias[0]).toMatch(new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${ex.port};`));
     expect(vias[1]).toContain(`SIP/2.0/${protocol} 127.0.0.1:${uac.localPort}`);
     expect(header(invite, 'call-id')).toEqual(header(uac.sent.find((m) => m.method === 'INVITE')!, 'call-id'));
-    // RFC 3261 §16.6 step 3; the classic proxy module forwards Max-Forwards unchanged (classic-sip-behaviour.md §7).
+    // RFC 3261 §16.6 step 3; the classic proxy module forwards Max-Forwards unchanged.
     if (!CLASSIC) expect(header(invite, 'max-forwards')).toEqual(['69']);
 
     // The caller got the callee's answer with only its own Via left.

@@ -14,7 +14,10 @@ import { CLASSIC, ensureFacadeBuilt } from './harness/impl.js';
 import { killPeers, runSipp } from './harness/sipp.js';
 import { inviteText, sendUdp } from './harness/udp.js';
 import { connectWs, wsRegister, type WsClient } from './harness/ws-client.js';
-import { addrUri, header } from './harness/wire.js';
+import { addrUri, header, type WireMessage } from './harness/wire.js';
+
+/** Whether a final response (2xx to 6xx) has come back. */
+const hasFinal = (replies: readonly WireMessage[]): boolean => replies.some((r) => r.status !== undefined && r.status >= 200);
 
 /** The caller sits on another loopback address than the proxy. */
 const CALLER_IP = '127.0.0.2';
@@ -116,7 +119,7 @@ describe('classic example: WebSocket proxy with outbound registrations', () => {
     // 500 Server Internal Error instead: reported, not asserted here.)
     await new Promise((r) => setTimeout(r, 300));
     const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const replies = await sendUdp(port, (local) => inviteText({ port, localPort: local, user: 'wendy', branch }), { collectMs: 3000 });
+    const replies = await sendUdp(port, (local) => inviteText({ port, localPort: local, user: 'wendy', branch }), { until: hasFinal });
     // The same final response may come more than once: the INVITE server transaction retransmits it
     // until an ACK (RFC 3261 §17.2.1), and this caller sends none.
     const finals = replies.filter((r) => r.status !== undefined && r.status >= 200);
@@ -137,7 +140,7 @@ describe('classic example: WebSocket proxy with outbound registrations', () => {
       expect(ok.status).toBe(200);
       await c.close();
       const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-      const replies = await sendUdp(port, (local) => inviteText({ port, localPort: local, user, branch }), { collectMs: 1500 });
+      const replies = await sendUdp(port, (local) => inviteText({ port, localPort: local, user, branch }), { until: hasFinal });
       statuses.push(replies.find((r) => r.status !== undefined && r.status >= 200)?.status);
     }
     // RFC 5626 §5.3: a request for a failed flow gets 430 (Flow Failed).

@@ -9,3 +9,5 @@ export type { ListenOptions, TlsOptions, TransportLayer, TransportOptions, UdpLi
 export type { Pem, TlsClientOptions, TlsServerOptions } from './tls.js';
 export { createResolver, type ResolverOptions, type SipResolver } from './resolver.js';
 export { orderSrvRecords, type SrvLike } from './srv-order.js';
+export { createFlowTokenCodec, type FlowTokenCodec, type FlowTokenFlow } from './flow-token.js';
+export { isWildcard } from './sent-by.js';

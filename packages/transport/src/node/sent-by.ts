@@ -95,7 +95,11 @@ export function localAddresses(): LocalAddresses {
   return out;
 }
 
-/** True for the unspecified addresses (`0.0.0.0`, `::`). */
+/**
+ * True for the unspecified addresses (`0.0.0.0`, `::`, in any spelling: `[::]`, `0:0::0`), which
+ * mean "every interface" to a listener and can never be sent to.
+ * @example isWildcard('[::]') // true
+ */
 export function isWildcard(address: string): boolean {
   const a = canonicalIp(address);
   return a === '0.0.0.0' || a === '::';

@@ -41,25 +41,49 @@ export function inviteText(o: { port: number; localPort: number; user: string; b
   ].join('\r\n');
 }
 
+/** Options of {@link sendUdp}. */
+export interface SendUdpOptions {
+  /** How many copies to send (the same bytes, the same branch: retransmissions). Default 1. */
+  times?: number;
+  /** Done once this holds for the replies so far. Default: one reply per copy sent. */
+  until?: (replies: readonly WireMessage[]) => boolean;
+  /** Only a bound, never a window: a reply that does not come within it fails the test. Default 30 s. */
+  boundMs?: number;
+}
+
+/** Resolves once `done()` holds, polling on the event loop; rejects after `boundMs`. */
+async function waitFor(done: () => boolean, boundMs: number, what: string): Promise<void> {
+  const end = Date.now() + boundMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`no ${what} within ${String(boundMs)} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /**
- * Sends `text` `times` times, `gapMs` apart, from a fresh socket on 127.0.0.1, and returns every
- * datagram that came back within `collectMs` after the last send.
+ * Sends `text` `times` times from a fresh socket on 127.0.0.1, each copy once the one before it has
+ * been answered, and returns the replies once `until` holds. No fixed collection window: the
+ * result is the same on a fast machine and on a loaded one.
+ * @throws Error when a reply that is waited for does not come within `boundMs`
  */
-export async function sendUdp(port: number, text: string | ((localPort: number) => string), o: { times?: number; gapMs?: number; collectMs?: number } = {}): Promise<WireMessage[]> {
+export async function sendUdp(port: number, text: string | ((localPort: number) => string), o: SendUdpOptions = {}): Promise<WireMessage[]> {
   const socket = createSocket('udp4');
   const replies: WireMessage[] = [];
   socket.on('message', (data) => {
     replies.push(parseWire(data.toString('latin1')));
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => { resolve(); }));
+  const times = o.times ?? 1;
+  const boundMs = o.boundMs ?? 30_000;
   try {
     const local = socket.address().port;
     const bytes = Buffer.from(typeof text === 'string' ? text : text(local), 'latin1');
-    for (let i = 0; i < (o.times ?? 1); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, o.gapMs ?? 200));
+    for (let i = 0; i < times; i++) {
+      if (i > 0) await waitFor(() => replies.length >= i, boundMs, `reply to copy ${String(i)}`);
       socket.send(bytes, port, '127.0.0.1');
     }
-    await new Promise((r) => setTimeout(r, o.collectMs ?? 1000));
+    const until = o.until ?? ((r: readonly WireMessage[]) => r.length >= times);
+    await waitFor(() => until(replies), boundMs, 'reply the test waits for');
     return replies;
   } finally {
     socket.close();

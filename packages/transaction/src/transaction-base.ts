@@ -1,0 +1,233 @@
+/**
+ * What the four state machines of RFC 3261 §17 share, and nothing else: the state, two timer slots
+ * (no machine runs more than two timers at once), Terminated (every timer cleared, the user told
+ * once), the guard around the user's callbacks, and the sends. Each machine keeps its own file,
+ * figure, state type and transitions; a timer slot means what the machine's current state says
+ * (Figure 7: slot 0 is the 100 Trying delay in Proceeding, Timer G in Completed, I in Confirmed…).
+ *
+ * Every message a machine puts on the wire leaves through {@link TransactionBase.sendResponse},
+ * {@link TransactionBase.resendBytes} or {@link TransactionBase.sendRequest}: the port contract is
+ * adapted here and only here.
+ * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
+ */
+import { parseMessage, serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import type { Remote, Target } from '@sipts/transport';
+import type { TimerHandle } from './clock.js';
+import type { TransactionContext, TransactionOptions, TransportPort } from './types.js';
+
+/** A timer slot of a machine: which timer it is depends on the state. */
+export type TimerSlot = 0 | 1;
+
+/** The user callbacks every machine has in common. */
+interface BaseUser {
+  onTerminated?(): void;
+}
+
+/**
+ * The state machine skeleton. `S` is the machine's own state type; `terminated` is common to all.
+ * Subclasses implement {@link TransactionBase.onTimer} (a slot fired) and
+ * {@link TransactionBase.onSendFailed} (their §17.1.4/§17.2.4 rule), and call {@link TransactionBase.end}.
+ */
+export abstract class TransactionBase<S extends string> {
+  /** The state: the machine's own states, then `terminated`. */
+  state: S | 'terminated';
+  protected readonly ctx: TransactionContext;
+  protected readonly reliable: boolean;
+  protected readonly user: BaseUser;
+  #timer0: TimerHandle | undefined = undefined;
+  #timer1: TimerHandle | undefined = undefined;
+  /** Made on first use, so a transaction that never arms slot 1 or never fails allocates nothing for it. */
+  #fire0: (() => void) | undefined = undefined;
+  #fire1: (() => void) | undefined = undefined;
+  #failed: ((error: unknown) => void) | undefined = undefined;
+  #rejected: ((error: unknown) => never) | undefined = undefined;
+
+  protected constructor(initial: S, options: TransactionOptions, user: BaseUser) {
+    this.state = initial;
+    this.ctx = options.context;
+    this.reliable = options.reliable;
+    this.user = user;
+  }
+
+  /** Names this transaction in log lines ("server transaction", "client transaction"). */
+  protected abstract readonly who: string;
+  /** Attributes added to log lines about this transaction. */
+  protected logAttrs(): Record<string, unknown> | undefined {
+    return undefined;
+  }
+  /** Slot `slot` fired (its handle is already cleared). */
+  protected abstract onTimer(slot: TimerSlot): void;
+  /** A send failed (§17.1.4, §17.2.4); not called once Terminated. */
+  protected abstract onSendFailed(error: unknown): void;
+
+  /** True if the transaction is still in `state` (a TU callback or a failed send may have moved it). */
+  protected still(state: S): boolean {
+    return this.state === state;
+  }
+
+  /** Arms slot `slot` to fire in `ms` (clearing what it held). */
+  protected startTimer(slot: TimerSlot, ms: number): void {
+    const clock = this.ctx.clock;
+    if (slot === 0) {
+      if (this.#timer0 !== undefined) clock.clear(this.#timer0);
+      this.#timer0 = clock.set(ms, (this.#fire0 ??= () => { this.#fire(0); }));
+    } else {
+      if (this.#timer1 !== undefined) clock.clear(this.#timer1);
+      this.#timer1 = clock.set(ms, (this.#fire1 ??= () => { this.#fire(1); }));
+    }
+  }
+
+  /** Clears slot `slot` (nothing if it is idle). */
+  protected stopTimer(slot: TimerSlot): void {
+    const handle = slot === 0 ? this.#timer0 : this.#timer1;
+    if (handle === undefined) return;
+    this.ctx.clock.clear(handle);
+    if (slot === 0) this.#timer0 = undefined;
+    else this.#timer1 = undefined;
+  }
+
+  /** True while slot `slot` is armed. */
+  protected timerRunning(slot: TimerSlot): boolean {
+    return (slot === 0 ? this.#timer0 : this.#timer1) !== undefined;
+  }
+
+  #fire(slot: TimerSlot): void {
+    if (slot === 0) this.#timer0 = undefined;
+    else this.#timer1 = undefined;
+    if (this.state === 'terminated') return;
+    this.onTimer(slot);
+  }
+
+  /** Terminated: both slots cleared, `onTerminated` called once. */
+  protected end(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.stopTimer(0);
+    this.stopTimer(1);
+    const user = this.user;
+    if (user.onTerminated === undefined) return;
+    try {
+      user.onTerminated();
+    } catch (e) {
+      this.#logThrow('onTerminated', e);
+    }
+  }
+
+  /** Calls a user callback: a throw is logged and never breaks the state machine. */
+  protected notify(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#logThrow(what, e);
+    }
+  }
+
+  #logThrow(what: string, error: unknown): void {
+    this.ctx.logger.error(`the ${this.who} user's ${what} threw`, { error, ...this.logAttrs() });
+  }
+
+  /** The one failure callback of this transaction (made once, not per send). */
+  protected get failed(): (error: unknown) => void {
+    return (this.#failed ??= (error: unknown) => {
+      this.#sendFailed(error);
+    });
+  }
+
+  #sendFailed(error: unknown): void {
+    if (this.state === 'terminated') {
+      this.ctx.logger.debug(`a send failed after the ${this.who} ended`, { error, ...this.logAttrs() });
+      return;
+    }
+    this.onSendFailed(error);
+  }
+
+  /**
+   * Sends a response of the machine's own (100 Trying, a retransmission) to `remote`; a failure
+   * reaches {@link onSendFailed}. With `keep`, returns its serialized bytes for the machine to
+   * resend ({@link resendBytes}) instead of keeping the response object.
+   */
+  protected sendResponse(response: SipResponse, remote: Remote, keep: boolean): Uint8Array | undefined {
+    const bytes = keep ? serializeMessage(response) : undefined;
+    void this.#toPort(response, remote, false);
+    return bytes;
+  }
+
+  /**
+   * {@link sendResponse} for a response the TU asked for: `sent` rejects on a transport error
+   * (which also reaches {@link onSendFailed}).
+   */
+  protected sendResponseAwaited(response: SipResponse, remote: Remote, keep: boolean): { bytes: Uint8Array | undefined; sent: Promise<void> } {
+    const bytes = keep ? serializeMessage(response) : undefined;
+    return { bytes, sent: this.#toPort(response, remote, true) ?? RESOLVED };
+  }
+
+  /**
+   * Re-sends bytes sent before by {@link sendResponse} (a retransmission). Until the port accepts
+   * bytes, they are read back into a message for it: retransmissions are rare, the bytes are kept
+   * for the many transactions that never need one.
+   */
+  protected resendBytes(bytes: Uint8Array, remote: Remote): void {
+    resendResponseBytes(this.ctx.transport, { bytes, remote, onError: this.failed });
+  }
+
+  /** The one place a response meets the port; a promise only when someone awaits it. */
+  #toPort(response: SipResponse, remote: Remote, awaited: boolean): Promise<void> | undefined {
+    let sent: Promise<Remote>;
+    try {
+      sent = this.ctx.transport.sendResponse(response, remote);
+    } catch (e) {
+      this.#sendFailed(e);
+      return awaited ? Promise.reject(e instanceof Error ? e : new SipError('transport-error', 'cannot send a response', { status: 503, cause: e })) : undefined;
+    }
+    if (!awaited) {
+      sent.then(undefined, this.failed);
+      return undefined;
+    }
+    // One handler per transaction, made on its first awaited send: it reports, then rejects.
+    return sent.then(
+      toVoid,
+      (this.#rejected ??= (e: unknown) => {
+        this.#sendFailed(e);
+        throw e;
+      }),
+    );
+  }
+
+  /**
+   * Sends a request to `target` (the request of a client transaction, or its ACK); a failure
+   * reaches `onError` (default {@link onSendFailed}), `onSent` learns where it went.
+   */
+  protected sendRequest(request: SipRequest, target: Target, callbacks?: { onSent?: (remote: Remote) => void; onError?: (error: unknown) => void }): void {
+    const onError = callbacks?.onError ?? this.failed;
+    let sent: Promise<Remote>;
+    try {
+      sent = this.ctx.transport.sendRequest(request, target);
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    sent.then(callbacks?.onSent, onError);
+  }
+}
+
+/**
+ * Re-sends a response serialized before, to where its request came from (§17.2.2 retransmissions,
+ * from a machine or from the layer's table of waiting transactions). The one place to adapt when
+ * the port takes bytes: today it reads them back into a message for `sendResponse`.
+ */
+export function resendResponseBytes(port: TransportPort, send: { bytes: Uint8Array; remote: Remote; onError: (error: unknown) => void }): void {
+  let sent: Promise<Remote>;
+  try {
+    sent = port.sendResponse(parseMessage(send.bytes) as SipResponse, send.remote);
+  } catch (e) {
+    send.onError(e);
+    return;
+  }
+  sent.then(undefined, send.onError);
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function toVoid(): undefined {
+  return undefined;
+}

@@ -1,0 +1,3 @@
+import { siptsVitestConfig } from '../config/vitest.js';
+
+export default siptsVitestConfig();

@@ -8,4 +8,7 @@ export default siptsTsupConfig({
   entry: { index: 'src/index.ts', digest: 'src/digest.ts', proxy: 'src/proxy.ts', sdp: 'src/sdp.ts', dialog: 'src/dialog.ts' },
   format: ['esm', 'cjs'],
   splitting: true,
+  // Rollup builds the CJS chunks: tsup's own CJS splitting (sucrase) rewrites every ?. and ?? into
+  // helper calls that allocate an array and closures per use, on the facade's per-message path.
+  treeshake: true,
 });

@@ -14,6 +14,8 @@ export interface SiptsTsupOptions {
   readonly format?: readonly ('esm' | 'cjs')[];
   /** Share chunks between entries (default: tsup's, on for ESM). */
   readonly splitting?: boolean;
+  /** Tree-shake with rollup (which also builds split CJS chunks without tsup's sucrase pass). Default off. */
+  readonly treeshake?: boolean;
 }
 
 /** Every sibling package: never bundled into another one. */
@@ -32,6 +34,7 @@ export function siptsTsupConfig(options: SiptsTsupOptions): Options {
     clean: true,
     sourcemap: true,
     ...(options.splitting === undefined ? {} : { splitting: options.splitting }),
+    ...(options.treeshake === undefined ? {} : { treeshake: options.treeshake }),
     target: 'es2022',
     external: [siblings, ...(options.external ?? [])],
   };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SipResponse } from '@sipts/message';
-import { createProxy, observeRequests, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
+import { createProxy, OwnAddresses, type Proxy, type ProxyStack } from '@sipts/proxy';
 import { admitRequests, createAdmission } from './admission.js';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import type { Remote } from '@sipts/transport';
@@ -22,7 +22,7 @@ import { startHttp, type OpsHttp } from './http.js';
 import { createLogger, packageLogger } from './logging.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
-import { createArrivals } from './routing/arrival.js';
+import { arrivalOf } from './routing/arrival.js';
 import { createDialogTokens, DIALOG_PARAM } from './routing/dialog-token.js';
 import { createRouter } from './routing/router.js';
 import { serverSecret, type ServerSecret } from './secret.js';
@@ -147,7 +147,6 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     if (advertised !== undefined && config.listen.publicAddress === null) log.warn({ host: advertised }, 'bound to a wildcard address without listen.publicAddress: advertising an interface address in Record-Route');
     const aliases = [...config.domains, ...(advertised !== undefined ? [advertised] : [])];
     const own = new OwnAddresses(() => stack?.transport.listening ?? [], aliases, advertised);
-    const arrivals = createArrivals((u) => own.isOwnUri(u));
     const admit = createAdmission({
       limiter: createRateLimiter(config.limits.requestsPerSecondPerSource),
       now,
@@ -176,7 +175,6 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       },
       onAck(ack, remote) {
         if (!admit(ack, remote)) return;
-        arrivals.note(ack);
         proxy?.receiveAck(ack, remote);
       },
       onStrayResponse(rs: SipResponse, remote: Remote) {
@@ -197,11 +195,8 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
       },
     });
     stack = s;
-    // The proxy core drives a view of the stack whose request hook notes our own top Route
-    // before the core removes it (RFC 3261 §16.4): in-dialog requests and flow tokens need it.
-    const view: ProxyStack = observeRequests(admitRequests(s, admit), (rq) => {
-      arrivals.note(rq);
-    });
+    // The proxy core drives a view of the stack that refuses requests beyond the per-source rate.
+    const view: ProxyStack = admitRequests(s, admit);
     const domains = new LocalDomains(config.domains, (u) => own.isOwnUri(u));
     const auth = serverAuth.authenticator({ realm: domains.realm, secret: secret.value, nonceCounts: st.nonceCounts });
     const rejected = (reason: string): void => {
@@ -279,8 +274,9 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
         ...(advertised !== undefined ? { recordRouteHost: advertised } : {}),
         logger: packageLogger(log, 'proxy'),
       },
-      (rq, remote) => {
-        route(rq, remote, arrivals.take());
+      (rq, remote, removedRoute) => {
+        // Our own top Route entries, removed by the core (RFC 3261 §16.4): in-dialog requests and flow tokens need them.
+        route(rq, remote, arrivalOf(removedRoute));
       },
     );
     try {

@@ -39,6 +39,7 @@ export { MAX_CSEQ, isSipDate, parseCSeq } from './header-values.js';
 export { COMPACT_FORMS, canonicalHeaderName, expandCompactForm, headerKey } from './header-names.js';
 export { makeResponse, type ResponseExtension } from './make-response.js';
 export { copyMessage } from './copy-message.js';
+export { shareMessage } from './share-message.js';
 export { reasonPhrase } from './reason-phrases.js';
 export { createStreamFramer, type StreamFramer } from './stream-framer.js';
 export { makeStreamParser } from './classic-stream-parser.js';

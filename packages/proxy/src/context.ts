@@ -6,7 +6,7 @@
  * synthesized it from the transport's `flow-failed` error.
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
-import { copyMessage, makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
 import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
@@ -18,8 +18,11 @@ export interface ContextHost {
   readonly logger: Logger;
   readonly timerC: number;
   readonly contextTimeout: number;
-  /** Builds the request of one branch (§16.6 steps 1–8) and sends it; returns its abort handle. */
-  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, onResponse: (rs: SipResponse) => void): AbortController;
+  /**
+   * Builds the request of one branch (§16.6 steps 1–8) and sends it; returns the handle that
+   * cancels it, for an INVITE (only an INVITE branch is ever cancelled, §16.10, §16.8).
+   */
+  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, onResponse: (rs: SipResponse) => void): AbortController | undefined;
   /** Sends a response upstream outside any context (a late 2xx). */
   respondLate(response: SipResponse): void;
   /** The context ended: forget it. */
@@ -27,7 +30,8 @@ export interface ContextHost {
 }
 
 interface Branch {
-  readonly abort: AbortController;
+  /** Cancels the branch (INVITE only: see {@link ContextHost.sendBranch}). */
+  abort: AbortController | undefined;
   readonly callback: ResponseCallback | undefined;
   provisional: boolean;
   done: boolean;
@@ -43,11 +47,14 @@ export function forkGroups(targets: readonly ForwardTarget[], mode: 'parallel' |
     .map(({ t }) => [t]);
 }
 
-/** The response with the proxy's top Via removed (§16.7 item 3), or undefined if nothing is left. */
+/**
+ * The response with the proxy's top Via removed (§16.7 item 3), or undefined if nothing is left;
+ * every other header is shared with `response` and goes upstream as the bytes that came in.
+ */
 export function stripVia(response: SipResponse): SipResponse | undefined {
   const via = response.headers.via;
   if (via === undefined || via.length < 2) return undefined;
-  const out = copyMessage(response);
+  const out = shareMessage(response);
   out.headers.via = via.slice(1);
   return out;
 }
@@ -153,27 +160,13 @@ export class ProxyContext {
 
   #startBranch(request: SipRequest, target: ForwardTarget): void {
     const callback = this.#callback;
-    const branch: Branch = { abort: new AbortController(), callback, provisional: false, done: false, timerC: undefined };
+    const branch: Branch = { abort: undefined, callback, provisional: false, done: false, timerC: undefined };
     this.#branches.add(branch);
     const hasTarget = target.uri !== undefined || target.target !== undefined || target.route !== undefined;
     try {
-      const abort = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
+      branch.abort = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
         this.#onResponse(branch, rs);
       });
-      abort.signal.addEventListener(
-        'abort',
-        () => {
-          branch.abort.abort();
-        },
-        { once: true },
-      );
-      branch.abort.signal.addEventListener(
-        'abort',
-        () => {
-          abort.abort();
-        },
-        { once: true },
-      );
     } catch (e) {
       this.#host.logger.info('could not forward a request', { error: e });
       branch.done = true;
@@ -273,7 +266,7 @@ export class ProxyContext {
 
   #cancelPending(): void {
     if (!this.isInvite) return;
-    for (const b of this.#branches) if (!b.done) b.abort.abort();
+    for (const b of this.#branches) if (!b.done) b.abort?.abort();
   }
 
   #call(callback: ResponseCallback, rs: SipResponse): void {
@@ -294,11 +287,11 @@ export class ProxyContext {
       if (branch.done) return;
       if (branch.provisional) {
         this.#host.logger.debug('Timer C: cancelling a branch');
-        branch.abort.abort();
+        branch.abort?.abort();
         return;
       }
       this.#host.logger.debug('Timer C: a branch with no response counts as 408');
-      branch.abort.abort();
+      branch.abort?.abort();
       this.#onResponse(branch, makeResponse(this.request, 408, undefined, { toTag: generateTag(), headers: { via: [{ version: '2.0', protocol: 'UDP', host: '', port: undefined, params: {} }, ...(this.request.headers.via ?? [])] } }));
     });
   }

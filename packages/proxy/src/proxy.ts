@@ -4,7 +4,7 @@
  * Record-Route, stateless forwarding of ACKs and stray responses, and the stateless mode.
  * @see RFC 3261 §16
  */
-import { copyMessage, isResponse, isSipUri, makeResponse, SipError, type RouteEntry, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { isResponse, isSipUri, makeResponse, shareMessage, SipError, type RouteEntry, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { createDefaultClock, type ServerTransactionHandle } from '@sipts/transaction';
 import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
 import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
@@ -69,9 +69,14 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     };
   }
 
-  /** Steps 1–8 of §16.6 on a copy: Request-URI, Max-Forwards, Record-Route, Via. */
+  /**
+   * Steps 1–8 of §16.6 on a copy that shares every header it does not change with `request`
+   * (so they go out as the bytes that came in): Request-URI, Max-Forwards, Route (a branch's
+   * Path), Record-Route and Via are new values of this copy only, never changes in place, so
+   * the branches of a fork do not see each other's writes.
+   */
   function prepare(request: SipRequest, target: ForwardTarget | undefined, inbound: Remote | undefined, loop: string, deterministic: boolean): SipRequest {
-    const out = copyMessage(request, true);
+    const out = shareMessage(request);
     if (target?.uri !== undefined) out.uri = target.uri;
     if (target?.route !== undefined && target.route.length > 0) out.headers.route = [...target.route.map((r) => ({ ...r, params: { ...r.params } })), ...(out.headers.route ?? [])];
     const mf = maxForwards(request);
@@ -96,9 +101,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     contextTimeout: options.contextTimeout ?? 32_000,
     sendBranch(ctx, request, target, onResponse) {
       const out = prepare(request, target, ctx.remote, ctx.loop, false);
-      const abort = new AbortController();
+      // Only an INVITE branch is ever cancelled: other requests need no AbortController.
+      const abort = out.method === 'INVITE' ? new AbortController() : undefined;
       const fixed: Target | undefined = target?.target;
-      void stack.send(out, { onResponse, signal: abort.signal, ...(fixed !== undefined ? { target: fixed } : {}) }).final;
+      stack.send(out, { onResponse, ...(abort !== undefined ? { signal: abort.signal } : {}), ...(fixed !== undefined ? { target: fixed } : {}) });
       return abort;
     },
     respondLate(response) {
@@ -115,8 +121,11 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     else stack.sendStateless(rs, remote).catch(logFailure(`a ${String(status)}`));
   }
 
-  /** Validation and route processing; the copy for the route callback, or undefined when answered. */
-  function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string } | undefined {
+  /**
+   * Validation and route processing: the request after §16.4 (sharing the header values of the
+   * one received) and the Route entries of ours removed, or undefined when answered.
+   */
+  function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string; removed: RouteEntry[] } | undefined {
     const loop = loopHash(request);
     const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true, ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}) });
     if (rejection !== undefined) {
@@ -124,15 +133,20 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);
       return undefined;
     }
-    const work = copyMessage(request, true);
-    processRoutes(work, own);
-    return { work, loop };
+    // §16.4 writes only the Request-URI and Route: with no Route there is nothing to write, and
+    // the request as received (which nothing else changes) serves as it is.
+    const routes = request.headers.route;
+    if (routes === undefined || routes.length === 0) return { work: request, loop, removed: [] };
+    const work = shareMessage(request);
+    const removed = processRoutes(work, own);
+    return { work, loop, removed };
   }
 
-  function handOver(work: SipRequest, loop: string, remote: Remote): void {
-    const copy = copyMessage(work);
-    origins.set(copy, { loop, remote });
-    onRequest(copy, remote);
+  /** The route callback gets a copy of its own (new headers object, Via and Route arrays). */
+  function handOver(admitted: { work: SipRequest; loop: string; removed: RouteEntry[] }, remote: Remote): void {
+    const copy = shareMessage(admitted.work);
+    origins.set(copy, { loop: admitted.loop, remote });
+    onRequest(copy, remote, admitted.removed);
   }
 
   stack.onRequest((request, st, remote) => {
@@ -145,7 +159,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     if (admitted === undefined) return;
     const { work, loop } = admitted;
     if (stateless) {
-      handOver(work, loop, remote);
+      handOver(admitted, remote);
       return;
     }
     const key = contextKey(work) ?? '';
@@ -156,7 +170,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       ctx.cancel();
     };
     try {
-      handOver(work, loop, remote);
+      handOver(admitted, remote);
     } catch (e) {
       ctx.end();
       throw e;
@@ -216,7 +230,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       if (stopped) return;
       const admitted = admit(ack, undefined, remote);
       if (admitted === undefined) return;
-      handOver(admitted.work, admitted.loop, remote);
+      handOver(admitted, remote);
     },
     receiveStrayResponse(response, remote) {
       if (stopped) return;

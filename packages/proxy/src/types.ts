@@ -88,8 +88,13 @@ export interface ProxySendOptions {
   target?: Target;
 }
 
-/** The route callback: a copy of each incoming request (ACKs for 2xx included) and where it came from. */
-export type RequestHandler = (request: SipRequest, remote: Remote) => void;
+/**
+ * The route callback: a copy of each incoming request (ACKs for 2xx included), where it came
+ * from, and the Route entries naming this proxy that were removed from its top (RFC 3261 §16.4;
+ * empty when there were none), top first: what a proxy wrote in its own Record-Route (a flow
+ * token in the user part, a dialog token in a parameter) comes back here.
+ */
+export type RequestHandler = (request: SipRequest, remote: Remote, removedRoute: readonly RouteEntry[]) => void;
 
 /** A proxy core running on a stack. */
 export interface Proxy {

@@ -2,7 +2,7 @@
  * Test helpers: stacks and proxies on 127.0.0.1 with ephemeral ports and small timers, request
  * builders, and cleanup that checks no context, transaction or timer is left.
  */
-import { makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, type RouteEntry, type SipRequest, type SipResponse } from '@sipts/message';
 import { createDefaultClock, type Clock, type ServerTransactionHandle } from '@sipts/transaction';
 import { createStack, type Stack, type StackOptions } from '@sipts/transaction/node';
 import { generateTag, type Remote } from '@sipts/transport';
@@ -26,11 +26,11 @@ export async function startStack(options: Partial<StackOptions> = {}): Promise<S
 }
 
 /** A started proxy stack; `route` gets the proxy and each request. */
-export async function startProxy(options: Partial<ProxyStackOptions>, route: (proxy: Proxy, rq: SipRequest, remote: Remote) => void): Promise<ProxyStackInstance> {
+export async function startProxy(options: Partial<ProxyStackOptions>, route: (proxy: Proxy, rq: SipRequest, remote: Remote, removedRoute: readonly RouteEntry[]) => void): Promise<ProxyStackInstance> {
   const clock = createDefaultClock();
   const ref: { proxy?: Proxy } = {};
-  const onRequest: RequestHandler = (rq, remote) => {
-    if (ref.proxy !== undefined) route(ref.proxy, rq, remote);
+  const onRequest: RequestHandler = (rq, remote, removedRoute) => {
+    if (ref.proxy !== undefined) route(ref.proxy, rq, remote, removedRoute);
   };
   const instance = createProxyStack({ address: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 }, timers: TIMERS, ...options, clock }, onRequest);
   ref.proxy = instance.proxy;

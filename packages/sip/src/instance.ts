@@ -65,8 +65,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   let fallback: SipResolver | undefined;
   const realResolve =
     typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
-  let injected: Target[] | undefined;
-  stackOptions.resolver = (uri) => (injected !== undefined ? Promise.resolve(injected) : realResolve(uri));
+  stackOptions.resolver = realResolve;
   const safe = (what: string, fn: () => void): void => {
     try {
       fn();
@@ -84,13 +83,14 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   const built = build(stackOptions);
   const stack = built.stack;
   if (onRequest !== undefined && !built.ownsRequests) {
+    // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
+    // application still hears of it, as it did with the classic library. One function for all.
+    const onCancel = (cancel: SipRequest, r: Remote): void => {
+      safe('onRequest (CANCEL)', () => { onRequest(cancel, r); });
+    };
     stack.onRequest((rq, st, remote) => {
       toTags.track(st);
-      // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
-      // application still hears of it, as it did with the classic library.
-      st.onCancel = (cancel, r) => {
-        safe('onRequest (CANCEL)', () => { onRequest(cancel, r); });
-      };
+      st.onCancel = onCancel;
       onRequest(rq, remote);
     });
   }
@@ -115,14 +115,6 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     logger,
     protocols,
     resolve: realResolve,
-    withTargets(targets, fn) {
-      injected = targets;
-      try {
-        fn();
-      } finally {
-        injected = undefined;
-      }
-    },
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
     timers,
@@ -140,14 +132,17 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     logger.error('the SIP stack could not start', { error: e });
   });
 
+  /** Why a response the application sent was not (one handler for every response: no closure each). */
+  const responseFailed = (e: unknown): void => {
+    if (e instanceof SipError && e.code === 'invalid-state') logger.debug('response not sent', { error: e });
+    else logger.error('could not send a response', { error: e });
+  };
+
   function sendNow(m: SipMessage, callback?: ResponseCallback): void {
     if (m.method === undefined) {
       // RFC 3261 §8.2.6.2: the To tag a classic app leaves out.
-      toTags.apply(m);
-      stack.respond(m).catch((e: unknown) => {
-        if (e instanceof SipError && e.code === 'invalid-state') logger.debug('response not sent', { error: e });
-        else logger.error('could not send a response', { error: e });
-      });
+      toTags.apply(m, stack);
+      stack.respond(m).catch(responseFailed);
       return;
     }
     sendRequest(ctx, m, callback);

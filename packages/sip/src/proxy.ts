@@ -103,7 +103,7 @@ export function send(message: SipMessage, callback?: ResponseCallback | ProxySen
     return;
   }
   const { core, toTags } = wired;
-  if (message.method === undefined) toTags.apply(message);
+  if (message.method === undefined) toTags.apply(message, instance.stack);
   const opts = marked(callback, toTags);
   const target = flowTargetOf(instance, message);
   if (target === undefined) {

@@ -21,8 +21,6 @@ export interface SendContext {
   readonly protocols: ReadonlySet<TransportProtocol>;
   /** RFC 3263 resolution of a next-hop URI. */
   resolve(uri: string): Promise<Target[]>;
-  /** Hands `targets` to the stack's resolver for lookups made during `fn` (see instance.ts). */
-  withTargets(targets: Target[], fn: () => void): void;
   readonly maxForwards: number;
   readonly ringTimeLimit: number;
   /** Ring-time timers, cleared when the instance stops. */
@@ -126,9 +124,8 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
     onResponse = ring.onResponse;
     signal = ring.signal;
   }
-  ctx.withTargets(targets, () => {
-    ctx.stack.send(rq, { onResponse, ...(signal !== undefined ? { signal } : {}) });
-  });
+  // The facade resolved the next hop itself (flows, the classic 404): the stack fails over along that list.
+  ctx.stack.send(rq, { onResponse, targets, ...(signal !== undefined ? { signal } : {}) });
 }
 
 /** The classic `ringTimeLimit`: a ringing INVITE is CANCELled and reported as a 408. */

@@ -9,19 +9,28 @@
  */
 import type { NameAddr, Params, SipMessage, SipResponse } from '@sipts/message';
 import type { ServerTransactionHandle } from '@sipts/transaction';
-import { generateTag } from '@sipts/transport';
+import { BRANCH_COOKIE, generateTag } from '@sipts/transport';
+
+/** How {@link ToTags.apply} finds the server transaction of a response: the stack's own lookup. */
+export interface ServerTransactionLookup {
+  serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
+}
 
 /** The To tags of one stack instance's server transactions. */
 export interface ToTags {
-  /** Remembers a server transaction whose request went to the application. */
+  /**
+   * Remembers a server transaction whose request went to the application, when the stack cannot
+   * find it again by itself (an RFC 2543 request: no magic cookie in its branch).
+   */
   track(st: ServerTransactionHandle): void;
   /** Marks a response the stack handed to the application: it is never tagged. */
   received(response: SipResponse): void;
   /**
    * Adds the To tag `response` needs, in place (the application may read it back): the tag its
-   * transaction already answered with, else a new one, remembered for the transaction.
+   * transaction (found by `stack`) already answered with, else a new one, remembered for the
+   * transaction.
    */
-  apply(response: SipResponse): void;
+  apply(response: SipResponse, stack: ServerTransactionLookup): void;
   /** Forgets every transaction (the stack stopped). */
   clear(): void;
 }
@@ -37,10 +46,14 @@ function tagOf(nameAddr: NameAddr | undefined): string {
   return typeof tag === 'string' ? tag : '';
 }
 
+function hasMagicCookie(m: SipMessage): boolean {
+  const branch = m.headers.via?.[0]?.params.branch;
+  return typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE);
+}
+
 /**
- * The transaction a request or its response belongs to: top Via (branch, sent-by), Call-ID, CSeq
- * and From tag, which a response built from its request copies (RFC 3261 §8.2.6.2); unlike the
- * §17.2.3 key it also works for RFC 2543 requests, which have no unique branch.
+ * The transaction of an RFC 2543 request or its response: top Via (branch, sent-by), Call-ID,
+ * CSeq and From tag, which a response built from its request copies (RFC 3261 §8.2.6.2).
  */
 function keyOf(m: SipMessage): string | undefined {
   const via = m.headers.via?.[0];
@@ -51,63 +64,66 @@ function keyOf(m: SipMessage): string | undefined {
 }
 
 /**
- * Creates the To tag memory of one stack instance. Transactions are remembered until the
- * application sends a final response through them; the ones that end otherwise (a CANCEL the
- * stack answered, a request never answered) are swept once they are terminated, when the table
- * has doubled since the last sweep, so it holds at most about twice the live transactions.
- * @example const toTags = createToTags(); stack.onRequest((rq, st) => { toTags.track(st); … }); toTags.apply(rs); await stack.respond(rs);
- * @see RFC 3261 §8.2.6.2
+ * Creates the To tag memory of one stack instance. The stack finds the server transaction of an
+ * RFC 3261 response itself (§17.2.3), so nothing is kept per transaction for those. RFC 2543
+ * transactions are remembered until the application sends a final response through them; the
+ * ones that end otherwise are swept once they are terminated, when the table has doubled since
+ * the last sweep, so it holds at most about twice the live ones.
+ * @example const toTags = createToTags(); stack.onRequest((rq, st) => { toTags.track(st); … }); toTags.apply(rs, stack); await stack.respond(rs);
+ * @see RFC 3261 §8.2.6.2, §17.2.3
  */
 export function createToTags(): ToTags {
-  const servers = new Map<string, ServerTransactionHandle>();
-  /** Tags generated for a transaction before it sent any (the handle's `toTag` takes over once sent). */
+  const legacy = new Map<string, ServerTransactionHandle>();
+  /** Tags generated for a transaction by a provisional response it could not send (the handle's `toTag` records sent ones). */
   const generated = new WeakMap<ServerTransactionHandle, string>();
   const fromStack = new WeakSet<SipResponse>();
   let sweepAt = MIN_SWEEP;
 
   function sweep(): void {
-    for (const [key, st] of servers) if (st.state === 'terminated') servers.delete(key);
-    sweepAt = Math.max(MIN_SWEEP, servers.size * 2);
+    for (const [key, st] of legacy) if (st.state === 'terminated') legacy.delete(key);
+    sweepAt = Math.max(MIN_SWEEP, legacy.size * 2);
   }
 
-  function lookup(key: string | undefined): ServerTransactionHandle | undefined {
-    if (key === undefined) return undefined;
-    const st = servers.get(key);
-    if (st === undefined || st.state !== 'terminated') return st;
-    servers.delete(key);
-    return undefined;
+  /** The live server transaction of `response`; an RFC 2543 one is forgotten at its final response. */
+  function lookup(response: SipResponse, stack: ServerTransactionLookup): ServerTransactionHandle | undefined {
+    if (hasMagicCookie(response)) return stack.serverTransactionOf(response);
+    const key = keyOf(response);
+    const st = key === undefined ? undefined : legacy.get(key);
+    if (st === undefined || key === undefined) return undefined;
+    if (st.state === 'terminated' || response.status >= 200) legacy.delete(key);
+    return st.state === 'terminated' ? undefined : st;
   }
 
   return {
     track(st) {
+      if (hasMagicCookie(st.request)) return;
       const key = keyOf(st.request);
       if (key === undefined) return;
-      if (servers.size >= sweepAt) sweep();
-      servers.set(key, st);
+      if (legacy.size >= sweepAt) sweep();
+      legacy.set(key, st);
     },
     received(response) {
       fromStack.add(response);
     },
-    apply(response) {
-      const key = keyOf(response);
-      const st = lookup(key);
-      if (st !== undefined && response.status >= 200 && key !== undefined) servers.delete(key);
+    apply(response, stack) {
       // §8.2.6.2: a 100 keeps the (absent) tag of its request; a response of the stack is not ours.
       const to = response.headers.to;
       if (response.status <= 100 || to === undefined || tagOf(to) !== '' || fromStack.has(response)) return;
+      const st = lookup(response, stack);
       // A request inside a dialog carries its To tag; a response that dropped it is the application's choice.
       if (st !== undefined && tagOf(st.request.headers.to) !== '') return;
       let tag = st === undefined ? undefined : (st.toTag ?? generated.get(st));
       if (tag === undefined) {
         tag = generateTag();
-        if (st !== undefined) generated.set(st, tag);
+        // A final response ends the transaction's answers; a provisional one's tag is kept for the next (the handle records it once sent).
+        if (st !== undefined && response.status < 200) generated.set(st, tag);
       }
       const params = to.params as Params | undefined;
       if (params === undefined) to.params = { tag };
       else params.tag = tag;
     },
     clear() {
-      servers.clear();
+      legacy.clear();
       sweepAt = MIN_SWEEP;
     },
   };

@@ -103,7 +103,8 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
       return Promise.reject(e instanceof SipError ? e : new SipError('send-failed', 'could not send on a new connection', { status: 503, cause: e }));
     }
   };
-  let captured: ServerTransactionHandle | undefined;
+  /** The server transaction each accepted request created, found again by the request itself. */
+  const created = new WeakMap<SipRequest, ServerTransactionHandle>();
   const layer = createTransactionLayer({
     transport: promisePort({
       sendRequest: (rq, target) => sendOn(target.flowId, rq, target),
@@ -111,8 +112,8 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
     }),
     logger,
     trying100: false,
-    onRequest(_rq, st) {
-      captured = st;
+    onRequest(rq, st) {
+      created.set(rq, st);
     },
   });
   const servers = new Map<string, ClassicServerTransaction & { st: ServerTransactionHandle }>();
@@ -121,9 +122,9 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
   return {
     createServerTransaction(rq, connection) {
       const remote = register(connection);
-      captured = undefined;
       layer.handlers.onRequest(rq, remote);
-      const st = captured as ServerTransactionHandle | undefined;
+      const st = created.get(rq);
+      created.delete(rq);
       if (st === undefined) throw new Error('the request was not accepted (missing mandatory headers, or a retransmission)');
       const id = classicId(rq);
       const t = {

@@ -89,6 +89,34 @@ describe('To tags added to tagless responses (RFC 3261 §8.2.6.2)', () => {
   });
 });
 
+describe('To tags of RFC 2543 requests (no magic cookie: the stack cannot find their transaction by the response)', () => {
+  it('a tagless 180 and 200 to one INVITE still carry the same generated tag', async () => {
+    const b = await stackOn((rq) => {
+      if (rq.method !== 'INVITE') return;
+      b.send(makeResponse(rq, 180));
+      b.send(makeResponse(rq, 200));
+    });
+    open.push(b);
+    const uac = createSocket('udp4');
+    sockets.push(uac);
+    const got: SipResponse[] = [];
+    uac.on('message', (data) => {
+      const rs = parse(data);
+      if (rs?.status !== undefined) got.push(rs);
+    });
+    await new Promise<void>((resolve) => uac.bind(0, '127.0.0.1', resolve));
+    const invite = request('INVITE', `sip:bob@127.0.0.1:${String(b.port)}`, {
+      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: uac.address().port, params: { branch: 'legacy-2543-1' } }],
+    });
+    uac.send(stringify(invite), b.port, '127.0.0.1');
+    const end = Date.now() + 5000;
+    while (!got.some((r) => r.status === 200) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    const [ringing, ok] = [got.find((r) => r.status === 180), got.find((r) => r.status === 200)];
+    expect(tagOf(ringing)).toMatch(/^\w{8,}$/);
+    expect(tagOf(ok)).toBe(tagOf(ringing));
+  });
+});
+
 describe('To tags through @sipts/sip/proxy', () => {
   async function startProxy(route: (rq: SipRequest) => void): Promise<number> {
     const instance = proxy.start({ address: '127.0.0.1', port: 0, tcp: false }, route);

@@ -6,7 +6,7 @@
  * resolver; the classic `sip.create`/`start`/`send` are thin wrappers over that.
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
-import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
 import type { OutgoingTransaction } from './outgoing-request.js';
@@ -66,8 +66,13 @@ export interface SendOptions {
    * runs to its end.
    */
   signal?: AbortSignal;
-  /** Send here instead of resolving the next hop. */
+  /** Send here instead of resolving the next hop (the same as `targets: [target]`). */
   target?: Target;
+  /**
+   * Try these, in order, instead of resolving the next hop (the failover list an application
+   * resolved itself, RFC 3263 §4.3). An empty list is answered 503 (no target). Wins over `target`.
+   */
+  targets?: readonly Target[];
 }
 
 /** A request sent by {@link Stack.send}. */
@@ -90,16 +95,17 @@ export interface Stack<T extends StackTransport = StackTransport> {
   start(): Promise<void>;
   /**
    * Sends a request through a client transaction: the targets come from the resolver for the next
-   * hop (the first Route if it has `lr`, else the Request-URI, RFC 3261 §8.1.2) unless `target` is
-   * given; they are tried in order (failover on a transport error, a 503 or a timeout).
+   * hop (the first Route if it has `lr`, else the Request-URI, RFC 3261 §8.1.2) unless `targets`
+   * (or `target`) is given; they are tried in order (failover on a transport error, a 503 or a timeout).
    * @throws SipError `invalid-argument` for an ACK (use {@link Stack.sendAck})
    */
   send(request: SipRequest, options?: SendOptions): ClientTransactionHandle;
   /**
-   * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next hop.
+   * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next
+   * hop, or of `targets` (or `target`) when given.
    * @throws SipError (rejection) when it cannot be resolved or sent
    */
-  sendAck(ack: SipRequest, options?: { target?: Target }): Promise<void>;
+  sendAck(ack: SipRequest, options?: Pick<SendOptions, 'target' | 'targets'>): Promise<void>;
   /**
    * Sets the handler of new requests; answer through `st`. A throwing handler produces a 500.
    * Without a handler, requests are answered 503.
@@ -113,6 +119,8 @@ export interface Stack<T extends StackTransport = StackTransport> {
    * @throws SipError (rejection) when it cannot be sent
    */
   respond(response: SipResponse): Promise<void>;
+  /** The live server transaction a response (or its request) belongs to (see `TransactionLayer.serverTransactionOf`). */
+  serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
   /** Live transactions (client and server). */
   readonly transactions: number;
   /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
@@ -179,8 +187,9 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
   });
   const transport = options.transport({ ...options.transportEvents, ...layer.handlers });
 
-  async function targetsFor(request: SipRequest, target: Target | undefined): Promise<Target[]> {
-    if (target !== undefined) return [target];
+  async function targetsFor(request: SipRequest, given: { target?: Target; targets?: readonly Target[] }): Promise<Target[]> {
+    if (given.targets !== undefined) return given.targets.slice();
+    if (given.target !== undefined) return [given.target];
     return resolve(nextHop(request));
   }
 
@@ -250,7 +259,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
       }
       if (tx.state !== 'terminated') signal?.addEventListener('abort', onAbort, { once: true });
     };
-    targetsFor(request, sendOptions.target)
+    targetsFor(request, sendOptions)
       .then(sendTo)
       .catch((e: unknown) => {
         if (!resolving.delete(abandon)) return;
@@ -263,7 +272,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     start: () => transport.start(),
     send,
     async sendAck(ack, ackOptions = {}) {
-      const targets = await targetsFor(ack, ackOptions.target);
+      const targets = await targetsFor(ack, ackOptions);
       const first = targets[0];
       if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
       await layer.sendAck(ack, first);
@@ -273,6 +282,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     },
     sendStateless: (response, remote) => layer.sendStateless(response, remote),
     respond: (response) => layer.respond(response),
+    serverTransactionOf: (message) => layer.serverTransactionOf(message),
     get transactions() {
       return layer.size;
     },

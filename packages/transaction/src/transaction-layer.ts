@@ -4,7 +4,7 @@
  * Neutral: it sends through any {@link TransportPort} and times with an injected {@link Clock}.
  * @see RFC 3261 §17, §9, §8.2.2, §18; RFC 3263 §4.3; RFC 6026
  */
-import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import {
   asSendError,
   generateBranch,
@@ -116,6 +116,12 @@ export interface TransactionLayer {
    * @throws SipError (rejection) when the transport cannot send it, or the transaction refuses it (a final after a final)
    */
   respond(response: SipResponse): Promise<void>;
+  /**
+   * The live server transaction a response (or its request) belongs to, matched as
+   * {@link TransactionLayer.respond} matches it (§17.2.3); undefined for none, for one that only
+   * waits to absorb retransmissions, and for RFC 2543 requests (no magic cookie).
+   */
+  serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
   /** Transactions, client and server, live or waiting (CANCEL transactions included). */
   readonly size: number;
   /** Counters (absorbed responses, 416s). */
@@ -459,6 +465,11 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         return SENT;
       }
       return sendStateless(response, undefined);
+    },
+    serverTransactionOf(message) {
+      // The key reads only the top Via and the CSeq, which a response copies from its request.
+      const key = responseServerKey(message as SipResponse);
+      return key === undefined ? undefined : servers.get(key);
     },
     get size() {
       return servers.size + waiting.size + clients.size;

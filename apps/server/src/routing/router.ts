@@ -25,7 +25,7 @@ import type { DialogTokens } from './dialog-token.js';
 import { targetOfBinding, type TargetContext } from './targets.js';
 import { assertIdentity, dropForeignRoute, removeIdentity } from './trust.js';
 
-/** What the transport told us before the proxy core removed our own Route entries. */
+/** What our own Route entries, removed by the proxy core (RFC 3261 §16.4), said (see arrival.ts). */
 export interface Arrival {
   /** The request's top Route named this instance (in-dialog requests, or a peer instance). */
   routedToUs: boolean;
@@ -75,7 +75,7 @@ interface Caller {
 /**
  * Creates the route callback. It is synchronous for the proxy core; the work (store, auth) is
  * asynchronous and every failure ends in a response (500), never in an unhandled rejection.
- * @example const route = createRouter(deps); proxy = createProxy(stack, options, (rq, remote) => route(rq, remote, arrival))
+ * @example const route = createRouter(deps); proxy = createProxy(stack, options, (rq, remote, removed) => route(rq, remote, arrivalOf(removed)))
  */
 export function createRouter(deps: RouterDeps): (rq: SipRequest, remote: Remote, arrival: Arrival) => void {
   const respond = (rq: SipRequest, status: number, headers?: SipRequest['headers']): void => {

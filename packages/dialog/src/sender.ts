@@ -4,23 +4,16 @@
  * (RFC 3261 §22.2) and AbortSignal to CANCEL.
  * @see RFC 3261 §8.1.2, §8.1.3, §9.1, §22.2
  */
-import { isSipUri, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
-import { synthesize, type OutgoingTransaction, type TransactionLayer } from '@sipts/transaction';
+import { isSipUri, parseUri, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { nextHop, synthesize, type OutgoingTransaction, type TransactionLayer } from '@sipts/transaction';
 import type { Logger, Target, TransportProtocol } from '@sipts/transport';
 import type { DigestClient } from '@sipts/digest';
 
 /** Turns a next-hop URI into targets to try in order (RFC 3263). */
 export type Resolve = (uri: string) => Promise<Target[]> | Target[];
 
-/** RFC 3261 §8.1.2: the first Route when it is a loose router, else the Request-URI. */
-export function nextHop(request: SipRequest): string {
-  const route = request.headers.route?.[0];
-  if (route !== undefined) {
-    const uri = typeof route.uri === 'string' ? parseUri(route.uri) : route.uri;
-    if (uri !== undefined && isSipUri(uri) && uri.params.lr !== undefined) return stringifyUri(uri);
-  }
-  return typeof request.uri === 'string' ? request.uri : stringifyUri(request.uri);
-}
+/** RFC 3261 §8.1.2: the first Route when it is a loose router, else the Request-URI (the stack's own rule). */
+export { nextHop };
 
 const PROTOCOLS: Record<string, TransportProtocol> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS', ws: 'WS', wss: 'WSS' };
 

@@ -4,12 +4,10 @@
  * outbound registration's 2xx.
  * @see RFC 3261 §17, RFC 3263 §4, RFC 5626 §4.4
  */
-import type { SipRequest, SipResponse } from '@sipts/message';
 import type { FlowFailureReason, Remote, Target, TransportHandlers } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
-import type { Clock, TimerValues } from '../clock.js';
 import { outboundRegistration } from '../outbound-registration.js';
-import { createStack as createCoreStack, type Stack as CoreStack } from '../stack.js';
+import { createStack as createCoreStack, type Stack as CoreStack, type StackCoreOptions } from '../stack.js';
 import { createDefaultClock } from '../timer-heap.js';
 
 export { nextHop, type ClientTransactionHandle, type SendOptions } from '../stack.js';
@@ -17,32 +15,18 @@ export { nextHop, type ClientTransactionHandle, type SendOptions } from '../stac
 /** A stack on the Node transport layer. */
 export type Stack = CoreStack<TransportLayer>;
 
-/** Options of {@link createStack}: the transport's, plus the transaction layer's. */
-export interface StackOptions extends TransportOptions {
-  /** T1, T2, T4 for this stack (default 500 ms, 4 s, 5 s). */
-  timers?: Partial<TimerValues>;
-  /** Default: `createDefaultClock()` (one host timer driving a heap of deadlines). */
-  clock?: Clock;
+/**
+ * Options of {@link createStack}: the transport's, plus the transaction layer's (the neutral
+ * stack's options, documented there), with a resolver instead of `resolve`.
+ */
+export interface StackOptions
+  extends TransportOptions,
+    Pick<StackCoreOptions<TransportLayer>, 'timers' | 'clock' | 'trying100' | 'cancel487' | 'mergedRequests' | 'uriSchemes' | 'onStrayResponse' | 'onAck'> {
   /**
    * Resolves a next-hop URI to targets (RFC 3263). Default: `createResolver` on the system's DNS,
    * over the transports with a listener, and TLS and WSS too when `tlsClient` is given.
    */
   resolver?: SipResolver | ((uri: string) => Promise<Target[]>);
-  /** Send 100 Trying for INVITEs not answered within 200 ms. Default true. */
-  trying100?: boolean;
-  /** Answer 487 to an INVITE cancelled before its final response. Default true. */
-  cancel487?: boolean;
-  /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
-  mergedRequests?: boolean;
-  /**
-   * Request-URI schemes the application handles; others are answered 416 before `onRequest`
-   * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
-   */
-  uriSchemes?: readonly string[] | 'any';
-  /** A response that matches no client transaction (e.g. a 2xx retransmission after Timer M). */
-  onStrayResponse?: (response: SipResponse, remote: Remote) => void;
-  /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
-  onAck?: (ack: SipRequest, remote: Remote) => void;
   /** A connection (flow) closed: a registrar drops the bindings that used it (RFC 5626 §5.3). */
   onFlowClosed?: (flowId: string, remote: Remote) => void;
   /**

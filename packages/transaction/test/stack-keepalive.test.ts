@@ -14,7 +14,7 @@ import { newRequest, portOf, startStack, stopAll, uriOf } from './stack-helpers.
 
 afterEach(stopAll);
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -57,9 +57,14 @@ describe('keep-alives on an outbound registration', () => {
     clock.advance(23_999);
     expect(stack.transport.stats.keepAlivesSent).toBe(0);
     clock.advance(1);
+    const flow = { protocol: 'TCP' as const, address: '127.0.0.1', port: portOf(server, 'TCP') };
     await until(() => server.transport.stats.keepAlivesAnswered === 1, 'the first pong');
+    // The pong must have reached the client before its clock moves on: otherwise the 10-s pong wait
+    // armed with the ping expires inside the next advance, and the flow fails on a loaded machine.
+    await until(() => stack.transport.keepAlive(flow)?.answered === 1, 'the first pong at the client');
     clock.advance(24_000);
     await until(() => server.transport.stats.keepAlivesAnswered === 2, 'the second pong');
+    await until(() => stack.transport.keepAlive(flow)?.answered === 2, 'the second pong at the client');
     expect(stack.transport.stats.keepAlivesSent).toBe(2);
     expect(failures).toEqual([]);
   });

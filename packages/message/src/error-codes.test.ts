@@ -14,7 +14,6 @@ function layerOf(code: SipErrorCode): string {
   switch (code) {
     case 'empty-message':
     case 'missing-header-end':
-    case 'invalid-start-line':
     case 'invalid-request-line':
     case 'invalid-method':
     case 'invalid-request-uri':
@@ -42,7 +41,6 @@ function layerOf(code: SipErrorCode): string {
     case 'too-many-headers':
     case 'header-too-large':
     case 'body-too-large':
-    case 'message-too-large':
       return 'message';
     case 'invalid-argument':
     case 'invalid-state':

@@ -8,7 +8,6 @@
 export type SipParseErrorCode =
   | 'empty-message'
   | 'missing-header-end'
-  | 'invalid-start-line'
   | 'invalid-request-line'
   | 'invalid-method'
   | 'invalid-request-uri'
@@ -36,7 +35,6 @@ export type SipParseErrorCode =
   | 'too-many-headers'
   | 'header-too-large'
   | 'body-too-large'
-  | 'message-too-large'
   /** The parser itself failed (a bug in sipts, not in the input); the original exception is the `cause`. */
   | 'internal-error';
 

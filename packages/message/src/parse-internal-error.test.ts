@@ -1,7 +1,8 @@
 /**
  * A bug in the parser is reported as a bug: an exception the parser did not mean to throw (a
  * TypeError, a RangeError) becomes code `internal-error` with status 500 and the exception as
- * `cause`, never a fault of the input such as `invalid-start-line`.
+ * `cause`, never a fault of the input (the code that reported it once, `invalid-start-line`, is gone:
+ * a bad start line is `invalid-request-line`, `invalid-status-line` or `invalid-method`).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SipParseError, parse, safeParseMessage } from './index.js';

@@ -58,9 +58,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (isSipParseError(e)) {
-      // The parser's message already ends in "(at byte N)"; the line below says it up front.
-      const text = e.message.replace(` (at byte ${e.offset})`, '');
-      process.stderr.write(`error ${e.code} at byte ${e.offset}: ${text}\n`);
+      process.stderr.write(`error ${e.code} at byte ${String(e.offset)}: ${e.detail}\n`);
       return 1;
     }
     process.stderr.write(`sipts-parse: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -25,7 +25,18 @@ export type {
   Via,
 } from './types.js';
 export { isRequest, isResponse } from './types.js';
-export { SipError, SipParseError, isSipParseError, type SipErrorCode, type SipParseErrorCode } from './errors.js';
+export {
+  SipError,
+  SipParseError,
+  asError,
+  isSipParseError,
+  type CommonErrorCode,
+  type DialogErrorCode,
+  type DigestErrorCode,
+  type SipErrorCode,
+  type SipParseErrorCode,
+  type TransportErrorCode,
+} from './errors.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { headerFaults, parsedHeader, type HeaderFault } from './lazy-headers.js';
 export { parse, parseMessage, safeParseMessage, type ParseOptions, type ParseResult } from './parse-message.js';

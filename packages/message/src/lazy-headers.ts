@@ -107,7 +107,7 @@ function resolve(headers: Headers, key: string): HeaderValue | undefined {
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
       const at = byteOffsetIn(raw, end >= 0 ? e.offset : start);
-      addFault(headers, key, new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status));
+      addFault(headers, key, e.withOffset(at));
       failed = true;
       break;
     }

@@ -71,7 +71,7 @@ function addFoldedHeader(headers: Headers, key: string, value: string, at: numbe
     beginAside(value);
     addHeader(headers, key, value, 0, value.length);
   } catch (e) {
-    if (e instanceof SipParseError) fail(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), at, e.status);
+    if (e instanceof SipParseError) throw e.withOffset(at);
     throw e;
   } finally {
     endAside();
@@ -312,7 +312,7 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   try {
     message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits);
   } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
+    if (e instanceof SipParseError) throw e.withOffset(toByteOffset(h, e.offset));
     throw e;
   } finally {
     mapped = undefined;
@@ -344,7 +344,9 @@ export function parseMessage(input: Uint8Array | string, options?: ParseOptions)
 }
 
 /**
- * Like {@link parseMessage}, but returns `{ok: false, error}` instead of throwing.
+ * Like {@link parseMessage}, but returns `{ok: false, error}` instead of throwing. A fault of the
+ * input has its own code; an exception of the parser itself (a bug) is code `internal-error`,
+ * status 500, with the exception as `cause`.
  * @example const r = safeParseMessage(bytes); if (!r.ok) log.warn(r.error.code)
  */
 export function safeParseMessage(input: Uint8Array | string, options?: ParseOptions): ParseResult {
@@ -352,8 +354,9 @@ export function safeParseMessage(input: Uint8Array | string, options?: ParseOpti
     return { ok: true, message: parseMessage(input, options) };
   } catch (e) {
     if (e instanceof SipParseError) return { ok: false, error: e };
-    // Anything else is a parser bug; report it as a parse failure rather than crash a socket callback.
-    return { ok: false, error: new SipParseError('invalid-start-line', `internal parser error: ${String(e)}`, 0) };
+    // Anything else is a bug in the parser, not a fault of the input: report it as one (500, the
+    // exception as the cause, its text kept off the wire) rather than crash a socket callback.
+    return { ok: false, error: new SipParseError('internal-error', 'internal parser error', 0, 500, { cause: e }) };
   }
 }
 

@@ -19,7 +19,7 @@ export function checkSipUriSyntax(s: string, start: number, end: number): { what
   try {
     question = checkSipUriAt(s, start, end);
   } catch (e) {
-    if (e instanceof SipParseError) return { what: e.message.replace(/ \(at byte \d+\)$/, ''), at: e.offset };
+    if (e instanceof SipParseError) return { what: e.detail, at: e.offset };
     throw e;
   }
   if (question !== -1) return { what: 'a Request-URI must not carry URI headers', at: question };

@@ -2,7 +2,7 @@
  * The classic `logger` option (`send(m, target)`, `recv(m, remote)`, `error(e)`) adapted to the
  * layers' leveled {@link Logger} and raw-traffic {@link TraceHook}.
  */
-import { parse, type SipMessage } from '@sipts/message';
+import { parse, SipError, type SipMessage } from '@sipts/message';
 import type { Logger, Remote, TraceHook } from '@sipts/transport';
 
 /** The classic logger: every hook optional. A leveled logger (pino, console) may be given too. */
@@ -48,7 +48,7 @@ export function toLayerLogger(classic: ClassicLogger | undefined): Logger | unde
     error: (msg, attrs) => {
       if (error === undefined) return;
       const cause = attrs?.error;
-      call(() => { error.call(classic, cause instanceof Error ? cause : new Error(msg, cause === undefined ? undefined : { cause })); });
+      call(() => { error.call(classic, cause instanceof Error ? cause : new SipError('internal-error', msg, cause === undefined ? undefined : { cause })); });
     },
   };
 }

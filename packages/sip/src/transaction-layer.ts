@@ -108,7 +108,7 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
   const layer = createTransactionLayer({
     transport: promisePort({
       sendRequest: (rq, target) => sendOn(target.flowId, rq, target),
-      sendResponse: (rs, remote) => (remote === undefined ? Promise.reject(new Error('no connection')) : sendOn(remote.flowId, rs, remote)),
+      sendResponse: (rs, remote) => (remote === undefined ? Promise.reject(new SipError('send-failed', 'no connection to answer on', { status: 503 })) : sendOn(remote.flowId, rs, remote)),
     }),
     logger,
     trying100: false,
@@ -125,7 +125,7 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
       layer.handlers.onRequest(rq, remote);
       const st = created.get(rq);
       created.delete(rq);
-      if (st === undefined) throw new Error('the request was not accepted (missing mandatory headers, or a retransmission)');
+      if (st === undefined) throw new SipError('invalid-argument', 'the request was not accepted (missing mandatory headers, or a retransmission)');
       const id = classicId(rq);
       const t = {
         st,

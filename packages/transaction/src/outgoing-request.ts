@@ -6,7 +6,7 @@
  * arrived.
  * @see RFC 3263 §4.3, RFC 3261 §8.1.3.1, §9.1, §17.1, RFC 5626 §5.3
  */
-import { copyMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { copyMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateBranch, isFlowFailed, isReliable, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import { makeCancel } from './cancel.js';
@@ -96,7 +96,7 @@ export class OutgoingRequest implements OutgoingTransaction {
   #finished = false;
 
   constructor(table: ClientTable, request: SipRequest, targets: readonly Target[], user: RequestUser) {
-    if (targets.length === 0) throw new RangeError('an outgoing request needs at least one target');
+    if (targets.length === 0) throw new SipError('invalid-argument', 'an outgoing request needs at least one target');
     this.#table = table;
     this.#original = request;
     this.#targets = targets;

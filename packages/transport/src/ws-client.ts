@@ -7,7 +7,7 @@
  * socket drops (the classic client never reconnected and answered 503 forever after).
  * @see RFC 7118 §4.1, §5; RFC 6455
  */
-import { SipError, serializeMessage, type SipMessage } from '@sipts/message';
+import { SipError, asError, serializeMessage, type SipMessage } from '@sipts/message';
 import { createKeepAlive, type KeepAlive, type KeepAliveSettings } from './keepalive.js';
 import { createReceiver, newTransportStats, type MessageSource } from './pipeline.js';
 import {
@@ -105,10 +105,6 @@ function jitter(): number {
   const b = new Uint32Array(1);
   crypto.getRandomValues(b);
   return 0.8 + ((b[0] ?? 0) / 2 ** 32) * 0.4;
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
 }
 
 /**

@@ -7,7 +7,7 @@ import { getRandomValues } from 'node:crypto';
 import type { NaptrRecord, RecordWithTtl, SrvRecord } from 'node:dns';
 import { Resolver as DnsResolver, lookup as systemLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { SipError, isSipUri, parseUri, type SipUri } from '@sipts/message';
+import { SipError, asError, isSipUri, parseUri, type SipUri } from '@sipts/message';
 import { silentLogger, type Logger, type Target, type TransportProtocol } from '../types.js';
 import { createDnsCache, type CacheableAnswer } from './dns-cache.js';
 import { ipVersion, isSecureTransport, normalizeHost, planUri, srvPrefix, type ResolvePlan } from './resolve-plan.js';
@@ -247,7 +247,7 @@ async function defaultLookup(host: string): Promise<Address[]> {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(Object.assign(new Error(`no answer within ${String(ms)} ms`), { code: 'ETIMEOUT' }));
+      reject(new SipError('resolve-failed', `no answer within ${String(ms)} ms`, { status: 503 }));
     }, ms);
     timer.unref();
     p.then(
@@ -257,7 +257,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
       (e: unknown) => {
         clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
+        reject(asError(e, 'resolve-failed'));
       },
     );
   });

@@ -5,7 +5,7 @@
  * @see RFC 3261 §18.3, RFC 5626 §4.4.1
  */
 import type { Socket } from 'node:net';
-import { createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
+import { asError, createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
@@ -128,7 +128,7 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     try {
       frames = framer.push(chunk);
     } catch (e) {
-      fail(e instanceof Error ? e : new Error(String(e)));
+      fail(asError(e));
       return;
     }
     // A CRLFCRLF ping is two keep-alive CRLFs; a single CRLF is a pong, which is not answered.

@@ -6,7 +6,7 @@
  * @see RFC 3261 §18, RFC 3581, RFC 5626 §4.4.1, RFC 7118
  */
 import { lookup } from 'node:dns/promises';
-import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { asError, serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { flowFailed } from '../flow-failed.js';
 import { isStunMessage } from '../stun.js';
 import { canonicalIp, isIpv6 } from '../receive.js';
@@ -165,7 +165,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
         endpoint.send(rs, to.address, to.port);
         return Promise.resolve();
       } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        return Promise.reject(asError(e, 'send-failed'));
       }
     };
     return (bytes, remote) => {
@@ -309,7 +309,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
         endpoint.send(b, address, target.port);
         return Promise.resolve();
       } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        return Promise.reject(asError(e, 'send-failed'));
       }
     };
     return keepAlives.onUdp({ remote, send }, ka.flowTimerSeconds);

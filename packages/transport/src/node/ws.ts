@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { SipError } from '@sipts/message';
+import { SipError, asError } from '@sipts/message';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger, Remote, Target, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
@@ -76,10 +76,6 @@ function frameBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
 }
 
 /** One WebSocket as a {@link Connection}. Reports events only once `start()` is called. */

@@ -89,9 +89,6 @@ const PlainHeaders = function () {
 } as unknown as new () => Headers;
 (PlainHeaders as unknown as { prototype: object }).prototype = Object.prototype;
 
-/** Where the last {@link parseHead} found the end of the header section (after the empty line). */
-let headEnd = 0;
-
 /** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
 const lazySpans: (string | number)[] = [];
 
@@ -164,21 +161,24 @@ function storeHeader(headers: Headers, key: string, text: string, valueStart: nu
   else addFoldedHeader(headers, key, unfolded, valueStart);
 }
 
-/**
- * Parses the start line and header lines from `start`, up to and including the empty line that
- * ends the header section; sets {@link headEnd}. Header names are read with a token scan that
- * also finds the colon, so each line costs one native search (for its LF).
- */
-function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
+/** Where the start line beginning at `start` ends (its CR), checked against the header limit. */
+function startLineEnd(text: string, start: number, limits: Required<ParseLimits>): number {
   const limit = start + limits.maxHeaderBytes;
-  beginScan(text, codes);
-  let eol = text.indexOf('\n', start) - 1;
+  const eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
   if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
-  const headers = new PlainHeaders();
-  const message = parseStartLine(text, start, eol, headers);
+  return eol;
+}
 
-  let pos = eol + 2;
+/**
+ * Parses the header lines of `text` (bytes `codes`) from `from` (just after the start line) into
+ * `headers`, up to the empty line that ends the header section, and returns where the body starts
+ * (after that empty line). `limit` is where the header section must end by. Header names are read
+ * with a token scan that also finds the colon, so each line costs one native search (for its LF).
+ */
+function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, from: number, limit: number, limits: Required<ParseLimits>): number {
+  let eol: number;
+  let pos = from;
   let count = 0;
   const first = pos;
   lazySpans.length = 0;
@@ -226,7 +226,6 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
     }
     pos = next;
   }
-  headEnd = pos + 2;
   attachRaw(headers, {
     text,
     start: first,
@@ -235,14 +234,32 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
     base: mapped === undefined ? 0 : mapped.start,
     ascii: mapped === undefined || mapped.ascii,
   });
+  return pos + 2;
+}
 
+/** A parsed start line and header section, and where the body starts in the text. */
+interface Head {
+  message: SipRequest | SipResponse;
+  bodyStart: number;
+}
+
+/**
+ * Parses the start line at `start` and the header lines after it. Small enough to be inlined into
+ * its callers, so the {@link Head} pair it returns is not allocated in optimized code.
+ */
+function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): Head {
+  beginScan(text, codes);
+  const eol = startLineEnd(text, start, limits);
+  const headers = new PlainHeaders();
+  const message = parseStartLine(text, start, eol, headers);
+  const bodyStart = parseHeaderLines(text, codes, headers, eol + 2, start + limits.maxHeaderBytes, limits);
   if (message.method !== undefined) {
     const cseq = headers.cseq;
     if (cseq !== undefined && cseq.method !== message.method) {
       fail('cseq-method-mismatch', `CSeq method '${cseq.method}' differs from the request method`, start);
     }
   }
-  return message;
+  return { message, bodyStart };
 }
 
 function decodeBody(bytes: Uint8Array): Content {
@@ -282,8 +299,7 @@ function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | und
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
   if (start >= n) fail('empty-message', 'no message', start);
-  const message = parseHead(text, codes, start, limits);
-  const bodyStart = headEnd;
+  const { message, bodyStart } = parseHead(text, codes, start, limits);
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
   if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
   return message as Parsed<SipMessage>;
@@ -310,7 +326,7 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   let message: SipRequest | SipResponse;
   mapped = h;
   try {
-    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits);
+    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits).message;
   } catch (e) {
     if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
     throw e;

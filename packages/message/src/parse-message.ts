@@ -10,7 +10,7 @@ import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { knownHeaderKeyAt } from './known-headers.js';
 import { ALWAYS_DEFERRED, LAZY_HEADERS, addFault, deferHeader, isDeferred } from './lazy-headers.js';
-import { attachRaw, unfold } from './raw-headers.js';
+import { attachRaw, byteOffsetIn, unfold, type RawHeaders } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
@@ -54,16 +54,11 @@ function findHeaderEnd(bytes: Uint8Array, from: number, limit: number): number {
   }
 }
 
-/** Internal: header section decoded to text, and how to map text offsets back to bytes. */
-interface HeaderText {
-  text: string;
-  start: number;
-  ascii: boolean;
-}
-
-function toByteOffset(h: HeaderText, charOffset: number): number {
-  return h.start + (h.ascii ? charOffset : encodeUtf8(h.text.slice(0, charOffset)).length);
-}
+/**
+ * Internal: the header section decoded to text, the byte offset of its first character (`base`)
+ * and whether characters and bytes line up one to one (`ascii`); `byteOffsetIn` maps offsets back.
+ */
+type HeaderText = Pick<RawHeaders, 'text' | 'base' | 'ascii'>;
 
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
 function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
@@ -107,7 +102,7 @@ let mapped: HeaderText | undefined;
 
 /** Byte offset in the input of `charOffset` in the text {@link parseHead} reads. */
 function byteOffsetOf(charOffset: number): number {
-  return mapped === undefined ? charOffset : toByteOffset(mapped, charOffset);
+  return mapped === undefined ? charOffset : byteOffsetIn(mapped, charOffset);
 }
 
 
@@ -240,7 +235,7 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
     start: first,
     lazy: keptSpans(),
     end: pos,
-    base: mapped === undefined ? 0 : mapped.start,
+    base: mapped === undefined ? 0 : mapped.base,
     ascii: mapped === undefined || mapped.ascii,
   });
   return pos + 2;
@@ -330,14 +325,14 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   }
   const headBytes = bytes.subarray(start, headerEnd + 4);
   const utf8 = decodeUtf8OrUndefined(headBytes);
-  const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), start, ascii: utf8 === undefined || utf8.length === headBytes.length };
+  const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), base: start, ascii: utf8 === undefined || utf8.length === headBytes.length };
 
   let message: SipRequest | SipResponse;
   mapped = h;
   try {
     message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits).message;
   } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), toByteOffset(h, e.offset), e.status);
+    if (e instanceof SipParseError) throw new SipParseError(e.code, e.message.replace(/ \(at byte \d+\)$/, ''), byteOffsetIn(h, e.offset), e.status);
     throw e;
   } finally {
     mapped = undefined;

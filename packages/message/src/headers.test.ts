@@ -215,6 +215,20 @@ describe('name-addr and addr-spec: From, To, Refer-To (RFC 3261 §20.10, §20.20
   });
 });
 
+describe('parameter names (RFC 3261 §7.3.1: case-insensitive, kept in lower case)', () => {
+  it('lower-cases the common names in any case, and matches only whole names', () => {
+    const [v] = parseVia('SIP/2.0/UDP 127.0.0.1;BRANCH=z9hG4bK1;RPort;Received=127.0.0.2;branchx=1;rpor=2;TTL=3;MAddr=127.0.0.3;q=0.5;Q=1');
+    expect(v?.params).toStrictEqual({ branch: 'z9hG4bK1', rport: null, received: '127.0.0.2', branchx: '1', rpor: '2', ttl: '3', maddr: '127.0.0.3', q: '1' });
+    const f = parseNameAddr('<sip:a@127.0.0.1>;TaG=x;tAg2=y;Transport=tcp;EXPIRES=60;x-Tag=z');
+    expect(f.params).toStrictEqual({ tag: 'x', tag2: 'y', transport: 'tcp', expires: '60', 'x-tag': 'z' });
+  });
+
+  it('keeps names whose non-letter characters sit where a common name has letters', () => {
+    const f = parseNameAddr('<sip:a@127.0.0.1>;t-g=1;l!=2;ta.=3;1r=4');
+    expect(Object.keys(f.params)).toStrictEqual(['t-g', 'l!', 'ta.', '1r']);
+  });
+});
+
 describe('Contact (RFC 3261 §20.10)', () => {
   it.each<[string, NameAddr[]]>([
     ['*', [{ name: undefined, uri: '*', params: {} }]],

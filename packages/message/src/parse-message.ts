@@ -10,7 +10,7 @@ import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { knownHeaderKeyAt } from './known-headers.js';
 import { ALWAYS_DEFERRED, LAZY_HEADERS, addFault, deferHeader, isDeferred } from './lazy-headers.js';
-import { attachRaw, unfold } from './raw-headers.js';
+import { attachRaw, byteOffsetIn, unfold, type RawHeaders } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
@@ -54,16 +54,11 @@ function findHeaderEnd(bytes: Uint8Array, from: number, limit: number): number {
   }
 }
 
-/** Internal: header section decoded to text, and how to map text offsets back to bytes. */
-interface HeaderText {
-  text: string;
-  start: number;
-  ascii: boolean;
-}
-
-function toByteOffset(h: HeaderText, charOffset: number): number {
-  return h.start + (h.ascii ? charOffset : encodeUtf8(h.text.slice(0, charOffset)).length);
-}
+/**
+ * Internal: the header section decoded to text, the byte offset of its first character (`base`)
+ * and whether characters and bytes line up one to one (`ascii`); `byteOffsetIn` maps offsets back.
+ */
+type HeaderText = Pick<RawHeaders, 'text' | 'base' | 'ascii'>;
 
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
 function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
@@ -89,11 +84,15 @@ const PlainHeaders = function () {
 } as unknown as new () => Headers;
 (PlainHeaders as unknown as { prototype: object }).prototype = Object.prototype;
 
-/** Where the last {@link parseHead} found the end of the header section (after the empty line). */
-let headEnd = 0;
-
 /** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
 const lazySpans: (string | number)[] = [];
+
+/**
+ * How many entries of {@link lazySpans} belong to the current parse. Counted instead of truncating
+ * the array: `length = 0` frees its backing store, and the next Contact's spans allocated a new one
+ * (~140 bytes on every parse of a message with a Contact).
+ */
+let lazyCount = 0;
 
 /** The mode of the current parse (set by each entry point before {@link parseHead}). */
 let liberal = true;
@@ -103,7 +102,7 @@ let mapped: HeaderText | undefined;
 
 /** Byte offset in the input of `charOffset` in the text {@link parseHead} reads. */
 function byteOffsetOf(charOffset: number): number {
-  return mapped === undefined ? charOffset : toByteOffset(mapped, charOffset);
+  return mapped === undefined ? charOffset : byteOffsetIn(mapped, charOffset);
 }
 
 
@@ -112,7 +111,7 @@ const current = { deferred: false };
 
 /** The lazy-line spans to keep for the current parse: only when a header was deferred. */
 function keptSpans(): (string | number)[] | undefined {
-  return current.deferred ? lazySpans.slice() : undefined;
+  return current.deferred ? lazySpans.slice(0, lazyCount) : undefined;
 }
 
 /**
@@ -122,7 +121,9 @@ function keptSpans(): (string | number)[] | undefined {
  * same key that fails defers the earlier ones too.
  */
 function storeLazyHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
-  lazySpans.push(key, valueStart, unfolded === undefined ? valueEnd : -valueEnd - 1);
+  lazySpans[lazyCount++] = key;
+  lazySpans[lazyCount++] = valueStart;
+  lazySpans[lazyCount++] = unfolded === undefined ? valueEnd : -valueEnd - 1;
   if (ALWAYS_DEFERRED.has(key)) {
     deferHeader(headers, key);
     current.deferred = true;
@@ -164,24 +165,27 @@ function storeHeader(headers: Headers, key: string, text: string, valueStart: nu
   else addFoldedHeader(headers, key, unfolded, valueStart);
 }
 
-/**
- * Parses the start line and header lines from `start`, up to and including the empty line that
- * ends the header section; sets {@link headEnd}. Header names are read with a token scan that
- * also finds the colon, so each line costs one native search (for its LF).
- */
-function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): SipRequest | SipResponse {
+/** Where the start line beginning at `start` ends (its CR), checked against the header limit. */
+function startLineEnd(text: string, start: number, limits: Required<ParseLimits>): number {
   const limit = start + limits.maxHeaderBytes;
-  beginScan(text, codes);
-  let eol = text.indexOf('\n', start) - 1;
+  const eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
   if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
-  const headers = new PlainHeaders();
-  const message = parseStartLine(text, start, eol, headers);
+  return eol;
+}
 
-  let pos = eol + 2;
+/**
+ * Parses the header lines of `text` (bytes `codes`) from `from` (just after the start line) into
+ * `headers`, up to the empty line that ends the header section, and returns where the body starts
+ * (after that empty line). `limit` is where the header section must end by. Header names are read
+ * with a token scan that also finds the colon, so each line costs one native search (for its LF).
+ */
+function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, from: number, limit: number, limits: Required<ParseLimits>): number {
+  let eol: number;
+  let pos = from;
   let count = 0;
   const first = pos;
-  lazySpans.length = 0;
+  lazyCount = 0;
   current.deferred = false;
   for (;;) {
     let c = (codes[pos] ?? -1);
@@ -226,23 +230,40 @@ function parseHead(text: string, codes: Uint8Array, start: number, limits: Requi
     }
     pos = next;
   }
-  headEnd = pos + 2;
   attachRaw(headers, {
     text,
     start: first,
     lazy: keptSpans(),
     end: pos,
-    base: mapped === undefined ? 0 : mapped.start,
+    base: mapped === undefined ? 0 : mapped.base,
     ascii: mapped === undefined || mapped.ascii,
   });
+  return pos + 2;
+}
 
+/** A parsed start line and header section, and where the body starts in the text. */
+interface Head {
+  message: SipRequest | SipResponse;
+  bodyStart: number;
+}
+
+/**
+ * Parses the start line at `start` and the header lines after it. Small enough to be inlined into
+ * its callers, so the {@link Head} pair it returns is not allocated in optimized code.
+ */
+function parseHead(text: string, codes: Uint8Array, start: number, limits: Required<ParseLimits>): Head {
+  beginScan(text, codes);
+  const eol = startLineEnd(text, start, limits);
+  const headers = new PlainHeaders();
+  const message = parseStartLine(text, start, eol, headers);
+  const bodyStart = parseHeaderLines(text, codes, headers, eol + 2, start + limits.maxHeaderBytes, limits);
   if (message.method !== undefined) {
     const cseq = headers.cseq;
     if (cseq !== undefined && cseq.method !== message.method) {
       fail('cseq-method-mismatch', `CSeq method '${cseq.method}' differs from the request method`, start);
     }
   }
-  return message;
+  return { message, bodyStart };
 }
 
 function decodeBody(bytes: Uint8Array): Content {
@@ -282,8 +303,7 @@ function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | und
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
   if (start >= n) fail('empty-message', 'no message', start);
-  const message = parseHead(text, codes, start, limits);
-  const bodyStart = headEnd;
+  const { message, bodyStart } = parseHead(text, codes, start, limits);
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
   if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
   return message as Parsed<SipMessage>;
@@ -305,14 +325,14 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   }
   const headBytes = bytes.subarray(start, headerEnd + 4);
   const utf8 = decodeUtf8OrUndefined(headBytes);
-  const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), start, ascii: utf8 === undefined || utf8.length === headBytes.length };
+  const h: HeaderText = { text: utf8 ?? decodeLatin1(headBytes), base: start, ascii: utf8 === undefined || utf8.length === headBytes.length };
 
   let message: SipRequest | SipResponse;
   mapped = h;
   try {
-    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits);
+    message = parseHead(h.text, h.ascii ? headBytes : codesOf(h.text), 0, limits).message;
   } catch (e) {
-    if (e instanceof SipParseError) throw e.withOffset(toByteOffset(h, e.offset));
+    if (e instanceof SipParseError) throw e.withOffset(byteOffsetIn(h, e.offset));
     throw e;
   } finally {
     mapped = undefined;

@@ -116,6 +116,22 @@ describe('liberal parse: faults in headers parsed on demand', () => {
     expect(stringify(parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Contact: <sip:b@>')))).toContain('Contact: <sip:a@127.0.0.2>\r\nContact: <sip:b@>\r\n');
   });
 
+  it('each parse keeps only its own lazy lines: a smaller message after a larger one reads its own values', () => {
+    const big = parseMessage(msg(
+      'Contact: <sip:a@>', 'Authorization: Digest username="a1"', 'Authorization: Digest username="a2"',
+      'Contact: <sip:b@127.0.0.3>', 'Authorization: Digest username="a3"', 'Path: <sip:@p>',
+    ));
+    const small = parseMessage(msg('Authorization: Digest username="s1"', 'Contact: <sip:s@>'));
+    expect(small.headers.contact).toBe('<sip:s@>');
+    expect(parsedHeader(small, 'authorization')?.map((a) => a.username)).toEqual(['"s1"']);
+    expect(headerFaults(small).map((f) => f.header)).toEqual(['contact']);
+    // The larger message, read after the smaller one was parsed, still reads its own lines.
+    expect(big.headers.contact).toBe('<sip:a@>,<sip:b@127.0.0.3>');
+    expect(parsedHeader(big, 'authorization')?.map((a) => a.username)).toEqual(['"a1"', '"a2"', '"a3"']);
+    expect(big.headers.path).toBe('<sip:@p>');
+    expect(headerFaults(big).map((f) => f.header).sort()).toEqual(['contact', 'path']);
+  });
+
   it('a Contact that parses is an ordinary data property; the authentication headers wait for their first read', () => {
     const m = parseMessage(msg('Contact: <sip:a@127.0.0.2>', 'Authorization: Digest username="a", realm="b"'));
     expect(Object.getOwnPropertyDescriptor(m.headers, 'contact')).toMatchObject({ writable: true, enumerable: true });

@@ -1,10 +1,9 @@
 /**
  * The error model: `SipErrorCode` is a closed union (a `switch` over it is exhaustive, checked by
- * `tsc` when `typecheck` compiles this file), a parse error's offset and text are fields, and
- * `asError` turns any thrown value into an Error.
+ * `tsc` when `typecheck` compiles this file), and a parse error's offset and text are fields.
  */
 import { describe, expect, it } from 'vitest';
-import { SipError, SipParseError, asError, parseMessage, type SipErrorCode } from './index.js';
+import { SipError, SipParseError, parseMessage, type SipErrorCode } from './index.js';
 
 /**
  * The layer that raises each code. It compiles only while the switch names every code: a code
@@ -136,16 +135,5 @@ describe('SipParseError keeps the fault and the offset as fields', () => {
     expect(e.offset).toBe(head.length + 'Contact: '.length);
     expect(e.message.match(/at byte/g)).toHaveLength(1);
     expect(e.message).toBe(`${e.detail} (at byte ${String(e.offset)})`);
-  });
-});
-
-describe('asError', () => {
-  it('keeps an Error and wraps anything else in a SipError with the value as cause', () => {
-    const err = new RangeError('r');
-    expect(asError(err)).toBe(err);
-    const wrapped = asError('EPIPE', 'send-failed');
-    expect(wrapped).toBeInstanceOf(SipError);
-    expect(wrapped).toMatchObject({ code: 'send-failed', message: 'EPIPE', cause: 'EPIPE' });
-    expect(asError(42)).toMatchObject({ code: 'internal-error', message: '42', cause: 42 });
   });
 });

@@ -98,7 +98,7 @@ export class SipParseError extends SipError {
   readonly detail: string;
 
   constructor(code: SipParseErrorCode, detail: string, offset: number, status = 400, options?: { cause?: unknown }) {
-    super(code, `${detail} (at byte ${String(offset)})`, options?.cause === undefined ? { status } : { status, cause: options.cause });
+    super(code, `${detail} (at byte ${String(offset)})`, { status, cause: options?.cause });
     this.offset = offset;
     this.detail = detail;
   }
@@ -109,21 +109,11 @@ export class SipParseError extends SipError {
    * @example catch (e) { if (e instanceof SipParseError) throw e.withOffset(sliceStart + e.offset) }
    */
   withOffset(offset: number): SipParseError {
-    return new SipParseError(this.code, this.detail, offset, this.status ?? 400, this.cause === undefined ? undefined : { cause: this.cause });
+    return new SipParseError(this.code, this.detail, offset, this.status, { cause: this.cause });
   }
 }
 
 /** True when `e` is a {@link SipParseError}. */
 export function isSipParseError(e: unknown): e is SipParseError {
   return e instanceof SipParseError;
-}
-
-/**
- * `value` when it is an `Error`, else a `SipError` with `code` that keeps the value as its `cause`:
- * for a `catch` whose value is `unknown` (JavaScript may throw anything) and a caller that wants
- * an `Error` (a log record, a rejected Promise).
- * @example promise.catch((e: unknown) => { logger.error('send failed', { error: asError(e, 'send-failed') }) })
- */
-export function asError(value: unknown, code: SipErrorCode = 'internal-error'): Error {
-  return value instanceof Error ? value : new SipError(code, String(value), { cause: value });
 }

@@ -28,7 +28,6 @@ export { isRequest, isResponse } from './types.js';
 export {
   SipError,
   SipParseError,
-  asError,
   isSipParseError,
   type CommonErrorCode,
   type DialogErrorCode,

@@ -8,6 +8,7 @@ export * from './types.js';
 export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from './branch.js';
 export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
 export { badRequestFor, badRequestTo } from './bad-request.js';
+export { asError } from './as-error.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
 export {
   asSendError,

@@ -7,7 +7,8 @@
  * socket drops (the classic client never reconnected and answered 503 forever after).
  * @see RFC 7118 §4.1, §5; RFC 6455
  */
-import { SipError, asError, serializeMessage, type SipMessage } from '@sipts/message';
+import { SipError, serializeMessage, type SipMessage } from '@sipts/message';
+import { asError } from './as-error.js';
 import { createKeepAlive, type KeepAlive, type KeepAliveSettings } from './keepalive.js';
 import { createReceiver, newTransportStats, type MessageSource } from './pipeline.js';
 import {

@@ -5,7 +5,8 @@
  * @see RFC 3261 §18.3, RFC 5626 §4.4.1
  */
 import type { Socket } from 'node:net';
-import { asError, createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
+import { createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
+import { asError } from '../as-error.js';
 import { canonicalIp } from '../receive.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';

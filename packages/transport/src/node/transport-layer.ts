@@ -6,7 +6,8 @@
  * @see RFC 3261 §18, RFC 3581, RFC 5626 §4.4.1, RFC 7118
  */
 import { lookup } from 'node:dns/promises';
-import { asError, serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { serializeMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { asError } from '../as-error.js';
 import { flowFailed } from '../flow-failed.js';
 import { isStunMessage } from '../stun.js';
 import { canonicalIp, isIpv6 } from '../receive.js';

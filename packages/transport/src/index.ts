@@ -13,6 +13,7 @@ export {
   asSendError,
   promisePort,
   sendAwaitable,
+  SendWatch,
   type PreparedResponse,
   type PromiseSender,
   type SendListener,

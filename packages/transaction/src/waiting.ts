@@ -99,6 +99,25 @@ export interface WaitingLayerData {
   readonly toTag: string | undefined;
 }
 
+function keyCount(o: object): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
+}
+
+/** Same own fields with the same values (===), but for `bytes` and `to`, whatever the port put in them. */
+function sameFields(a: object, b: object, outer: boolean): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (!(outer && (k === 'bytes' || k === 'to')) && x[k] !== y[k]) return false;
+  return keyCount(a) === keyCount(b);
+}
+
+/** `b` (fresh from the port) goes where `a` (a shell kept without bytes) went, with the same status and extras. */
+function sameRoute(a: PreparedResponse, b: PreparedResponse): boolean {
+  return a.status === b.status && (a.to === b.to || sameFields(a.to, b.to, false)) && sameFields(a, b, true);
+}
+
 /** The entries of one duration, oldest first from `head`; removed ones stay until they reach the head. */
 interface Queue {
   readonly ms: number;
@@ -127,6 +146,7 @@ export class WaitingTable {
   /** One queue per duration (two or three in practice: 64·T1, T4). */
   readonly #queues: Queue[] = [];
   readonly #arena = new ByteArena();
+  #lastRoute: PreparedResponse | undefined = undefined;
   readonly #clock: Clock;
   readonly #onExpired: (entry: WaitingEntry) => void;
 
@@ -155,7 +175,7 @@ export class WaitingTable {
       entry = new WaitingEntry(key, handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
     } else {
       const stored = this.#arena.store(prepared.bytes);
-      entry = new WaitingEntry(key, { ...prepared, bytes: EMPTY }, stored.chunk, stored.span, at, layer.merge, flags);
+      entry = new WaitingEntry(key, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
     }
     this.#byKey.set(key, entry);
     const queue = this.#queues[index] as Queue;
@@ -163,6 +183,16 @@ export class WaitingTable {
     queue.live++;
     queue.timer ??= this.#clock.set(ms, queue.fire);
     return entry;
+  }
+
+  /**
+   * The prepared response without its bytes, shared with the previous entry when it goes to the
+   * same place with the same status (a busy peer, a proxy's next hop): no object per entry then.
+   */
+  #route(prepared: PreparedResponse): PreparedResponse {
+    const last = this.#lastRoute;
+    if (last !== undefined && sameRoute(last, prepared)) return last;
+    return (this.#lastRoute = { ...prepared, bytes: EMPTY });
   }
 
   get(key: string): WaitingEntry | undefined {
@@ -185,6 +215,7 @@ export class WaitingTable {
     this.#byKey.clear();
     for (const q of this.#queues) this.#empty(q);
     this.#arena.reset();
+    this.#lastRoute = undefined;
   }
 
   #queueIndex(ms: number): number {

@@ -132,4 +132,22 @@ describe('WaitingTable', () => {
     expect(table.size).toBe(0);
     expect(clock.pending).toBe(0);
   });
+
+  it('entries to the same place with the same status share one route object; another target, status or extra field gets its own', () => {
+    const { table } = setup();
+    const to = (port: number) => ({ protocol: 'UDP' as const, address: '192.0.2.4', port });
+    const add = (k: string, p: PreparedResponse) => table.add(k, { what: 'completed', remote, bytes: p, ms: 100 }, none).route;
+    const b = (n: number) => new Uint8Array([n]);
+    const r1 = add('r1', { bytes: b(1), to: to(5060), status: 200 });
+    const r2 = add('r2', { bytes: b(2), to: to(5060), status: 200 });
+    const r3 = add('r3', { bytes: b(3), to: to(5062), status: 200 });
+    const r4 = add('r4', { bytes: b(4), to: to(5062), status: 404 });
+    const r5 = add('r5', { bytes: b(5), to: to(5062), status: 404, extra: 1 } as PreparedResponse);
+    expect(r2).toBe(r1);
+    expect(new Set([r1, r3, r4, r5]).size).toBe(4);
+    expect(Array.from((table.get('r2') as WaitingEntry).bytes?.bytes ?? [])).toEqual([2]);
+    expect((table.get('r5') as WaitingEntry).bytes).toMatchObject({ status: 404, extra: 1, to: to(5062) });
+    table.clear();
+  });
 });
+

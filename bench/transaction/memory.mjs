@@ -8,13 +8,16 @@
  * `answered-proxy` is `answered` with merged-request detection off (a proxy's setting, RFC 3261
  * §16.3): no From-tag/Call-ID/CSeq key kept per transaction. `external` is the same per-N figure
  * for memory outside the JS heap (ArrayBuffers: the response bytes a waiting transaction keeps).
+ * The loopback prepares each response as the Node transport does (serialized bytes, a target
+ * object), so what a waiting transaction keeps of it is counted.
  *
  * argv[2]: JSON {kind: 'sipts' | 'classic', state: 'message' | 'held' | 'answered' | 'answered-proxy', n}
  * Prints one JSON line.
  */
 import { createRequire } from 'node:module';
-import { makeResponse, parseMessage } from '@sipts/message';
+import { makeResponse, parseMessage, serializeMessage } from '@sipts/message';
 import { createDefaultClock, createTransactionLayer } from '@sipts/transaction';
+import { responseTarget } from '@sipts/transport';
 
 const require = createRequire(import.meta.url);
 const { kind, state, n } = JSON.parse(process.argv[2] ?? '{}');
@@ -46,8 +49,13 @@ const remote = { protocol: 'UDP', address: '127.0.0.1', port: 5061, local: { add
 function makeServer() {
   const held = [];
   if (kind === 'sipts') {
-    // A no-op TransportPort (@sipts/transport): every send went out at once.
-    const transport = { sendRequest: () => 'sent', prepareResponse: (rs) => ({ bytes: new Uint8Array(0), to: remote, status: rs.status }), sendResponse: () => 'sent' };
+    // A TransportPort (@sipts/transport) that prepares a response as the Node transport layer does
+    // (its bytes, its target, the local port) and sends nothing: every send went out at once.
+    const transport = {
+      sendRequest: () => 'sent',
+      prepareResponse: (rs, r) => ({ bytes: serializeMessage(rs), to: responseTarget(rs, r, { symmetric: false }), status: rs.status, localPort: r?.local.port }),
+      sendResponse: () => 'sent',
+    };
     const layer = createTransactionLayer({
       transport,
       clock: createDefaultClock(),

@@ -79,6 +79,9 @@ export function renderMarkdown(r) {
   p();
   p(`Ratio createStack / classic: **${Number.isFinite(t.vsClassic.value) ? `${t.vsClassic.value.toFixed(2)}×` : '–'}**.`);
   p();
+  const held = (x) => (x?.noLoss === undefined ? 'none' : `${fmt(x.noLoss.targetRate)}/s (${x.noLoss.uas.cpuUsPerSuccess.toFixed(1)} µs CPU each)`);
+  p(`Highest target rate held with no loss at all (0 failed): createStack ${held(r.options.sipts)}, classic ${held(r.options.classic)}.`);
+  p();
   p('Every run:');
   p();
   p(RUN_HEADER);

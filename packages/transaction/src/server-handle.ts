@@ -65,7 +65,7 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   constructor(
     readonly owner: ServerHandleOwner,
     readonly key: string,
-    readonly merge: string | undefined,
+    readonly merge: number | undefined,
   ) {}
 
   /** @internal State machine user: Terminated. */

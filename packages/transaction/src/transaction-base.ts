@@ -11,7 +11,7 @@
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { asSendError, type PreparedResponse, type Remote, type SendListener, type Target } from '@sipts/transport';
+import { asSendError, SendWatch, type PreparedResponse, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import type { TransactionContext, TransactionOptions, TransportPort } from './types.js';
 
@@ -156,22 +156,28 @@ export abstract class TransactionBase<S extends string> {
   }
 
   /**
-   * {@link sendResponse} for a response the TU asked for: `sent` rejects on a transport error
-   * (which also reaches {@link onSendFailed}); a send that went out at once shares one resolved Promise.
+   * {@link sendResponse} for a response the TU asked for: `sent` rejects on a transport error,
+   * which also reaches {@link onSendFailed} (the transaction reports it and ends, §17.2.4), so the
+   * rejection is marked handled: a TU that does not await `respond()` gets no unhandled rejection.
+   * A send that went out at once shares one resolved Promise.
    */
   protected sendResponseAwaited(response: SipResponse, remote: Remote, keep: boolean): { bytes: PreparedResponse | undefined; sent: Promise<void> } {
     const prepared = prepare(this.ctx.transport, response, remote);
     if (prepared instanceof SipError) {
       this.#sendFailed(prepared);
-      return { bytes: undefined, sent: Promise.reject(prepared) };
+      return { bytes: undefined, sent: rejectedQuietly(prepared) };
     }
-    const listener = new PendingSend(this.failed, undefined);
+    const listener = new SendWatch(this.failed, undefined);
     const outcome = this.ctx.transport.sendResponse(prepared, listener);
     const bytes = keep ? prepared : undefined;
     if (outcome === 'sent') return { bytes, sent: RESOLVED };
-    if (outcome === 'pending') return { bytes, sent: listener.promise() };
+    if (outcome === 'pending') {
+      const sent = listener.promise();
+      sent.catch(ignore);
+      return { bytes, sent };
+    }
     this.#sendFailed(outcome);
-    return { bytes, sent: Promise.reject(outcome) };
+    return { bytes, sent: rejectedQuietly(outcome) };
   }
 
   /** Re-sends a response prepared before by {@link sendResponse} (a retransmission, §17.2.2): the same bytes. */
@@ -190,34 +196,24 @@ export abstract class TransactionBase<S extends string> {
    */
   protected sendRequest(request: SipRequest, target: Target, callbacks?: { onSent?: (remote: Remote) => void; onError?: (error: unknown) => void }): void {
     const onError = callbacks?.onError ?? this.failed;
-    const outcome = this.ctx.transport.sendRequest(request, target, new PendingSend(onError, callbacks?.onSent));
+    const outcome = this.ctx.transport.sendRequest(request, target, new SendWatch(onError, callbacks?.onSent));
     if (outcome instanceof SipError) onError(outcome);
   }
 }
 
-/** The listener of one send that may finish later: tells the machine, and settles the TU's Promise if one was asked for. */
-class PendingSend implements SendListener {
-  #resolve: (() => void) | undefined;
-  #reject: ((e: SipError) => void) | undefined;
-  constructor(
-    readonly onFail: (error: SipError) => void,
-    readonly onDone: ((remote: Remote) => void) | undefined,
-  ) {}
-  /** A Promise of this send's outcome (made only for a send still under way that someone awaits). */
-  promise(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-  onSendError(error: SipError): void {
-    this.onFail(error);
-    this.#reject?.(error);
-  }
-  onSent(remote: Remote): void {
-    this.onDone?.(remote);
-    this.#resolve?.();
-  }
+/**
+ * A rejected Promise marked as handled: whoever awaits it still gets the error, but one nobody
+ * awaits does not become an unhandled rejection (which ends a Node process by default). The
+ * failure is reported through the transaction already (`onTransportError`, Terminated, a log line).
+ */
+function rejectedQuietly(error: SipError): Promise<void> {
+  const p = Promise.reject(error);
+  p.catch(ignore);
+  return p;
+}
+
+function ignore(): void {
+  // Observed through the transaction, not this Promise.
 }
 
 /** Serializes and routes a response once (RFC 3261 §18.2.2), or the SipError that prevents it (no Via). */
@@ -234,7 +230,7 @@ function prepare(port: TransportPort, response: SipResponse, remote: Remote | un
  * a machine or from the layer's table of waiting transactions); `onError` on a transport error.
  */
 export function resendResponseBytes(port: TransportPort, prepared: PreparedResponse, onError: (error: SipError) => void): void {
-  const outcome = port.sendResponse(prepared, new PendingSend(onError, undefined));
+  const outcome = port.sendResponse(prepared, new SendWatch(onError, undefined));
   if (outcome instanceof SipError) onError(outcome);
 }
 

@@ -240,7 +240,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
   /** A new server transaction for `request`, in the table under `key`. */
   function createServer(request: SipRequest, key: string, remote: Remote, merge?: string): ServerHandle {
-    const handle = new ServerHandle(owner, key, merged.remember(merge, key));
+    const handle = new ServerHandle(owner, key, merged.remember(merge));
     const base = { context, reliable: isReliable(remote.protocol) };
     if (request.method === 'INVITE') {
       handle.inner = createInviteServerTransaction(request, remote, trying100 === undefined ? base : { ...base, trying100 }, handle);
@@ -342,7 +342,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return;
     }
     const merge = detectMerged ? mergeKey(request) : undefined;
-    if (merge !== undefined && merged.isMerged(merge, key)) {
+    if (merge !== undefined && merged.isMerged(merge)) {
       logger.debug('merged request: 482', { callId: request.headers['call-id'] });
       answerInTransaction(request, key, remote, 482);
       return;

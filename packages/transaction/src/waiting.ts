@@ -2,16 +2,17 @@
  * Transactions that only wait: a server transaction in Completed under Timer J (non-INVITE), in
  * Confirmed under Timer I or in Accepted under Timer L (INVITE). Their machine has nothing left to
  * decide: it absorbs retransmissions, or answers them with the response it already sent. So the
- * transaction layer keeps them here, compact, instead of the machine: the key, the remote, the
- * deadline and the serialized response, nothing else (no parsed request, no response object, no
- * closure).
+ * transaction layer keeps them here, compact, instead of the machine: the key, where the response
+ * went, the deadline and the serialized response (its bytes in a shared {@link ByteArena}), nothing
+ * else (no parsed request, no response object, no `Uint8Array` of its own, no closure).
  *
  * Every timer of one duration ends entries in the order they were added, so the table keeps one
- * insertion-ordered `Map` per duration and one clock timer for the oldest entry of each: no timer
- * entry and no callback per transaction.
+ * `Map` by key for lookups and, per duration, an array of entries in insertion order with one
+ * clock timer for the oldest: no timer entry and no callback per transaction.
  * @see RFC 3261 §17.2.1, §17.2.2 (Timers I, J), RFC 6026 §7.1 (Timer L)
  */
 import type { PreparedResponse, Remote } from '@sipts/transport';
+import { ByteArena, viewOf, WHOLE } from './byte-arena.js';
 import type { Clock, TimerHandle } from './clock.js';
 
 /** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
@@ -29,38 +30,52 @@ export interface WaitingHandOff {
 }
 
 const STATES: readonly WaitingState[] = ['completed', 'confirmed', 'accepted'];
-/** Bit of {@link WaitingEntry.flags} set when the layer answered the request itself. */
+/** Bits of {@link WaitingEntry.flags}: the state's index in `STATES` (bits 0-1), then these. */
 const ANSWERED_BY_LAYER = 4;
+const REMOVED = 8;
+/** The index of the entry's queue, from this bit up. */
+const QUEUE_SHIFT = 4;
+const EMPTY = new Uint8Array(0);
 
 /**
- * One waiting transaction, as the layer's table keeps it: six fields, every one a reference the
+ * One waiting transaction, as the layer's table keeps it: seven fields, every one a reference the
  * entry needs or a small integer (no boxed number, no object of its own).
  */
 export class WaitingEntry {
   constructor(
     /** The server-transaction key (§17.2.3). */
     readonly key: string,
-    readonly remote: Remote,
     /**
-     * `completed`: the final response as sent (re-sent for each retransmitted request). INVITE
-     * states: the To tag of the final response (the 200 to a late CANCEL reuses it, §9.2).
+     * `completed`: the prepared response without its bytes (where they go, its status);
+     * INVITE states: where the request came from (a 2xx retransmission from the TU goes there).
      */
-    readonly data: PreparedResponse | string | undefined,
+    readonly route: PreparedResponse | Remote,
+    /** `completed`: the arena chunk holding the bytes. INVITE states: the To tag of the final response (§9.2). */
+    readonly data: Uint8Array | string | undefined,
+    /** `completed`: where in `data` the bytes are (see {@link viewOf}). */
+    readonly span: number,
     /** Deadline on the table's clock, whole milliseconds (a small integer, stored unboxed). */
     readonly at: number,
-    /** The merged-request key to forget when the entry ends (§8.2.2.2). */
-    readonly merge: string | undefined,
-    /** The state's index in `STATES`, plus {@link ANSWERED_BY_LAYER}. */
-    readonly flags: number,
+    /** The merged-request entry to forget when the entry ends (§8.2.2.2; a small integer). */
+    readonly merge: number | undefined,
+    /** The state, the answered-by-layer and removed bits, the queue index. */
+    public flags: number,
   ) {}
 
   get what(): WaitingState {
     return STATES[this.flags & 3] as WaitingState;
   }
 
-  /** The response bytes to resend (`completed` only). */
+  /** The response to resend (`completed` only): its bytes are a view into the arena, made on each call. */
   get bytes(): PreparedResponse | undefined {
-    return typeof this.data === 'string' ? undefined : this.data;
+    const data = this.data;
+    if (typeof data === 'string' || data === undefined) return undefined;
+    return { ...(this.route as PreparedResponse), bytes: viewOf(data, this.span) };
+  }
+
+  /** Where the request came from (INVITE states); undefined for `completed` (its bytes know where they go). */
+  get remote(): Remote | undefined {
+    return (this.flags & 3) === 0 ? undefined : (this.route as Remote);
   }
 
   /** The To tag of an INVITE's final response. */
@@ -76,17 +91,40 @@ export class WaitingEntry {
 
 /** The layer's bookkeeping an entry copies (three values, never the object that holds them). */
 export interface WaitingLayerData {
-  /** The merged-request key to forget when the entry ends (§8.2.2.2). */
-  readonly merge: string | undefined;
+  /** The merged-request entry to forget when the entry ends (§8.2.2.2; a small integer). */
+  readonly merge: number | undefined;
   /** The layer answered the request itself (§9.2): the user's later responses are absorbed. */
   readonly answeredByLayer: boolean;
   /** The To tag of the final response (the 200 to a late CANCEL reuses it, §9.2). */
   readonly toTag: string | undefined;
 }
 
+function keyCount(o: object): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
+}
+
+/** Same own fields with the same values (===), but for `bytes` and `to`, whatever the port put in them. */
+function sameFields(a: object, b: object, outer: boolean): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (!(outer && (k === 'bytes' || k === 'to')) && x[k] !== y[k]) return false;
+  return keyCount(a) === keyCount(b);
+}
+
+/** `b` (fresh from the port) goes where `a` (a shell kept without bytes) went, with the same status and extras. */
+function sameRoute(a: PreparedResponse, b: PreparedResponse): boolean {
+  return a.status === b.status && (a.to === b.to || sameFields(a.to, b.to, false)) && sameFields(a, b, true);
+}
+
+/** The entries of one duration, oldest first from `head`; removed ones stay until they reach the head. */
 interface Queue {
   readonly ms: number;
-  readonly entries: Map<string, WaitingEntry>;
+  entries: WaitingEntry[];
+  head: number;
+  /** Entries in `entries` not removed. */
+  live: number;
   timer: TimerHandle | undefined;
   readonly fire: () => void;
 }
@@ -104,11 +142,13 @@ export interface WaitingTableOptions {
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
 export class WaitingTable {
+  readonly #byKey = new Map<string, WaitingEntry>();
   /** One queue per duration (two or three in practice: 64·T1, T4). */
   readonly #queues: Queue[] = [];
+  readonly #arena = new ByteArena();
+  #lastRoute: PreparedResponse | undefined = undefined;
   readonly #clock: Clock;
   readonly #onExpired: (entry: WaitingEntry) => void;
-  #size = 0;
 
   constructor(options: WaitingTableOptions) {
     this.#clock = options.clock;
@@ -117,7 +157,7 @@ export class WaitingTable {
 
   /** Waiting transactions. */
   get size(): number {
-    return this.#size;
+    return this.#byKey.size;
   }
 
   /**
@@ -126,76 +166,117 @@ export class WaitingTable {
    */
   add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData): WaitingEntry {
     const ms = handOff.ms > 0 ? handOff.ms : 0;
-    const data = handOff.what === 'completed' ? handOff.bytes : layer.toTag;
-    const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0);
-    const entry = new WaitingEntry(key, handOff.remote, data, Math.ceil(this.#clock.now()) + ms, layer.merge, flags);
-    const queue = this.#queue(ms);
-    queue.entries.set(key, entry);
-    this.#size++;
+    const index = this.#queueIndex(ms);
+    const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0) | (index << QUEUE_SHIFT);
+    const at = Math.ceil(this.#clock.now()) + ms;
+    const prepared = handOff.what === 'completed' ? handOff.bytes : undefined;
+    let entry: WaitingEntry;
+    if (prepared === undefined) {
+      entry = new WaitingEntry(key, handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
+    } else {
+      const stored = this.#arena.store(prepared.bytes);
+      entry = new WaitingEntry(key, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
+    }
+    this.#byKey.set(key, entry);
+    const queue = this.#queues[index] as Queue;
+    queue.entries.push(entry);
+    queue.live++;
     queue.timer ??= this.#clock.set(ms, queue.fire);
     return entry;
   }
 
+  /**
+   * The prepared response without its bytes, shared with the previous entry when it goes to the
+   * same place with the same status (a busy peer, a proxy's next hop): no object per entry then.
+   */
+  #route(prepared: PreparedResponse): PreparedResponse {
+    const last = this.#lastRoute;
+    if (last !== undefined && sameRoute(last, prepared)) return last;
+    return (this.#lastRoute = { ...prepared, bytes: EMPTY });
+  }
+
   get(key: string): WaitingEntry | undefined {
-    for (const q of this.#queues) {
-      const e = q.entries.get(key);
-      if (e !== undefined) return e;
-    }
-    return undefined;
+    return this.#byKey.get(key);
   }
 
   /** Removes the entry of `key` without calling `onExpired`; true if there was one. */
   delete(key: string): boolean {
-    for (const q of this.#queues) {
-      if (q.entries.delete(key)) {
-        this.#size--;
-        if (q.entries.size === 0) this.#disarm(q);
-        return true;
-      }
-    }
-    return false;
+    const entry = this.#byKey.get(key);
+    if (entry === undefined) return false;
+    this.#byKey.delete(key);
+    entry.flags |= REMOVED;
+    const q = this.#queues[entry.flags >> QUEUE_SHIFT] as Queue;
+    if (--q.live === 0) this.#empty(q);
+    return true;
   }
 
   /** Removes every entry and timer, calling nothing (layer shutdown). */
   clear(): void {
-    for (const q of this.#queues) {
-      q.entries.clear();
-      this.#disarm(q);
-    }
-    this.#size = 0;
+    this.#byKey.clear();
+    for (const q of this.#queues) this.#empty(q);
+    this.#arena.reset();
+    this.#lastRoute = undefined;
   }
 
-  #queue(ms: number): Queue {
-    for (const q of this.#queues) if (q.ms === ms) return q;
+  #queueIndex(ms: number): number {
+    const queues = this.#queues;
+    for (let i = 0; i < queues.length; i++) if ((queues[i] as Queue).ms === ms) return i;
     const created: Queue = {
       ms,
-      entries: new Map<string, WaitingEntry>(),
+      entries: [],
+      head: 0,
+      live: 0,
       timer: undefined,
       fire: () => {
         this.#expire(created);
       },
     };
-    this.#queues.push(created);
-    return created;
+    queues.push(created);
+    return queues.length - 1;
   }
 
-  #disarm(q: Queue): void {
+  /** No live entry left: the timer cleared, the array dropped. */
+  #empty(q: Queue): void {
     if (q.timer !== undefined) this.#clock.clear(q.timer);
     q.timer = undefined;
+    q.entries = [];
+    q.head = 0;
+    q.live = 0;
   }
 
   /** The queue's timer fired: end every entry that is due (the oldest first), re-arm for the next. */
   #expire(q: Queue): void {
     q.timer = undefined;
     const now = this.#clock.now();
-    for (const entry of q.entries.values()) {
-      if (entry.at > now) {
-        q.timer = this.#clock.set(entry.at - now, q.fire);
-        return;
+    const entries = q.entries;
+    let head = q.head;
+    while (head < entries.length) {
+      const entry = entries[head] as WaitingEntry;
+      if ((entry.flags & REMOVED) === 0) {
+        if (entry.at > now) {
+          q.timer = this.#clock.set(entry.at - now, q.fire);
+          break;
+        }
+        entry.flags |= REMOVED;
+        this.#byKey.delete(entry.key);
+        q.live--;
+        this.#onExpired(entry);
+        // onExpired may have added to or emptied this queue.
+        if (q.entries !== entries) return;
       }
-      q.entries.delete(entry.key);
-      this.#size--;
-      this.#onExpired(entry);
+      head++;
+    }
+    if (head >= entries.length) {
+      q.entries = [];
+      q.head = 0;
+      return;
+    }
+    // Drop the ended prefix once it is most of the array (amortised O(1) per entry).
+    if (head > 1024 && head * 2 > entries.length) {
+      q.entries = entries.slice(head);
+      q.head = 0;
+    } else {
+      q.head = head;
     }
   }
 }

@@ -45,6 +45,36 @@ function contextOn(port: TransportPort): TransactionContext {
 const lbRemote: Remote = { protocol: 'UDP', address: '192.0.2.10', port: 5060, local: { address: '127.0.0.1', port: 5070 } };
 
 describe('server transactions on the port', () => {
+  it('a send that fails at once is reported through the transaction, and respond() not awaited makes no unhandled rejection (§17.2.4)', async () => {
+    const port = syncPort(true);
+    const ctx = contextOn(port);
+    const rq = request('OPTIONS');
+    const errors: unknown[] = [];
+    const user = { ...serverUser(), onTransportError: (e: unknown) => errors.push(e) };
+    const st = createNonInviteServerTransaction(rq, lbRemote, { context: ctx, reliable: false }, user);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // A TU that does not await: the failure must reach the transaction, not an orphan Promise.
+      void st.respond(makeResponse(rq, 200, undefined, { toTag: 'x' }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as SipError).status).toBe(503);
+    expect(st.state).toBe('terminated');
+    // Whoever awaits still learns of it (the documented contract of respond()).
+    const rq2 = request('OPTIONS');
+    const st2 = createNonInviteServerTransaction(rq2, lbRemote, { context: ctx, reliable: false }, serverUser());
+    await expect(st2.respond(makeResponse(rq2, 200, undefined, { toTag: 'y' }))).rejects.toBeInstanceOf(SipError);
+  });
+
   it('responses that went out at once share one resolved Promise (none made per response)', async () => {
     const port = syncPort();
     const ctx = contextOn(port);

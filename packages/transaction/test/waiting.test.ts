@@ -17,6 +17,12 @@ function handOff(what: WaitingHandOff['what'], ms: number): WaitingHandOff {
   return { what, remote, bytes: what === 'completed' ? bytes : undefined, ms };
 }
 
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function setup(): { clock: ReturnType<typeof createFakeClock>; table: WaitingTable; ended: string[] } {
   const clock = createFakeClock();
   const ended: string[] = [];
@@ -52,9 +58,9 @@ describe('WaitingTable', () => {
 
   it('keeps what each state needs: bytes for Completed, the To tag for an INVITE, the answered-by-layer bit', () => {
     const { table } = setup();
-    const c = table.add('c', handOff('completed', 100), { merge: 'm', answeredByLayer: true, toTag: 'ignored' });
+    const c = table.add('c', handOff('completed', 100), { merge: 7, answeredByLayer: true, toTag: 'ignored' });
     const a = table.add('a', handOff('accepted', 100), { merge: undefined, answeredByLayer: false, toTag: 'uas' });
-    expect([c.what, c.bytes, c.toTag, c.merge, c.answeredByLayer]).toEqual(['completed', bytes, undefined, 'm', true]);
+    expect([c.what, c.bytes, c.toTag, c.merge, c.answeredByLayer]).toEqual(['completed', bytes, undefined, 7, true]);
     expect([a.what, a.bytes, a.toTag, a.merge, a.answeredByLayer]).toEqual(['accepted', undefined, 'uas', undefined, false]);
     expect(table.get('c')).toBe(c);
     expect(table.get('x')).toBeUndefined();
@@ -79,4 +85,69 @@ describe('WaitingTable', () => {
     clock.advance(1000);
     expect(ended).toEqual(['k2']);
   });
+
+  it('keeps no array per response: small responses share arena chunks and come back byte for byte; a large one keeps its own', () => {
+    const { clock, table } = setup();
+    const sizes = [1, 300, 5000, 4096, 4097, 17, 32 * 1024 - 1];
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      const n = sizes[i % sizes.length] as number;
+      const b = new Uint8Array(n).map((_, j) => (i * 31 + j) & 255);
+      sent.push(b);
+      table.add(`k${String(i)}`, { what: 'completed', remote, bytes: { ...bytes, bytes: b, status: 200 + (i % 3) }, ms: 100 }, none);
+    }
+    const chunks = new Set<unknown>();
+    for (let i = 0; i < 400; i++) {
+      const entry = table.get(`k${String(i)}`) as WaitingEntry;
+      const got = entry.bytes as PreparedResponse;
+      const want = sent[i] as Uint8Array;
+      expect(same(got.bytes, want)).toBe(true);
+      expect(got.status).toBe(200 + (i % 3));
+      expect(got.to).toBe(bytes.to);
+      if (want.length <= 4096) {
+        // Copied into a shared chunk: the entry does not hold the array it was given.
+        expect(entry.data).not.toBe(want);
+        chunks.add(entry.data);
+      } else {
+        expect(entry.data).toBe(want);
+      }
+    }
+    // 400 responses of ≤ 4 KiB (about 230 KB) in a few 32 KiB chunks, not one array each.
+    expect(chunks.size).toBeLessThan(20);
+    clock.advance(100);
+    expect(table.size).toBe(0);
+  });
+
+  it('an expired or removed entry leaves no key behind and the queue keeps working after many entries', () => {
+    const { clock, table, ended } = setup();
+    for (let i = 0; i < 3000; i++) {
+      table.add(`a${String(i)}`, handOff('completed', 100), none);
+      if (i % 3 === 0) table.delete(`a${String(i)}`);
+      clock.advance(i % 50 === 0 ? 1 : 0);
+    }
+    expect(table.size).toBe(2000);
+    clock.advance(100);
+    expect(ended).toHaveLength(2000);
+    expect(ended[0]).toBe('a1');
+    expect(table.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('entries to the same place with the same status share one route object; another target, status or extra field gets its own', () => {
+    const { table } = setup();
+    const to = (port: number) => ({ protocol: 'UDP' as const, address: '192.0.2.4', port });
+    const add = (k: string, p: PreparedResponse) => table.add(k, { what: 'completed', remote, bytes: p, ms: 100 }, none).route;
+    const b = (n: number) => new Uint8Array([n]);
+    const r1 = add('r1', { bytes: b(1), to: to(5060), status: 200 });
+    const r2 = add('r2', { bytes: b(2), to: to(5060), status: 200 });
+    const r3 = add('r3', { bytes: b(3), to: to(5062), status: 200 });
+    const r4 = add('r4', { bytes: b(4), to: to(5062), status: 404 });
+    const r5 = add('r5', { bytes: b(5), to: to(5062), status: 404, extra: 1 } as PreparedResponse);
+    expect(r2).toBe(r1);
+    expect(new Set([r1, r3, r4, r5]).size).toBe(4);
+    expect(Array.from((table.get('r2') as WaitingEntry).bytes?.bytes ?? [])).toEqual([2]);
+    expect((table.get('r5') as WaitingEntry).bytes).toMatchObject({ status: 404, extra: 1, to: to(5062) });
+    table.clear();
+  });
 });
+

@@ -14,6 +14,7 @@ export {
   asSendError,
   promisePort,
   sendAwaitable,
+  SendWatch,
   type PreparedResponse,
   type PromiseSender,
   type SendListener,

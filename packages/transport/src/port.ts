@@ -66,19 +66,34 @@ export interface TransportPort {
 /** A resolved Promise shared by every send that completed synchronously (no Promise per message). */
 const SENT: Promise<void> = Promise.resolve();
 
-/** A listener that settles one Promise. */
-class Settle implements SendListener {
-  resolve!: () => void;
-  reject!: (e: SipError) => void;
-  readonly promise = new Promise<void>((resolve, reject) => {
-    this.resolve = resolve;
-    this.reject = reject;
-  });
-  onSendError(error: SipError): void {
-    this.reject(error);
+/**
+ * The one {@link SendListener} of the send path: tells an optional failure and success callback
+ * (a transaction's), and settles a Promise only when someone asked for one with
+ * {@link SendWatch.promise} (made lazily: a send that finished at once, or that nobody awaits,
+ * creates none).
+ * @example const w = new SendWatch(tx.failed); if (port.sendResponse(p, w) === 'pending') await w.promise()
+ */
+export class SendWatch implements SendListener {
+  #resolve: (() => void) | undefined = undefined;
+  #reject: ((e: SipError) => void) | undefined = undefined;
+  constructor(
+    readonly onFail?: (error: SipError) => void,
+    readonly onDone?: (remote: Remote) => void,
+  ) {}
+  /** A Promise of this send's outcome; ask only for a send that returned `'pending'`. */
+  promise(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
-  onSent(): void {
-    this.resolve();
+  onSendError(error: SipError): void {
+    this.onFail?.(error);
+    this.#reject?.(error);
+  }
+  onSent(remote: Remote): void {
+    this.onDone?.(remote);
+    this.#resolve?.();
   }
 }
 
@@ -89,10 +104,10 @@ class Settle implements SendListener {
  * @example await sendAwaitable((l) => port.sendResponse(port.prepareResponse(rs, remote), l))
  */
 export function sendAwaitable(send: (listener: SendListener) => SendOutcome): Promise<void> {
-  const settle = new Settle();
-  const outcome = send(settle);
+  const watch = new SendWatch();
+  const outcome = send(watch);
   if (outcome === 'sent') return SENT;
-  if (outcome === 'pending') return settle.promise;
+  if (outcome === 'pending') return watch.promise();
   return Promise.reject(outcome);
 }
 

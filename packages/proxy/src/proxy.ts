@@ -99,13 +99,12 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     logger,
     timerC: options.timerC ?? 181_000,
     contextTimeout: options.contextTimeout ?? 32_000,
-    sendBranch(ctx, request, target, onResponse) {
+    sendBranch(ctx, request, target, branch) {
       const out = prepare(request, target, ctx.remote, ctx.loop, false);
-      // Only an INVITE branch is ever cancelled: other requests need no AbortController.
-      const abort = out.method === 'INVITE' ? new AbortController() : undefined;
       const fixed: Target | undefined = target?.target;
-      stack.send(out, { onResponse, ...(abort !== undefined ? { signal: abort.signal } : {}), ...(fixed !== undefined ? { target: fixed } : {}) });
-      return abort;
+      // Only an INVITE branch is ever cancelled (§16.10): the handle does it, no AbortController.
+      const handle = stack.send(out, fixed === undefined ? { onResponse: branch.onResponse } : { onResponse: branch.onResponse, target: fixed });
+      return out.method === 'INVITE' ? handle : undefined;
     },
     respondLate(response) {
       stack.respond(response).catch(logFailure('a late response'));

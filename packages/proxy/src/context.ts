@@ -79,6 +79,11 @@ export class ProxyContext implements BranchOwner {
     this.end();
   };
 
+  /** One handler per context, not a closure per response sent upstream. */
+  readonly #onSendUpError = (e: unknown): void => {
+    this.#host.logger.info('could not forward a response', { callId: this.request.headers['call-id'], error: e });
+  };
+
   /** `request`: the incoming request after route processing; `loop`: its loop hash as received. */
   constructor(
     host: ContextHost,
@@ -268,9 +273,7 @@ export class ProxyContext implements BranchOwner {
       // §16.7 item 10: a final response was forwarded: cancel what is still pending.
       this.#cancelPending();
     }
-    this.st.respond(response).catch((e: unknown) => {
-      this.#host.logger.info('could not forward a response', { status: response.status, error: e });
-    });
+    this.st.respond(response).catch(this.#onSendUpError);
   }
 
   #answer(status: number): void {

@@ -68,6 +68,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       logger.info(`could not send ${what}`, { error: e });
     };
   }
+  // Made once: the forwarding path creates no closure per message.
+  const failedResponse = logFailure('a response');
+  const failedAck = logFailure('an ACK statelessly');
+  const failedStray = logFailure('a stray response');
 
   /**
    * Steps 1–8 of §16.6 on a copy that shares every header it does not change with `request`
@@ -180,7 +184,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   function forwardStateless(request: SipRequest, target: ForwardTarget | undefined): void {
     const origin = origins.get(request);
     const out = prepare(request, target, stateless ? origin?.remote : undefined, origin?.loop ?? loopHash(request), true);
-    stack.sendAck(out, target?.target !== undefined ? { target: target.target } : {}).catch(logFailure(`a ${out.method} statelessly`));
+    stack.sendAck(out, target?.target !== undefined ? { target: target.target } : {}).catch(out.method === 'ACK' ? failedAck : logFailure(`a ${out.method} statelessly`));
   }
 
   function sendResponse(response: SipResponse): void {
@@ -190,8 +194,8 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       ctx.respond(response);
       return;
     }
-    if (stateless) stack.sendStateless(response).catch(logFailure('a response'));
-    else stack.respond(response).catch(logFailure('a response'));
+    if (stateless) stack.sendStateless(response).catch(failedResponse);
+    else stack.respond(response).catch(failedResponse);
   }
 
   return {
@@ -241,7 +245,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       const up = stripVia(response);
       if (up === undefined) return;
       // §16.7, §16.11: forwarded statelessly by its next Via (2xx retransmissions after the transaction ended).
-      stack.sendStateless(up).catch(logFailure('a stray response'));
+      stack.sendStateless(up).catch(failedStray);
     },
     get contexts() {
       return contexts.size;

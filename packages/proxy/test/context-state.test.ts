@@ -51,16 +51,15 @@ function setup(request: SipRequest = invite) {
       ended++;
     },
   };
-  const st = {
-    finalSent: false,
-    toTag: undefined,
-    respond(rs: SipResponse) {
-      if (rs.status >= 200) this.finalSent = true;
-      upstream.push(rs.status);
-      return Promise.resolve();
-    },
-  } as unknown as ServerTransactionHandle;
-  const ctx = new ProxyContext(host, 'k', request, st, { protocol: 'UDP', address: '127.0.0.1', port: 5070 }, 'loop');
+  const fake = { finalSent: false, toTag: undefined as string | undefined, respond: (rs: SipResponse) => Promise.resolve(rs) };
+  fake.respond = (rs) => {
+    if (rs.status >= 200) fake.finalSent = true;
+    upstream.push(rs.status);
+    return Promise.resolve(rs);
+  };
+  const st = fake as unknown as ServerTransactionHandle;
+  const remote = { protocol: 'UDP', address: '127.0.0.1', port: 5070, local: { address: '127.0.0.1', port: 5060 } } as const;
+  const ctx = new ProxyContext(host, 'k', request, st, remote, 'loop');
   return { clock, ctx, branches, cancels, upstream, ended: () => ended };
 }
 

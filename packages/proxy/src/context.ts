@@ -64,7 +64,9 @@ export function stripVia(response: SipResponse): SipResponse | undefined {
 /** One incoming request being proxied. */
 export class ProxyContext implements BranchOwner {
   readonly #host: ContextHost;
-  readonly #branches = new Set<Branch>();
+  readonly #branches: Branch[] = [];
+  /** Branches not done yet (kept, not counted on each look). */
+  #pending = 0;
   readonly #finals: SipResponse[] = [];
   #queue: ForwardTarget[][] = [];
   #request: SipRequest | undefined;
@@ -107,9 +109,7 @@ export class ProxyContext implements BranchOwner {
   }
 
   get pending(): number {
-    let n = 0;
-    for (const b of this.#branches) if (!b.done) n++;
-    return n;
+    return this.#pending;
   }
 
   get ended(): boolean {
@@ -180,13 +180,14 @@ export class ProxyContext implements BranchOwner {
 
   #startBranch(request: SipRequest, target: ForwardTarget): void {
     const branch = new Branch(this, this.#callback);
-    this.#branches.add(branch);
+    this.#branches.push(branch);
+    this.#pending++;
     const hasTarget = target.uri !== undefined || target.target !== undefined || target.route !== undefined;
     try {
       branch.handle = this.#host.sendBranch(this, request, hasTarget ? target : undefined, branch);
     } catch (e) {
       this.#host.logger.info('could not forward a request', { error: e });
-      branch.state = 'done';
+      this.#finish(branch);
       // RFC 5626 §5.3: the branch's flow is gone: 430 Flow Failed; any other failure stays a 500.
       this.#finals.push(makeResponse(this.request, isFlowFailed(e) ? 430 : 500, undefined, { toTag: generateTag() }));
       return;
@@ -208,7 +209,7 @@ export class ProxyContext implements BranchOwner {
       return;
     }
     const wasDone = branch.done;
-    branch.state = 'done';
+    this.#finish(branch);
     this.#clearTimerC(branch);
     if (branch.callback !== undefined) {
       if (!wasDone || rs.status < 300) this.#call(branch.callback, rs);
@@ -234,6 +235,12 @@ export class ProxyContext implements BranchOwner {
       this.#cancelPending();
     }
     this.#check();
+  }
+
+  #finish(branch: Branch): void {
+    if (branch.done) return;
+    branch.state = 'done';
+    this.#pending--;
   }
 
   /** Every branch done: the next group, or the best response (§16.7 item 6); then maybe the end. */

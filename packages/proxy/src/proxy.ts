@@ -12,7 +12,7 @@ import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './con
 import { loopHash, proxyBranch } from './loop.js';
 import { processRoutes } from './route.js';
 import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler } from './types.js';
-import { maxForwards, validateRequest } from './validate.js';
+import { maxForwards, validateRequest, type ValidationContext } from './validate.js';
 
 /** Methods that create dialogs: the ones that get a Record-Route (§16.6 item 4). */
 const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -24,7 +24,7 @@ const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 export function contextKey(message: SipMessage): string | undefined {
   const via = message.headers.via?.[0];
   if (via === undefined) return undefined;
-  return [String(via.params.branch), via.host.toLowerCase(), String(via.port), message.headers['call-id'] ?? '', String(message.headers.cseq?.seq ?? '')].join('|');
+  return `${String(via.params.branch)}|${via.host.toLowerCase()}|${String(via.port)}|${message.headers['call-id'] ?? ''}|${String(message.headers.cseq?.seq ?? '')}`;
 }
 
 /** A Record-Route entry with `extra` URI parameters (before `lr`, which stays last). */
@@ -59,6 +59,14 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   const own = new OwnAddresses(() => stack.transport.listening, options.aliases ?? [], options.recordRouteHost);
   const supported = new Set((options.supported ?? []).map((t) => t.toLowerCase()));
   const contexts = new Map<string, ProxyContext>();
+  /** Made once; `loop` is set for each request just before it is validated (synchronously). */
+  const validation: ValidationContext = {
+    loop: '',
+    isOwnVia: (v) => own.isOwnVia(v),
+    supported,
+    answerOptions: options.answerOptions ?? true,
+    ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}),
+  };
   /** The loop hash and arrival side of the copies handed to the route callback (no state kept: weak). */
   const origins = new WeakMap<SipRequest, { loop: string; remote: Remote }>();
   let stopped = false;
@@ -130,7 +138,8 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
    */
   function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string; removed: RouteEntry[] } | undefined {
     const loop = loopHash(request);
-    const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true, ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}) });
+    validation.loop = loop;
+    const rejection = validateRequest(request, validation);
     if (rejection !== undefined) {
       logger.debug('request rejected', { method: request.method, status: rejection.status });
       if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);

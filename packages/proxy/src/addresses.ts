@@ -25,6 +25,8 @@ const PROTOCOLS: Record<string, TransportProtocol> = { udp: 'UDP', tcp: 'TCP', t
  */
 export function protocolOfUri(uri: string | Uri, target?: Target): TransportProtocol {
   if (target !== undefined) return target.protocol;
+  // The common case without a parse: a `sip:` URI with no parameters goes over UDP.
+  if (typeof uri === 'string' && isPlainSip(uri)) return 'UDP';
   const u = parseUri(uri);
   if (!isSipUri(u)) return 'UDP';
   const t = u.params.transport;
@@ -33,6 +35,11 @@ export function protocolOfUri(uri: string | Uri, target?: Target): TransportProt
     if (p !== undefined) return u.schema === 'sips' && p === 'TCP' ? 'TLS' : p;
   }
   return u.schema === 'sips' ? 'TLS' : 'UDP';
+}
+
+/** A `sip:` URI text with no `;` (so no `transport` parameter), valid or not: both mean UDP. */
+function isPlainSip(uri: string): boolean {
+  return uri.length > 4 && uri.charCodeAt(3) === 0x3a && uri.slice(0, 3).toLowerCase() === 'sip' && !uri.includes(';');
 }
 
 /** RFC 3261 §8.1.2: the first Route if it is a loose router, else the Request-URI. */

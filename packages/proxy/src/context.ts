@@ -10,6 +10,7 @@ import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@
 import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
 import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
+import { Branch, type BranchCancel, type BranchOwner } from './branch.js';
 import type { ForwardTarget, ResponseCallback } from './types.js';
 
 /** What a context needs from its proxy. */
@@ -19,24 +20,25 @@ export interface ContextHost {
   readonly timerC: number;
   readonly contextTimeout: number;
   /**
-   * Builds the request of one branch (§16.6 steps 1–8) and sends it; returns the handle that
-   * cancels it, for an INVITE (only an INVITE branch is ever cancelled, §16.10, §16.8).
+   * Builds the request of one branch (§16.6 steps 1–8) and sends it with `branch.onResponse`;
+   * returns what cancels it, for an INVITE (only an INVITE branch is ever cancelled, §16.10, §16.8).
    */
-  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, onResponse: (rs: SipResponse) => void): AbortController | undefined;
+  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, branch: Branch): BranchCancel | undefined;
   /** Sends a response upstream outside any context (a late 2xx). */
   respondLate(response: SipResponse): void;
   /** The context ended: forget it. */
   ended(ctx: ProxyContext): void;
 }
 
-interface Branch {
-  /** Cancels the branch (INVITE only: see {@link ContextHost.sendBranch}). */
-  abort: AbortController | undefined;
-  readonly callback: ResponseCallback | undefined;
-  provisional: boolean;
-  done: boolean;
-  timerC: TimerHandle | undefined;
-}
+/**
+ * Where a context is, one value instead of a flag per fact:
+ * - `routing`: new branches may start (the route callback forwards, §16.5);
+ * - `cancelled`: the incoming request was cancelled (§16.10): no new branch; 487 when none is pending;
+ * - `global-failure`: a 6xx came (§16.7 item 5): no new branch, the others cancelled;
+ * - `answered`: a final response went upstream (§16.7 item 10): only 2xx follow it;
+ * - `ended`: timers cleared, forgotten by the proxy; a late 2xx still goes upstream statelessly.
+ */
+export type ContextState = 'routing' | 'cancelled' | 'global-failure' | 'answered' | 'ended';
 
 /** Targets in the order and groups they are tried: one group (parallel) or one per target by descending q. */
 export function forkGroups(targets: readonly ForwardTarget[], mode: 'parallel' | 'sequential'): ForwardTarget[][] {
@@ -60,18 +62,29 @@ export function stripVia(response: SipResponse): SipResponse | undefined {
 }
 
 /** One incoming request being proxied. */
-export class ProxyContext {
+export class ProxyContext implements BranchOwner {
   readonly #host: ContextHost;
-  readonly #branches = new Set<Branch>();
+  readonly #branches: Branch[] = [];
+  /** Branches not done yet (kept, not counted on each look). */
+  #pending = 0;
   readonly #finals: SipResponse[] = [];
   #queue: ForwardTarget[][] = [];
   #request: SipRequest | undefined;
   #callback: ResponseCallback | undefined;
-  #finalSent = false;
-  #cancelled = false;
-  #sixxx = false;
-  #ended = false;
+  #state: ContextState = 'routing';
   #guard: TimerHandle | undefined;
+  readonly #onGuard = (): void => {
+    this.#guard = undefined;
+    if (this.#state === 'ended' || this.pending > 0) return;
+    this.#host.logger.info('a request was not routed in time: 408', { method: this.request.method });
+    this.#answer(this.#state === 'cancelled' ? 487 : 408);
+    this.end();
+  };
+
+  /** One handler per context, not a closure per response sent upstream. */
+  readonly #onSendUpError = (e: unknown): void => {
+    this.#host.logger.info('could not forward a response', { callId: this.request.headers['call-id'], error: e });
+  };
 
   /** `request`: the incoming request after route processing; `loop`: its loop hash as received. */
   constructor(
@@ -86,18 +99,21 @@ export class ProxyContext {
     this.#armGuard();
   }
 
+  /** Where the context is (see {@link ContextState}). */
+  get state(): ContextState {
+    return this.#state;
+  }
+
   get isInvite(): boolean {
     return this.request.method === 'INVITE';
   }
 
   get pending(): number {
-    let n = 0;
-    for (const b of this.#branches) if (!b.done) n++;
-    return n;
+    return this.#pending;
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.#state === 'ended';
   }
 
   /**
@@ -105,20 +121,24 @@ export class ProxyContext {
    * time. After a final response, a 6xx or a CANCEL no new branch starts (§16.7 item 5, §16.10).
    */
   forward(request: SipRequest, targets: readonly ForwardTarget[], mode: 'parallel' | 'sequential', callback: ResponseCallback | undefined): void {
-    if (this.#ended) return;
-    if (this.#cancelled) {
+    const state = this.#state;
+    if (state === 'ended') return;
+    if (state === 'cancelled') {
       this.#answer(487);
       return;
     }
-    if (this.#finalSent || this.#sixxx) {
+    if (state !== 'routing') {
       this.#host.logger.debug('no new branch after a final response or a 6xx', { method: request.method });
       return;
     }
     this.#request = request;
     this.#callback = callback;
-    const groups = forkGroups(targets.length === 0 ? [{}] : targets, mode);
-    this.#queue.push(...groups.slice(1));
-    this.#startGroup(groups[0] ?? []);
+    if (mode === 'parallel' || targets.length < 2) this.#startGroup(targets.length === 0 ? NO_TARGET : targets);
+    else {
+      const groups = forkGroups(targets, mode);
+      this.#queue.push(...groups.slice(1));
+      this.#startGroup(groups[0] ?? []);
+    }
     // Every branch of the group may have failed at once (the send threw): go on from there.
     this.#check();
   }
@@ -131,8 +151,8 @@ export class ProxyContext {
 
   /** RFC 3261 §16.10: the incoming request was cancelled (the layer answered the CANCEL 200). */
   cancel(): void {
-    if (this.#ended || this.#cancelled) return;
-    this.#cancelled = true;
+    if (this.#state !== 'routing' && this.#state !== 'global-failure') return;
+    this.#state = 'cancelled';
     this.#queue = [];
     this.#cancelPending();
     if (this.pending === 0) this.#answer(487);
@@ -141,8 +161,8 @@ export class ProxyContext {
 
   /** Ends the context now (stop, or the route callback threw): timers cleared, branches cancelled. */
   end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
     this.#clearGuard();
     for (const b of this.#branches) this.#clearTimerC(b);
     this.#cancelPending();
@@ -159,38 +179,37 @@ export class ProxyContext {
   }
 
   #startBranch(request: SipRequest, target: ForwardTarget): void {
-    const callback = this.#callback;
-    const branch: Branch = { abort: undefined, callback, provisional: false, done: false, timerC: undefined };
-    this.#branches.add(branch);
+    const branch = new Branch(this, this.#callback);
+    this.#branches.push(branch);
+    this.#pending++;
     const hasTarget = target.uri !== undefined || target.target !== undefined || target.route !== undefined;
     try {
-      branch.abort = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
-        this.#onResponse(branch, rs);
-      });
+      branch.handle = this.#host.sendBranch(this, request, hasTarget ? target : undefined, branch);
     } catch (e) {
       this.#host.logger.info('could not forward a request', { error: e });
-      branch.done = true;
+      this.#finish(branch);
       // RFC 5626 §5.3: the branch's flow is gone: 430 Flow Failed; any other failure stays a 500.
       this.#finals.push(makeResponse(this.request, isFlowFailed(e) ? 430 : 500, undefined, { toTag: generateTag() }));
       return;
     }
-    if (this.isInvite) this.#armTimerC(branch);
+    if (this.isInvite && !branch.done) this.#armTimerC(branch);
   }
 
-  #onResponse(branch: Branch, rs: SipResponse): void {
+  /** A response on `branch` (for {@link Branch}; not for applications). */
+  branchResponse(branch: Branch, rs: SipResponse): void {
     if (rs.status < 200) {
       if (branch.done) return;
-      branch.provisional = true;
+      branch.state = 'proceeding';
       if (this.isInvite) this.#armTimerC(branch);
       if (branch.callback !== undefined) this.#call(branch.callback, rs);
       else if (rs.status > 100) {
         const up = stripVia(rs);
-        if (up !== undefined && !this.#finalSent && !this.#ended) this.#sendUp(up);
+        if (up !== undefined && this.#state !== 'answered' && this.#state !== 'ended') this.#sendUp(up);
       }
       return;
     }
     const wasDone = branch.done;
-    branch.done = true;
+    this.#finish(branch);
     this.#clearTimerC(branch);
     if (branch.callback !== undefined) {
       if (!wasDone || rs.status < 300) this.#call(branch.callback, rs);
@@ -201,30 +220,35 @@ export class ProxyContext {
       // §16.7 item 4 and 9: every 2xx is forwarded at once, also after another final response.
       const up = stripVia(rs);
       if (up !== undefined) {
-        if (this.#ended) this.#host.respondLate(up);
+        if (this.#state === 'ended') this.#host.respondLate(up);
         else this.#sendUp(up);
       }
       this.#check();
       return;
     }
-    if (wasDone || this.#ended) return;
-    const up = stripVia(rs) ?? rs;
-    this.#finals.push(up);
+    if (wasDone || this.#state === 'ended') return;
+    this.#finals.push(stripVia(rs) ?? rs);
     if (rs.status >= 600) {
       // §16.7 item 5: a 6xx cancels the other branches and no new branch starts.
-      this.#sixxx = true;
+      if (this.#state === 'routing') this.#state = 'global-failure';
       this.#queue = [];
       this.#cancelPending();
     }
     this.#check();
   }
 
+  #finish(branch: Branch): void {
+    if (branch.done) return;
+    branch.state = 'done';
+    this.#pending--;
+  }
+
   /** Every branch done: the next group, or the best response (§16.7 item 6); then maybe the end. */
   #check(): void {
-    if (this.#ended || this.pending > 0) return;
-    if (!this.#finalSent && this.#request !== undefined) {
+    if (this.#state === 'ended' || this.pending > 0) return;
+    if (this.#state !== 'answered' && this.#request !== undefined) {
       const next = this.#queue.shift();
-      if (next !== undefined && !this.#cancelled && !this.#sixxx) {
+      if (next !== undefined && this.#state === 'routing') {
         this.#startGroup(next);
         if (this.pending > 0) return;
         this.#check();
@@ -233,32 +257,35 @@ export class ProxyContext {
       if (this.#callback === undefined || this.#finals.length > 0) {
         const best = chooseBest(this.#finals);
         if (best !== undefined) this.#sendUp(best);
-        else if (this.#cancelled) this.#answer(487);
+        else if (this.#state === 'cancelled') this.#answer(487);
       }
     }
-    if (this.#finalSent) {
+    if (this.#isAnswered()) {
       this.end();
       return;
     }
     this.#armGuard();
   }
 
+  /** Read through a call: the state changes under the methods #check calls. */
+  #isAnswered(): boolean {
+    return this.#state === 'answered';
+  }
+
   #sendUp(response: SipResponse): void {
     if (response.status >= 200) {
-      if (this.#finalSent && response.status >= 300) return;
-      this.#finalSent = true;
+      if (this.#state === 'answered' && response.status >= 300) return;
+      if (this.#state !== 'ended') this.#state = 'answered';
       this.#queue = [];
       // §16.7 item 10: a final response was forwarded: cancel what is still pending.
       this.#cancelPending();
     }
-    this.st.respond(response).catch((e: unknown) => {
-      this.#host.logger.info('could not forward a response', { status: response.status, error: e });
-    });
+    this.st.respond(response).catch(this.#onSendUpError);
   }
 
   #answer(status: number): void {
-    if (this.#finalSent || this.st.finalSent) {
-      this.#finalSent = true;
+    if (this.#state === 'answered' || this.st.finalSent) {
+      if (this.#state !== 'ended') this.#state = 'answered';
       return;
     }
     this.#sendUp(makeResponse(this.request, status, undefined, { toTag: this.st.toTag ?? generateTag() }));
@@ -266,7 +293,7 @@ export class ProxyContext {
 
   #cancelPending(): void {
     if (!this.isInvite) return;
-    for (const b of this.#branches) if (!b.done) b.abort?.abort();
+    for (const b of this.#branches) if (!b.done) b.cancel();
   }
 
   #call(callback: ResponseCallback, rs: SipResponse): void {
@@ -282,18 +309,19 @@ export class ProxyContext {
   /** RFC 3261 §16.8: Timer C, (re)started at the branch's start and on each provisional response. */
   #armTimerC(branch: Branch): void {
     this.#clearTimerC(branch);
-    branch.timerC = this.#host.clock.set(this.#host.timerC, () => {
-      branch.timerC = undefined;
-      if (branch.done) return;
-      if (branch.provisional) {
-        this.#host.logger.debug('Timer C: cancelling a branch');
-        branch.abort?.abort();
-        return;
-      }
-      this.#host.logger.debug('Timer C: a branch with no response counts as 408');
-      branch.abort?.abort();
-      this.#onResponse(branch, makeResponse(this.request, 408, undefined, { toTag: generateTag(), headers: { via: [{ version: '2.0', protocol: 'UDP', host: '', port: undefined, params: {} }, ...(this.request.headers.via ?? [])] } }));
-    });
+    branch.timerC = this.#host.clock.set(this.#host.timerC, branch.onTimerC);
+  }
+
+  /** Timer C fired on `branch` (for {@link Branch}; not for applications). */
+  timerCFired(branch: Branch): void {
+    if (branch.done) return;
+    branch.cancel();
+    if (branch.state === 'proceeding') {
+      this.#host.logger.debug('Timer C: cancelling a branch');
+      return;
+    }
+    this.#host.logger.debug('Timer C: a branch with no response counts as 408');
+    this.branchResponse(branch, makeResponse(this.request, 408, undefined, { toTag: generateTag(), headers: { via: [{ version: '2.0', protocol: 'UDP', host: '', port: undefined, params: {} }, ...(this.request.headers.via ?? [])] } }));
   }
 
   #clearTimerC(branch: Branch): void {
@@ -305,13 +333,7 @@ export class ProxyContext {
   /** Nothing pending and no final yet: if the route callback does nothing for this long, 408. */
   #armGuard(): void {
     this.#clearGuard();
-    this.#guard = this.#host.clock.set(this.#host.contextTimeout, () => {
-      this.#guard = undefined;
-      if (this.#ended || this.pending > 0) return;
-      this.#host.logger.info('a request was not routed in time: 408', { method: this.request.method });
-      this.#answer(this.#cancelled ? 487 : 408);
-      this.end();
-    });
+    this.#guard = this.#host.clock.set(this.#host.contextTimeout, this.#onGuard);
   }
 
   #clearGuard(): void {
@@ -320,6 +342,9 @@ export class ProxyContext {
     this.#guard = undefined;
   }
 }
+
+/** The one target of a request forwarded with none named: its own Request-URI. */
+const NO_TARGET: readonly ForwardTarget[] = [{}];
 
 /** Resolves a target given as text. */
 export function toForwardTarget(t: string | ForwardTarget): ForwardTarget {

@@ -12,7 +12,7 @@ import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './con
 import { loopHash, proxyBranch } from './loop.js';
 import { processRoutes } from './route.js';
 import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler } from './types.js';
-import { maxForwards, validateRequest } from './validate.js';
+import { maxForwards, validateRequest, type ValidationContext } from './validate.js';
 
 /** Methods that create dialogs: the ones that get a Record-Route (§16.6 item 4). */
 const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
@@ -24,7 +24,7 @@ const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 export function contextKey(message: SipMessage): string | undefined {
   const via = message.headers.via?.[0];
   if (via === undefined) return undefined;
-  return [String(via.params.branch), via.host.toLowerCase(), String(via.port), message.headers['call-id'] ?? '', String(message.headers.cseq?.seq ?? '')].join('|');
+  return `${String(via.params.branch)}|${via.host.toLowerCase()}|${String(via.port)}|${message.headers['call-id'] ?? ''}|${String(message.headers.cseq?.seq ?? '')}`;
 }
 
 /** A Record-Route entry with `extra` URI parameters (before `lr`, which stays last). */
@@ -59,6 +59,14 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   const own = new OwnAddresses(() => stack.transport.listening, options.aliases ?? [], options.recordRouteHost);
   const supported = new Set((options.supported ?? []).map((t) => t.toLowerCase()));
   const contexts = new Map<string, ProxyContext>();
+  /** Made once; `loop` is set for each request just before it is validated (synchronously). */
+  const validation: ValidationContext = {
+    loop: '',
+    isOwnVia: (v) => own.isOwnVia(v),
+    supported,
+    answerOptions: options.answerOptions ?? true,
+    ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}),
+  };
   /** The loop hash and arrival side of the copies handed to the route callback (no state kept: weak). */
   const origins = new WeakMap<SipRequest, { loop: string; remote: Remote }>();
   let stopped = false;
@@ -68,6 +76,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       logger.info(`could not send ${what}`, { error: e });
     };
   }
+  // Made once: the forwarding path creates no closure per message.
+  const failedResponse = logFailure('a response');
+  const failedAck = logFailure('an ACK statelessly');
+  const failedStray = logFailure('a stray response');
 
   /**
    * Steps 1–8 of §16.6 on a copy that shares every header it does not change with `request`
@@ -99,13 +111,12 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     logger,
     timerC: options.timerC ?? 181_000,
     contextTimeout: options.contextTimeout ?? 32_000,
-    sendBranch(ctx, request, target, onResponse) {
+    sendBranch(ctx, request, target, branch) {
       const out = prepare(request, target, ctx.remote, ctx.loop, false);
-      // Only an INVITE branch is ever cancelled: other requests need no AbortController.
-      const abort = out.method === 'INVITE' ? new AbortController() : undefined;
       const fixed: Target | undefined = target?.target;
-      stack.send(out, { onResponse, ...(abort !== undefined ? { signal: abort.signal } : {}), ...(fixed !== undefined ? { target: fixed } : {}) });
-      return abort;
+      // Only an INVITE branch is ever cancelled (§16.10): the handle does it, no AbortController.
+      const handle = stack.send(out, fixed === undefined ? { onResponse: branch.onResponse } : { onResponse: branch.onResponse, target: fixed });
+      return out.method === 'INVITE' ? handle : undefined;
     },
     respondLate(response) {
       stack.respond(response).catch(logFailure('a late response'));
@@ -127,7 +138,8 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
    */
   function admit(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote): { work: SipRequest; loop: string; removed: RouteEntry[] } | undefined {
     const loop = loopHash(request);
-    const rejection = validateRequest(request, { loop, isOwnVia: (v) => own.isOwnVia(v), supported, answerOptions: options.answerOptions ?? true, ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}) });
+    validation.loop = loop;
+    const rejection = validateRequest(request, validation);
     if (rejection !== undefined) {
       logger.debug('request rejected', { method: request.method, status: rejection.status });
       if (request.method !== 'ACK') reject(request, st, remote, rejection.status, rejection.headers);
@@ -181,7 +193,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   function forwardStateless(request: SipRequest, target: ForwardTarget | undefined): void {
     const origin = origins.get(request);
     const out = prepare(request, target, stateless ? origin?.remote : undefined, origin?.loop ?? loopHash(request), true);
-    stack.sendAck(out, target?.target !== undefined ? { target: target.target } : {}).catch(logFailure(`a ${out.method} statelessly`));
+    stack.sendAck(out, target?.target !== undefined ? { target: target.target } : {}).catch(out.method === 'ACK' ? failedAck : logFailure(`a ${out.method} statelessly`));
   }
 
   function sendResponse(response: SipResponse): void {
@@ -191,8 +203,8 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       ctx.respond(response);
       return;
     }
-    if (stateless) stack.sendStateless(response).catch(logFailure('a response'));
-    else stack.respond(response).catch(logFailure('a response'));
+    if (stateless) stack.sendStateless(response).catch(failedResponse);
+    else stack.respond(response).catch(failedResponse);
   }
 
   return {
@@ -242,7 +254,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       const up = stripVia(response);
       if (up === undefined) return;
       // §16.7, §16.11: forwarded statelessly by its next Via (2xx retransmissions after the transaction ended).
-      stack.sendStateless(up).catch(logFailure('a stray response'));
+      stack.sendStateless(up).catch(failedStray);
     },
     get contexts() {
       return contexts.size;

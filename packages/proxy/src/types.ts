@@ -9,7 +9,8 @@ import type { Logger, Remote, Target, TransportProtocol } from '@sipts/transport
 
 /** What the proxy needs from a stack instance; `createStack` from `@sipts/transaction/node` fits. */
 export interface ProxyStack {
-  send(request: SipRequest, options?: { onResponse?: (response: SipResponse) => void; signal?: AbortSignal; target?: Target }): { readonly final: Promise<SipResponse> };
+  /** Sends through a client transaction; `cancel()` of the handle cancels it (RFC 3261 §9.1). */
+  send(request: SipRequest, options?: { onResponse?: (response: SipResponse) => void; target?: Target }): { readonly final: Promise<SipResponse>; cancel(): void };
   /** Sends a request with no transaction (used for ACKs and stateless forwarding). */
   sendAck(request: SipRequest, options?: { target?: Target }): Promise<void>;
   onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;

@@ -66,6 +66,7 @@ export function validateRequest(request: SipRequest, ctx: ValidationContext): Re
   // A spiral (§16.3 item 4: the Request-URI changed) is legal, but not without end.
   if (ctx.maxSpirals !== undefined && spirals > ctx.maxSpirals) return { status: 482 };
   // §16.3 item 5: Proxy-Require.
+  if (request.headers['proxy-require'] === undefined) return undefined;
   const unsupported = optionTags(request.headers['proxy-require']).filter((t) => !ctx.supported.has(t));
   if (unsupported.length > 0) return { status: 420, headers: { unsupported: unsupported.join(', ') } };
   return undefined;

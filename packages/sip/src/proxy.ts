@@ -4,7 +4,7 @@
  * after `proxy.start`, `sip.send`, `sip.encodeFlowUri` and the rest work on that stack.
  * @packageDocumentation
  */
-import { isSipUri, parseUri, SipError, type SipMessage } from '@sipts/message';
+import { isSipUri, parseUri, SipError, type SipMessage, type Uri } from '@sipts/message';
 import type { Proxy, ProxyOptions, ProxySendOptions, RequestHandler } from '@sipts/proxy';
 import { createProxyStack } from '@sipts/proxy/node';
 import { targetOfFlow } from './flow.js';
@@ -55,13 +55,27 @@ export function start(options: ClassicOptions & ProxyOptions = {}, route: Reques
   return instance;
 }
 
+/**
+ * The last URI text parsed here and its parse: an app that points every request at one next hop
+ * (`rq.uri = uas`) has it parsed once, not once per forwarded request. Only read, never changed.
+ */
+const lastParsed: { text: string | undefined; uri: Uri | undefined } = { text: undefined, uri: undefined };
+
+function parsedUri(uri: string | Uri): Uri | undefined {
+  if (typeof uri !== 'string') return uri;
+  if (uri !== lastParsed.text) {
+    lastParsed.uri = parseUri(uri);
+    lastParsed.text = uri;
+  }
+  return lastParsed.uri;
+}
+
 /** A flow of ours named by the top Route (removed) or the Request-URI: the branch's fixed target. */
 function flowTargetOf(instance: ClassicInstance, m: SipMessage): Target | undefined {
   if (m.method === undefined) return undefined;
   const route = m.headers.route;
   const top = route?.[0];
-  const uri = top !== undefined ? top.uri : m.uri;
-  const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
+  const parsed = parsedUri(top !== undefined ? top.uri : m.uri);
   if (parsed === undefined || !isSipUri(parsed)) return undefined;
   const flow = instance.decodeFlowUri(parsed);
   if (flow === undefined) return undefined;

@@ -84,6 +84,11 @@ export interface ClientTransactionHandle {
    * Never rejects for SIP outcomes.
    */
   readonly final: Promise<SipResponse>;
+  /**
+   * The same as aborting `signal` (RFC 3261 §9.1), without an AbortController: a caller that
+   * cancels many requests (a proxy's INVITE branches, §16.10) pays for none it does not cancel.
+   */
+  cancel(): void;
 }
 
 /** A SIP stack instance on a transport of type `T`. */
@@ -196,6 +201,15 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
   function send(request: SipRequest, sendOptions: SendOptions = {}): ClientTransactionHandle {
     if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
     const { onResponse, signal } = sendOptions;
+    /** Set by the handle's cancel(); read with the signal. */
+    let cancelled = false;
+    let tx: OutgoingTransaction | undefined;
+    const aborted = (): boolean => cancelled || signal?.aborted === true;
+    const cancel = (): void => {
+      if (cancelled) return;
+      cancelled = true;
+      tx?.cancel();
+    };
     let settle!: (rs: SipResponse) => void;
     const final = new Promise<SipResponse>((resolveFinal) => {
       settle = resolveFinal;
@@ -219,11 +233,11 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     };
     if (stopped !== undefined) {
       giveUp(503, 'the stack is stopped');
-      return { final };
+      return { final, cancel };
     }
     if (signal?.aborted === true) {
       giveUp(487, 'aborted before sending');
-      return { final };
+      return { final, cancel };
     }
     const abandon = (): void => {
       giveUp(503, 'the stack stopped before the request was sent');
@@ -231,7 +245,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     resolving.add(abandon);
     const sendTo = (targets: Target[]): void => {
       if (!resolving.delete(abandon)) return; // the stack stopped meanwhile
-      if (signal?.aborted === true) {
+      if (aborted()) {
         giveUp(487, 'aborted before sending');
         return;
       }
@@ -240,9 +254,8 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
         return;
       }
       const onAbort = (): void => {
-        tx.cancel();
+        tx?.cancel();
       };
-      let tx: OutgoingTransaction;
       try {
         tx = layer.sendRequest(request, targets, {
           onResponse: (rs) => {
@@ -265,7 +278,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
         if (!resolving.delete(abandon)) return;
         giveUp(503, 'could not resolve the next hop', e);
       });
-    return { final };
+    return { final, cancel };
   }
 
   return {

@@ -1,0 +1,63 @@
+/**
+ * One branch of a response context (RFC 3261 §16.6–§16.8): the one object a forwarded request
+ * costs the proxy core. It holds the handle that cancels the branch's client transaction, its
+ * Timer C and where it stands; the two callbacks the stack and the clock call are made once, when
+ * the branch starts, not per response or per re-armed timer.
+ * @see RFC 3261 §16.7, §16.8
+ */
+import type { SipResponse } from '@sipts/message';
+import type { TimerHandle } from '@sipts/transaction';
+import type { ResponseCallback } from './types.js';
+
+/**
+ * Where a branch is: `trying` (sent, no response yet), `proceeding` (a provisional response came:
+ * Timer C then cancels instead of answering 408, §16.8), `done` (a final response came, real or
+ * synthesized).
+ */
+export type BranchState = 'trying' | 'proceeding' | 'done';
+
+/** What cancels a branch's client transaction (the stack's `send` handle); INVITE only (§16.10). */
+export interface BranchCancel {
+  cancel(): void;
+}
+
+/** What a branch reports to its context. */
+export interface BranchOwner {
+  branchResponse(branch: Branch, response: SipResponse): void;
+  timerCFired(branch: Branch): void;
+}
+
+/** One branch: see the file comment. */
+export class Branch {
+  state: BranchState = 'trying';
+  /** Cancels the branch's transaction; set once it was sent (INVITE only). */
+  handle: BranchCancel | undefined;
+  timerC: TimerHandle | undefined;
+  /** For the stack's `onResponse`. */
+  readonly onResponse: (response: SipResponse) => void;
+  /** For the clock: Timer C fired. */
+  readonly onTimerC: () => void;
+
+  /** `callback`: the route callback's response callback for this branch, if any. */
+  constructor(
+    owner: BranchOwner,
+    readonly callback: ResponseCallback | undefined,
+  ) {
+    this.onResponse = (rs) => {
+      owner.branchResponse(this, rs);
+    };
+    this.onTimerC = () => {
+      this.timerC = undefined;
+      owner.timerCFired(this);
+    };
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** Cancels the branch's transaction (a CANCEL once a provisional response came, §9.1). */
+  cancel(): void {
+    this.handle?.cancel();
+  }
+}

@@ -7,7 +7,7 @@
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
 import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
+import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle } from '@sipts/transaction';
 import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import type { ForwardTarget, ResponseCallback } from './types.js';
@@ -19,19 +19,27 @@ export interface ContextHost {
   readonly timerC: number;
   readonly contextTimeout: number;
   /**
-   * Builds the request of one branch (§16.6 steps 1–8) and sends it; returns the handle that
-   * cancels it, for an INVITE (only an INVITE branch is ever cancelled, §16.10, §16.8).
+   * Builds the request of one branch (§16.6 steps 1–8) and sends it; returns that request and,
+   * for an INVITE, the handle that cancels it (only an INVITE branch is ever cancelled, §16.10, §16.8).
    */
-  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, onResponse: (rs: SipResponse) => void): AbortController | undefined;
+  sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, onResponse: (rs: SipResponse) => void): SentBranch;
   /** Sends a response upstream outside any context (a late 2xx). */
   respondLate(response: SipResponse): void;
   /** The context ended: forget it. */
   ended(ctx: ProxyContext): void;
 }
 
+/** One branch as sent: the request that went out (the proxy's Via on top) and its cancel handle. */
+export interface SentBranch {
+  readonly request: SipRequest;
+  readonly abort: AbortController | undefined;
+}
+
 interface Branch {
   /** Cancels the branch (INVITE only: see {@link ContextHost.sendBranch}). */
   abort: AbortController | undefined;
+  /** The request this branch sent, once sent: Timer C's 408 is built from it (§16.8). */
+  request: SipRequest | undefined;
   readonly callback: ResponseCallback | undefined;
   provisional: boolean;
   done: boolean;
@@ -160,13 +168,15 @@ export class ProxyContext {
 
   #startBranch(request: SipRequest, target: ForwardTarget): void {
     const callback = this.#callback;
-    const branch: Branch = { abort: undefined, callback, provisional: false, done: false, timerC: undefined };
+    const branch: Branch = { abort: undefined, request: undefined, callback, provisional: false, done: false, timerC: undefined };
     this.#branches.add(branch);
     const hasTarget = target.uri !== undefined || target.target !== undefined || target.route !== undefined;
     try {
-      branch.abort = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
+      const sent = this.#host.sendBranch(this, request, hasTarget ? target : undefined, (rs) => {
         this.#onResponse(branch, rs);
       });
+      branch.abort = sent.abort;
+      branch.request = sent.request;
     } catch (e) {
       this.#host.logger.info('could not forward a request', { error: e });
       branch.done = true;
@@ -292,7 +302,9 @@ export class ProxyContext {
       }
       this.#host.logger.debug('Timer C: a branch with no response counts as 408');
       branch.abort?.abort();
-      this.#onResponse(branch, makeResponse(this.request, 408, undefined, { toTag: generateTag(), headers: { via: [{ version: '2.0', protocol: 'UDP', host: '', port: undefined, params: {} }, ...(this.request.headers.via ?? [])] } }));
+      // §16.8: as if the branch's client transaction had received a 408: built from the request
+      // it sent, so its top Via is the proxy's own, like any response of the branch.
+      if (branch.request !== undefined) this.#onResponse(branch, synthesize(branch.request, 408));
     });
   }
 

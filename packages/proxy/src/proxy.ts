@@ -105,7 +105,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       const abort = out.method === 'INVITE' ? new AbortController() : undefined;
       const fixed: Target | undefined = target?.target;
       stack.send(out, { onResponse, ...(abort !== undefined ? { signal: abort.signal } : {}), ...(fixed !== undefined ? { target: fixed } : {}) });
-      return abort;
+      return { request: out, abort };
     },
     respondLate(response) {
       stack.respond(response).catch(logFailure('a late response'));

@@ -7,6 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
 import { silentLogger, unbracket } from '@sipts/transport';
 import { createResolver, type SipResolver } from '@sipts/transport/node';
+import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createStack, transportsOf } from '@sipts/transaction/node';
 import { createFlowCodec, type Flow } from './flow.js';
 import type { Remote, Stack, StackOptions, Target, TransportProtocol } from './layers.js';
@@ -66,6 +67,9 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   const realResolve =
     typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
   stackOptions.resolver = realResolve;
+  // One clock for the stack and the facade's own timers (the ring-time limit).
+  const clock = stackOptions.clock ?? createDefaultClock();
+  stackOptions.clock = clock;
   const safe = (what: string, fn: () => void): void => {
     try {
       fn();
@@ -108,7 +112,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     },
     flows: createFlowCodec(),
   };
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const timers = new Set<TimerHandle>();
   const ctx: SendContext = {
     stack,
     self,
@@ -117,6 +121,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     resolve: realResolve,
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
+    clock,
     timers,
     toTags,
   };
@@ -167,7 +172,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     },
     destroy: () => {
       stopping ??= (async () => {
-        for (const t of timers) clearTimeout(t);
+        for (const t of timers) clock.clear(t);
         timers.clear();
         toTags.clear();
         await ready.catch(() => undefined);

@@ -5,6 +5,7 @@
  * @see RFC 5626 §4.4.1, §4.4.2, §4.2
  */
 import { createKeepAlive, type FlowFailureReason, type KeepAlive, type KeepAliveSettings } from '../keepalive.js';
+import { safely } from '../safely.js';
 import type { StunMessage } from '../stun.js';
 import type { Logger, Remote, TransportStats } from '../types.js';
 import type { Connection } from './connection.js';
@@ -91,11 +92,9 @@ export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAl
       onFailure(reason) {
         flows.delete(key);
         logger.info('flow failed', { flow: key, reason });
-        try {
+        safely(logger, 'onFlowFailed', () => {
           options.onFlowFailed(remote, reason);
-        } catch (e) {
-          logger.error('onFlowFailed threw', { error: e });
-        }
+        });
         close?.();
       },
     });

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
+import { safely as safelyCall } from '../safely.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
 
@@ -69,11 +70,7 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
   }
 
   function safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      logger.error(`${what} threw`, { error: e, flowId: remote.flowId });
-    }
+    safelyCall(logger, { what, attrs: { flowId: remote.flowId } }, fn);
   }
 
   function fail(err: Error): void {

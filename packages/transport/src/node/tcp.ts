@@ -6,6 +6,7 @@
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { SipError } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
+import { safely } from '../safely.js';
 import type { Logger, Target, TransportLimits } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import { createStreamConnection } from './stream-connection.js';
@@ -81,24 +82,14 @@ export function serveStream(
   function wrap(socket: Socket): void {
     const extra = options.onKeepAlive ? { onKeepAlive: options.onKeepAlive } : {};
     const conn = createStreamConnection(socket, { protocol, outbound: false, limits: options.limits, logger, ...extra }, events);
-    let keep = false;
-    try {
-      keep = events.onOpen(conn);
-    } catch (e) {
-      logger.error('onOpen threw', { error: e });
-    }
+    const keep = safely(logger, 'onOpen', () => events.onOpen(conn)) === true;
     if (!keep) conn.close();
   }
 
   // For TLS, `connection` is the raw TCP socket: the limits are checked before the handshake.
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => undefined); // reported by the connection once wrapped; a refused socket has nothing to tell
-    let admitted = false;
-    try {
-      admitted = options.admit(canonicalIp(socket.remoteAddress ?? ''));
-    } catch (e) {
-      logger.error('admit threw', { error: e });
-    }
+    const admitted = safely(logger, 'admit', () => options.admit(canonicalIp(socket.remoteAddress ?? ''))) === true;
     if (!admitted) {
       socket.destroy();
       return;

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { SipError } from '@sipts/message';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { safely } from '../safely.js';
 import type { Logger, Remote, Target, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
 
@@ -194,11 +195,9 @@ class WsConnection implements Connection {
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#alive = true;
     if (!this.#reporting || this.#closed) return;
-    try {
+    safely(this.#logger, { what: 'ws frame handler', attrs: { flowId: this.remote.flowId, binary: isBinary } }, () => {
       this.#events.onFrame(this, frameBytes(data));
-    } catch (e) {
-      this.#logger.error('ws frame handler threw', { flowId: this.remote.flowId, binary: isBinary, error: asError(e) });
-    }
+    });
   }
 
   #onError(err: Error): void {
@@ -207,11 +206,9 @@ class WsConnection implements Connection {
     // ws's own codes (WS_ERR_*) are protocol and limit violations by the peer: oversize frame, bad UTF-8...
     const code = (err as Error & { code?: unknown }).code;
     if (this.#reporting && typeof code === 'string' && code.startsWith('WS_ERR_')) {
-      try {
+      safely(this.#logger, { what: 'ws framing-error handler', attrs: { flowId: this.remote.flowId } }, () => {
         this.#events.onFramingError?.(this, err);
-      } catch (e) {
-        this.#logger.error('ws framing-error handler threw', { flowId: this.remote.flowId, error: asError(e) });
-      }
+      });
     }
   }
 
@@ -224,11 +221,9 @@ class WsConnection implements Connection {
 
   #reportClose(): void {
     this.#reporting = false; // exactly once
-    try {
+    safely(this.#logger, { what: 'ws close handler', attrs: { flowId: this.remote.flowId } }, () => {
       this.#events.onClose(this, this.#error);
-    } catch (e) {
-      this.#logger.error('ws close handler threw', { flowId: this.remote.flowId, error: asError(e) });
-    }
+    });
   }
 }
 
@@ -334,12 +329,7 @@ export function createWsListener(
           flowId: newFlowId(protocol, address, port),
         };
         const conn = new WsConnection(ws, protocol, remote, false, ctx);
-        let admitted = false;
-        try {
-          admitted = !closing && events.onOpen(conn);
-        } catch (e) {
-          logger.error('ws onOpen handler threw', { flowId: remote.flowId, error: asError(e) });
-        }
+        const admitted = safely(logger, { what: 'ws onOpen handler', attrs: { flowId: remote.flowId } }, () => !closing && events.onOpen(conn)) === true;
         if (!admitted) {
           conn.close(1013, 'Try Again Later');
           return;

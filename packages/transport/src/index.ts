@@ -9,7 +9,7 @@ export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from '.
 export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
 export { badRequestFor, badRequestTo } from './bad-request.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
-export { safely, type CallSite } from './safely.js';
+export { safely, type CallSite, type NamedCallSite } from './safely.js';
 export {
   asSendError,
   promisePort,

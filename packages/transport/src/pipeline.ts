@@ -164,9 +164,12 @@ export function createReceiver<S extends MessageSource>(ctx: ReceiverContext<S>)
       stampReceived(message, remote);
       stats.requestsReceived++;
       ctx.onValidMessage?.(source);
-      safely(logger, 'onRequest', () => {
+      // Per message: safely()'s contract written inline, so no closure is made for each one.
+      try {
         handlers.onRequest(message, remote);
-      });
+      } catch (e) {
+        logger.error('onRequest threw', { error: e });
+      }
       return;
     }
     if (why !== undefined) {
@@ -175,8 +178,10 @@ export function createReceiver<S extends MessageSource>(ctx: ReceiverContext<S>)
     }
     stats.responsesReceived++;
     ctx.onValidMessage?.(source);
-    safely(logger, 'onResponse', () => {
+    try {
       handlers.onResponse(message, remote);
-    });
+    } catch (e) {
+      logger.error('onResponse threw', { error: e });
+    }
   };
 }

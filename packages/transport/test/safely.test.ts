@@ -45,4 +45,21 @@ describe('safely', () => {
     });
     expect(logger.lines).toEqual([{ msg: 'onClose threw', attrs: { error: 'text' } }]);
   });
+
+  it('builds a lazy call site only when the callback throws', () => {
+    const logger = recordingLogger();
+    let built = 0;
+    const site = () => {
+      built++;
+      return { what: 'the client user’s onTimeout', attrs: { branch: 'z9hG4bK-1' } };
+    };
+    safely(logger, site, () => undefined);
+    expect(built).toBe(0);
+    safely(logger, site, () => {
+      throw new Error('late');
+    });
+    expect(built).toBe(1);
+    expect(logger.lines[0]?.msg).toBe('the client user’s onTimeout threw');
+    expect(logger.lines[0]?.attrs).toMatchObject({ branch: 'z9hG4bK-1' });
+  });
 });

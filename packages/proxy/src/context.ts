@@ -8,7 +8,7 @@
  */
 import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle } from '@sipts/transaction';
-import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
+import { generateTag, isFlowFailed, safely, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import type { ForwardTarget, ResponseCallback } from './types.js';
 
@@ -280,11 +280,9 @@ export class ProxyContext {
   }
 
   #call(callback: ResponseCallback, rs: SipResponse): void {
-    try {
+    safely(this.#host.logger, 'a response callback', () => {
       callback(rs);
-    } catch (e) {
-      this.#host.logger.error('a response callback threw', { error: e });
-    }
+    });
   }
 
   // ---- timers ----------------------------------------------------------------------------------

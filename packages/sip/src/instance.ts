@@ -5,7 +5,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
-import { silentLogger, unbracket } from '@sipts/transport';
+import { safely, silentLogger, unbracket } from '@sipts/transport';
 import { createResolver, type SipResolver } from '@sipts/transport/node';
 import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createStack, transportsOf } from '@sipts/transaction/node';
@@ -70,18 +70,11 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   // One clock for the stack and the facade's own timers (the ring-time limit).
   const clock = stackOptions.clock ?? createDefaultClock();
   stackOptions.clock = clock;
-  const safe = (what: string, fn: () => void): void => {
-    try {
-      fn();
-    } catch (e) {
-      logger.error(`${what} threw`, { error: e });
-    }
-  };
   if (onRequest !== undefined) {
     const userOnAck = stackOptions.onAck;
     stackOptions.onAck = (ack, remote) => {
-      if (userOnAck !== undefined) safe('onAck', () => { userOnAck(ack, remote); });
-      safe('onRequest (ACK)', () => { onRequest(ack, remote); });
+      if (userOnAck !== undefined) safely(logger, 'onAck', () => { userOnAck(ack, remote); });
+      safely(logger, 'onRequest (ACK)', () => { onRequest(ack, remote); });
     };
   }
   const built = build(stackOptions);
@@ -90,7 +83,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
     // application still hears of it, as it did with the classic library. One function for all.
     const onCancel = (cancel: SipRequest, r: Remote): void => {
-      safe('onRequest (CANCEL)', () => { onRequest(cancel, r); });
+      safely(logger, 'onRequest (CANCEL)', () => { onRequest(cancel, r); });
     };
     stack.onRequest((rq, st, remote) => {
       toTags.track(st);

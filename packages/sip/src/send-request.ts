@@ -6,7 +6,7 @@
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
 import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
-import { generateBranch, generateTag, isFlowFailed } from '@sipts/transport';
+import { generateBranch, generateTag, isFlowFailed, safely } from '@sipts/transport';
 import type { Clock, TimerHandle } from '@sipts/transaction';
 import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
 import { targetOfFlow } from './flow.js';
@@ -47,11 +47,9 @@ function synthesized(rq: SipRequest, status: number): SipResponse {
 
 function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
   ctx.toTags.received(rs);
-  try {
+  safely(ctx.logger, 'a send() callback', () => {
     callback(rs);
-  } catch (e) {
-    ctx.logger.error('a send() callback threw', { error: e });
-  }
+  });
 }
 
 /**

@@ -63,18 +63,20 @@ function hostPort(address: string, port: number): string {
   return (isIP(address) === 6 ? `[${address}]` : address) + ':' + String(port);
 }
 
+/** What {@link serveStream} serves: a net.Server or tls.Server, and the event that gives a ready socket. */
+export interface StreamServer {
+  readonly protocol: 'TCP' | 'TLS';
+  readonly server: Server;
+  readonly readyEvent: 'connection' | 'secureConnection';
+}
+
 /**
- * Serves `server` (a net.Server or tls.Server): admission on the raw connection, a
- * {@link Connection} once `readyEvent` fires with a ready socket.
+ * Serves `stream.server`: admission on the raw connection, a {@link Connection} once
+ * `stream.readyEvent` fires with a ready socket.
  * @internal shared by the TCP and TLS listeners
  */
-export function serveStream(
-  protocol: 'TCP' | 'TLS',
-  server: Server,
-  readyEvent: 'connection' | 'secureConnection',
-  options: StreamListenOptions,
-  events: ListenerEvents,
-): Promise<StreamListener> {
+export function serveStream(stream: StreamServer, options: StreamListenOptions, events: ListenerEvents): Promise<StreamListener> {
+  const { protocol, server, readyEvent } = stream;
   const { logger } = options;
   const sockets = new Set<Socket>();
   let local = { address: options.address, port: options.port };
@@ -150,21 +152,23 @@ export function serveStream(
  */
 export function listenTcp(options: StreamListenOptions, events: ListenerEvents): Promise<StreamListener> {
   const server = createServer({ noDelay: true, pauseOnConnect: false });
-  return serveStream('TCP', server, 'connection', options, events);
+  return serveStream({ protocol: 'TCP', server, readyEvent: 'connection' }, options, events);
+}
+
+/** What {@link connectStream} connects: the target, how to open its socket, and the event that says it is ready. */
+export interface StreamDial {
+  readonly protocol: 'TCP' | 'TLS';
+  readonly target: Target;
+  readonly open: () => Socket;
+  readonly readyEvent: 'connect' | 'secureConnect';
 }
 
 /**
- * Connects a socket made by `open` and wraps it once `readyEvent` fires.
+ * Connects a socket made by `dial.open` and wraps it once `dial.readyEvent` fires.
  * @internal shared by the TCP and TLS clients
  */
-export function connectStream(
-  protocol: 'TCP' | 'TLS',
-  target: Target,
-  open: () => Socket,
-  readyEvent: 'connect' | 'secureConnect',
-  options: StreamConnectOptions,
-  events: ConnectionEvents,
-): Promise<Connection> {
+export function connectStream(dial: StreamDial, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
+  const { protocol, target, open, readyEvent } = dial;
   const where = `${protocol} ${hostPort(target.address, target.port)}`;
   return new Promise<Connection>((resolve, reject) => {
     if (options.signal?.aborted === true) {
@@ -218,5 +222,6 @@ export function connectStream(
  * @example const conn = await connectTcp({ protocol: 'TCP', address: '192.0.2.1', port: 5060 }, options, events)
  */
 export function connectTcp(target: Target, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
-  return connectStream('TCP', target, () => connect({ host: target.address, port: target.port, noDelay: true }), 'connect', options, events);
+  const open = (): Socket => connect({ host: target.address, port: target.port, noDelay: true });
+  return connectStream({ protocol: 'TCP', target, open, readyEvent: 'connect' }, options, events);
 }

@@ -83,6 +83,14 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** Which end of a WebSocket a {@link WsConnection} is: its transport, the peer, who opened it. */
+interface WsSide {
+  readonly protocol: 'WS' | 'WSS';
+  readonly remote: Remote;
+  /** We opened it (a client connection). */
+  readonly outbound: boolean;
+}
+
 /** One WebSocket as a {@link Connection}. Reports events only once `start()` is called. */
 class WsConnection implements Connection {
   readonly protocol: 'WS' | 'WSS';
@@ -98,11 +106,11 @@ class WsConnection implements Connection {
   #closed = false;
   readonly #closeWaiters: (() => void)[] = [];
 
-  constructor(ws: WebSocket, protocol: 'WS' | 'WSS', remote: Remote, outbound: boolean, ctx: WsContext) {
+  constructor(ws: WebSocket, side: WsSide, ctx: WsContext) {
     this.#ws = ws;
-    this.protocol = protocol;
-    this.remote = remote;
-    this.outbound = outbound;
+    this.protocol = side.protocol;
+    this.remote = side.remote;
+    this.outbound = side.outbound;
     this.#events = ctx.events;
     this.#limits = ctx.limits;
     this.#logger = ctx.logger;
@@ -331,7 +339,7 @@ export function createWsListener(
           local: { address: plainAddress(req.socket.localAddress), port: req.socket.localPort ?? 0 },
           flowId: newFlowId(protocol, address, port),
         };
-        const conn = new WsConnection(ws, protocol, remote, false, ctx);
+        const conn = new WsConnection(ws, { protocol, remote, outbound: false }, ctx);
         const admitted = safely(logger, { what: 'ws onOpen handler', attrs: { flowId: remote.flowId } }, () => !closing && events.onOpen(conn)) === true;
         if (!admitted) {
           conn.close(1013, 'Try Again Later');
@@ -463,7 +471,7 @@ export function connectWs(target: Target, options: WsConnectOptions, events: Con
         return;
       }
       const remote: Remote = { protocol, address: target.address, port: target.port, local, flowId: newFlowId(protocol, target.address, target.port) };
-      const conn = new WsConnection(ws, protocol, remote, true, { events, limits, logger });
+      const conn = new WsConnection(ws, { protocol, remote, outbound: true }, { events, limits, logger });
       ws.off('error', onError);
       const interval = options.keepAliveIntervalMs;
       if (interval !== undefined && interval > 0) {

@@ -52,13 +52,22 @@ const plainStack: StackBuilder = (options) => {
   return { stack, stop: () => stack.stop(), ownsRequests: false };
 };
 
+/** How {@link createInstance} builds and starts its stack; every part has a default. */
+export interface InstanceWiring {
+  /** Makes the stack: plain `createStack` by default, or one wired for proxying. */
+  build?: StackBuilder;
+  /** Binding starts once this settles (a previous module-level instance has closed its ports). */
+  after?: Promise<void>;
+  /** The To tags of its server transactions (the proxy entry shares them with its builder, which tracks the transactions itself). */
+  toTags?: ToTags;
+}
+
 /**
- * Creates a classic stack instance and starts binding it (after `after`, when given). `toTags`:
- * the To tags of its server transactions (the proxy entry shares them with its builder, which
- * tracks the transactions itself).
+ * Creates a classic stack instance and starts binding it (after `wiring.after`, when given).
  * @internal `create` and the proxy entry build on this.
  */
-export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>, toTags: ToTags = createToTags()): ClassicInstance {
+export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, wiring: InstanceWiring = {}): ClassicInstance {
+  const { build = plainStack, after, toTags = createToTags() } = wiring;
   const stackOptions = toStackOptions(options);
   const logger = stackOptions.logger ?? silentLogger;
   const protocols = new Set<TransportProtocol>(transportsOf(stackOptions));

@@ -67,6 +67,19 @@ export function stripVia(response: SipResponse): SipResponse | undefined {
   return out;
 }
 
+/** The request a {@link ProxyContext} is for, and where it came from. */
+export interface ContextInit {
+  /** The context's key in the proxy's table. */
+  readonly key: string;
+  /** The incoming request after route processing (§16.4). */
+  readonly request: SipRequest;
+  readonly st: ServerTransactionHandle;
+  /** Where the request came from. */
+  readonly remote: Remote;
+  /** Its loop hash as received (§16.3 item 4). */
+  readonly loop: string;
+}
+
 /** One incoming request being proxied. */
 export class ProxyContext {
   readonly #host: ContextHost;
@@ -81,16 +94,19 @@ export class ProxyContext {
   #ended = false;
   #guard: TimerHandle | undefined;
 
-  /** `request`: the incoming request after route processing; `loop`: its loop hash as received. */
-  constructor(
-    host: ContextHost,
-    readonly key: string,
-    readonly request: SipRequest,
-    readonly st: ServerTransactionHandle,
-    readonly remote: Remote,
-    readonly loop: string,
-  ) {
+  readonly key: string;
+  readonly request: SipRequest;
+  readonly st: ServerTransactionHandle;
+  readonly remote: Remote;
+  readonly loop: string;
+
+  constructor(host: ContextHost, init: ContextInit) {
     this.#host = host;
+    this.key = init.key;
+    this.request = init.request;
+    this.st = init.st;
+    this.remote = init.remote;
+    this.loop = init.loop;
     this.#armGuard();
   }
 

@@ -164,7 +164,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     }
     const key = contextKey(work) ?? '';
     contexts.get(key)?.end();
-    const ctx = new ProxyContext(host, key, work, st, remote, loop);
+    const ctx = new ProxyContext(host, { key, request: work, st, remote, loop });
     contexts.set(key, ctx);
     st.onCancel = () => {
       ctx.cancel();

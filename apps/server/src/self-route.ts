@@ -15,13 +15,24 @@ interface Listening {
   port: number;
 }
 
+/** What {@link selfRouteOf} builds the self-route from. */
+export interface SelfRouteParts {
+  config: ServerConfig;
+  /** The host to advertise, if any (see `advertisedHost`). */
+  advertised: string | undefined;
+  /** The sockets bound now. */
+  listening: () => readonly Listening[];
+  flows: FlowTable;
+}
+
 /**
  * The self-route builder: UDP if we listen on UDP, else TCP, else the first socket; the host is
  * `advertised` (from `advertisedHost`: `listen.publicAddress`, or for a wildcard bind an
  * interface address; set publicAddress in a cluster), else the bound address.
- * @example const selfRoute = selfRouteOf(config, advertisedHost(config), () => stack.transport.listening, flows)
+ * @example const selfRoute = selfRouteOf({ config, advertised: advertisedHost(config), listening: () => stack.transport.listening, flows })
  */
-export function selfRouteOf(config: ServerConfig, advertised: string | undefined, listening: () => readonly Listening[], flows: FlowTable): (flow: FlowRef) => string {
+export function selfRouteOf(parts: SelfRouteParts): (flow: FlowRef) => string {
+  const { config, advertised, listening, flows } = parts;
   return (flow) => {
     const all = listening();
     const l = all.find((x) => x.protocol === 'UDP') ?? all.find((x) => x.protocol === 'TCP') ?? all[0];

@@ -202,7 +202,7 @@ export function createServer(config: ServerConfig, deps: ServerDeps = {}): Sipts
     const rejected = (reason: string): void => {
       m.registerRejected(reason);
     };
-    const selfRoute = selfRouteOf(config, advertised, () => s.transport.listening, flows);
+    const selfRoute = selfRouteOf({ config, advertised, listening: () => s.transport.listening, flows });
     // A local caller is trusted with unbound hosts only when it had to authenticate (auth.requests).
     const dialogs = createDialogTokens({ secret: secret.value, identityOf: (u) => domains.identityOf(u), isLocal: (u) => config.auth.requests && domains.aorOf(u) !== undefined });
     const isSelf = createSelfCheck({ own, listening: () => s.transport.listening });

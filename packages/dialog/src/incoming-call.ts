@@ -46,13 +46,20 @@ export class IncomingCall extends Emitter<IncomingCallEvents> {
   #reliablePending: { rseq: number; retransmission: Retransmission; resolve: () => void; reject: (e: Error) => void } | undefined;
   #cancelled = false;
 
+  readonly request: SipRequest;
+  readonly st: ServerTransactionHandle;
+  readonly remote: Remote;
+
+  /** `arrival`: the INVITE, its server transaction, and where it came from. */
   constructor(
     readonly core: UaCore,
-    readonly request: SipRequest,
-    readonly st: ServerTransactionHandle,
-    readonly remote: Remote,
+    arrival: { request: SipRequest; st: ServerTransactionHandle; remote: Remote },
   ) {
     super();
+    const { request, st, remote } = arrival;
+    this.request = request;
+    this.st = st;
+    this.remote = remote;
     const dialog = Dialog.fromUas(request, generateTag(), remote);
     this.session = new Session(core, dialog, 'uas');
     this.session.peerAllowsUpdate = hasToken(request, 'allow', 'UPDATE');

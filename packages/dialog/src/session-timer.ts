@@ -51,13 +51,17 @@ export class SessionTimer {
   #stopped = false;
   #seconds = MAX_SESSION_EXPIRES;
 
+  readonly core: UaCore;
+  refresher: Refresher;
+
+  /** `terms`: the interval agreed (Session-Expires, seconds) and which side refreshes. */
   constructor(
     readonly session: Session,
-    readonly core: UaCore,
-    seconds: number,
-    public refresher: Refresher,
+    terms: { seconds: number; refresher: Refresher },
   ) {
-    this.seconds = seconds;
+    this.core = session.core;
+    this.refresher = terms.refresher;
+    this.seconds = terms.seconds;
   }
 
   /** The session interval in seconds, at most {@link MAX_SESSION_EXPIRES}. */
@@ -76,7 +80,7 @@ export class SessionTimer {
   static fromUacResponse(session: Session, response: SipResponse): SessionTimer | undefined {
     const se = parseSessionExpires(response);
     if (se === undefined) return undefined;
-    return new SessionTimer(session, session.core, se.seconds, se.refresher === 'uas' ? 'remote' : 'local');
+    return new SessionTimer(session, { seconds: se.seconds, refresher: se.refresher === 'uas' ? 'remote' : 'local' });
   }
 
   /**
@@ -91,7 +95,7 @@ export class SessionTimer {
     const refresherParam = se?.refresher ?? (uacSupports ? 'uac' : 'uas');
     response.headers['session-expires'] = `${String(seconds)};refresher=${refresherParam}`;
     if (refresherParam === 'uac') addToken(response.headers, 'require', 'timer');
-    return new SessionTimer(session, session.core, seconds, refresherParam === 'uac' ? 'remote' : 'local');
+    return new SessionTimer(session, { seconds, refresher: refresherParam === 'uac' ? 'remote' : 'local' });
   }
 
   /** Starts (or restarts) the timer. */

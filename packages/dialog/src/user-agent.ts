@@ -208,7 +208,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     let call: IncomingCall;
     try {
-      call = new IncomingCall(this.#core, rq, st, remote);
+      call = new IncomingCall(this.#core, { request: rq, st, remote });
     } catch (e) {
       this.#core.logger.info('an INVITE that cannot make a dialog: 400', { error: e });
       this.#reply(rq, st, 400);

@@ -5,7 +5,7 @@
  * the branch starts, not per response or per re-armed timer.
  * @see RFC 3261 §16.7, §16.8
  */
-import type { SipResponse } from '@sipts/message';
+import type { SipRequest, SipResponse } from '@sipts/message';
 import type { TimerHandle } from '@sipts/transaction';
 import type { ResponseCallback } from './types.js';
 
@@ -33,6 +33,8 @@ export class Branch {
   /** Cancels the branch's transaction; set once it was sent (INVITE only). */
   handle: BranchCancel | undefined;
   timerC: TimerHandle | undefined;
+  /** The request this branch sent, once sent: Timer C's 408 is built from it (§16.8). */
+  request: SipRequest | undefined;
   /** For the stack's `onResponse`. */
   readonly onResponse: (response: SipResponse) => void;
   /** For the clock: Timer C fired. */

@@ -7,8 +7,8 @@
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
 import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import type { Clock, ServerTransactionHandle, TimerHandle } from '@sipts/transaction';
-import { generateTag, isFlowFailed, type Logger, type Remote } from '@sipts/transport';
+import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle } from '@sipts/transaction';
+import { generateTag, isFlowFailed, safely, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import { Branch, type BranchCancel, type BranchOwner } from './branch.js';
 import type { ForwardTarget, ResponseCallback } from './types.js';
@@ -21,6 +21,7 @@ export interface ContextHost {
   readonly contextTimeout: number;
   /**
    * Builds the request of one branch (§16.6 steps 1–8) and sends it with `branch.onResponse`;
+   * records the request it sent as `branch.request` (Timer C's 408 is built from it, §16.8) and
    * returns what cancels it, for an INVITE (only an INVITE branch is ever cancelled, §16.10, §16.8).
    */
   sendBranch(ctx: ProxyContext, request: SipRequest, target: ForwardTarget | undefined, branch: Branch): BranchCancel | undefined;
@@ -61,6 +62,19 @@ export function stripVia(response: SipResponse): SipResponse | undefined {
   return out;
 }
 
+/** The request a {@link ProxyContext} is for, and where it came from. */
+export interface ContextInit {
+  /** The context's key in the proxy's table. */
+  readonly key: string;
+  /** The incoming request after route processing (§16.4). */
+  readonly request: SipRequest;
+  readonly st: ServerTransactionHandle;
+  /** Where the request came from. */
+  readonly remote: Remote;
+  /** Its loop hash as received (§16.3 item 4). */
+  readonly loop: string;
+}
+
 /** One incoming request being proxied. */
 export class ProxyContext implements BranchOwner {
   readonly #host: ContextHost;
@@ -86,16 +100,19 @@ export class ProxyContext implements BranchOwner {
     this.#host.logger.info('could not forward a response', { callId: this.request.headers['call-id'], error: e });
   };
 
-  /** `request`: the incoming request after route processing; `loop`: its loop hash as received. */
-  constructor(
-    host: ContextHost,
-    readonly key: string,
-    readonly request: SipRequest,
-    readonly st: ServerTransactionHandle,
-    readonly remote: Remote,
-    readonly loop: string,
-  ) {
+  readonly key: string;
+  readonly request: SipRequest;
+  readonly st: ServerTransactionHandle;
+  readonly remote: Remote;
+  readonly loop: string;
+
+  constructor(host: ContextHost, init: ContextInit) {
     this.#host = host;
+    this.key = init.key;
+    this.request = init.request;
+    this.st = init.st;
+    this.remote = init.remote;
+    this.loop = init.loop;
     this.#armGuard();
   }
 
@@ -297,11 +314,9 @@ export class ProxyContext implements BranchOwner {
   }
 
   #call(callback: ResponseCallback, rs: SipResponse): void {
-    try {
+    safely(this.#host.logger, 'a response callback', () => {
       callback(rs);
-    } catch (e) {
-      this.#host.logger.error('a response callback threw', { error: e });
-    }
+    });
   }
 
   // ---- timers ----------------------------------------------------------------------------------
@@ -321,7 +336,9 @@ export class ProxyContext implements BranchOwner {
       return;
     }
     this.#host.logger.debug('Timer C: a branch with no response counts as 408');
-    this.branchResponse(branch, makeResponse(this.request, 408, undefined, { toTag: generateTag(), headers: { via: [{ version: '2.0', protocol: 'UDP', host: '', port: undefined, params: {} }, ...(this.request.headers.via ?? [])] } }));
+    // §16.8: as if the branch's client transaction had received a 408: built from the request it
+    // sent, so its top Via is the proxy's own, like any response of the branch.
+    if (branch.request !== undefined) this.branchResponse(branch, synthesize(branch.request, 408));
   }
 
   #clearTimerC(branch: Branch): void {

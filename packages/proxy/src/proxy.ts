@@ -115,6 +115,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
       const out = prepare(request, target, ctx.remote, ctx.loop, false);
       const fixed: Target | undefined = target?.target;
       // Only an INVITE branch is ever cancelled (§16.10): the handle does it, no AbortController.
+      branch.request = out;
       const handle = stack.send(out, fixed === undefined ? { onResponse: branch.onResponse } : { onResponse: branch.onResponse, target: fixed });
       return out.method === 'INVITE' ? handle : undefined;
     },
@@ -176,7 +177,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
     }
     const key = contextKey(work) ?? '';
     contexts.get(key)?.end();
-    const ctx = new ProxyContext(host, key, work, st, remote, loop);
+    const ctx = new ProxyContext(host, { key, request: work, st, remote, loop });
     contexts.set(key, ctx);
     st.onCancel = () => {
       ctx.cancel();

@@ -42,7 +42,8 @@ function setup(request: SipRequest = invite) {
     logger: silentLogger,
     timerC: 181_000,
     contextTimeout: 32_000,
-    sendBranch(_ctx, _rq, _target, branch) {
+    sendBranch(_ctx, rq, _target, branch) {
+      branch.request = rq; // as the proxy does with the copy it sends (Timer C's 408 is built from it)
       const i = branches.push(branch) - 1;
       return { cancel: () => cancels.push(i) };
     },
@@ -59,7 +60,7 @@ function setup(request: SipRequest = invite) {
   };
   const st = fake as unknown as ServerTransactionHandle;
   const remote = { protocol: 'UDP', address: '127.0.0.1', port: 5070, local: { address: '127.0.0.1', port: 5060 } } as const;
-  const ctx = new ProxyContext(host, 'k', request, st, remote, 'loop');
+  const ctx = new ProxyContext(host, { key: 'k', request, st, remote, loop: 'loop' });
   return { clock, ctx, branches, cancels, upstream, ended: () => ended };
 }
 

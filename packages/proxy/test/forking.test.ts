@@ -3,11 +3,16 @@
  * sequential by q-value with Timer C, a 6xx cancelling the other branches, 401 challenges
  * aggregated. (TCP hops: Timer D is 0 over reliable transports, so every transaction ends in the test.)
  */
-import { makeResponse, type Headers, type SipRequest } from '@sipts/message';
+import { makeResponse, type Headers, type SipRequest, type SipResponse } from '@sipts/message';
 import type { ServerTransactionHandle } from '@sipts/transaction';
 import { generateTag } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainAndStop, newRequest, router, startProxy, startStack, startUas, until, uriOf } from './helpers.js';
+
+/** The response a branch callback passes upstream: the proxy's own Via taken off (§16.7 item 3). */
+function stripTopVia(rs: SipResponse): SipResponse {
+  return { ...rs, headers: { ...rs.headers, via: (rs.headers.via ?? []).slice(1) } };
+}
 
 afterEach(async () => {
   await drainAndStop();
@@ -103,6 +108,35 @@ describe('forking', () => {
     const uac = await startStack();
     const rs = await uac.send(newRequest('INVITE', 'sip:bob@example.invalid', p.stack, 'TCP')).final;
     expect(rs.status).toBe(408);
+    answer?.();
+  });
+
+  it('Timer C’s 408 to a branch callback carries the branch’s own Via, as every response to a callback does (§16.8)', async () => {
+    const silent = await startStack({ trying100: false });
+    let answer: (() => void) | undefined;
+    let seenBranch: unknown;
+    silent.onRequest((rq, st) => {
+      seenBranch = rq.headers.via?.[0]?.params.branch;
+      answer = () => void st.respond(makeResponse(rq, 486, undefined, { toTag: generateTag() }));
+    });
+    const got: SipResponse[] = [];
+    const p = await startProxy({ timerC: 300 }, (proxy, rq) => {
+      proxy.send(rq, {
+        targets: [{ uri: uriOf(silent, 'TCP') }],
+        callback: (rs) => {
+          got.push(rs);
+          if (rs.status >= 200) proxy.send(stripTopVia(rs));
+        },
+      });
+    });
+    const uac = await startStack();
+    const rs = await uac.send(newRequest('INVITE', 'sip:bob@example.invalid', p.stack, 'TCP')).final;
+    expect(rs.status).toBe(408);
+    expect(got.map((r) => r.status)).toEqual([408]);
+    const top = got[0]?.headers.via?.[0];
+    expect(top?.params.branch).toMatch(/^z9hG4bK/);
+    expect(top?.params.branch).toBe(seenBranch);
+    expect(got[0]?.headers.via?.slice(1)).toEqual(rs.headers.via);
     answer?.();
   });
 });

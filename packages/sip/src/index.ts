@@ -76,5 +76,5 @@ onSingleton((i: ClassicInstance | undefined) => {
  * @see docs/CLASSIC-API.md "Module exports"
  */
 export function start(options: ClassicOptions = {}, onRequest?: RequestHandler): ClassicInstance {
-  return replaceSingleton((after) => createInstance(options, onRequest, undefined, after));
+  return replaceSingleton((after) => createInstance(options, onRequest, { after }));
 }

@@ -5,8 +5,9 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { SipError, type SipMessage, type SipRequest, type SipUri, type Uri } from '@sipts/message';
-import { silentLogger, unbracket } from '@sipts/transport';
+import { safely, silentLogger, unbracket } from '@sipts/transport';
 import { createResolver, type SipResolver } from '@sipts/transport/node';
+import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createStack, transportsOf } from '@sipts/transaction/node';
 import { createFlowCodec, type Flow } from './flow.js';
 import type { Remote, Stack, StackOptions, Target, TransportProtocol } from './layers.js';
@@ -51,13 +52,22 @@ const plainStack: StackBuilder = (options) => {
   return { stack, stop: () => stack.stop(), ownsRequests: false };
 };
 
+/** How {@link createInstance} builds and starts its stack; every part has a default. */
+export interface InstanceWiring {
+  /** Makes the stack: plain `createStack` by default, or one wired for proxying. */
+  build?: StackBuilder;
+  /** Binding starts once this settles (a previous module-level instance has closed its ports). */
+  after?: Promise<void>;
+  /** The To tags of its server transactions (the proxy entry shares them with its builder, which tracks the transactions itself). */
+  toTags?: ToTags;
+}
+
 /**
- * Creates a classic stack instance and starts binding it (after `after`, when given). `toTags`:
- * the To tags of its server transactions (the proxy entry shares them with its builder, which
- * tracks the transactions itself).
+ * Creates a classic stack instance and starts binding it (after `wiring.after`, when given).
  * @internal `create` and the proxy entry build on this.
  */
-export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, build: StackBuilder = plainStack, after?: Promise<void>, toTags: ToTags = createToTags()): ClassicInstance {
+export function createInstance(options: ClassicOptions, onRequest: RequestHandler | undefined, wiring: InstanceWiring = {}): ClassicInstance {
+  const { build = plainStack, after, toTags = createToTags() } = wiring;
   const stackOptions = toStackOptions(options);
   const logger = stackOptions.logger ?? silentLogger;
   const protocols = new Set<TransportProtocol>(transportsOf(stackOptions));
@@ -66,18 +76,14 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   const realResolve =
     typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
   stackOptions.resolver = realResolve;
-  const safe = (what: string, fn: () => void): void => {
-    try {
-      fn();
-    } catch (e) {
-      logger.error(`${what} threw`, { error: e });
-    }
-  };
+  // One clock for the stack and the facade's own timers (the ring-time limit).
+  const clock = stackOptions.clock ?? createDefaultClock();
+  stackOptions.clock = clock;
   if (onRequest !== undefined) {
     const userOnAck = stackOptions.onAck;
     stackOptions.onAck = (ack, remote) => {
-      if (userOnAck !== undefined) safe('onAck', () => { userOnAck(ack, remote); });
-      safe('onRequest (ACK)', () => { onRequest(ack, remote); });
+      if (userOnAck !== undefined) safely(logger, 'onAck', () => { userOnAck(ack, remote); });
+      safely(logger, 'onRequest (ACK)', () => { onRequest(ack, remote); });
     };
   }
   const built = build(stackOptions);
@@ -86,7 +92,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     // The stack answers CANCEL itself (200, and 487 to the INVITE, RFC 3261 §9.2); the
     // application still hears of it, as it did with the classic library. One function for all.
     const onCancel = (cancel: SipRequest, r: Remote): void => {
-      safe('onRequest (CANCEL)', () => { onRequest(cancel, r); });
+      safely(logger, 'onRequest (CANCEL)', () => { onRequest(cancel, r); });
     };
     stack.onRequest((rq, st, remote) => {
       toTags.track(st);
@@ -108,7 +114,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     },
     flows: createFlowCodec(),
   };
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const timers = new Set<TimerHandle>();
   const ctx: SendContext = {
     stack,
     self,
@@ -117,6 +123,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     resolve: realResolve,
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
+    clock,
     timers,
     toTags,
   };
@@ -167,7 +174,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     },
     destroy: () => {
       stopping ??= (async () => {
-        for (const t of timers) clearTimeout(t);
+        for (const t of timers) clock.clear(t);
         timers.clear();
         toTags.clear();
         await ready.catch(() => undefined);

@@ -4,7 +4,7 @@
  * @see RFC 3261 §18
  */
 import type { SipMessage } from '@sipts/message';
-import { silentLogger } from '@sipts/transport';
+import { safely, silentLogger } from '@sipts/transport';
 import { createTransportLayer } from '@sipts/transport/node';
 import type { Remote, Target, TransportLayer } from './layers.js';
 import { toStackOptions, type ClassicOptions } from './options.js';
@@ -45,11 +45,9 @@ export function makeTransport(options: ClassicOptions, onMessage: (message: SipM
   const o = toStackOptions(options);
   const logger = o.logger ?? silentLogger;
   const deliver = (m: SipMessage, remote: Remote): void => {
-    try {
+    safely(logger, 'makeTransport callback', () => {
       onMessage(m, remote);
-    } catch (e) {
-      logger.error('makeTransport callback threw', { error: e });
-    }
+    });
   };
   const layer = createTransportLayer(o, { onRequest: deliver, onResponse: deliver });
   let stopping: Promise<void> | undefined;

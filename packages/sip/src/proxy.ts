@@ -31,10 +31,8 @@ export function start(options: ClassicOptions & ProxyOptions = {}, route: Reques
   let core: Proxy | undefined;
   const toTags = createToTags();
   const instance = replaceSingleton((after) =>
-    createInstance(
-      options,
-      undefined,
-      (stackOptions) => {
+    createInstance(options, undefined, {
+      build: (stackOptions) => {
         const ps = createProxyStack(
           {
             ...stackOptions,
@@ -49,7 +47,7 @@ export function start(options: ClassicOptions & ProxyOptions = {}, route: Reques
       },
       after,
       toTags,
-    ),
+    }),
   );
   if (core !== undefined) proxies.set(instance, { core, toTags });
   return instance;

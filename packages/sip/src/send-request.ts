@@ -6,7 +6,8 @@
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
 import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
-import { generateBranch, generateTag, isFlowFailed } from '@sipts/transport';
+import { generateBranch, generateTag, isFlowFailed, safely } from '@sipts/transport';
+import type { Clock, TimerHandle } from '@sipts/transaction';
 import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
 import { targetOfFlow } from './flow.js';
 import { routeRequest, type Self } from './routing.js';
@@ -23,8 +24,10 @@ export interface SendContext {
   resolve(uri: string): Promise<Target[]>;
   readonly maxForwards: number;
   readonly ringTimeLimit: number;
+  /** The stack's own clock (injected or its default): the ring-time limit runs on it. */
+  readonly clock: Clock;
   /** Ring-time timers, cleared when the instance stops. */
-  readonly timers: Set<ReturnType<typeof setTimeout>>;
+  readonly timers: Set<TimerHandle>;
   /** The instance's To tags: a response handed to a callback is marked, so that forwarding it never tags it. */
   readonly toTags: ToTags;
 }
@@ -44,11 +47,9 @@ function synthesized(rq: SipRequest, status: number): SipResponse {
 
 function deliver(ctx: SendContext, callback: ResponseCallback, rs: SipResponse): void {
   ctx.toTags.received(rs);
-  try {
+  safely(ctx.logger, 'a send() callback', () => {
     callback(rs);
-  } catch (e) {
-    ctx.logger.error('a send() callback threw', { error: e });
-  }
+  });
 }
 
 /**
@@ -128,28 +129,32 @@ function dispatch(ctx: SendContext, rq: SipRequest, targets: Target[], callback:
   ctx.stack.send(rq, { onResponse, targets, ...(signal !== undefined ? { signal } : {}) });
 }
 
-/** The classic `ringTimeLimit`: a ringing INVITE is CANCELled and reported as a 408. */
+/**
+ * The classic `ringTimeLimit`: a ringing INVITE is CANCELled and reported as a 408. The limit runs
+ * on the stack's clock, so a fake clock drives it like every transaction timer.
+ */
 function ringLimit(ctx: SendContext, rq: SipRequest, next: (rs: SipResponse) => void): { onResponse: (rs: SipResponse) => void; signal: AbortSignal } {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerHandle | undefined;
   let expired = false;
   const clear = (): void => {
     if (timer === undefined) return;
-    clearTimeout(timer);
+    ctx.clock.clear(timer);
     ctx.timers.delete(timer);
     timer = undefined;
   };
   const onResponse = (rs: SipResponse): void => {
     if (rs.status < 200) {
       if (timer === undefined && !expired) {
-        timer = setTimeout(() => {
+        const fired = ctx.clock.set(ctx.ringTimeLimit, () => {
+          ctx.timers.delete(fired);
           timer = undefined;
           expired = true;
           controller.abort();
           next(synthesized(rq, 408));
-        }, ctx.ringTimeLimit);
-        timer.unref();
-        ctx.timers.add(timer);
+        });
+        timer = fired;
+        ctx.timers.add(fired);
       }
     } else {
       clear();

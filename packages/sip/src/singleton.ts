@@ -42,7 +42,7 @@ export function currentSingleton(): ClassicInstance | undefined {
 /**
  * Replaces the module-level instance: the previous one is stopped first (its sockets closed) and
  * `make` gets the promise of that, to bind only once the ports are free.
- * @example replaceSingleton((after) => createInstance(options, onRequest, undefined, after))
+ * @example replaceSingleton((after) => createInstance(options, onRequest, { after }))
  */
 export function replaceSingleton(make: (after: Promise<void>) => ClassicInstance): ClassicInstance {
   const r = registry();

@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipRequest, SipResponse } from '@sipts/message';
+import { createFakeClock } from '@sipts/transaction';
 import { freePort, runTool } from '@sipts/test-peers';
 import { makeResponse, type ClassicInstance, type Remote } from '../src/index.js';
 import { request, sendAndCollect, stackOn } from './helpers.js';
@@ -149,18 +150,44 @@ describe('send(request) through the facade', () => {
     expect(calleeSaw).toEqual(['INVITE', 'CANCEL']);
   });
 
-  it('ringTimeLimit: a ringing INVITE is cancelled and reported as 408', async () => {
+  it('ringTimeLimit runs on the stack’s clock: a ringing INVITE is cancelled and reported as 408 when that clock passes the limit', async () => {
+    const clock = createFakeClock();
     const calleeSaw: string[] = [];
     const { a, b } = await pair(
       (rq, _r, self) => {
         calleeSaw.push(rq.method);
         if (rq.method === 'INVITE') self.send(makeResponse(rq, 180, 'Ringing', { toTag: 'ring' }));
       },
-      { ringTimeLimit: 300 },
+      { ringTimeLimit: 60_000, clock },
     );
-    const responses = await sendAndCollect(a, request('INVITE', `sip:bob@127.0.0.1:${String(b.port)}`));
-    expect(responses.map((r) => r.status).filter((s) => s !== 100)).toEqual([180, 408]);
+    const statuses: number[] = [];
+    await new Promise<void>((ringing) => {
+      a.send(request('INVITE', `sip:bob@127.0.0.1:${String(b.port)}`), (rs) => {
+        if (rs.status !== 100) statuses.push(rs.status);
+        if (rs.status === 180) ringing();
+      });
+    });
+    clock.advance(59_999);
+    expect(statuses).toEqual([180]);
+    clock.advance(1);
+    expect(statuses).toEqual([180, 408]);
     await expect.poll(() => calleeSaw).toEqual(['INVITE', 'CANCEL']);
+    expect(statuses).toEqual([180, 408]); // the callee's 487 after the CANCEL is not reported again
+  });
+
+  it('destroy leaves no ring-time timer on the stack’s clock', async () => {
+    const clock = createFakeClock();
+    const { a, b } = await pair((rq, _r, self) => {
+      if (rq.method === 'INVITE') self.send(makeResponse(rq, 180, 'Ringing', { toTag: 'ring' }));
+    }, { ringTimeLimit: 60_000, clock });
+    await new Promise<void>((ringing) => {
+      a.send(request('INVITE', `sip:bob@127.0.0.1:${String(b.port)}`), (rs) => {
+        if (rs.status === 180) ringing();
+      });
+    });
+    expect(clock.pending).toBeGreaterThan(0);
+    await a.destroy();
+    expect(clock.pending).toBe(0);
   });
 
   it('flow URIs: a request to the flow URI of an incoming TCP request goes back over that connection', async () => {

@@ -7,7 +7,7 @@
  * @see RFC 3263 §4.3, RFC 3261 §8.1.3.1, §9.1, §17.1, RFC 5626 §5.3
  */
 import { copyMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateBranch, isFlowFailed, isReliable, type Remote, type Target } from '@sipts/transport';
+import { generateBranch, isFlowFailed, isReliable, safely, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import { makeCancel } from './cancel.js';
 import { createInviteClientTransaction } from './invite-client.js';
@@ -264,7 +264,7 @@ export class OutgoingRequest implements OutgoingTransaction {
     this.#clearCancelTimer();
     this.#table.finished(this);
     const user = this.#user;
-    if (user.onTerminated !== undefined) this.#safely('onTerminated', () => user.onTerminated?.());
+    if (user.onTerminated !== undefined) safely(this.#table.context.logger, "the request user's onTerminated", () => user.onTerminated?.());
   }
 
   #setFinal(): void {
@@ -273,17 +273,9 @@ export class OutgoingRequest implements OutgoingTransaction {
   }
 
   #deliver(rs: SipResponse, remote: Remote | undefined): void {
-    this.#safely('onResponse', () => {
+    safely(this.#table.context.logger, "the request user's onResponse", () => {
       this.#user.onResponse(rs, remote);
     });
-  }
-
-  #safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#table.context.logger.error(`the request user's ${what} threw`, { error: e });
-    }
   }
 
   // ---- CANCEL (RFC 3261 §9.1) ------------------------------------------------------------------

@@ -11,12 +11,12 @@ import { generateTag } from '@sipts/transport';
  * error was the request's flow closing, RFC 5626 §5.3), 487 Request Terminated (a cancelled INVITE
  * that got no final, §9.1). Built from the request, so it carries its top Via; a request without a
  * To tag gets one in the response (§8.2.6.2), so that a proxy forwarding it upstream (§16.7)
- * sends a response like every other.
+ * sends a response like every other. The reason phrase is the message package's standard one
+ * (`reasonPhrase` of @sipts/message), the same table every other response uses.
  * @example synthesize(tx.request, 408) // { status: 408, reason: 'Request Timeout', … }
  * @see RFC 3261 §8.1.3.1, §8.2.6.2, §16.7, §17.1.1.2, RFC 5626 §5.3
  */
 export function synthesize(request: SipRequest, status: 408 | 430 | 487 | 503): SipResponse {
-  const reason = status === 408 ? 'Request Timeout' : status === 430 ? 'Flow Failed' : status === 487 ? 'Request Terminated' : 'Service Unavailable';
   const tagged = typeof request.headers.to?.params.tag === 'string';
-  return makeResponse(request, status, reason, tagged ? undefined : { toTag: generateTag() });
+  return makeResponse(request, status, undefined, tagged ? undefined : { toTag: generateTag() });
 }

@@ -11,7 +11,7 @@
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { asSendError, SendWatch, type PreparedResponse, type Remote, type Target } from '@sipts/transport';
+import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import type { TransactionContext, TransactionOptions, TransportPort } from './types.js';
 
@@ -105,24 +105,14 @@ export abstract class TransactionBase<S extends string> {
     this.stopTimer(1);
     const user = this.user;
     if (user.onTerminated === undefined) return;
-    try {
-      user.onTerminated();
-    } catch (e) {
-      this.#logThrow('onTerminated', e);
-    }
+    this.notify('onTerminated', () => {
+      user.onTerminated?.();
+    });
   }
 
-  /** Calls a user callback: a throw is logged and never breaks the state machine. */
+  /** Calls a user callback: a throw is logged (with this transaction's attributes) and never breaks the state machine. */
   protected notify(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#logThrow(what, e);
-    }
-  }
-
-  #logThrow(what: string, error: unknown): void {
-    this.ctx.logger.error(`the ${this.who} user's ${what} threw`, { error, ...this.logAttrs() });
+    safely(this.ctx.logger, () => ({ what: `the ${this.who} user's ${what}`, attrs: this.logAttrs() }), fn);
   }
 
   /** The one failure callback of this transaction (made once, not per send). */

@@ -10,6 +10,7 @@ import {
   generateBranch,
   generateTag,
   isReliable,
+  safely,
   sendAwaitable,
   silentLogger,
   type Logger,
@@ -190,14 +191,6 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
   };
 
-  function safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      logger.error(`${what} threw`, { error: e });
-    }
-  }
-
   function logSendFailure(what: string): (e: unknown) => void {
     return (e) => {
       logger.info(`could not send ${what}`, { error: e });
@@ -263,7 +256,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       logger.debug('dropped an ACK that matches no transaction', { callId: ack.headers['call-id'] });
       return;
     }
-    safely('onAck', () => {
+    safely(logger, 'onAck', () => {
       onAck(ack, remote);
     });
   }
@@ -313,7 +306,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     }
     const onCancel = invite.onCancel;
     if (onCancel !== undefined) {
-      safely('onCancel', () => {
+      safely(logger, 'onCancel', () => {
         onCancel(cancel, remote);
       });
     }
@@ -404,12 +397,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       logger.debug('dropped a response that matches no transaction', { status: response.status, callId: response.headers['call-id'] });
       return;
     }
-    safely('onStrayResponse', () => {
+    safely(logger, 'onStrayResponse', () => {
       onStray(response, remote);
     });
   }
 
-  // try/catch inline, not through safely(): no closure per message.
+  // Per message: safely()'s contract written inline, so no closure is made for each one.
   const handlers: TransportHandlers = {
     onRequest(request, remote) {
       try {

@@ -10,6 +10,7 @@ export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, 
 export { badRequestFor, badRequestTo } from './bad-request.js';
 export { asError } from './as-error.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
+export { safely, type CallSite, type NamedCallSite } from './safely.js';
 export {
   asSendError,
   promisePort,

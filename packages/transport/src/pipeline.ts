@@ -13,6 +13,7 @@
 import { isRequest, safeParseMessage, type SipMessage } from '@sipts/message';
 import { badRequestFor, badRequestTo } from './bad-request.js';
 import { checkMandatoryHeaders, stampReceived } from './receive.js';
+import { safely } from './safely.js';
 import type { Logger, Remote, TraceHook, TransportHandlers, TransportLimits, TransportStats } from './types.js';
 
 /**
@@ -45,15 +46,6 @@ export interface ReceiverContext<S extends MessageSource> {
 
 /** Feeds one whole message's bytes through the pipeline. */
 export type Receive<S extends MessageSource> = (bytes: Uint8Array, remote: Remote, source: S) => void;
-
-/** Calls `fn`, logging what it throws. */
-export function safely(logger: Logger, what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    logger.error(`${what} threw`, { error: e });
-  }
-}
 
 /** A fresh set of transport counters, all zero. */
 export function newTransportStats(): TransportStats {
@@ -172,6 +164,7 @@ export function createReceiver<S extends MessageSource>(ctx: ReceiverContext<S>)
       stampReceived(message, remote);
       stats.requestsReceived++;
       ctx.onValidMessage?.(source);
+      // Per message: safely()'s contract written inline, so no closure is made for each one.
       try {
         handlers.onRequest(message, remote);
       } catch (e) {

@@ -11,6 +11,7 @@ import { SipError, serializeMessage, type SipMessage } from '@sipts/message';
 import { asError } from './as-error.js';
 import { createKeepAlive, type KeepAlive, type KeepAliveSettings } from './keepalive.js';
 import { createReceiver, newTransportStats, type MessageSource } from './pipeline.js';
+import { safely } from './safely.js';
 import {
   DEFAULT_TRANSPORT_LIMITS,
   silentLogger,
@@ -292,11 +293,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       ka?.fail('connection-closed');
       logger.info('WebSocket closed', { url: options.url, flowId: r.flowId, code: event.code, reason: event.reason });
       if (opened) {
-        try {
-          handlers.onFlowClosed?.(r.flowId ?? '', r);
-        } catch (e) {
-          logger.error('onFlowClosed handler threw', { error: asError(e) });
-        }
+        safely(logger, 'onFlowClosed handler', () => handlers.onFlowClosed?.(r.flowId ?? '', r));
       }
       for (const waiter of closeWaiters.splice(0)) waiter();
       if (state === 'closed') return; // closed by the user
@@ -322,11 +319,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
       },
       onFailure: (reason) => {
         logger.info('WebSocket flow failed', { flowId: r.flowId, reason });
-        try {
-          handlers.onFlowFailed?.(r, reason);
-        } catch (e) {
-          logger.error('onFlowFailed handler threw', { error: asError(e) });
-        }
+        safely(logger, 'onFlowFailed handler', () => handlers.onFlowFailed?.(r, reason));
         if (reason !== 'connection-closed' && socket === s) s.close(1000, 'keep-alive failed');
       },
     });

@@ -105,7 +105,7 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
     const existing = await deps.store.lookup(aor, now);
     const stale = existing.some((b) => b.callId === callId && cseq <= b.cseq);
     if (!stale) await deps.store.removeAll(aor);
-    return sign(okResponse(rq, await deps.store.lookup(aor, now), now, []));
+    return sign(okResponse(rq, { bindings: await deps.store.lookup(aor, now), now, path: [] }));
   }
 
   let requested: ContactRequest[];
@@ -192,12 +192,12 @@ export async function register(rq: SipRequest, remote: Remote, deps: RegistrarDe
 
   // Step 8: 200 with every current binding, Date, Path echoed when the UA supports it.
   const echo = optionTags(rq.headers.supported).includes('path') ? paths : [];
-  let rs = okResponse(rq, current, now, echo);
+  let rs = okResponse(rq, { bindings: current, now, path: echo });
   // 1 KiB spare for the Authentication-Info that `sign` adds.
   if (remote.protocol === 'UDP' && serializeMessage(rs).length > UDP_MAX_BYTES - 1024) {
     // Too big for a datagram: the phone still learns what became of its own contacts.
     const mine = new Set(requested.map((c) => c.key));
-    rs = okResponse(rq, current.filter((b) => mine.has(b.key)), now, echo);
+    rs = okResponse(rq, { bindings: current.filter((b) => mine.has(b.key)), now, path: echo });
     deps.limited('register-200-too-big');
     deps.warn({ aor, bindings: current.length, listed: mine.size }, 'REGISTER 200 too big for UDP: listing only the contacts of this request');
   }

@@ -12,11 +12,21 @@ function qText(q: number): string {
   return String(Math.round(q * 1000) / 1000);
 }
 
+/** What a registrar's 200 lists. */
+export interface OkListing {
+  bindings: readonly Binding[];
+  /** The time the seconds left are computed at (ms, the store's clock). */
+  now: number;
+  /** The Path to echo (RFC 3327 §5.3). */
+  path: readonly RouteEntry[];
+}
+
 /**
  * Builds the 200 listing `bindings` (seconds left computed at `now`).
- * @example okResponse(rq, await store.lookup(aor, now), now, rq.headers.path ?? [])
+ * @example okResponse(rq, { bindings: await store.lookup(aor, now), now, path: rq.headers.path ?? [] })
  */
-export function okResponse(rq: SipRequest, bindings: readonly Binding[], now: number, path: readonly RouteEntry[]): SipResponse {
+export function okResponse(rq: SipRequest, listing: OkListing): SipResponse {
+  const { bindings, now, path } = listing;
   const contact: NameAddr[] = bindings.map((b) => ({
     uri: b.contact,
     params: {

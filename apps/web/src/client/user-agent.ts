@@ -7,7 +7,7 @@
  */
 import type { IncomingCall } from '@sipts/dialog';
 import { type SipRequest, type SipResponse } from '@sipts/message';
-import { createWebSocketPort, createWebSocketTransport, generateTag, silentLogger, webSocketTarget, type TransportHandlers } from '@sipts/transport';
+import { createWebSocketPort, createWebSocketTransport, generateTag, safely, silentLogger, webSocketTarget, type TransportHandlers } from '@sipts/transport';
 import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createCallCore, type CallCore } from './call-core.js';
 import { ClientError, errorForResponse } from './errors.js';
@@ -84,11 +84,9 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
     state = next;
     const e: StateEvent = { state: next, error, expires };
     for (const l of [...stateListeners]) {
-      try {
+      safely(logger, 'a state listener', () => {
         l(e);
-      } catch (err) {
-        logger.error('a state listener threw', { error: err });
-      }
+      });
     }
   }
 
@@ -126,11 +124,9 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
       },
       onCall: (call) => {
         for (const l of [...callListeners]) {
-          try {
+          safely(logger, 'a call listener', () => {
             l(call);
-          } catch (err) {
-            logger.error('a call listener threw', { error: err });
-          }
+          });
         }
         return callListeners.size > 0;
       },

@@ -5,6 +5,7 @@
  * @see RFC 5626 §4.4.1, §4.4.2, §4.2
  */
 import { createKeepAlive, type FlowFailureReason, type KeepAlive, type KeepAliveSettings } from '../keepalive.js';
+import { safely } from '../safely.js';
 import type { StunMessage } from '../stun.js';
 import type { Logger, Remote, TransportStats } from '../types.js';
 import type { Connection } from './connection.js';
@@ -60,6 +61,16 @@ export function udpFlowKey(address: string, port: number): string {
   return `UDP/${address}/${String(port)}`;
 }
 
+/** One flow to keep alive: its table key, its peer, CRLF (streams) or STUN (UDP), how to send and close. */
+interface KeptFlow {
+  readonly key: string;
+  readonly remote: Remote;
+  readonly kind: 'crlf' | 'stun';
+  readonly send: (bytes: Uint8Array) => Promise<void>;
+  /** Closes the flow's connection when its keep-alives fail (streams only). */
+  readonly close?: () => void;
+}
+
 /**
  * Creates the keep-alive table of one transport layer.
  * @example const kas = createFlowKeepAlives({ settings: {}, logger, maxFlows: 10_000, onFlowFailed })
@@ -69,7 +80,8 @@ export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAl
   const { settings, logger, stats } = options;
   const flows = new Map<string, KeepAlive>();
 
-  function start(key: string, remote: Remote, kind: 'crlf' | 'stun', send: (b: Uint8Array) => Promise<void>, flowTimer: number | undefined, close?: () => void): KeepAlive | undefined {
+  function start(flow: KeptFlow, flowTimer: number | undefined): KeepAlive | undefined {
+    const { key, remote, kind, send, close } = flow;
     const existing = flows.get(key);
     if (existing !== undefined) {
       // Asked again with a Flow-Timer (a registration's 2xx): retune; without one: leave it be.
@@ -91,11 +103,9 @@ export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAl
       onFailure(reason) {
         flows.delete(key);
         logger.info('flow failed', { flow: key, reason });
-        try {
+        safely(logger, 'onFlowFailed', () => {
           options.onFlowFailed(remote, reason);
-        } catch (e) {
-          logger.error('onFlowFailed threw', { error: e });
-        }
+        });
         close?.();
       },
     });
@@ -108,12 +118,13 @@ export function createFlowKeepAlives(options: FlowKeepAlivesOptions): FlowKeepAl
     onConnection(conn, flowTimerSeconds) {
       const flowId = conn.remote.flowId;
       if (flowId === undefined || !conn.open) return undefined;
-      return start(flowId, conn.remote, 'crlf', (b) => conn.write(b), flowTimerSeconds, () => {
+      const close = (): void => {
         conn.close();
-      });
+      };
+      return start({ key: flowId, remote: conn.remote, kind: 'crlf', send: (b) => conn.write(b), close }, flowTimerSeconds);
     },
     onUdp(flow, flowTimerSeconds) {
-      return start(udpFlowKey(flow.remote.address, flow.remote.port), flow.remote, 'stun', (b) => flow.send(b), flowTimerSeconds);
+      return start({ key: udpFlowKey(flow.remote.address, flow.remote.port), remote: flow.remote, kind: 'stun', send: (b) => flow.send(b) }, flowTimerSeconds);
     },
     pong(flowId) {
       flows.get(flowId)?.pong();

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { createStreamFramer, SipError, type StreamFramer } from '@sipts/message';
 import { asError } from '../as-error.js';
 import { canonicalIp } from '../receive.js';
+import { safely } from '../safely.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
 
@@ -48,6 +49,8 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     local: { address: canonicalIp(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
     flowId: newFlowId(protocol, address, port),
   };
+  /** The log attributes of a callback that throws: which connection. */
+  const where = { flowId: remote.flowId };
   let framer: StreamFramer | undefined; // made on the first byte: idle connections stay small
   let deadline: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -69,18 +72,11 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     deadline.unref();
   }
 
-  function safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      logger.error(`${what} threw`, { error: e, flowId: remote.flowId });
-    }
-  }
 
   function fail(err: Error): void {
     if (closed) return;
     closeError = err;
-    safely('onFramingError', () => events.onFramingError?.(conn, err));
+    safely(logger, { what: 'onFramingError', attrs: where }, () => events.onFramingError?.(conn, err));
     conn.close();
   }
 
@@ -136,13 +132,13 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     const crlfs = framer.keepAlives - before;
     if (crlfs >= 2) {
       socket.write(PONG);
-      safely('onKeepAlive', () => options.onKeepAlive?.(conn, 'ping'));
+      safely(logger, { what: 'onKeepAlive', attrs: where }, () => options.onKeepAlive?.(conn, 'ping'));
     } else if (crlfs === 1) {
-      safely('onKeepAlive', () => options.onKeepAlive?.(conn, 'pong'));
+      safely(logger, { what: 'onKeepAlive', attrs: where }, () => options.onKeepAlive?.(conn, 'pong'));
     }
     for (const frame of frames) {
       if (socket.destroyed) return; // a handler closed it
-      safely('onFrame', () => {
+      safely(logger, { what: 'onFrame', attrs: where }, () => {
         events.onFrame(conn, frame);
       });
     }
@@ -161,7 +157,7 @@ export function createStreamConnection(socket: Socket, options: StreamConnection
     clearDeadline();
     if (reported) return;
     reported = true;
-    safely('onClose', () => {
+    safely(logger, { what: 'onClose', attrs: where }, () => {
       events.onClose(conn, closeError);
     });
   };

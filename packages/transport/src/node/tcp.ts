@@ -6,6 +6,7 @@
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { SipError } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
+import { safely } from '../safely.js';
 import type { Logger, Target, TransportLimits } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import { createStreamConnection } from './stream-connection.js';
@@ -62,18 +63,20 @@ function hostPort(address: string, port: number): string {
   return (isIP(address) === 6 ? `[${address}]` : address) + ':' + String(port);
 }
 
+/** What {@link serveStream} serves: a net.Server or tls.Server, and the event that gives a ready socket. */
+export interface StreamServer {
+  readonly protocol: 'TCP' | 'TLS';
+  readonly server: Server;
+  readonly readyEvent: 'connection' | 'secureConnection';
+}
+
 /**
- * Serves `server` (a net.Server or tls.Server): admission on the raw connection, a
- * {@link Connection} once `readyEvent` fires with a ready socket.
+ * Serves `stream.server`: admission on the raw connection, a {@link Connection} once
+ * `stream.readyEvent` fires with a ready socket.
  * @internal shared by the TCP and TLS listeners
  */
-export function serveStream(
-  protocol: 'TCP' | 'TLS',
-  server: Server,
-  readyEvent: 'connection' | 'secureConnection',
-  options: StreamListenOptions,
-  events: ListenerEvents,
-): Promise<StreamListener> {
+export function serveStream(stream: StreamServer, options: StreamListenOptions, events: ListenerEvents): Promise<StreamListener> {
+  const { protocol, server, readyEvent } = stream;
   const { logger } = options;
   const sockets = new Set<Socket>();
   let local = { address: options.address, port: options.port };
@@ -81,24 +84,14 @@ export function serveStream(
   function wrap(socket: Socket): void {
     const extra = options.onKeepAlive ? { onKeepAlive: options.onKeepAlive } : {};
     const conn = createStreamConnection(socket, { protocol, outbound: false, limits: options.limits, logger, ...extra }, events);
-    let keep = false;
-    try {
-      keep = events.onOpen(conn);
-    } catch (e) {
-      logger.error('onOpen threw', { error: e });
-    }
+    const keep = safely(logger, 'onOpen', () => events.onOpen(conn)) === true;
     if (!keep) conn.close();
   }
 
   // For TLS, `connection` is the raw TCP socket: the limits are checked before the handshake.
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => undefined); // reported by the connection once wrapped; a refused socket has nothing to tell
-    let admitted = false;
-    try {
-      admitted = options.admit(canonicalIp(socket.remoteAddress ?? ''));
-    } catch (e) {
-      logger.error('admit threw', { error: e });
-    }
+    const admitted = safely(logger, 'admit', () => options.admit(canonicalIp(socket.remoteAddress ?? ''))) === true;
     if (!admitted) {
       socket.destroy();
       return;
@@ -159,21 +152,23 @@ export function serveStream(
  */
 export function listenTcp(options: StreamListenOptions, events: ListenerEvents): Promise<StreamListener> {
   const server = createServer({ noDelay: true, pauseOnConnect: false });
-  return serveStream('TCP', server, 'connection', options, events);
+  return serveStream({ protocol: 'TCP', server, readyEvent: 'connection' }, options, events);
+}
+
+/** What {@link connectStream} connects: the target, how to open its socket, and the event that says it is ready. */
+export interface StreamDial {
+  readonly protocol: 'TCP' | 'TLS';
+  readonly target: Target;
+  readonly open: () => Socket;
+  readonly readyEvent: 'connect' | 'secureConnect';
 }
 
 /**
- * Connects a socket made by `open` and wraps it once `readyEvent` fires.
+ * Connects a socket made by `dial.open` and wraps it once `dial.readyEvent` fires.
  * @internal shared by the TCP and TLS clients
  */
-export function connectStream(
-  protocol: 'TCP' | 'TLS',
-  target: Target,
-  open: () => Socket,
-  readyEvent: 'connect' | 'secureConnect',
-  options: StreamConnectOptions,
-  events: ConnectionEvents,
-): Promise<Connection> {
+export function connectStream(dial: StreamDial, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
+  const { protocol, target, open, readyEvent } = dial;
   const where = `${protocol} ${hostPort(target.address, target.port)}`;
   return new Promise<Connection>((resolve, reject) => {
     if (options.signal?.aborted === true) {
@@ -227,5 +222,6 @@ export function connectStream(
  * @example const conn = await connectTcp({ protocol: 'TCP', address: '192.0.2.1', port: 5060 }, options, events)
  */
 export function connectTcp(target: Target, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
-  return connectStream('TCP', target, () => connect({ host: target.address, port: target.port, noDelay: true }), 'connect', options, events);
+  const open = (): Socket => connect({ host: target.address, port: target.port, noDelay: true });
+  return connectStream({ protocol: 'TCP', target, open, readyEvent: 'connect' }, options, events);
 }

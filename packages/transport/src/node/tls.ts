@@ -4,7 +4,7 @@
  * @see RFC 3261 §18.3, §26.2.1, RFC 5922 (certificate names), RFC 6066 §3 (SNI)
  */
 import { isIP } from 'node:net';
-import { connect, createServer, type ConnectionOptions } from 'node:tls';
+import { connect, createServer, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { SipError } from '@sipts/message';
 import type { Target } from '../types.js';
 import type { Connection, ConnectionEvents } from './connection.js';
@@ -67,7 +67,7 @@ export function listenTls(options: StreamListenOptions, tls: TlsServerOptions, e
     // With a listener here node no longer destroys the socket itself (e.g. on the handshake timeout).
     socket.destroy();
   });
-  return serveStream('TLS', server, 'secureConnection', options, events);
+  return serveStream({ protocol: 'TLS', server, readyEvent: 'secureConnection' }, options, events);
 }
 
 /**
@@ -101,7 +101,8 @@ export function tlsConnectOptions(target: Target, client: TlsClientOptions): Con
  * @see RFC 3261 §26.2.1, RFC 5922 §7
  */
 export function connectTls(target: Target, client: TlsClientOptions, options: StreamConnectOptions, events: ConnectionEvents): Promise<Connection> {
-  return connectStream('TLS', target, () => connect(tlsConnectOptions(target, client)), 'secureConnect', options, events).catch((e: unknown) => {
+  const open = (): TLSSocket => connect(tlsConnectOptions(target, client));
+  return connectStream({ protocol: 'TLS', target, open, readyEvent: 'secureConnect' }, options, events).catch((e: unknown) => {
     throw explainCertificateError(e, target);
   });
 }

@@ -9,6 +9,7 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv6 } from 'node:net';
 import { SipError } from '@sipts/message';
 import { canonicalIp } from '../receive.js';
+import { safely } from '../safely.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 
 /** Options of {@link bindUdp}. */
@@ -122,12 +123,10 @@ export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndp
       port: rinfo.port,
       local: { address: local.address, port: local.port },
     };
-    try {
+    safely(logger, 'UDP message handler', () => {
       if (msg.length > limits.maxDatagramBytes) events.onOversize?.(msg.length, remote);
       else events.onMessage(msg, remote);
-    } catch (e) {
-      logger.error('UDP message handler threw', { error: e, remote: `${remote.address}:${String(remote.port)}` });
-    }
+    });
   });
 
   const endpoint: UdpEndpoint = {

@@ -13,6 +13,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { SipError } from '@sipts/message';
 import { asError } from '../as-error.js';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { safely } from '../safely.js';
 import type { Logger, Remote, Target, TransportLimits } from '../types.js';
 import { newFlowId, type Connection, type ConnectionEvents } from './connection.js';
 
@@ -79,6 +80,14 @@ function frameBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Which end of a WebSocket a {@link WsConnection} is: its transport, the peer, who opened it. */
+interface WsSide {
+  readonly protocol: 'WS' | 'WSS';
+  readonly remote: Remote;
+  /** We opened it (a client connection). */
+  readonly outbound: boolean;
+}
+
 /** One WebSocket as a {@link Connection}. Reports events only once `start()` is called. */
 class WsConnection implements Connection {
   readonly protocol: 'WS' | 'WSS';
@@ -94,11 +103,11 @@ class WsConnection implements Connection {
   #closed = false;
   readonly #closeWaiters: (() => void)[] = [];
 
-  constructor(ws: WebSocket, protocol: 'WS' | 'WSS', remote: Remote, outbound: boolean, ctx: WsContext) {
+  constructor(ws: WebSocket, side: WsSide, ctx: WsContext) {
     this.#ws = ws;
-    this.protocol = protocol;
-    this.remote = remote;
-    this.outbound = outbound;
+    this.protocol = side.protocol;
+    this.remote = side.remote;
+    this.outbound = side.outbound;
     this.#events = ctx.events;
     this.#limits = ctx.limits;
     this.#logger = ctx.logger;
@@ -191,10 +200,11 @@ class WsConnection implements Connection {
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#alive = true;
     if (!this.#reporting || this.#closed) return;
+    // Per frame: safely()'s contract written inline, so no closure is made for each one.
     try {
       this.#events.onFrame(this, frameBytes(data));
     } catch (e) {
-      this.#logger.error('ws frame handler threw', { flowId: this.remote.flowId, binary: isBinary, error: asError(e) });
+      this.#logger.error('ws frame handler threw', { flowId: this.remote.flowId, binary: isBinary, error: e });
     }
   }
 
@@ -204,11 +214,9 @@ class WsConnection implements Connection {
     // ws's own codes (WS_ERR_*) are protocol and limit violations by the peer: oversize frame, bad UTF-8...
     const code = (err as Error & { code?: unknown }).code;
     if (this.#reporting && typeof code === 'string' && code.startsWith('WS_ERR_')) {
-      try {
+      safely(this.#logger, { what: 'ws framing-error handler', attrs: { flowId: this.remote.flowId } }, () => {
         this.#events.onFramingError?.(this, err);
-      } catch (e) {
-        this.#logger.error('ws framing-error handler threw', { flowId: this.remote.flowId, error: asError(e) });
-      }
+      });
     }
   }
 
@@ -221,11 +229,9 @@ class WsConnection implements Connection {
 
   #reportClose(): void {
     this.#reporting = false; // exactly once
-    try {
+    safely(this.#logger, { what: 'ws close handler', attrs: { flowId: this.remote.flowId } }, () => {
       this.#events.onClose(this, this.#error);
-    } catch (e) {
-      this.#logger.error('ws close handler threw', { flowId: this.remote.flowId, error: asError(e) });
-    }
+    });
   }
 }
 
@@ -330,13 +336,8 @@ export function createWsListener(
           local: { address: plainAddress(req.socket.localAddress), port: req.socket.localPort ?? 0 },
           flowId: newFlowId(protocol, address, port),
         };
-        const conn = new WsConnection(ws, protocol, remote, false, ctx);
-        let admitted = false;
-        try {
-          admitted = !closing && events.onOpen(conn);
-        } catch (e) {
-          logger.error('ws onOpen handler threw', { flowId: remote.flowId, error: asError(e) });
-        }
+        const conn = new WsConnection(ws, { protocol, remote, outbound: false }, ctx);
+        const admitted = safely(logger, { what: 'ws onOpen handler', attrs: { flowId: remote.flowId } }, () => !closing && events.onOpen(conn)) === true;
         if (!admitted) {
           conn.close(1013, 'Try Again Later');
           return;
@@ -467,7 +468,7 @@ export function connectWs(target: Target, options: WsConnectOptions, events: Con
         return;
       }
       const remote: Remote = { protocol, address: target.address, port: target.port, local, flowId: newFlowId(protocol, target.address, target.port) };
-      const conn = new WsConnection(ws, protocol, remote, true, { events, limits, logger });
+      const conn = new WsConnection(ws, { protocol, remote, outbound: true }, { events, limits, logger });
       ws.off('error', onError);
       const interval = options.keepAliveIntervalMs;
       if (interval !== undefined && interval > 0) {

@@ -97,6 +97,18 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
+/**
+ * The entries of sipp's error log that say why a call failed, first ones first: the dead-call
+ * entries (a message for a call that already ended, harmless) fill the log and hid them.
+ */
+function whyFailed(log: string): string {
+  return log
+    .split(/(?=^\d{4}-\d\d-\d\d\t)/m)
+    .filter((entry) => !entry.includes('Dead call') && !entry.includes('Overload warning'))
+    .join('')
+    .slice(0, 3000);
+}
+
 /** sipp's arguments common to every run, and how to read its results once it exited. */
 function sippCommon(scenario: string[], transport: Proto, port: number, calls: number, extra: string[] = []): { args: string[]; collect(r: RunResult): SippRun } {
   const stat = join(work, `stat-${String(port)}.csv`);
@@ -129,7 +141,7 @@ function sippCommon(scenario: string[], transport: Proto, port: number, calls: n
         successful: Number(stats['SuccessfulCall(C)'] ?? NaN),
         failed: Number(stats['FailedCall(C)'] ?? NaN),
         retransmissions: Number(stats['Retransmissions(C)'] ?? NaN),
-        errors: readOr(errors, '').slice(-3000),
+        errors: whyFailed(readOr(errors, '')),
       };
     },
   };

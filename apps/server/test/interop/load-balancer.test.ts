@@ -213,8 +213,8 @@ describe('two instances behind a stateless kamailio dispatcher, sharing Redis', 
     // make the counts above pass for the wrong reason).
     expect(balancer.child.output(), 'no instance marked down before A stopped').not.toContain('sipts-lb: dst-down');
     await nodeA.stop();
-    // A bound, not a window: three missed probes, one a second.
-    await balancer.waitDown(`sip:127.0.0.1:${String(nodeA.udp)}`, 30_000);
+    // A bound, not a window: three missed probes (4 s each, one sent a second).
+    await balancer.waitDown(`sip:127.0.0.1:${String(nodeA.udp)}`, 60_000);
 
     // carol's UDP binding, written by A, is in Redis: B routes a call to it, on a Call-ID that hashed to A.
     const cid = callIdOfA ?? '';
@@ -235,5 +235,5 @@ describe('two instances behind a stateless kamailio dispatcher, sharing Redis', 
     passed(toBob.caller);
     passed(toBob.callee);
     throughBalancer(toBob, balancer.port);
-  }, 60_000);
+  }, 120_000);
 });

@@ -117,7 +117,7 @@ async function main() {
   const loadavgAtStart = os.loadavg();
   if (spawnSync(SIPP, ['-v'], { stdio: 'ignore' }).error !== undefined) throw new Error(`${SIPP} is missing (Debian package sip-tester)`);
   const src = source();
-  if (src.distStale) console.log(`warning: packages/*/src is newer than the @sipts/sip dist (${src.distBuiltAt}): run \`pnpm --filter "@sipts/sip..." build\` first`);
+  if (src.distStale) console.log(`warning: the dist does not match the sources (${src.distStaleReasons.join('; ')}): run \`pnpm --filter "@sipts/sip..." build\` first`);
   dir = mkdtempSync(join(os.tmpdir(), 'sipts-bench-facade-'));
   const runs = [];
   const log = (r) => {

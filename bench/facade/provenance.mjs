@@ -1,13 +1,16 @@
 /**
  * Where a facade-bench figure comes from: the machine, the commit, whether the tree was clean and
- * whether the @sipts/sip dist the apps load is older than the sources it is built from.
+ * whether the dist the apps load (@sipts/sip and the layers under it) was built from the sources
+ * as they are: by each package's build stamp (tools/config/build-stamp.mjs, a digest of its
+ * sources), not by file times, which a fresh clone or turbo's logs made fire falsely.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStampState } from '../../tools/config/build-stamp.mjs';
 import { SIPP } from '../transaction/sipp.mjs';
 
 const require = createRequire(import.meta.url);
@@ -21,15 +24,25 @@ function git(args) {
   }
 }
 
-/** The newest modification time of a file under `dir` (ms), skipping node_modules and dist. */
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'dist') continue;
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
+/** The facade and every @sipts package under it, as folders under packages/. */
+function facadeChain() {
+  const dirs = new Set();
+  const visit = (dir) => {
+    if (dirs.has(dir)) return;
+    dirs.add(dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const name of Object.keys(pkg.dependencies ?? {})) if (name.startsWith('@sipts/')) visit(join(ROOT, 'packages', name.slice('@sipts/'.length)));
+  };
+  visit(join(ROOT, 'packages', 'sip'));
+  return [...dirs];
+}
+
+/** The packages whose dist does not match their sources, with why (empty: all current). */
+export function staleDists() {
+  return facadeChain()
+    .map((dir) => ({ dir: relative(ROOT, dir), state: buildStampState(dir) }))
+    .filter((d) => !d.state.current)
+    .map((d) => `${d.dir}: ${d.state.reason}`);
 }
 
 export function machine() {
@@ -47,8 +60,8 @@ export function machine() {
 
 export function source() {
   const dist = require.resolve('@sipts/sip');
-  const builtAt = statSync(dist).mtimeMs;
-  const srcAt = newest(join(ROOT, 'packages'));
+  const sip = buildStampState(join(ROOT, 'packages', 'sip'));
+  const stale = staleDists();
   const dirty = git(['status', '--porcelain', '--', 'packages', 'pnpm-lock.yaml']);
   return {
     commit: git(['rev-parse', 'HEAD']) ?? 'unknown',
@@ -57,8 +70,12 @@ export function source() {
     short: git(['rev-parse', '--short', 'HEAD']) ?? 'unknown',
     clean: dirty === '',
     dist: relative(ROOT, dirname(dist)),
-    distBuiltAt: new Date(builtAt).toISOString(),
-    distStale: srcAt > builtAt,
+    /** When the @sipts/sip dist was built (its build stamp), and from which commit. */
+    distBuiltAt: sip.builtAt ?? 'unknown',
+    distCommit: sip.commit ?? 'unknown',
+    distStale: stale.length > 0,
+    /** Why, per package, when `distStale`. */
+    distStaleReasons: stale,
     classic: `sip@${require('sip/package.json').version}`,
   };
 }

@@ -84,7 +84,7 @@ export function renderMarkdown(r) {
   p('Figures are reported, never asserted.');
   p();
   p(`- Date: ${r.date} (run took ${r.durationSeconds.toFixed(0)} s)`);
-  p(`- Code: commit ${r.source.commit}${r.source.packagesCommit ? ', packages/ as of ' + r.source.packagesCommit : ''} (packages/ and lockfile ${r.source.clean ? 'clean' : '**with uncommitted changes**'}; @sipts/sip dist built ${r.source.distBuiltAt}${r.source.distStale ? ', **older than the sources**' : ''}) against ${r.source.classic}`);
+  p(`- Code: commit ${r.source.commit}${r.source.packagesCommit ? ', packages/ as of ' + r.source.packagesCommit : ''} (packages/ and lockfile ${r.source.clean ? 'clean' : '**with uncommitted changes**'}; @sipts/sip dist built ${r.source.distBuiltAt}${r.source.distCommit ? ' at ' + r.source.distCommit.slice(0, 12) : ''}${r.source.distStale ? ', **not built from these sources**' : ''}) against ${r.source.classic}`);
   p(`- Machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${m.os}; Node ${m.node}; ${m.sipp}; load average ${m.loadavgAtStart.map((x) => x.toFixed(2)).join(' / ')} at the start, ${m.loadavgAtEnd.map((x) => x.toFixed(2)).join(' / ')} at the end`);
   p(`- Pinned: ${s.pinned ? 'yes: each app on CPU 0, the sipps on CPU 1 (taskset)' : '**no** (taskset missing or one CPU)'}; ${s.rounds} round(s), alternating which package goes first`);
   p();

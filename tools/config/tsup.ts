@@ -1,8 +1,9 @@
 /**
  * The tsup settings every published package extends: ESM, declarations, source maps, ES2022, and
- * every `@sipts/*` sibling external (each is its own published package).
+ * every `@sipts/*` sibling external (each is its own published package), and a build stamp.
  */
 import type { Options } from 'tsup';
+import { writeBuildStamp } from './build-stamp.mjs';
 
 /** What a package says about its build; the rest is the house default. */
 export interface SiptsTsupOptions {
@@ -37,5 +38,11 @@ export function siptsTsupConfig(options: SiptsTsupOptions): Options {
     ...(options.treeshake === undefined ? {} : { treeshake: options.treeshake }),
     target: 'es2022',
     external: [siblings, ...(options.external ?? [])],
+    // dist/build-source.json: what this dist was built from (build-stamp.mjs), so the tools that
+    // load a dist check it against the sources by content, not by file times.
+    onSuccess: () => {
+      writeBuildStamp(process.cwd());
+      return Promise.resolve();
+    },
   };
 }

@@ -97,6 +97,18 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
+/**
+ * The entries of sipp's error log that say why a call failed, first ones first: the dead-call
+ * entries (a message for a call that already ended, harmless) fill the log and hid them.
+ */
+function whyFailed(log: string): string {
+  return log
+    .split(/(?=^'?\d{4}-\d\d-\d\d\t)/m)
+    .filter((entry) => !entry.includes('Dead call') && !entry.includes('Overload warning'))
+    .join('')
+    .slice(0, 3000);
+}
+
 /** sipp's arguments common to every run, and how to read its results once it exited. */
 function sippCommon(scenario: string[], transport: Proto, port: number, calls: number, extra: string[] = []): { args: string[]; collect(r: RunResult): SippRun } {
   const stat = join(work, `stat-${String(port)}.csv`);
@@ -129,7 +141,7 @@ function sippCommon(scenario: string[], transport: Proto, port: number, calls: n
         successful: Number(stats['SuccessfulCall(C)'] ?? NaN),
         failed: Number(stats['FailedCall(C)'] ?? NaN),
         retransmissions: Number(stats['Retransmissions(C)'] ?? NaN),
-        errors: readOr(errors, '').slice(-3000),
+        errors: whyFailed(readOr(errors, '')),
       };
     },
   };
@@ -201,7 +213,11 @@ describe.each(['UDP', 'TCP'] as const)('sipp UAC → createStack UAS over %s', (
   it('INVITE, 180, CANCEL (fixtures/sipp/cancel-uac.xml): 200 to the CANCEL, 487 to the INVITE, one To tag', async () => {
     // The answer would come after 10 s: the CANCEL always comes first, and clears it.
     const u = (uas = await startUas({ timers: TIMERS, answerAfterMs: 10_000 }));
-    const out = await sippUac(u.port(protocol), protocol, scenario('cancel-uac.xml'));
+    // -nr: sipp does not retransmit (loopback loses nothing). A CANCEL it retransmitted because
+    // the loaded machine answered it after 50 ms got a second 200, which reached sipp after the
+    // 487, and sipp fails a call on a response that is not a retransmission of the last one
+    // ("Aborting call on unexpected message"). Retransmissions have their own test below.
+    const out = await sippUac(u.port(protocol), protocol, scenario('cancel-uac.xml'), CALLS, ['-nr']);
     expect(out.code, tail(out)).toBe(0);
     expect(out.successful, tail(out)).toBe(CALLS);
     expect(out.failed).toBe(0);

@@ -24,8 +24,12 @@ import { freePort, kamailioUdpHead, startKamailio, until, type Child } from '@si
  *   retransmission gets the same branch); responses come back to the balancer's Via and the core
  *   forwards them to the next Via (§18.2.2). There is no failure_route (that needs tm
  *   transactions), so failover comes from probing: OPTIONS every second (tm only for the probes,
- *   1 s timeout), an instance that does not answer 200 is inactive and `ds_select_dst` hashes its
- *   calls to the next active one.
+ *   4 s timeout), an instance that misses three probes in a row is inactive and `ds_select_dst`
+ *   hashes its calls to the next active one. (One missed probe of 1 s was enough before, and
+ *   three of 2 s once at load 24: a live instance was taken out in the middle of the tests.)
+ * - one log line per request the balancer forwards (`dispatched`, `routed`, `from-instance`, with
+ *   method, CSeq, Call-ID and next hop): the tests count requests there, once per transaction, where
+ *   the instances' `sipts_requests_total` also counts every UDP retransmission sipp makes.
  * - `add_path()` on REGISTER: the registrar stores the balancer in the binding's Path, so a call
  *   to the phone goes instance → balancer → phone, from the address the phone registered with
  *   (its NAT pinhole). Requests with a Route beyond the balancer (in-dialog) are loose-routed;
@@ -37,11 +41,11 @@ import { freePort, kamailioUdpHead, startKamailio, until, type Child } from '@si
 export function lbConfig(port: number, listFile: string): string {
   return `${kamailioUdpHead({ port, children: 2, modules: ['tm', 'sl', 'rr', 'path', 'maxfwd', 'siputils', 'textops', 'pv', 'xlog', 'dispatcher'] })}
 
-modparam("tm", "fr_timer", 1000)
+modparam("tm", "fr_timer", 4000)
 modparam("dispatcher", "list_file", "${listFile}")
 modparam("dispatcher", "ds_ping_interval", 1)
 modparam("dispatcher", "ds_probing_mode", 1)
-modparam("dispatcher", "ds_probing_threshold", 1)
+modparam("dispatcher", "ds_probing_threshold", 3)
 modparam("dispatcher", "ds_inactive_threshold", 1)
 modparam("dispatcher", "ds_ping_from", "sip:dispatcher@load-balancer.invalid")
 
@@ -52,13 +56,13 @@ request_route {
   }
   if (is_method("INVITE|SUBSCRIBE|REFER") && !has_totag()) record_route();
   if (loose_route()) {
-    xlog("L_NOTICE", "sipts-lb: $rm $ci routed to $du $ru\\n");
+    xlog("L_NOTICE", "sipts-lb: routed $rm cseq=$cs ci=$ci du=$du ru=$ru\\n");
     forward();
     exit;
   }
   if (ds_is_from_list("1")) {
     # From an instance along the Path we added (loose_route removed our only Route): to the phone.
-    xlog("L_NOTICE", "sipts-lb: $rm $ci from an instance to $ru\\n");
+    xlog("L_NOTICE", "sipts-lb: from-instance $rm cseq=$cs ci=$ci du=$du ru=$ru\\n");
     forward();
     exit;
   }
@@ -67,7 +71,7 @@ request_route {
     sl_send_reply("503", "No Instance Available");
     exit;
   }
-  xlog("L_NOTICE", "sipts-lb: $rm $ci dispatched to $du\\n");
+  xlog("L_NOTICE", "sipts-lb: dispatched $rm cseq=$cs ci=$ci du=$du ru=$ru\\n");
   forward();
   exit;
 }
@@ -82,11 +86,36 @@ event_route[dispatcher:dst-up] {
 `;
 }
 
+/** One request the balancer forwarded, from its log line. */
+export interface Forwarded {
+  /** `dispatched` by the hash over the Call-ID, `routed` by its Route, `from-instance` along a Path. */
+  kind: 'dispatched' | 'routed' | 'from-instance';
+  method: string;
+  cseq: number;
+  callId: string;
+  /** The port of the next hop on 127.0.0.1 (`$du`, else the Request-URI). */
+  to: number;
+}
+
+/** Parses the balancer's `sipts-lb:` request lines out of its output, in order. */
+export function forwardedIn(output: string): Forwarded[] {
+  const line = /sipts-lb: (dispatched|routed|from-instance) (\S+) cseq=(\d+) ci=(\S+) du=(\S+) ru=(\S+)\n/g;
+  return [...output.matchAll(line)].map((m) => {
+    const hop = /^sip:127\.0\.0\.1:(\d+)/.exec(m[5] === '<null>' ? (m[6] ?? '') : (m[5] ?? ''));
+    return { kind: m[1] as Forwarded['kind'], method: m[2] ?? '', cseq: Number(m[3]), callId: m[4] ?? '', to: Number(hop?.[1] ?? 0) };
+  });
+}
+
 /** A running balancer. */
 export interface LoadBalancer {
   /** Its UDP port on 127.0.0.1. */
   port: number;
   child: Child;
+  /**
+   * The requests it has forwarded so far (retransmissions included: count distinct CSeqs).
+   * Its log reaches this process a little after the messages: wait for a count, never read once.
+   */
+  forwarded(): Forwarded[];
   /** Resolves once kamailio has logged that `uri` went down (its probes failed). */
   waitDown(uri: string, ms: number): Promise<void>;
   stop(): Promise<unknown>;
@@ -105,6 +134,7 @@ export async function startLoadBalancer(dir: string, instances: number[]): Promi
   return {
     port,
     child,
+    forwarded: () => forwardedIn(child.output()),
     waitDown: (uri, ms) => until(() => child.output().includes(`sipts-lb: dst-down ${uri}\n`), ms, `kamailio to mark ${uri} down\n${child.output().slice(-3000)}`),
     stop: child.kill,
   };

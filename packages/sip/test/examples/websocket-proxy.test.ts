@@ -115,9 +115,11 @@ describe('classic example: WebSocket proxy with outbound registrations', () => {
 
   it('answers a call for a UA whose WebSocket has closed with 430 Flow Failed, at once', async () => {
     await ua!.close();
-    // Let the proxy see the close. (Right at the close, the facade has been seen answering
-    // 500 Server Internal Error instead: reported, not asserted here.)
-    await new Promise((r) => setTimeout(r, 300));
+    // The facade answers 430 right after the close (the next test sends at once, 5 times). The
+    // classic package crashes on a send to a closing WebSocket, so its manual run
+    // (SIPTS_EXAMPLES_IMPL=classic) waits for its proxy to see the close: the only fixed wait
+    // here, and not in the suite's run.
+    if (CLASSIC) await new Promise((r) => setTimeout(r, 300));
     const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
     const replies = await sendUdp(port, (local) => inviteText({ port, localPort: local, user: 'wendy', branch }), { until: hasFinal });
     // The same final response may come more than once: the INVITE server transaction retransmits it

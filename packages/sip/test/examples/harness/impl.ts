@@ -5,10 +5,11 @@
  *   SIPTS_EXAMPLES_IMPL=classic pnpm exec vitest run test/examples
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStampState } from '../../../../../tools/config/build-stamp.mjs';
 
 /** packages/sip */
 export const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,27 +34,30 @@ export function implEnv(): Record<string, string> {
   return CLASSIC ? { SIP_IMPL: classicDir() } : {};
 }
 
-/** The newest modification time under a directory. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
+/** The packages whose dist the apps load: the facade and every @sipts package under it. */
+function facadeChain(): string[] {
+  const dirs = new Set<string>();
+  const visit = (dir: string): void => {
+    if (dirs.has(dir)) return;
+    dirs.add(dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const name of Object.keys(pkg.dependencies ?? {})) if (name.startsWith('@sipts/')) visit(join(PACKAGE_DIR, '..', name.slice('@sipts/'.length)));
+  };
+  visit(PACKAGE_DIR);
+  return [...dirs];
 }
 
 /**
  * The apps `require('@sipts/sip')`, which Node resolves to the package's own built entry (a package
- * may require itself by name through its `exports`). Builds it with tsup when dist is missing or
- * older than src (bounded to 3 minutes).
+ * may require itself by name through its `exports`), and that to the other layers' dist. Builds
+ * the facade and its layers (bounded to 5 minutes) when any dist was not built from the sources
+ * as they are now: by the build stamp (tools/config/build-stamp.mjs, a digest of the sources), not
+ * by file times, which a fresh clone or a checkout make meaningless.
  */
 export function ensureFacadeBuilt(): void {
   if (CLASSIC) return;
   const pkg = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { name?: string };
   if (pkg.name !== '@sipts/sip') throw new Error(`${PACKAGE_DIR} is not @sipts/sip`);
-  const dist = join(PACKAGE_DIR, 'dist');
-  const src = join(PACKAGE_DIR, 'src');
-  if (existsSync(dist) && readdirSync(dist).length > 0 && (!existsSync(src) || newest(dist) >= newest(src))) return;
-  execFileSync('pnpm', ['exec', 'tsup'], { cwd: PACKAGE_DIR, stdio: 'ignore', timeout: 180_000 });
+  if (facadeChain().every((dir) => buildStampState(dir).current)) return;
+  execFileSync('pnpm', ['--filter', '@sipts/sip...', 'run', 'build'], { cwd: PACKAGE_DIR, stdio: 'ignore', timeout: 300_000 });
 }

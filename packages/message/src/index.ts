@@ -29,7 +29,7 @@ export { SipError, SipParseError, isSipParseError, type SipErrorCode, type SipPa
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { headerFaults, parsedHeader, type HeaderFault } from './lazy-headers.js';
 export { parse, parseMessage, safeParseMessage, type ParseOptions, type ParseResult } from './parse-message.js';
-export { serializeMessage, stringify } from './serialize.js';
+export { serializeMessage, stringifyMessage } from './serialize.js';
 export { isSipUri, parseUri, parseUriOrThrow, stringifyUri, unescapeUriPart } from './uri.js';
 export { uriEquals } from './uri-equals.js';
 export { parseVia, stringifyVia } from './via.js';

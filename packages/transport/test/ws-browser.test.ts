@@ -2,7 +2,7 @@
  * The neutral WebSocket client transport (src/ws-client.ts) in a real browser: Debian's headless
  * Chromium, driven with playwright-core, loads a page whose script is src/ws-client.ts plus
  * @sipts/message bundled by esbuild for the browser at test time. The page opens a `sip`
- * WebSocket (the browser's own WebSocket) to a createWsListener server on loopback.
+ * WebSocket (the browser's own WebSocket) to a listenWs server on loopback.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../src/node/connection.js';
-import { createWsListener, type WsListener } from '../src/node/ws.js';
+import { listenWs, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, silentLogger } from '../src/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,7 +75,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
     webUrl = `http://127.0.0.1:${String((web.address() as { port: number }).port)}/`;
 
     // The Node side: answers OPTIONS with 200, then sends a MESSAGE back over the same flow.
-    listener = await createWsListener(
+    listener = await listenWs(
       { port: 0, address: '127.0.0.1', path: '/sip', limits: DEFAULT_TRANSPORT_LIMITS, logger: silentLogger },
       {
         onOpen: () => true,

@@ -13,7 +13,7 @@ import { WebSocket as WsSocket, WebSocketServer, type RawData } from 'ws';
 import { createWebSocketTransport, type WebSocketTransport } from '../src/ws-client.js';
 import { createWebSocketPort, webSocketTarget } from '../src/ws-port.js';
 import type { Connection } from '../src/node/connection.js';
-import { connectWs, createWsListener, type WsListener } from '../src/node/ws.js';
+import { connectWs, listenWs, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, type Logger, type Remote } from '../src/types.js';
 
 const limits = DEFAULT_TRANSPORT_LIMITS;
@@ -90,7 +90,7 @@ async function startServer(
   const frames = new Inbox<{ conn: Connection; bytes: Uint8Array }>();
   const closed = new Inbox<{ conn: Connection; error: Error | undefined }>();
   const framingErrors = new Inbox<Error>();
-  const listener = await createWsListener(
+  const listener = await listenWs(
     {
       port: 0,
       address: '127.0.0.1',
@@ -158,7 +158,7 @@ function rawClient(url: string, protocols: string[] | undefined): Promise<{ ws?:
   });
 }
 
-describe('createWsListener and connectWs', () => {
+describe('listenWs and connectWs', () => {
   it('exchanges a request and a response in both directions over ws://', async () => {
     const server = await startServer();
     const client = clientEvents();
@@ -213,7 +213,7 @@ describe('createWsListener and connectWs', () => {
   it('works over IPv6 loopback', async () => {
     const frames = new Inbox<Uint8Array>();
     const opened = new Inbox<Connection>();
-    const listener = await createWsListener(
+    const listener = await listenWs(
       { port: 0, address: '::1', path: '/', limits, logger: recordingLogger() },
       { onOpen: (c) => { opened.push(c); return true; }, onFrame: (_c, b) => { frames.push(b); }, onClose() {} },
     );
@@ -335,7 +335,7 @@ describe('createWsListener and connectWs', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
     const port = (taken.address() as { port: number }).port;
-    const attempt = createWsListener({ port, address: '127.0.0.1', path: '/', limits, logger: recordingLogger() }, { onOpen: () => true, onFrame() {}, onClose() {} });
+    const attempt = listenWs({ port, address: '127.0.0.1', path: '/', limits, logger: recordingLogger() }, { onOpen: () => true, onFrame() {}, onClose() {} });
     await expect(attempt).rejects.toMatchObject({ name: 'SipError', code: 'bind-failed' });
     await expect(attempt).rejects.toThrow(`127.0.0.1:${String(port)}`);
   });

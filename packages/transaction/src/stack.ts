@@ -148,8 +148,8 @@ const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriScheme
  * Creates a stack instance on any transport; nothing is started until `start()`.
  * @example
  * const stack = createStack({
- *   transport: (handlers) => createWebSocketTransport({ url }, handlers), // with a `port`
- *   resolve: async () => [webSocketTarget(url)],
+ *   transport: (handlers) => createWsTransport({ url }, handlers), // with a `port`
+ *   resolve: async () => [wsTarget(url)],
  * });
  * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
  * @see RFC 3261 §17

@@ -54,5 +54,5 @@ export {
   type StunAttribute,
   type StunMessage,
 } from './stun.js';
-export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';
-export { createWebSocketPort, stampWebSocketVia, webSocketTarget } from './ws-port.js';
+export { createWsTransport, type WsTransport, type WsTransportOptions } from './ws-client.js';
+export { createWsPort, stampWsVia, wsTarget } from './ws-port.js';

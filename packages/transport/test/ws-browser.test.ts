@@ -21,9 +21,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The page's script: the client transport and the message helpers, on `globalThis.sipts`. */
 const ENTRY = `
-import { createWebSocketTransport } from '../src/ws-client.ts';
+import { createWsTransport } from '../src/ws-client.ts';
 import { makeResponse, parseMessage } from '@sipts/message';
-globalThis.sipts = { createWebSocketTransport, makeResponse, parseMessage };
+globalThis.sipts = { createWsTransport, makeResponse, parseMessage };
 `;
 
 async function bundle(): Promise<string> {
@@ -51,7 +51,7 @@ interface PageReport {
   answeredRequest: boolean;
 }
 
-describe('createWebSocketTransport in headless Chromium', () => {
+describe('createWsTransport in headless Chromium', () => {
   let browser: Browser | undefined;
   let page: Page | undefined;
   let web: Server | undefined;
@@ -119,7 +119,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
   it('sends an OPTIONS and gets the 200, and answers a MESSAGE from the server', async () => {
     const wsUrl = `ws://127.0.0.1:${String(listener!.port)}/sip`;
     const report = await page!.evaluate(async (url: string): Promise<PageReport> => {
-      const { createWebSocketTransport, makeResponse: respond, parseMessage: parse } = (globalThis as any).sipts;
+      const { createWsTransport, makeResponse: respond, parseMessage: parse } = (globalThis as any).sipts;
       const options = parse(
         'OPTIONS sip:node@127.0.0.1 SIP/2.0\r\n' +
           'Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKbrowser1\r\nMax-Forwards: 70\r\n' +
@@ -137,7 +137,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
             resolve({ ...partial, stateAfter: transport.state } as PageReport);
           }
         };
-        const transport = createWebSocketTransport(
+        const transport = createWsTransport(
           { url, reconnect: false },
           {
             onResponse: (rs: any, remote: any) => {

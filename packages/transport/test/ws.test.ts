@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { makeResponse, parseMessage, serializeMessage, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as WsSocket, WebSocketServer, type RawData } from 'ws';
-import { createWebSocketTransport, type WebSocketTransport } from '../src/ws-client.js';
-import { createWebSocketPort, webSocketTarget } from '../src/ws-port.js';
+import { createWsTransport, type WsTransport } from '../src/ws-client.js';
+import { createWsPort, wsTarget } from '../src/ws-port.js';
 import type { Connection } from '../src/node/connection.js';
 import { connectWs, listenWs, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, type Logger, type Remote } from '../src/types.js';
@@ -420,7 +420,7 @@ describe('wss:// with a certificate authority made at test time', () => {
   });
 });
 
-describe('createWebSocketTransport (neutral) with the ws package WebSocket injected', () => {
+describe('createWsTransport (neutral) with the ws package WebSocket injected', () => {
   const WebSocketCtor = WsSocket as unknown as typeof WebSocket;
 
   function transportFor(url: string, reconnect: { initialDelayMs?: number; maxDelayMs?: number } | false) {
@@ -428,7 +428,7 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
     const responses = new Inbox<{ rs: SipResponse; remote: Remote }>();
     const flowsClosed = new Inbox<string>();
     const sent = new Inbox<Uint8Array>();
-    const transport: WebSocketTransport = createWebSocketTransport(
+    const transport: WsTransport = createWsTransport(
       { url, WebSocket: WebSocketCtor, reconnect, logger: recordingLogger(), trace: { onSend: (b) => { sent.push(b); } } },
       {
         onRequest: (rq, remote) => {
@@ -552,13 +552,13 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
     expect(t.transport.stats.requestsReceived).toBe(1);
   });
 
-  it('createWebSocketPort stamps the WebSocket Via (no port, rport) and sends through the transport', async () => {
+  it('createWsPort stamps the WebSocket Via (no port, rport) and sends through the transport', async () => {
     const server = await startServer();
     const t = transportFor(server.url, false);
-    const port = createWebSocketPort(t.transport, server.url, 'k3x7.invalid');
+    const port = createWsPort(t.transport, server.url, 'k3x7.invalid');
     const rq = request('OPTIONS');
     const listener = { sent: 0, onSendError: () => undefined, onSent: () => { listener.sent++; } };
-    expect(port.sendRequest(rq, webSocketTarget(server.url), listener)).toBe('pending');
+    expect(port.sendRequest(rq, wsTarget(server.url), listener)).toBe('pending');
     const got = parse((await server.frames.next('the OPTIONS')).bytes) as SipRequest;
     expect(got.headers.via![0]).toMatchObject({ protocol: 'WS', host: 'k3x7.invalid', port: undefined });
     expect(got.headers.via![0]!.params.rport).toBeNull();
@@ -566,7 +566,7 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
   });
 
   it('refuses a URL that is not ws: or wss:', () => {
-    expect(() => createWebSocketTransport({ url: 'http://127.0.0.1/', WebSocket: WebSocketCtor }, { onRequest() {}, onResponse() {} })).toThrow(
+    expect(() => createWsTransport({ url: 'http://127.0.0.1/', WebSocket: WebSocketCtor }, { onRequest() {}, onResponse() {} })).toThrow(
       expect.objectContaining({ code: 'invalid-argument' }),
     );
   });

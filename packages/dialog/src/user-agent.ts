@@ -87,7 +87,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       clock,
       timers,
       logger,
-      onRequest: (rq, st, remote) => {
+      onServerTransaction: (rq, st, remote) => {
         this.#onRequest(rq, st, remote);
       },
       onAck: (ack) => {

@@ -4,7 +4,7 @@
  * `@sipts/proxy/node` adds `createProxyStack` and the classic `start/send/stop`.
  * @packageDocumentation
  */
-export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler, ResponseCallback } from './types.js';
+export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, ProxyRequestHandler, ResponseCallback } from './types.js';
 export { createProxy, contextKey } from './proxy.js';
 export { observeRequests } from './observe-requests.js';
 export { chooseBest } from './best-response.js';

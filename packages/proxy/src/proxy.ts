@@ -11,7 +11,7 @@ import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
 import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
 import { loopHash, proxyBranch } from './loop.js';
 import { processRoutes } from './route.js';
-import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler } from './types.js';
+import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, ProxyRequestHandler } from './types.js';
 import { maxForwards, validateRequest } from './validate.js';
 
 /** Methods that create dialogs: the ones that get a Record-Route (§16.6 item 4). */
@@ -52,7 +52,7 @@ function hasToTag(request: SipRequest): boolean {
  * });
  * @see RFC 3261 §16
  */
-export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest: RequestHandler): Proxy {
+export function createProxy(stack: ProxyStack, options: ProxyOptions, route: ProxyRequestHandler): Proxy {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? createDefaultClock();
   const stateless = options.stateless === true;
@@ -146,10 +146,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   function handOver(admitted: { work: SipRequest; loop: string; removed: RouteEntry[] }, remote: Remote): void {
     const copy = shareMessage(admitted.work);
     origins.set(copy, { loop: admitted.loop, remote });
-    onRequest(copy, remote, admitted.removed);
+    route(copy, remote, admitted.removed);
   }
 
-  stack.onRequest((request, st, remote) => {
+  stack.setRequestHandler((request, st, remote) => {
     if (stopped) {
       reject(request, st, remote, 503);
       return;

@@ -95,7 +95,7 @@ describe('forking', () => {
   it('a branch with no response at all counts as 408 when Timer C fires', async () => {
     const silent = await startStack({ trying100: false });
     let answer: (() => void) | undefined;
-    silent.onRequest((rq, st) => {
+    silent.setRequestHandler((rq, st) => {
       // Never answered during Timer C; answered late so its transaction ends within the test.
       answer = () => void st.respond(makeResponse(rq, 486, undefined, { toTag: generateTag() }));
     });

@@ -44,7 +44,7 @@ export interface StackCoreOptions<T extends StackTransport> {
   /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
   mergedRequests?: boolean;
   /**
-   * Request-URI schemes the application handles; others are answered 416 before `onRequest`
+   * Request-URI schemes the application handles; others are answered 416 before the request handler
    * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
    */
   uriSchemes?: readonly string[] | 'any';
@@ -110,7 +110,7 @@ export interface Stack<T extends StackTransport = StackTransport> {
    * Sets the handler of new requests; answer through `st`. A throwing handler produces a 500.
    * Without a handler, requests are answered 503.
    */
-  onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
+  setRequestHandler(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
   /** Sends a response with no transaction (RFC 3261 §18.2.2). */
   sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
   /**
@@ -151,7 +151,7 @@ const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriScheme
  *   transport: (handlers) => createWsTransport({ url }, handlers), // with a `port`
  *   resolve: async () => [wsTarget(url)],
  * });
- * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+ * stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
  * @see RFC 3261 §17
  */
 export function createStack<T extends StackTransport>(options: StackCoreOptions<T>): Stack<T> {
@@ -176,7 +176,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     transport: port,
     clock,
     logger,
-    onRequest(request, st, remote) {
+    onServerTransaction(request, st, remote) {
       if (handler === undefined) {
         logger.warn('no request handler: answering 503', { method: request.method });
         void st.respond(makeResponse(request, 503, undefined, { toTag: generateTag() })).catch(() => undefined);
@@ -277,7 +277,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
       if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
       await layer.sendAck(ack, first);
     },
-    onRequest(h) {
+    setRequestHandler(h) {
       handler = h;
     },
     sendStateless: (response, remote) => layer.sendStateless(response, remote),

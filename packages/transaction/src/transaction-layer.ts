@@ -45,7 +45,7 @@ export interface TransactionLayerOptions {
    * A new request (not a retransmission, not an ACK, not a CANCEL): answer through `st`. If this
    * throws before a final response was sent, the layer answers 500 and logs the error.
    */
-  onRequest(request: SipRequest, st: ServerTransactionHandle, remote: Remote): void;
+  onServerTransaction(request: SipRequest, st: ServerTransactionHandle, remote: Remote): void;
   /** A response that matches no client transaction (a proxy forwards 2xx retransmissions, §16.7). */
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK for a 2xx (§13.3.1.4, §17.2.3). */
@@ -61,7 +61,7 @@ export interface TransactionLayerOptions {
   mergedRequests?: boolean;
   /**
    * Request-URI schemes the user handles; a request with another scheme is answered 416
-   * Unsupported URI Scheme before `onRequest` (RFC 3261 §8.2.2.1, §16.3). Default
+   * Unsupported URI Scheme before `onServerTransaction` (RFC 3261 §8.2.2.1, §16.3). Default
    * `['sip', 'sips', 'tel']`; `'any'` lets every scheme through (a proxy with its own rules).
    */
   uriSchemes?: readonly string[] | 'any';
@@ -147,7 +147,7 @@ function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
 /**
  * Creates the transaction layer of one stack instance.
  * @example
- * const layer = createTransactionLayer({ transport, clock, onRequest: (rq, st) => void st.respond(makeResponse(rq, 200)) });
+ * const layer = createTransactionLayer({ transport, clock, onServerTransaction: (rq, st) => void st.respond(makeResponse(rq, 200)) });
  * const transport = createTransportLayer(options, layer.handlers);
  * @see RFC 3261 §17
  */
@@ -355,9 +355,9 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     }
     const st = createServer(request, key, remote, merge);
     try {
-      options.onRequest(request, st, remote);
+      options.onServerTransaction(request, st, remote);
     } catch (e) {
-      logger.error('onRequest threw: answering 500', { method: request.method, error: e });
+      logger.error('onServerTransaction threw: answering 500', { method: request.method, error: e });
       if (!st.finalSent && st.state !== 'terminated') {
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }

@@ -28,7 +28,7 @@ const live: Setup[] = [];
 
 type LooseOptions = { [K in keyof TransactionLayerOptions]?: TransactionLayerOptions[K] | undefined };
 
-function setup(options: LooseOptions = {}, onRequest?: (rq: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): Setup {
+function setup(options: LooseOptions = {}, onServerTransaction?: (rq: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): Setup {
   const clock = createFakeClock();
   const lb = createLoopback();
   const logger = recordingLogger();
@@ -37,9 +37,9 @@ function setup(options: LooseOptions = {}, onRequest?: (rq: SipRequest, st: Serv
     transport: lb.port,
     clock,
     logger,
-    onRequest(rq, st, remote) {
+    onServerTransaction(rq, st, remote) {
       got.requests.push({ request: rq, st });
-      onRequest?.(rq, st, remote);
+      onServerTransaction?.(rq, st, remote);
     },
     onAck(ack) {
       got.acks.push(ack);

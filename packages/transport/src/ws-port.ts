@@ -37,7 +37,7 @@ export function stampWsVia(request: SipRequest, protocol: 'WS' | 'WSS', host: st
 
 /**
  * A {@link TransportPort} sending through `transport` (targets are ignored: there is one server).
- * @example createTransactionLayer({ transport: createWsPort(ws, url, 'k3x7.invalid'), onRequest })
+ * @example createTransactionLayer({ transport: createWsPort(ws, url, 'k3x7.invalid'), onServerTransaction })
  * @see RFC 7118 §5
  */
 export function createWsPort(transport: Pick<WsTransport, 'send'>, url: string, viaHost: string): TransportPort {

@@ -63,7 +63,7 @@ export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'W
  * Creates a stack instance on Node transports; nothing is bound until `start()`.
  * @example
  * const stack = createStack({ udp: { port: 5060 }, tcp: false });
- * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+ * stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
  * await stack.start();
  * const rs = await stack.send(options).final;
  * @see RFC 3261 §17

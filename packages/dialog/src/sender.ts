@@ -5,7 +5,7 @@
  * @see RFC 3261 §8.1.2, §8.1.3, §9.1, §22.2
  */
 import { isSipUri, parseUri, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { nextHop, synthesize, type OutgoingTransaction, type TransactionLayer } from '@sipts/transaction';
+import { nextHop, synthesize, type OutgoingRequest, type TransactionLayer } from '@sipts/transaction';
 import type { Logger, Target, TransportProtocol } from '@sipts/transport';
 import type { DigestClient } from '@sipts/digest';
 
@@ -66,7 +66,7 @@ const MAX_AUTH_ROUNDS = 3;
 export function sendRequest(ctx: SenderContext, request: SipRequest, options: SendRequestOptions = {}): Promise<SipResponse> {
   return new Promise((resolveFinal) => {
     let rounds = 0;
-    let current: OutgoingTransaction | undefined;
+    let current: OutgoingRequest | undefined;
     const signal = options.signal;
     const onAbort = (): void => {
       current?.cancel();

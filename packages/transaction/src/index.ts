@@ -16,9 +16,9 @@ export { createNonInviteServerTransaction, type NonInviteServerState } from './n
 export { ackKeys, clientKey, clientKeyFor, hasMagicCookie, mergeKey, responseServerKey, serverKey, toTag, topBranch } from './matching.js';
 export { makeCancel } from './cancel.js';
 export { synthesize } from './synthesize.js';
-export type { OutgoingTransaction, RequestUser } from './outgoing-request.js';
+export type { OutgoingRequest, RequestUser } from './outgoing-request.js';
 export type { ServerTransactionHandle } from './server-handle.js';
 export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
 export type { WaitingHandOff, WaitingState } from './waiting.js';
 export { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
-export { createStack, nextHop, type ClientTransactionHandle, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';
+export { createStack, nextHop, type SentRequest, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';

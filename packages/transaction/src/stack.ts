@@ -9,7 +9,7 @@
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
-import type { OutgoingTransaction } from './outgoing-request.js';
+import type { OutgoingRequest } from './outgoing-request.js';
 import type { ServerTransactionHandle } from './server-handle.js';
 import { synthesize } from './synthesize.js';
 import { createDefaultClock } from './timer-heap.js';
@@ -76,7 +76,7 @@ export interface SendOptions {
 }
 
 /** A request sent by {@link Stack.send}. */
-export interface ClientTransactionHandle {
+export interface SentRequest {
   /**
    * The final response: the real one, or a synthesized 408 (timeout), 503 (transport error, no
    * target, stack stopped), 430 (the target's flow closed under it, RFC 5626 §5.3) or 487
@@ -99,7 +99,7 @@ export interface Stack<T extends StackTransport = StackTransport> {
    * (or `target`) is given; they are tried in order (failover on a transport error, a 503 or a timeout).
    * @throws SipError `invalid-argument` for an ACK (use {@link Stack.sendAck})
    */
-  send(request: SipRequest, options?: SendOptions): ClientTransactionHandle;
+  send(request: SipRequest, options?: SendOptions): SentRequest;
   /**
    * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next
    * hop, or of `targets` (or `target`) when given.
@@ -193,7 +193,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     return resolve(nextHop(request));
   }
 
-  function send(request: SipRequest, sendOptions: SendOptions = {}): ClientTransactionHandle {
+  function send(request: SipRequest, sendOptions: SendOptions = {}): SentRequest {
     if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
     const { onResponse, signal } = sendOptions;
     let settle!: (rs: SipResponse) => void;
@@ -242,7 +242,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
       const onAbort = (): void => {
         tx.cancel();
       };
-      let tx: OutgoingTransaction;
+      let tx: OutgoingRequest;
       try {
         tx = layer.sendRequest(request, targets, {
           onResponse: (rs) => {

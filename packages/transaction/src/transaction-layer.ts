@@ -24,7 +24,7 @@ import { AnsweredByLayer } from './answered-by-layer.js';
 import { ackKeys, clientKey, mergeKey, responseServerKey, serverKey } from './matching.js';
 import { MergedRequests } from './merged-requests.js';
 import { createNonInviteServerTransaction } from './non-invite-server.js';
-import { OutgoingRequest, type ClientTable, type OutgoingTransaction, type RequestUser } from './outgoing-request.js';
+import { OutgoingRequestImpl, type ClientTable, type OutgoingRequest, type RequestUser } from './outgoing-request.js';
 import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
 import { createDefaultClock } from './timer-heap.js';
 import { resendResponseBytes } from './transaction-base.js';
@@ -94,7 +94,7 @@ export interface TransactionLayer {
    * @example layer.sendRequest(options, targets, { onResponse: (rs) => log(rs.status) })
    * @see RFC 3261 §17.1, §8.1.3.1; RFC 3263 §4.3
    */
-  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingTransaction;
+  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingRequest;
   /**
    * Sends an ACK for a 2xx, which has no transaction (§13.2.2.4, §17.1.1.3), adding a top Via with
    * a fresh branch when there is none.
@@ -158,7 +158,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const trying100 = options.trying100;
   const servers = new Map<string, ServerHandle>();
   const clients = new Map<string, ClientTransaction>();
-  const outgoing = new Set<OutgoingRequest>();
+  const outgoing = new Set<OutgoingRequestImpl>();
   const merged = new MergedRequests();
   const detectMerged = options.mergedRequests ?? true;
   const uriSchemes = options.uriSchemes ?? DEFAULT_URI_SCHEMES;
@@ -436,7 +436,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       const first = targets[0];
       if (first === undefined) throw new SipError('invalid-argument', `no target to send ${request.method} to`);
       ensureBranch(request, first.protocol);
-      const out = new OutgoingRequest(table, request, targets, user);
+      const out = new OutgoingRequestImpl(table, request, targets, user);
       outgoing.add(out);
       out.start();
       return out;

@@ -10,7 +10,7 @@ import { outboundRegistration } from '../outbound-registration.js';
 import { createStack as createCoreStack, type Stack as CoreStack, type StackCoreOptions } from '../stack.js';
 import { createDefaultClock } from '../timer-heap.js';
 
-export { nextHop, type ClientTransactionHandle, type SendOptions } from '../stack.js';
+export { nextHop, type SentRequest, type SendOptions } from '../stack.js';
 
 /** A stack on the Node transport layer. */
 export type Stack = CoreStack<TransportLayer>;

@@ -74,7 +74,7 @@ describe('classic example: WebSocket proxy with outbound registrations', () => {
   it('proxies a call from sipp (UDP) to the WebSocket UA through its flow, and the in-dialog ACK and BYE too', async () => {
     expect(ua, 'the UA registered in the previous test').toBeDefined();
     const client = ua!;
-    client.setRequestHandler((rq) => {
+    client.onRequest((rq) => {
       if (rq.method === 'INVITE') {
         const contact = `Contact: <sip:wendy@${client.host};transport=ws>`;
         client.send(client.response(rq, 180, 'Ringing', [contact]));

@@ -12,9 +12,6 @@ import type { DigestClient } from '@sipts/digest';
 /** Turns a next-hop URI into targets to try in order (RFC 3263). */
 export type Resolve = (uri: string) => Promise<Target[]> | Target[];
 
-/** RFC 3261 §8.1.2: the first Route when it is a loose router, else the Request-URI (the stack's own rule). */
-export { nextHop };
-
 const PROTOCOLS: Record<string, TransportProtocol> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS', ws: 'WS', wss: 'WSS' };
 
 /**

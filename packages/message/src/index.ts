@@ -43,4 +43,4 @@ export { shareMessage } from './share-message.js';
 export { reasonPhrase } from './reason-phrases.js';
 export { createStreamFramer, type StreamFramer } from './stream-framer.js';
 export { makeStreamParser } from './classic-stream-parser.js';
-export { decodeLatin1, utf8Length } from './text.js';
+export { decodeLatin1 } from './text.js';

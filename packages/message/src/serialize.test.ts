@@ -10,7 +10,6 @@ import {
   parseUri,
   serializeMessage,
   stringifyMessage,
-  utf8Length,
   type Headers,
   type SipMessage,
   type SipRequest,
@@ -18,6 +17,7 @@ import {
   type Uri,
   type Via,
 } from './index.js';
+import { utf8Length } from './text.js';
 import { bytesOf } from '../test/helpers.js';
 
 const enc = new TextEncoder();

@@ -21,7 +21,7 @@ const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
  * The context key of a message: top Via branch and sent-by, Call-ID and CSeq number (as the
  * classic proxy module binds requests and responses to contexts).
  */
-export function contextKey(message: SipMessage): string | undefined {
+function contextKey(message: SipMessage): string | undefined {
   const via = message.headers.via?.[0];
   if (via === undefined) return undefined;
   return [String(via.params.branch), via.host.toLowerCase(), String(via.port), message.headers['call-id'] ?? '', String(message.headers.cseq?.seq ?? '')].join('|');

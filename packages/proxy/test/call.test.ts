@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { makeResponse, parseMessage, stringifyMessage, type SipRequest } from '@sipts/message';
 import { generateTag } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loopHash, proxyBranch } from '../src/index.js';
+import { loopHash, proxyBranch } from '../src/loop.js';
 import { drainAndStop, inDialog, newRequest, portOf, router, startProxy, startStack, startUas, until, uriOf } from './helpers.js';
 
 afterEach(async () => {

@@ -17,6 +17,7 @@ import {
   type Remote,
   type Target,
   type TransportHandlers,
+  type TransportPort,
 } from '@sipts/transport';
 import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
 import { createInviteServerTransaction } from './invite-server.js';
@@ -28,7 +29,7 @@ import { OutgoingRequestImpl, type ClientTable, type OutgoingRequest, type Reque
 import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
 import { createDefaultClock } from './timer-heap.js';
 import { resendResponseBytes } from './transaction-base.js';
-import type { ClientTransaction, TransactionContext, TransportPort } from './types.js';
+import type { ClientTransaction, TransactionContext } from './types.js';
 import { WaitingTable, type WaitingEntry } from './waiting.js';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 

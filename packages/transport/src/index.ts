@@ -4,10 +4,21 @@
  * Node transports (UDP, TCP, TLS, WS servers) and the RFC 3263 resolver: `@sipts/transport/node`.
  * @packageDocumentation
  */
-export * from './types.js';
-export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from './branch.js';
-export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
-export { badRequestFor, badRequestTo } from './bad-request.js';
+export {
+  DEFAULT_TRANSPORT_LIMITS,
+  isReliable,
+  silentLogger,
+  type Logger,
+  type Remote,
+  type Target,
+  type TraceHook,
+  type TransportHandlers,
+  type TransportLimits,
+  type TransportProtocol,
+  type TransportStats,
+} from './types.js';
+export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { isIpv6, unbracket } from './receive.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
 export {
   asSendError,
@@ -19,11 +30,10 @@ export {
   type SendOutcome,
   type TransportPort,
 } from './port.js';
-export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';
+export { flowFailed, isFlowFailed } from './flow-failed.js';
 export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';
 export {
   createKeepAlive,
-  keepAliveIntervalMs,
   type FlowFailureReason,
   type KeepAlive,
   type KeepAliveClock,
@@ -33,13 +43,9 @@ export {
 } from './keepalive.js';
 export { flowRecoveryDelayMs, type FlowRecoveryOptions } from './flow-recovery.js';
 export {
-  crc32,
   decodeStun,
-  decodeXorMappedAddress,
   encodeStun,
-  encodeXorMappedAddress,
   isStunMessage,
-  newStunTransactionId,
   STUN_ATTR,
   STUN_BINDING_ERROR,
   STUN_BINDING_REQUEST,

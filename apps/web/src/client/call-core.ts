@@ -8,8 +8,8 @@
  */
 import type { SipRequest } from '@sipts/message';
 import { createUserAgent as createDialogAgent, type IncomingCall, type InviteOptions, type Session } from '@sipts/dialog';
-import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer, TransportPort } from '@sipts/transaction';
-import type { Logger, Target } from '@sipts/transport';
+import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer } from '@sipts/transaction';
+import type { Logger, Target, TransportPort } from '@sipts/transport';
 
 /** What {@link createCallCore} needs. */
 export interface CallCoreOptions {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseMessage, stringify } from '@sipts/message';
+import { parseMessage, stringifyMessage } from '@sipts/message';
 import { INPUTS } from './inputs.mjs';
 import { readAll, readKeys } from './parsers/classic-model.mjs';
 
@@ -25,7 +25,7 @@ const variants = {
   'all default': () => readAll(parseMessage(bytes)),
   'all strict': () => readAll(parseMessage(bytes, strict)),
   'all classic': () => readAll(sip.parse(buf)),
-  'stringify ours': () => stringify(parsed).charCodeAt(200),
+  'stringify ours': () => stringifyMessage(parsed).charCodeAt(200),
   'stringify classic': () => sip.stringify(cparsed).charCodeAt(200),
 };
 const best = {};

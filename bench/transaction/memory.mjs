@@ -60,7 +60,7 @@ function makeServer() {
       transport,
       clock: createDefaultClock(),
       mergedRequests: state !== 'answered-proxy',
-      onRequest(rq, st) {
+      onServerTransaction(rq, st) {
         if (state.startsWith('answered')) st.respond(makeResponse(rq, 200)).catch(() => undefined);
         else held.push(st);
       },

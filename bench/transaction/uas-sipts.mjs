@@ -56,7 +56,7 @@ function retransmit(callId, st, ok, interval, elapsed) {
   unacked.set(callId, { timer });
 }
 
-stack.onRequest((rq, st) => {
+stack.setRequestHandler((rq, st) => {
   counters.requests++;
   switch (rq.method) {
     case 'OPTIONS':

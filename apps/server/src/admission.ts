@@ -48,8 +48,8 @@ export function admitRequests(stack: ProxyStack, admit: (request: SipRequest, re
   return {
     send: (rq, o) => stack.send(rq, o),
     sendAck: (rq, o) => stack.sendAck(rq, o),
-    onRequest(handler) {
-      stack.onRequest((rq, st, remote) => {
+    setRequestHandler(handler) {
+      stack.setRequestHandler((rq, st, remote) => {
         if (admit(rq, remote, st)) handler(rq, st, remote);
       });
     },

@@ -91,7 +91,7 @@ export class TestUa {
     password: string,
   ) {
     this.auth = createDigestClient({ username: user, password });
-    stack.onRequest((rq, st, remote) => {
+    stack.setRequestHandler((rq, st, remote) => {
       this.received.push({ request: rq, remote });
       for (const w of this.waiters.splice(0)) w();
       this.answer(rq, st);

@@ -7,7 +7,7 @@ import { newInstanceId, parseAddress } from '../src/client/identity.js';
 import { createBackoff, grantedExpires, refreshDelayMs } from '../src/client/registration.js';
 import { buildRegister } from '../src/client/requests.js';
 import { firstSupportedAlgorithm } from '../src/client/sender.js';
-import { stampWebSocketVia as stampVia, webSocketTarget as targetOf } from '@sipts/transport';
+import { stampWsVia as stampVia, wsTarget as targetOf } from '@sipts/transport';
 
 const aor = { user: 'alice', domain: 'localhost', uri: 'sip:alice@localhost' };
 const register = (): SipRequest => buildRegister({ aor, callId: 'c', fromTag: 'f', cseq: 1, contactUri: 'sip:k@h.invalid;transport=ws', expires: 600, instanceId: 'urn:uuid:1', outbound: false });

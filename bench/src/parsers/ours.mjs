@@ -1,6 +1,6 @@
 /** @sipts/message (the built package, dist/index.js). */
 import { createRequire } from 'node:module';
-import { parseMessage, serializeMessage, stringify } from '@sipts/message';
+import { parseMessage, serializeMessage, stringifyMessage } from '@sipts/message';
 
 const require = createRequire(import.meta.url);
 
@@ -15,4 +15,4 @@ export function parse(bytes) {
 export { keys, readAll, readKeys } from './classic-model.mjs';
 
 /** Modes (c) and (d). */
-export const serializers = { stringify, serializeMessage };
+export const serializers = { stringify: stringifyMessage, serializeMessage };

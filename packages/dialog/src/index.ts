@@ -4,16 +4,16 @@
  * and a B2BUA. Neutral (browsers and Node); `@sipts/dialog/node` binds a user agent to Node sockets.
  * @packageDocumentation
  */
-export { Dialog, dialogKey, initialCSeq, tagOf, type DialogId, type DialogInit, type DialogState } from './dialog.js';
+export { Dialog, tagOf, type DialogId, type DialogInit, type DialogState } from './dialog.js';
 export { OfferAnswer, type OfferAnswerState } from './offer-answer.js';
 export { startRetransmission, type Retransmission, type RetransmitOptions } from './retransmit.js';
 export { CallFailedError } from './errors.js';
 export { Emitter, type EventMap } from './emitter.js';
 export type { SessionTimerOptions } from './core.js';
-export { nextHop, resolveNumeric, type Resolve } from './sender.js';
+export type { Resolve } from './sender.js';
 export { Session, type InDialogOptions, type OfferHandler, type SessionEnd, type SessionEvents } from './session.js';
-export { MAX_SESSION_EXPIRES, SessionTimer, expiryDelay, type Refresher } from './session-timer.js';
+export { MAX_SESSION_EXPIRES, SessionTimer, type Refresher } from './session-timer.js';
 export { IncomingCall, type AnswerOptions, type IncomingCallEvents } from './incoming-call.js';
 export type { InviteOptions } from './outgoing-call.js';
 export { createUserAgent, UserAgent, type UserAgentEvents, type UserAgentOptions } from './user-agent.js';
-export { createB2BUA, mapFailureStatus, type B2BUACall, type B2BUAOptions } from './b2bua.js';
+export { createB2BUA, type B2BUACall, type B2BUAOptions } from './b2bua.js';

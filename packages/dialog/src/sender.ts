@@ -5,15 +5,12 @@
  * @see RFC 3261 §8.1.2, §8.1.3, §9.1, §22.2
  */
 import { isSipUri, parseUri, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { nextHop, synthesize, type OutgoingTransaction, type TransactionLayer } from '@sipts/transaction';
+import { nextHop, synthesize, type OutgoingRequest, type TransactionLayer } from '@sipts/transaction';
 import type { Logger, Target, TransportProtocol } from '@sipts/transport';
 import type { DigestClient } from '@sipts/digest';
 
 /** Turns a next-hop URI into targets to try in order (RFC 3263). */
 export type Resolve = (uri: string) => Promise<Target[]> | Target[];
-
-/** RFC 3261 §8.1.2: the first Route when it is a loose router, else the Request-URI (the stack's own rule). */
-export { nextHop };
 
 const PROTOCOLS: Record<string, TransportProtocol> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS', ws: 'WS', wss: 'WSS' };
 
@@ -66,7 +63,7 @@ const MAX_AUTH_ROUNDS = 3;
 export function sendRequest(ctx: SenderContext, request: SipRequest, options: SendRequestOptions = {}): Promise<SipResponse> {
   return new Promise((resolveFinal) => {
     let rounds = 0;
-    let current: OutgoingTransaction | undefined;
+    let current: OutgoingRequest | undefined;
     const signal = options.signal;
     const onAbort = (): void => {
       current?.cancel();

@@ -6,8 +6,8 @@
  */
 import { makeResponse, parseNameAddr, SipError, type NameAddr, type SipRequest, type SipResponse } from '@sipts/message';
 import { createDigestClient, type DigestClientOptions } from '@sipts/digest';
-import { createDefaultClock, createTransactionLayer, DEFAULT_TIMERS, type Clock, type ServerTransactionHandle, type TimerValues, type TransactionLayer, type TransportPort } from '@sipts/transaction';
-import { generateTag, silentLogger, type Logger, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import { createDefaultClock, createTransactionLayer, DEFAULT_TIMERS, type Clock, type ServerTransactionHandle, type TimerValues, type TransactionLayer } from '@sipts/transaction';
+import { generateTag, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import { ALLOW, type DialogUser, type SessionTimerOptions, type UaCore } from './core.js';
 import { dialogKey, tagOf, type Dialog } from './dialog.js';
 import { Emitter } from './emitter.js';
@@ -87,7 +87,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       clock,
       timers,
       logger,
-      onRequest: (rq, st, remote) => {
+      onServerTransaction: (rq, st, remote) => {
         this.#onRequest(rq, st, remote);
       },
       onAck: (ack) => {

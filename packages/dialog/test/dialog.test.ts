@@ -1,6 +1,8 @@
 import { makeResponse, parseMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import { nextHop } from '@sipts/transaction';
 import { describe, expect, it } from 'vitest';
-import { Dialog, OfferAnswer, resolveNumeric, nextHop } from '../src/index.js';
+import { Dialog, OfferAnswer } from '../src/index.js';
+import { resolveNumeric } from '../src/sender.js';
 
 const INVITE = [
   'INVITE sip:bob@127.0.0.2 SIP/2.0',

@@ -4,8 +4,8 @@
  * microtask, recorded with the fake clock's time, and droppable by a predicate.
  */
 import { parseMessage, serializeMessage, type SipMessage } from '@sipts/message';
-import { createFakeClock, type FakeClock, type TransportPort } from '@sipts/transaction';
-import { promisePort, type Remote, type TransportHandlers, type TransportProtocol } from '@sipts/transport';
+import { createFakeClock, type FakeClock } from '@sipts/transaction';
+import { promisePort, type Remote, type TransportHandlers, type TransportPort, type TransportProtocol } from '@sipts/transport';
 import { createUserAgent, type UserAgent, type UserAgentOptions } from '../src/index.js';
 
 /** One message on the wire. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CallFailedError, expiryDelay, type Session } from '../src/index.js';
+import { type CallFailedError, type Session } from '../src/index.js';
+import { expiryDelay } from '../src/session-timer.js';
 import { advance, ANSWER, OFFER, pair } from './network.js';
 
 async function connected(options: Parameters<typeof pair>[0]) {

@@ -86,7 +86,7 @@ function sortStrongestFirst(algorithms: readonly DigestAlgorithm[]): DigestAlgor
  * @throws SipError `invalid-argument` for an empty realm, no algorithm or an unknown one
  * @example
  * const server = createDigestServer({ realm: 'example.com', secret, algorithms: ['SHA-256', 'MD5'] });
- * stack.onRequest((rq, st) => {
+ * stack.setRequestHandler((rq, st) => {
  *   const v = server.verify(rq, { username: 'alice', ha1: { MD5: md5Hash, 'SHA-256': shaHash } });
  *   void st.respond(v.ok ? server.sign(makeResponse(rq, 200), v) : server.reject(rq, v));
  * });

@@ -40,7 +40,7 @@ export async function startRegistrar(options: { users: Record<string, string>; r
     qop: options.qop ?? ['auth'],
   });
   const outcomes: Outcome[] = [];
-  stack.onRequest((rq: SipRequest, st) => {
+  stack.setRequestHandler((rq: SipRequest, st) => {
     if (rq.method !== 'REGISTER') {
       void st.respond(makeResponse(rq, 405));
       return;

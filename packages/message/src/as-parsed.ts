@@ -7,7 +7,7 @@
  * field by field, against the model, building no strings. Any difference, and anything this walk
  * does not recognise (a folded line, a parameter given as a number, an extra parameter), answers
  * `false`, and the header is written from the model. So the original text is written back only
- * when parsing it gives exactly the model again, which keeps `parse(stringify(m))` equal to `m`.
+ * when parsing it gives exactly the model again, which keeps `parse(stringifyMessage(m))` equal to `m`.
  * @see RFC 3261 §16.6 (a proxy forwards the headers it does not change), §25.1 (the grammar walked)
  */
 import type { NameAddr, Params, RouteEntry } from './types.js';

@@ -39,7 +39,7 @@ export {
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { headerFaults, parsedHeader, type HeaderFault } from './lazy-headers.js';
 export { parse, parseMessage, safeParseMessage, type ParseOptions, type ParseResult } from './parse-message.js';
-export { serializeMessage, stringify } from './serialize.js';
+export { serializeMessage, stringifyMessage } from './serialize.js';
 export { isSipUri, parseUri, parseUriOrThrow, stringifyUri, unescapeUriPart } from './uri.js';
 export { uriEquals } from './uri-equals.js';
 export { parseVia, stringifyVia } from './via.js';
@@ -53,4 +53,4 @@ export { shareMessage } from './share-message.js';
 export { reasonPhrase } from './reason-phrases.js';
 export { createStreamFramer, type StreamFramer } from './stream-framer.js';
 export { makeStreamParser } from './classic-stream-parser.js';
-export { decodeLatin1, utf8Length } from './text.js';
+export { decodeLatin1 } from './text.js';

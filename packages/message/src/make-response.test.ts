@@ -8,7 +8,7 @@ import {
   parseMessage,
   reasonPhrase,
   serializeMessage,
-  stringify,
+  stringifyMessage,
   type SipMessage,
   type SipRequest,
   type SipResponse,
@@ -156,7 +156,7 @@ describe('makeResponse', () => {
     expect(back.headers.from).toStrictEqual(rq.headers.from);
     expect(back.headers.to?.params.tag).toBe('t1');
     expect(back.headers['content-length']).toBe(0);
-    expect(stringify(rs).startsWith('SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n')).toBe(true);
+    expect(stringifyMessage(rs).startsWith('SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n')).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * stringify / serializeMessage (RFC 3261 §7, §20.14) and the bodies parseMessage produces.
+ * stringifyMessage / serializeMessage (RFC 3261 §7, §20.14) and the bodies parseMessage produces.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,8 +9,7 @@ import {
   parseMessage,
   parseUri,
   serializeMessage,
-  stringify,
-  utf8Length,
+  stringifyMessage,
   type Headers,
   type SipMessage,
   type SipRequest,
@@ -18,6 +17,7 @@ import {
   type Uri,
   type Via,
 } from './index.js';
+import { utf8Length } from './text.js';
 import { bytesOf } from '../test/helpers.js';
 
 const enc = new TextEncoder();
@@ -110,17 +110,17 @@ describe('the classic documentation example', () => {
       'Content-Length:   127',
       'Content-Length: 127',
     );
-    expect(stringify(copyMessage(parseMessage(CLASSIC_EXAMPLE)))).toBe(expected);
+    expect(stringifyMessage(copyMessage(parseMessage(CLASSIC_EXAMPLE)))).toBe(expected);
     expect(serializeMessage(copyMessage(parseMessage(CLASSIC_EXAMPLE)))).toEqual(enc.encode(expected));
   });
 
   it('serializes the parsed message itself back to the bytes that arrived', () => {
-    expect(stringify(parseMessage(CLASSIC_EXAMPLE))).toBe(CLASSIC_EXAMPLE);
+    expect(stringifyMessage(parseMessage(CLASSIC_EXAMPLE))).toBe(CLASSIC_EXAMPLE);
     expect(serializeMessage(parseMessage(enc.encode(CLASSIC_EXAMPLE)))).toEqual(enc.encode(CLASSIC_EXAMPLE));
   });
 
   it('stringifies the documented object, parsed back to the same object', () => {
-    expect(parseMessage(stringify(CLASSIC_OBJECT as SipRequest))).toStrictEqual(CLASSIC_OBJECT);
+    expect(parseMessage(stringifyMessage(CLASSIC_OBJECT as SipRequest))).toStrictEqual(CLASSIC_OBJECT);
   });
 });
 
@@ -189,8 +189,8 @@ describe('round trips', () => {
   it.each(CANONICAL)('%s: serialize(parse(x)) is x, byte for byte', (_name, text) => {
     const bytes = enc.encode(text);
     expect(serializeMessage(parseMessage(bytes))).toEqual(bytes);
-    expect(stringify(parseMessage(bytes))).toBe(binary(bytes));
-    expect(parseMessage(stringify(parseMessage(bytes)))).toEqual(parseMessage(bytes));
+    expect(stringifyMessage(parseMessage(bytes))).toBe(binary(bytes));
+    expect(parseMessage(stringifyMessage(parseMessage(bytes)))).toEqual(parseMessage(bytes));
   });
 
   it.each(CANONICAL)('%s: parse(serialize(m)) equals m', (_name, text) => {
@@ -217,14 +217,14 @@ describe('round trips', () => {
 
   it('parses and re-serializes folded and compact headers: untouched text lines as they came', () => {
     const m = parseMessage('OPTIONS sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1,\r\n SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nsubject: a\r\n b\r\n\r\n');
-    expect(stringify(m)).toBe(
+    expect(stringifyMessage(m)).toBe(
       'OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nSubject: a b\r\n\r\n',
     );
   });
 
   it('a copy of a parsed message re-serializes folded and compact headers into canonical form', () => {
     const m = copyMessage(parseMessage('OPTIONS sip:b@x SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1,\r\n SIP/2.0/UDP g\r\ni: abc\r\nl: 0\r\nsubject: a\r\n b\r\n\r\n'));
-    expect(stringify(m)).toBe(
+    expect(stringifyMessage(m)).toBe(
       'OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g\r\nCall-ID: abc\r\nContent-Length: 0\r\nSubject: a b\r\n\r\n',
     );
   });
@@ -248,7 +248,7 @@ describe('Content-Length is the body length in bytes', () => {
     ['empty bytes', new Uint8Array(0), 0],
   ])('%s', (_name, content, length) => {
     const m = request({ 'content-type': 'text/plain' }, content);
-    const text = stringify(m);
+    const text = stringifyMessage(m);
     expect(text).toContain(`\r\nContent-Length: ${String(length)}\r\n`);
     const wire = serializeMessage(m);
     expect(dec.decode(wire)).toContain(`\r\nContent-Length: ${String(length)}\r\n`);
@@ -261,17 +261,17 @@ describe('Content-Length is the body length in bytes', () => {
 
   it('writes Content-Length: 0 for a message without content', () => {
     const m: SipRequest = { method: 'OPTIONS', uri: 'sip:bob@biloxi.com', headers: {} };
-    expect(stringify(m)).toBe('OPTIONS sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 0\r\n\r\n');
+    expect(stringifyMessage(m)).toBe('OPTIONS sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 0\r\n\r\n');
   });
 
   it('replaces a stale Content-Length value in place and keeps its position', () => {
     const m = request({ 'content-length': 999, 'content-type': 'text/plain' }, 'ü€');
-    expect(stringify(m)).toBe(binary(enc.encode('MESSAGE sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nü€')));
+    expect(stringifyMessage(m)).toBe(binary(enc.encode('MESSAGE sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nü€')));
   });
 
   it('stringify appends a byte body one character per byte', () => {
     const m = request({}, Uint8Array.from([0xff, 0x00, 0x41]));
-    expect(stringify(m)).toBe('MESSAGE sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 3\r\n\r\n\u00ff\u0000A');
+    expect(stringifyMessage(m)).toBe('MESSAGE sip:bob@biloxi.com SIP/2.0\r\nContent-Length: 3\r\n\r\n\u00ff\u0000A');
   });
 });
 
@@ -279,18 +279,18 @@ describe('serializing does not modify the message', () => {
   it.each(CANONICAL)('%s', (_name, text) => {
     const m = parseMessage(enc.encode(text));
     const before = structuredClone(m);
-    stringify(m);
+    stringifyMessage(m);
     serializeMessage(m);
     expect(m).toStrictEqual(before);
   });
 
   it('leaves a wrong content-length and a missing one as they were', () => {
     const wrong = request({ 'content-length': 999 }, 'ü€');
-    stringify(wrong);
+    stringifyMessage(wrong);
     serializeMessage(wrong);
     expect(wrong.headers['content-length']).toBe(999);
     const missing = request({}, 'abc');
-    stringify(missing);
+    stringifyMessage(missing);
     serializeMessage(missing);
     expect(Object.hasOwn(missing.headers, 'content-length')).toBe(false);
   });
@@ -316,19 +316,19 @@ describe('header names and values on the wire', () => {
     ['rseq', '1', 'RSeq: 1'],
     ['rack', '1 1 INVITE', 'RAck: 1 1 INVITE'],
   ])('%s: %j is written as %s', (key, value, line) => {
-    const text = stringify(request({ [key]: value }));
+    const text = stringifyMessage(request({ [key]: value }));
     expect(text.split('\r\n')[1]).toBe(line);
   });
 
   it('writes each array element as its own header line and skips undefined and null values', () => {
-    const text = stringify(
+    const text = stringifyMessage(
       request({ allow: ['INVITE', 'ACK'], 'x-gone': undefined, 'x-null': null, 'x-list': ['a', undefined, 'b'] } as unknown as Headers),
     );
     expect(text).toBe('MESSAGE sip:bob@biloxi.com SIP/2.0\r\nAllow: INVITE\r\nAllow: ACK\r\nX-List: a\r\nX-List: b\r\nContent-Length: 0\r\n\r\n');
   });
 
   it('keeps the insertion order of the headers', () => {
-    const text = stringify(request({ 'x-c': '3', 'x-a': '1', 'x-b': '2' }));
+    const text = stringifyMessage(request({ 'x-c': '3', 'x-a': '1', 'x-b': '2' }));
     expect(text.split('\r\n').slice(1, 4)).toEqual(['X-C: 3', 'X-A: 1', 'X-B: 2']);
   });
 
@@ -351,19 +351,19 @@ describe('header names and values on the wire', () => {
     ],
     ['Refer-To', { 'refer-to': { name: '"C"', uri: 'sip:c@x', params: {} } }, 'Refer-To: "C" <sip:c@x>'],
   ])('%s', (_name, headers, line) => {
-    expect(stringify(request(headers)).split('\r\n')[1]).toBe(line);
+    expect(stringifyMessage(request(headers)).split('\r\n')[1]).toBe(line);
   });
 
   it('parses an IPv6 Via and writes it back with its brackets', () => {
     const m = parseMessage('OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK1;received=[2001:db8::2]\r\n\r\n');
     expect(m.headers.via?.[0]?.host).toBe('[2001:db8::1]');
-    expect(stringify(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK1;received=[2001:db8::2]');
+    expect(stringifyMessage(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK1;received=[2001:db8::2]');
   });
 
   it('brackets an IPv6 Via host set without brackets (RFC 3261 §25.1 sent-by, RFC 5118 §4.5)', () => {
     // The classic library wrote `Via: SIP/2.0/UDP ::1:25070;rport` (packages/sip/README.md, `stringify-canonical`).
     const m = request({ via: [{ version: '2.0', protocol: 'UDP', host: '::1', port: 25070, params: { rport: null } }] });
-    expect(stringify(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP [::1]:25070;rport');
+    expect(stringifyMessage(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP [::1]:25070;rport');
   });
 });
 
@@ -371,14 +371,14 @@ describe('Via objects built by hand', () => {
   it('writes no port for a Via whose port is NaN, as stringifyUri does (RFC 3261 §25.1: port = 1*DIGIT)', () => {
     // Classic code copies `parseUri(...).port` (NaN when absent) into Via objects.
     const m = request({ via: [{ version: '2.0', protocol: 'UDP', host: 'h.example.com', port: Number.NaN, params: {} }] });
-    expect(stringify(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP h.example.com');
+    expect(stringifyMessage(m).split('\r\n')[1]).toBe('Via: SIP/2.0/UDP h.example.com');
   });
 
   it('does not crash with a TypeError on a Via without protocol (packages/sip/README.md, `stringify-canonical`)', () => {
     const m = request({ via: [{ host: 'h.example.com', params: {} } as unknown as Via] });
     let error: unknown;
     try {
-      stringify(m);
+      stringifyMessage(m);
     } catch (e) {
       error = e;
     }
@@ -400,28 +400,28 @@ describe('start lines', () => {
     [603, 'Decline'],
   ])('a response %i without a reason gets "%s", never "undefined"', (status, phrase) => {
     const m: SipResponse = { status, headers: {} };
-    const line = stringify(m).split('\r\n')[0];
+    const line = stringifyMessage(m).split('\r\n')[0];
     expect(line).toBe(`SIP/2.0 ${String(status)} ${phrase}`);
     expect(line).not.toContain('undefined');
   });
 
   it('keeps a given reason, even an empty one', () => {
-    expect(stringify({ status: 200, reason: 'Fine', headers: {} }).split('\r\n')[0]).toBe('SIP/2.0 200 Fine');
-    expect(stringify({ status: 200, reason: '', headers: {} }).split('\r\n')[0]).toBe('SIP/2.0 200 ');
+    expect(stringifyMessage({ status: 200, reason: 'Fine', headers: {} }).split('\r\n')[0]).toBe('SIP/2.0 200 Fine');
+    expect(stringifyMessage({ status: 200, reason: '', headers: {} }).split('\r\n')[0]).toBe('SIP/2.0 200 ');
   });
 
   it('writes a URI object as the Request-URI and defaults the version', () => {
     const m: SipRequest = { method: 'INVITE', uri: parseUri('sip:bob@[2001:db8::1]:5070;transport=tcp') as Uri, headers: {} };
-    expect(stringify(m).split('\r\n')[0]).toBe('INVITE sip:bob@[2001:db8::1]:5070;transport=tcp SIP/2.0');
+    expect(stringifyMessage(m).split('\r\n')[0]).toBe('INVITE sip:bob@[2001:db8::1]:5070;transport=tcp SIP/2.0');
   });
 
-  it('returns a binary string from stringify (one char per byte) and bytes from serializeMessage', () => {
+  it('returns a binary string from stringifyMessage (one char per byte) and bytes from serializeMessage', () => {
     const m: SipMessage = { status: 200, headers: {}, content: 'ü' };
-    expect(typeof stringify(m)).toBe('string');
+    expect(typeof stringifyMessage(m)).toBe('string');
     expect(serializeMessage(m)).toBeInstanceOf(Uint8Array);
-    expect(stringify(m)).toBe(binary(serializeMessage(m)));
+    expect(stringifyMessage(m)).toBe(binary(serializeMessage(m)));
     expect(dec.decode(serializeMessage(m))).toBe('SIP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nü');
-    expect(parseMessage(stringify(m)).content).toBe('ü');
+    expect(parseMessage(stringifyMessage(m)).content).toBe('ü');
   });
 });
 

@@ -47,10 +47,10 @@ function binaryString(s: string): string {
  * reads it back. Content-Length is the body's length in bytes. ASCII messages are plain text;
  * use {@link serializeMessage} to get bytes directly. Unlike the classic library, the message is
  * not modified.
- * @example socket.send(Buffer.from(stringify(makeResponse(rq, 200)), 'latin1'))
+ * @example socket.send(Buffer.from(stringifyMessage(makeResponse(rq, 200)), 'latin1'))
  * @see RFC 3261 §7
  */
-export function stringify(m: SipMessage): string {
+export function stringifyMessage(m: SipMessage): string {
   const content = m.content;
   if (content === undefined || content === '') return binaryString(head(m, 0));
   if (typeof content === 'string') {

@@ -5,7 +5,7 @@
  * model. Either way parse(serialize(m)) equals m, whatever was changed.
  */
 import { describe, expect, it } from 'vitest';
-import { parseMessage, serializeMessage, stringify, type Headers, type Params, type SipMessage } from '../src/index.js';
+import { parseMessage, serializeMessage, stringifyMessage, type Headers, type Params, type SipMessage } from '../src/index.js';
 import { EVERYDAY } from './everyday.js';
 import { readFixture } from './read-fixture.js';
 
@@ -161,21 +161,21 @@ describe('structured headers still as parsed', () => {
       const text = EVERYDAY[name] ?? '';
       const modelled = /^(Via|v|From|f|To|t|CSeq|Route):/;
       const kept = lines(text).filter((l) => !modelled.test(l));
-      expect(lines(stringify(parseMessage(enc.encode(text)))).filter((l) => !modelled.test(l))).toEqual(kept);
+      expect(lines(stringifyMessage(parseMessage(enc.encode(text)))).filter((l) => !modelled.test(l))).toEqual(kept);
       expect(lines(new TextDecoder().decode(serializeMessage(parseMessage(text)))).filter((l) => !modelled.test(l))).toEqual(kept);
     }
   });
 
   it('compact, oddly spaced Contact and Record-Route lines stay as they came while unchanged', () => {
     const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nv: SIP/2.0/UDP 127.0.0.1\r\nm:  A <sip:a@127.0.0.1> ;expires=60 ;q=0.5\r\nRecord-Route: <sip:127.0.0.3;lr>,<sip:127.0.0.4;lr>\r\nr: sip:c@127.0.0.5\r\nl: 0\r\n\r\n';
-    const out = lines(stringify(parseMessage(text)));
+    const out = lines(stringifyMessage(parseMessage(text)));
     expect(out.slice(1)).toEqual(lines(text).slice(1));
     expect(out[0]).toBe('Via: SIP/2.0/UDP 127.0.0.1');
   });
 
   it('an upper-case parameter name is written from the model (the text would still parse the same)', () => {
     const text = 'OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nContact: <sip:a@127.0.0.1>;Expires=60\r\nContent-Length: 0\r\n\r\n';
-    expect(lines(stringify(parseMessage(text)))).toContain('Contact: <sip:a@127.0.0.1>;expires=60');
+    expect(lines(stringifyMessage(parseMessage(text)))).toContain('Contact: <sip:a@127.0.0.1>;expires=60');
   });
 
   it('a change in place is written from the model, and parse(serialize(m)) equals m', async () => {
@@ -188,7 +188,7 @@ describe('structured headers still as parsed', () => {
         const m = parseMessage(bytes);
         if (!change(m.headers)) continue;
         applied[what] = (applied[what] ?? 0) + 1;
-        const text = stringify(m);
+        const text = stringifyMessage(m);
         expect(parseMessage(text), `${name}: ${what}`).toEqual(expectedOf(m));
         expect(parseMessage(serializeMessage(m)), `${name}: ${what}`).toEqual(expectedOf(m));
         expect(text, `${name}: ${what}`).not.toBe(original);
@@ -203,7 +203,7 @@ describe('structured headers still as parsed', () => {
     const m = parseMessage(text);
     const rr = m.headers['record-route']?.[1];
     if (rr !== undefined) rr.params.x = '1';
-    const out = lines(stringify(m));
+    const out = lines(stringifyMessage(m));
     const before = lines(text);
     expect(out.filter((l) => !before.includes(l))).toEqual(['Record-Route: <sip:127.0.0.3;lr>', 'Record-Route: <sip:127.0.0.5;lr;transport=tcp>;x=1']);
   });

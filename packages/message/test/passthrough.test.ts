@@ -3,7 +3,7 @@
  * (RFC 3261 §16.6). parse(serialize(m)) equals m either way.
  */
 import { describe, expect, it } from 'vitest';
-import { copyMessage, parseMessage, serializeMessage, stringify, type NameAddr, type SipMessage } from '../src/index.js';
+import { copyMessage, parseMessage, serializeMessage, stringifyMessage, type NameAddr, type SipMessage } from '../src/index.js';
 import { EVERYDAY } from './everyday.js';
 import { readFixture } from './read-fixture.js';
 
@@ -31,7 +31,7 @@ function lines(text: string): string[] {
 
 describe('raw passthrough', () => {
   it('writes untouched text, lazy and Content-Length lines byte for byte', () => {
-    const out = lines(stringify(parseMessage(ODD)));
+    const out = lines(stringifyMessage(parseMessage(ODD)));
     expect(out).toEqual([
       'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', // Via, From, To, CSeq: from the model
       'From: <sip:a@127.0.0.1>;tag=1',
@@ -51,7 +51,7 @@ describe('raw passthrough', () => {
     m.headers['max-forwards'] = '69';
     (m.headers.contact?.[0] as NameAddr).params.expires = '0';
     m.content = 'abc';
-    const out = lines(stringify(m));
+    const out = lines(stringifyMessage(m));
     expect(out).toContain('Max-Forwards: 69');
     expect(out).toContain('Contact: <sip:a@127.0.0.1>;expires=0');
     expect(out).toContain('Content-Length: 3');
@@ -62,7 +62,7 @@ describe('raw passthrough', () => {
     const m = parseMessage(ODD);
     m.headers.contact = [{ uri: 'sip:c@127.0.0.3', params: {} }];
     delete m.headers['x-empty-ish'];
-    const out = lines(stringify(m));
+    const out = lines(stringifyMessage(m));
     expect(out).toContain('Contact: <sip:c@127.0.0.3>');
     expect(out.join('\n')).not.toContain('X-Empty-ish');
   });
@@ -81,13 +81,13 @@ describe('raw passthrough', () => {
 
   it('repeated text headers are written as their lines while untouched, joined once changed', () => {
     const m = parseMessage(EVERYDAY.refer ?? '');
-    expect(lines(stringify(m)).filter((l) => l.startsWith('X-Custom'))).toEqual(['X-Custom: one', 'X-Custom: two']);
+    expect(lines(stringifyMessage(m)).filter((l) => l.startsWith('X-Custom'))).toEqual(['X-Custom: one', 'X-Custom: two']);
     m.headers['x-custom'] = 'three';
-    expect(lines(stringify(m)).filter((l) => l.startsWith('X-Custom'))).toEqual(['X-Custom: three']);
+    expect(lines(stringifyMessage(m)).filter((l) => l.startsWith('X-Custom'))).toEqual(['X-Custom: three']);
   });
 
   it('a copy is written from the model in canonical form', () => {
-    const out = lines(stringify(copyMessage(parseMessage(ODD))));
+    const out = lines(stringifyMessage(copyMessage(parseMessage(ODD))));
     expect(out).toContain('Max-Forwards: 70');
     expect(out).toContain('Contact: <sip:a@127.0.0.1>');
   });
@@ -108,7 +108,7 @@ describe('raw passthrough', () => {
       const bodyBytes = typeof m.content === 'string' ? new TextEncoder().encode(m.content).length : (m.content?.length ?? 0);
       const expected = { ...m, headers: { ...m.headers, 'content-length': bodyBytes } };
       expect(parseMessage(serializeMessage(unread))).toEqual(expected);
-      expect(parseMessage(stringify(unread))).toEqual(expected);
+      expect(parseMessage(stringifyMessage(unread))).toEqual(expected);
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(35);

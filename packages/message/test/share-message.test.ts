@@ -4,7 +4,7 @@
  * makes (Request-URI, Max-Forwards, Via, Route, Record-Route) from the original and from other copies.
  */
 import { describe, expect, it } from 'vitest';
-import { copyMessage, parseMessage, shareMessage, stringify, type SipRequest } from '../src/index.js';
+import { copyMessage, parseMessage, shareMessage, stringifyMessage, type SipRequest } from '../src/index.js';
 
 const INVITE = [
   'INVITE sip:bob@127.0.0.2 SIP/2.0',
@@ -34,14 +34,14 @@ function parsed(): SipRequest {
 describe('shareMessage', () => {
   it('serializes exactly as the original', () => {
     const m = parsed();
-    expect(stringify(shareMessage(m))).toBe(stringify(parsed()));
+    expect(stringifyMessage(shareMessage(m))).toBe(stringifyMessage(parsed()));
   });
 
   it('writes the untouched text headers of a changed copy as the bytes that arrived', () => {
     const out = shareMessage(parsed());
     out.headers['max-forwards'] = '69';
     out.headers.via = [{ version: '2.0', protocol: 'UDP', host: '127.0.0.9', port: 5060, params: { branch: 'z9hG4bKx' } }, ...(out.headers.via ?? [])];
-    const text = lines(stringify(out));
+    const text = lines(stringifyMessage(out));
     expect(text).toContain('X-Odd-Spacing:  x ');
     expect(text).toContain('User-Agent:   test');
     expect(text).toContain('i: share-1');
@@ -49,18 +49,18 @@ describe('shareMessage', () => {
     expect(text[0]).toBe('Via: SIP/2.0/UDP 127.0.0.9:5060;branch=z9hG4bKx');
     // The deep copy the proxy used before loses the raw lines: the same headers come out re-spelled.
     const deep = copyMessage(parsed(), true);
-    expect(lines(stringify(deep))).not.toContain('X-Odd-Spacing:  x ');
+    expect(lines(stringifyMessage(deep))).not.toContain('X-Odd-Spacing:  x ');
   });
 
   it('keeps the original as it was when the copy changes its Request-URI, Max-Forwards, Via and Route', () => {
     const m = parsed();
-    const before = stringify(m);
+    const before = stringifyMessage(m);
     const out = shareMessage(m);
     out.uri = 'sip:carol@127.0.0.5';
     out.headers['max-forwards'] = '1';
     out.headers.via?.unshift({ version: '2.0', protocol: 'UDP', host: '127.0.0.9', port: undefined, params: { branch: 'z9hG4bKy' } });
     out.headers.route?.shift();
-    expect(stringify(m)).toBe(before);
+    expect(stringifyMessage(m)).toBe(before);
     expect(m.headers.via).toHaveLength(1);
     expect(m.headers.route).toHaveLength(2);
     expect(out.headers.route).toHaveLength(1);
@@ -73,8 +73,8 @@ describe('shareMessage', () => {
     a.headers['record-route'] = [{ uri: 'sip:127.0.0.9;lr;t=a', params: {} }];
     b.headers['record-route'] = [{ uri: 'sip:127.0.0.9;lr;t=b', params: {} }];
     a.headers.route?.pop();
-    expect(lines(stringify(a))).toContain('Record-Route: <sip:127.0.0.9;lr;t=a>');
-    expect(lines(stringify(b))).toContain('Record-Route: <sip:127.0.0.9;lr;t=b>');
+    expect(lines(stringifyMessage(a))).toContain('Record-Route: <sip:127.0.0.9;lr;t=a>');
+    expect(lines(stringifyMessage(b))).toContain('Record-Route: <sip:127.0.0.9;lr;t=b>');
     expect(b.headers.route).toHaveLength(2);
     expect(m.headers['record-route']).toBeUndefined();
   });
@@ -93,7 +93,7 @@ describe('shareMessage', () => {
     const out = shareMessage(m);
     expect(Object.getPrototypeOf(out.headers)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(out.headers, '__proto__')?.value).toBe('x');
-    expect(lines(stringify(out))).toEqual(lines(stringify(m)));
+    expect(lines(stringifyMessage(out))).toEqual(lines(stringifyMessage(m)));
   });
 
   it('copies a message built in code (no raw lines)', () => {

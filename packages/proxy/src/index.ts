@@ -4,12 +4,10 @@
  * `@sipts/proxy/node` adds `createProxyStack` and the classic `start/send/stop`.
  * @packageDocumentation
  */
-export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler, ResponseCallback } from './types.js';
-export { createProxy, contextKey } from './proxy.js';
+export type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, ProxyRequestHandler, ResponseCallback } from './types.js';
+export { createProxy } from './proxy.js';
 export { observeRequests } from './observe-requests.js';
 export { chooseBest } from './best-response.js';
-export { hashText, loopHash, loopPart, proxyBranch } from './loop.js';
 export { validateRequest, maxForwards, optionTags, type Rejection, type ValidationContext } from './validate.js';
 export { processRoutes } from './route.js';
-export { OwnAddresses, nextHopUri, protocolOfUri, type Listening } from './addresses.js';
-export { forkGroups, stripVia } from './context.js';
+export { OwnAddresses, type Listening } from './addresses.js';

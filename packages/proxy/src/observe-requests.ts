@@ -19,8 +19,8 @@ export function observeRequests(stack: ProxyStack, observe: (request: SipRequest
   return {
     send: (rq, o) => stack.send(rq, o),
     sendAck: (rq, o) => stack.sendAck(rq, o),
-    onRequest(handler) {
-      stack.onRequest((rq, st, remote) => {
+    setRequestHandler(handler) {
+      stack.setRequestHandler((rq, st, remote) => {
         observe(rq, st, remote);
         handler(rq, st, remote);
       });

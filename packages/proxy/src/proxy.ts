@@ -11,7 +11,7 @@ import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
 import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
 import { loopHash, proxyBranch } from './loop.js';
 import { processRoutes } from './route.js';
-import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, RequestHandler } from './types.js';
+import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, ProxyRequestHandler } from './types.js';
 import { maxForwards, validateRequest, type ValidationContext } from './validate.js';
 
 /** Methods that create dialogs: the ones that get a Record-Route (§16.6 item 4). */
@@ -21,7 +21,7 @@ const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
  * The context key of a message: top Via branch and sent-by, Call-ID and CSeq number (as the
  * classic proxy module binds requests and responses to contexts).
  */
-export function contextKey(message: SipMessage): string | undefined {
+function contextKey(message: SipMessage): string | undefined {
   const via = message.headers.via?.[0];
   if (via === undefined) return undefined;
   return `${String(via.params.branch)}|${via.host.toLowerCase()}|${String(via.port)}|${message.headers['call-id'] ?? ''}|${String(message.headers.cseq?.seq ?? '')}`;
@@ -52,7 +52,7 @@ function hasToTag(request: SipRequest): boolean {
  * });
  * @see RFC 3261 §16
  */
-export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest: RequestHandler): Proxy {
+export function createProxy(stack: ProxyStack, options: ProxyOptions, route: ProxyRequestHandler): Proxy {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? createDefaultClock();
   const stateless = options.stateless === true;
@@ -159,10 +159,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, onRequest:
   function handOver(admitted: { work: SipRequest; loop: string; removed: RouteEntry[] }, remote: Remote): void {
     const copy = shareMessage(admitted.work);
     origins.set(copy, { loop: admitted.loop, remote });
-    onRequest(copy, remote, admitted.removed);
+    route(copy, remote, admitted.removed);
   }
 
-  stack.onRequest((request, st, remote) => {
+  stack.setRequestHandler((request, st, remote) => {
     if (stopped) {
       reject(request, st, remote, 503);
       return;

@@ -13,7 +13,7 @@ export interface ProxyStack {
   send(request: SipRequest, options?: { onResponse?: (response: SipResponse) => void; target?: Target }): { readonly final: Promise<SipResponse>; cancel(): void };
   /** Sends a request with no transaction (used for ACKs and stateless forwarding). */
   sendAck(request: SipRequest, options?: { target?: Target }): Promise<void>;
-  onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
+  setRequestHandler(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
   sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
   respond(response: SipResponse): Promise<void>;
   readonly transport: { readonly listening: readonly { protocol: TransportProtocol; address: string; port: number }[] };
@@ -95,7 +95,7 @@ export interface ProxySendOptions {
  * empty when there were none), top first: what a proxy wrote in its own Record-Route (a flow
  * token in the user part, a dialog token in a parameter) comes back here.
  */
-export type RequestHandler = (request: SipRequest, remote: Remote, removedRoute: readonly RouteEntry[]) => void;
+export type ProxyRequestHandler = (request: SipRequest, remote: Remote, removedRoute: readonly RouteEntry[]) => void;
 
 /** A proxy core running on a stack. */
 export interface Proxy {

@@ -3,10 +3,10 @@
  * Max-Forwards, loops, Proxy-Require, and a UDP UAC to a TCP UAS (double Record-Route).
  */
 import { createSocket } from 'node:dgram';
-import { makeResponse, parseMessage, stringify, type SipRequest } from '@sipts/message';
+import { makeResponse, parseMessage, stringifyMessage, type SipRequest } from '@sipts/message';
 import { generateTag } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loopHash, proxyBranch } from '../src/index.js';
+import { loopHash, proxyBranch } from '../src/loop.js';
 import { drainAndStop, inDialog, newRequest, portOf, router, startProxy, startStack, startUas, until, uriOf } from './helpers.js';
 
 afterEach(async () => {
@@ -136,7 +136,7 @@ describe('a call through the proxy', () => {
       { version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: mine, params: { branch: 'z9hG4bKlooptest0' } },
     ];
     const answer = new Promise<string>((r) => socket.once('message', (m) => r(m.toString())));
-    socket.send(stringify(rq), port, '127.0.0.1');
+    socket.send(stringifyMessage(rq), port, '127.0.0.1');
     const rs = parseMessage(new TextEncoder().encode(await answer));
     socket.close();
     expect(rs.status).toBe(482);

@@ -5,7 +5,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { makeResponse, parseMessage, stringify, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
+import { makeResponse, parseMessage, stringifyMessage, stringifyUri, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainAndStop, newRequest, portOf, startProxy, startStack, startUas, until, uriOf } from './helpers.js';
@@ -42,7 +42,7 @@ describe('proxy edge cases', () => {
         invites.push(rq);
         if (ok !== undefined) return; // an INVITE retransmission: the 200 is on its way
         const rs = makeResponse(rq, 200, undefined, { toTag: generateTag(), headers: { contact: [{ uri: `sip:bob@127.0.0.1:${String(uasPort)}`, params: {} }] } });
-        ok = { text: stringify(rs), port: rinfo.port };
+        ok = { text: stringifyMessage(rs), port: rinfo.port };
         socket.send(ok.text, rinfo.port, '127.0.0.1');
       });
       const strays: SipResponse[] = [];

@@ -66,8 +66,8 @@ describe('a branch to a failed flow (RFC 5626 §5.3)', () => {
         throw error;
       },
       sendAck: (rq, o) => stack.sendAck(rq, o),
-      onRequest: (h) => {
-        stack.onRequest(h);
+      setRequestHandler: (h) => {
+        stack.setRequestHandler(h);
       },
       sendStateless: (rs, remote) => stack.sendStateless(rs, remote),
       respond: (rs) => stack.respond(rs),

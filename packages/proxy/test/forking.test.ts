@@ -100,7 +100,7 @@ describe('forking', () => {
   it('a branch with no response at all counts as 408 when Timer C fires', async () => {
     const silent = await startStack({ trying100: false });
     let answer: (() => void) | undefined;
-    silent.onRequest((rq, st) => {
+    silent.setRequestHandler((rq, st) => {
       // Never answered during Timer C; answered late so its transaction ends within the test.
       answer = () => void st.respond(makeResponse(rq, 486, undefined, { toTag: generateTag() }));
     });
@@ -115,7 +115,7 @@ describe('forking', () => {
     const silent = await startStack({ trying100: false });
     let answer: (() => void) | undefined;
     let seenBranch: unknown;
-    silent.onRequest((rq, st) => {
+    silent.setRequestHandler((rq, st) => {
       seenBranch = rq.headers.via?.[0]?.params.branch;
       answer = () => void st.respond(makeResponse(rq, 486, undefined, { toTag: generateTag() }));
     });

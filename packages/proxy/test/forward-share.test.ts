@@ -40,7 +40,7 @@ describe('forwarding shares what it does not change', () => {
         },
       },
     });
-    uas.onRequest((_rq, st) => {
+    uas.setRequestHandler((_rq, st) => {
       st.terminate();
     });
     const uasPort = portOf(uas, 'UDP');

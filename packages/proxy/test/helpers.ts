@@ -8,7 +8,7 @@ import { createStack, type Stack, type StackOptions } from '@sipts/transaction/n
 import { generateTag, type Remote } from '@sipts/transport';
 import { expect } from 'vitest';
 import { createProxyStack, type ProxyStackInstance, type ProxyStackOptions } from '../src/node/index.js';
-import type { Proxy, RequestHandler } from '../src/index.js';
+import type { Proxy, ProxyRequestHandler } from '../src/index.js';
 
 /** Small timers; note Timer D stays ≥ 32 s over UDP, so INVITEs with a non-2xx final run over TCP in the tests. */
 export const TIMERS = { T1: 50, T2: 400, T4: 500 };
@@ -29,7 +29,7 @@ export async function startStack(options: Partial<StackOptions> = {}): Promise<S
 export async function startProxy(options: Partial<ProxyStackOptions>, route: (proxy: Proxy, rq: SipRequest, remote: Remote, removedRoute: readonly RouteEntry[]) => void): Promise<ProxyStackInstance> {
   const clock = createDefaultClock();
   const ref: { proxy?: Proxy } = {};
-  const onRequest: RequestHandler = (rq, remote, removedRoute) => {
+  const onRequest: ProxyRequestHandler = (rq, remote, removedRoute) => {
     if (ref.proxy !== undefined) route(ref.proxy, rq, remote, removedRoute);
   };
   const instance = createProxyStack({ address: '127.0.0.1', udp: { port: 0 }, tcp: { port: 0 }, timers: TIMERS, ...options, clock }, onRequest);
@@ -118,7 +118,7 @@ export interface UasLog {
 export async function startUas(answer?: (rq: SipRequest, st: ServerTransactionHandle, stack: Stack) => void, protocol: 'UDP' | 'TCP' = 'UDP'): Promise<{ stack: Stack; log: UasLog }> {
   const log: UasLog = { requests: [], acks: [], cancels: [], sts: [] };
   const stack = await startStack({ onAck: (ack) => log.acks.push(ack) });
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     log.requests.push(rq);
     log.sts.push(st);
     st.onCancel = (c) => log.cancels.push(c);

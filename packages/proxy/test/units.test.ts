@@ -1,7 +1,9 @@
 /** Table tests of the pure parts: best-response selection, loop branches, validation, fork groups. */
 import { makeResponse, type SipRequest } from '@sipts/message';
 import { describe, expect, it } from 'vitest';
-import { chooseBest, forkGroups, loopHash, loopPart, proxyBranch, validateRequest } from '../src/index.js';
+import { chooseBest, validateRequest } from '../src/index.js';
+import { forkGroups } from '../src/context.js';
+import { loopHash, loopPart, proxyBranch } from '../src/loop.js';
 
 const rq: SipRequest = {
   method: 'INVITE',

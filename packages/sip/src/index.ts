@@ -13,7 +13,7 @@ import type { ClassicOptions } from './options.js';
 import type { ResponseCallback } from './send-request.js';
 import { onSingleton, replaceSingleton } from './singleton.js';
 
-export { stringify, parseUri, stringifyUri, copyMessage, makeStreamParser, stringifyAuthHeader } from '@sipts/message';
+export { stringifyMessage as stringify, parseUri, stringifyUri, copyMessage, makeStreamParser, stringifyAuthHeader } from '@sipts/message';
 export type { SipMessage, SipRequest, SipResponse, SipUri, Uri, Via, NameAddr, RouteEntry, Headers, CSeq, AuthHeader, Params } from '@sipts/message';
 export type { Remote, Target } from '@sipts/transport';
 export { generateBranch } from '@sipts/transport';

@@ -94,7 +94,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     const onCancel = (cancel: SipRequest, r: Remote): void => {
       safely(logger, 'onRequest (CANCEL)', () => { onRequest(cancel, r); });
     };
-    stack.onRequest((rq, st, remote) => {
+    stack.setRequestHandler((rq, st, remote) => {
       toTags.track(st);
       st.onCancel = onCancel;
       onRequest(rq, remote);

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { isSipUri, parseUri, SipError, type SipMessage, type Uri } from '@sipts/message';
-import type { Proxy, ProxyOptions, ProxySendOptions, RequestHandler } from '@sipts/proxy';
+import type { Proxy, ProxyOptions, ProxySendOptions, ProxyRequestHandler } from '@sipts/proxy';
 import { createProxyStack } from '@sipts/proxy/node';
 import { targetOfFlow } from './flow.js';
 import { createInstance, type ClassicInstance } from './instance.js';
@@ -15,7 +15,9 @@ import type { ResponseCallback } from './send-request.js';
 import { currentSingleton, replaceSingleton } from './singleton.js';
 import { createToTags, type ToTags } from './to-tag.js';
 
-export type { RequestHandler, ProxyOptions } from '@sipts/proxy';
+export type { ProxyRequestHandler, ProxyOptions } from '@sipts/proxy';
+/** @deprecated Renamed {@link ProxyRequestHandler} (one name per signature: the facade's `RequestHandler` takes `(request, remote)`). */
+export type RequestHandler = ProxyRequestHandler;
 
 const proxies = new WeakMap<ClassicInstance, { core: Proxy; toTags: ToTags }>();
 
@@ -27,7 +29,7 @@ const proxies = new WeakMap<ClassicInstance, { core: Proxy; toTags: ToTags }>();
  * @example proxy.start({ port: 5060 }, (rq) => proxy.send(rq))
  * @see RFC 3261 §16
  */
-export function start(options: ClassicOptions & ProxyOptions = {}, route: RequestHandler): ClassicInstance {
+export function start(options: ClassicOptions & ProxyOptions = {}, route: ProxyRequestHandler): ClassicInstance {
   let core: Proxy | undefined;
   const toTags = createToTags();
   const instance = replaceSingleton((after) =>

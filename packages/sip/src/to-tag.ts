@@ -69,7 +69,7 @@ function keyOf(m: SipMessage): string | undefined {
  * transactions are remembered until the application sends a final response through them; the
  * ones that end otherwise are swept once they are terminated, when the table has doubled since
  * the last sweep, so it holds at most about twice the live ones.
- * @example const toTags = createToTags(); stack.onRequest((rq, st) => { toTags.track(st); … }); toTags.apply(rs, stack); await stack.respond(rs);
+ * @example const toTags = createToTags(); stack.setRequestHandler((rq, st) => { toTags.track(st); … }); toTags.apply(rs, stack); await stack.respond(rs);
  * @see RFC 3261 §8.2.6.2, §17.2.3
  */
 export function createToTags(): ToTags {

@@ -112,7 +112,7 @@ export function makeTransactionLayer(options: { logger?: ClassicLogger } = {}, t
     }),
     logger,
     trying100: false,
-    onRequest(rq, st) {
+    onServerTransaction(rq, st) {
       created.set(rq, st);
     },
   });

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify, type SipRequest, type SipResponse } from '@sipts/message';
+import { parse, stringifyMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import * as digest from '../src/digest.js';
 import { makeResponse } from '../src/index.js';
 
@@ -47,8 +47,8 @@ describe('@sipts/sip/digest', () => {
     const server: Record<string, unknown> = { realm: 'example.com' };
     const challenge = digest.challenge(server as never, makeResponse(register(), 401, 'Unauthorized'));
     // Through the wire format, as a classic client would receive it.
-    const wire = require_classic_parse(stringify(challenge));
-    const rq = require_classic_parse(stringify(register()));
+    const wire = require_classic_parse(stringifyMessage(challenge));
+    const rq = require_classic_parse(stringifyMessage(register()));
     classicDigest.signRequest?.({}, rq, wire, { user: 'alice', password: 'secret' });
     const back = parse(classicStringify(rq)) as SipRequest;
     expect(digest.authenticateRequest(server as never, back, { user: 'alice', password: 'secret' })).toBe(true);

@@ -3,8 +3,16 @@
  * the transaction layer. `@sipts/transaction/node` adds `createStack` with Node transports.
  * @packageDocumentation
  */
-export * from './clock.js';
-export * from './types.js';
+export { DEFAULT_TIMERS, type Clock, type TimerHandle, type TimerValues } from './clock.js';
+export type {
+  ClientTransaction,
+  ClientTransactionUser,
+  ServerTransaction,
+  ServerTransactionUser,
+  TransactionContext,
+  TransactionOptions,
+  TransactionState,
+} from './types.js';
 export { createSystemClock } from './system-clock.js';
 export { createDefaultClock, createTimerHeapClock, type TimerHeapClockOptions, type TimerHost } from './timer-heap.js';
 export { createFakeClock, type FakeClock } from './fake-clock.js';
@@ -13,12 +21,12 @@ export { createInviteClientTransaction, type InviteClientState } from './invite-
 export { createNonInviteClientTransaction, type NonInviteClientState } from './non-invite-client.js';
 export { createInviteServerTransaction, type InviteServerOptions, type InviteServerState } from './invite-server.js';
 export { createNonInviteServerTransaction, type NonInviteServerState } from './non-invite-server.js';
-export { ackKeys, clientKey, clientKeyFor, hasMagicCookie, mergeKey, responseServerKey, serverKey, toTag, topBranch } from './matching.js';
+export { toTag } from './matching.js';
 export { makeCancel } from './cancel.js';
 export { synthesize } from './synthesize.js';
-export type { OutgoingTransaction, RequestUser } from './outgoing-request.js';
+export type { OutgoingRequest, RequestUser } from './outgoing-request.js';
 export type { ServerTransactionHandle } from './server-handle.js';
 export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
 export type { WaitingHandOff, WaitingState } from './waiting.js';
-export { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
-export { createStack, nextHop, type ClientTransactionHandle, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';
+export { DEFAULT_URI_SCHEMES } from './uri-scheme.js';
+export { createStack, nextHop, type SentRequest, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';

@@ -34,7 +34,7 @@ export interface RequestUser {
  * A request in flight: the client transaction of the target being tried (its getters show the
  * current one), plus CANCEL.
  */
-export interface OutgoingTransaction extends ClientTransaction {
+export interface OutgoingRequest extends ClientTransaction {
   /** Targets tried so far (1 for the first). */
   readonly attempts: number;
   /**
@@ -52,7 +52,7 @@ export interface ClientTable {
   add(key: string, tx: ClientTransaction): void;
   remove(key: string, tx: ClientTransaction): void;
   /** The request has finished: forget it. */
-  finished(request: OutgoingRequest): void;
+  finished(request: OutgoingRequestImpl): void;
 }
 
 interface Attempt {
@@ -79,8 +79,8 @@ function requestFor(original: SipRequest, n: number): SipRequest {
   return copy;
 }
 
-/** The layer's implementation of {@link OutgoingTransaction}. */
-export class OutgoingRequest implements OutgoingTransaction {
+/** The layer's implementation of {@link OutgoingRequest}. */
+export class OutgoingRequestImpl implements OutgoingRequest {
   readonly kind: ClientTransaction['kind'];
   readonly #table: ClientTable;
   readonly #original: SipRequest;

@@ -10,14 +10,14 @@ import type { ServerTransaction, ServerTransactionUser, TransactionState } from 
 import type { WaitingHandOff } from './waiting.js';
 
 /**
- * A server transaction given to the transaction layer's `onRequest`. Answer through `respond`.
+ * A server transaction given to the transaction layer's `onServerTransaction`. Answer through `respond`.
  *
  * CANCEL (RFC 3261 §9.2): when a CANCEL matches this INVITE transaction, the layer answers the
  * CANCEL 200, sends 487 Request Terminated to the INVITE if no final response was sent yet
  * (unless the layer's `cancel487` option is false: then the user must), sets `cancelled` and
  * calls `onCancel`. What the user sends afterwards to the CANCEL, or to the INVITE the layer
  * answered 487, is absorbed (see `answeredByLayer`), also after the transaction ended.
- * @example layer: onRequest(rq, st) { st.onCancel = () => stopRinging(); void st.respond(makeResponse(rq, 180)) }
+ * @example layer: onServerTransaction(rq, st) { st.onCancel = () => stopRinging(); void st.respond(makeResponse(rq, 180)) }
  * @see RFC 3261 §9.2, §17.2
  */
 export interface ServerTransactionHandle extends ServerTransaction {

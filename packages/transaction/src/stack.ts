@@ -9,7 +9,7 @@
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
-import type { OutgoingTransaction } from './outgoing-request.js';
+import type { OutgoingRequest } from './outgoing-request.js';
 import type { ServerTransactionHandle } from './server-handle.js';
 import { synthesize } from './synthesize.js';
 import { createDefaultClock } from './timer-heap.js';
@@ -44,7 +44,7 @@ export interface StackCoreOptions<T extends StackTransport> {
   /** Answer merged requests 482 (RFC 3261 §8.2.2.2, a UAS rule). Default true; proxies turn it off. */
   mergedRequests?: boolean;
   /**
-   * Request-URI schemes the application handles; others are answered 416 before `onRequest`
+   * Request-URI schemes the application handles; others are answered 416 before the request handler
    * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
    */
   uriSchemes?: readonly string[] | 'any';
@@ -76,7 +76,7 @@ export interface SendOptions {
 }
 
 /** A request sent by {@link Stack.send}. */
-export interface ClientTransactionHandle {
+export interface SentRequest {
   /**
    * The final response: the real one, or a synthesized 408 (timeout), 503 (transport error, no
    * target, stack stopped), 430 (the target's flow closed under it, RFC 5626 §5.3) or 487
@@ -104,7 +104,7 @@ export interface Stack<T extends StackTransport = StackTransport> {
    * (or `target`) is given; they are tried in order (failover on a transport error, a 503 or a timeout).
    * @throws SipError `invalid-argument` for an ACK (use {@link Stack.sendAck})
    */
-  send(request: SipRequest, options?: SendOptions): ClientTransactionHandle;
+  send(request: SipRequest, options?: SendOptions): SentRequest;
   /**
    * Sends an ACK for a 2xx (no transaction, RFC 3261 §13.2.2.4) to the first target of its next
    * hop, or of `targets` (or `target`) when given.
@@ -115,7 +115,7 @@ export interface Stack<T extends StackTransport = StackTransport> {
    * Sets the handler of new requests; answer through `st`. A throwing handler produces a 500.
    * Without a handler, requests are answered 503.
    */
-  onRequest(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
+  setRequestHandler(handler: (request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): void;
   /** Sends a response with no transaction (RFC 3261 §18.2.2). */
   sendStateless(response: SipResponse, remote?: Remote): Promise<void>;
   /**
@@ -153,10 +153,10 @@ const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriScheme
  * Creates a stack instance on any transport; nothing is started until `start()`.
  * @example
  * const stack = createStack({
- *   transport: (handlers) => createWebSocketTransport({ url }, handlers), // with a `port`
- *   resolve: async () => [webSocketTarget(url)],
+ *   transport: (handlers) => createWsTransport({ url }, handlers), // with a `port`
+ *   resolve: async () => [wsTarget(url)],
  * });
- * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+ * stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
  * @see RFC 3261 §17
  */
 export function createStack<T extends StackTransport>(options: StackCoreOptions<T>): Stack<T> {
@@ -181,7 +181,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     transport: port,
     clock,
     logger,
-    onRequest(request, st, remote) {
+    onServerTransaction(request, st, remote) {
       if (handler === undefined) {
         logger.warn('no request handler: answering 503', { method: request.method });
         void st.respond(makeResponse(request, 503, undefined, { toTag: generateTag() })).catch(() => undefined);
@@ -198,12 +198,12 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     return resolve(nextHop(request));
   }
 
-  function send(request: SipRequest, sendOptions: SendOptions = {}): ClientTransactionHandle {
+  function send(request: SipRequest, sendOptions: SendOptions = {}): SentRequest {
     if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
     const { onResponse, signal } = sendOptions;
     /** Set by the handle's cancel(); read with the signal. */
     let cancelled = false;
-    let tx: OutgoingTransaction | undefined;
+    let tx: OutgoingRequest | undefined;
     const aborted = (): boolean => cancelled || signal?.aborted === true;
     const cancel = (): void => {
       if (cancelled) return;
@@ -290,7 +290,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
       if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
       await layer.sendAck(ack, first);
     },
-    onRequest(h) {
+    setRequestHandler(h) {
       handler = h;
     },
     sendStateless: (response, remote) => layer.sendStateless(response, remote),

@@ -260,7 +260,7 @@ export function createTimerHeapClock(options?: TimerHeapClockOptions): Clock {
  * `bench/transaction/TIMERS.md` against one `setTimeout` per timer ({@link createSystemClock}) at
  * 10,000 and 100,000 live transactions: about 3× cheaper to set, 1.5× to clear, 3.5× less memory
  * per live timer, and one host timer whatever the load.
- * @example const layer = createTransactionLayer({ transport, clock: createDefaultClock(), onRequest });
+ * @example const layer = createTransactionLayer({ transport, clock: createDefaultClock(), onServerTransaction });
  * @see RFC 3261 §17, Table 4
  */
 export function createDefaultClock(): Clock {

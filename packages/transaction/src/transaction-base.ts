@@ -11,9 +11,9 @@
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type Target } from '@sipts/transport';
+import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type Target, type TransportPort } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
-import type { TransactionContext, TransactionOptions, TransportPort } from './types.js';
+import type { TransactionContext, TransactionOptions } from './types.js';
 
 /** A timer slot of a machine: which timer it is depends on the state. */
 export type TimerSlot = 0 | 1;

@@ -18,6 +18,7 @@ import {
   type Remote,
   type Target,
   type TransportHandlers,
+  type TransportPort,
 } from '@sipts/transport';
 import { DEFAULT_TIMERS, type Clock, type TimerValues } from './clock.js';
 import { createInviteServerTransaction } from './invite-server.js';
@@ -25,11 +26,11 @@ import { AnsweredByLayer } from './answered-by-layer.js';
 import { ackKeys, clientKey, mergeKey, responseServerKey, serverKey } from './matching.js';
 import { MergedRequests } from './merged-requests.js';
 import { createNonInviteServerTransaction } from './non-invite-server.js';
-import { OutgoingRequest, type ClientTable, type OutgoingTransaction, type RequestUser } from './outgoing-request.js';
+import { OutgoingRequestImpl, type ClientTable, type OutgoingRequest, type RequestUser } from './outgoing-request.js';
 import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } from './server-handle.js';
 import { createDefaultClock } from './timer-heap.js';
 import { resendResponseBytes } from './transaction-base.js';
-import type { ClientTransaction, TransactionContext, TransportPort } from './types.js';
+import type { ClientTransaction, TransactionContext } from './types.js';
 import { WaitingTable, type WaitingEntry } from './waiting.js';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 
@@ -46,7 +47,7 @@ export interface TransactionLayerOptions {
    * A new request (not a retransmission, not an ACK, not a CANCEL): answer through `st`. If this
    * throws before a final response was sent, the layer answers 500 and logs the error.
    */
-  onRequest(request: SipRequest, st: ServerTransactionHandle, remote: Remote): void;
+  onServerTransaction(request: SipRequest, st: ServerTransactionHandle, remote: Remote): void;
   /** A response that matches no client transaction (a proxy forwards 2xx retransmissions, §16.7). */
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK for a 2xx (§13.3.1.4, §17.2.3). */
@@ -62,7 +63,7 @@ export interface TransactionLayerOptions {
   mergedRequests?: boolean;
   /**
    * Request-URI schemes the user handles; a request with another scheme is answered 416
-   * Unsupported URI Scheme before `onRequest` (RFC 3261 §8.2.2.1, §16.3). Default
+   * Unsupported URI Scheme before `onServerTransaction` (RFC 3261 §8.2.2.1, §16.3). Default
    * `['sip', 'sips', 'tel']`; `'any'` lets every scheme through (a proxy with its own rules).
    */
   uriSchemes?: readonly string[] | 'any';
@@ -95,7 +96,7 @@ export interface TransactionLayer {
    * @example layer.sendRequest(options, targets, { onResponse: (rs) => log(rs.status) })
    * @see RFC 3261 §17.1, §8.1.3.1; RFC 3263 §4.3
    */
-  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingTransaction;
+  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingRequest;
   /**
    * Sends an ACK for a 2xx, which has no transaction (§13.2.2.4, §17.1.1.3), adding a top Via with
    * a fresh branch when there is none.
@@ -148,7 +149,7 @@ function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
 /**
  * Creates the transaction layer of one stack instance.
  * @example
- * const layer = createTransactionLayer({ transport, clock, onRequest: (rq, st) => void st.respond(makeResponse(rq, 200)) });
+ * const layer = createTransactionLayer({ transport, clock, onServerTransaction: (rq, st) => void st.respond(makeResponse(rq, 200)) });
  * const transport = createTransportLayer(options, layer.handlers);
  * @see RFC 3261 §17
  */
@@ -159,7 +160,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const trying100 = options.trying100;
   const servers = new Map<string, ServerHandle>();
   const clients = new Map<string, ClientTransaction>();
-  const outgoing = new Set<OutgoingRequest>();
+  const outgoing = new Set<OutgoingRequestImpl>();
   const merged = new MergedRequests();
   const detectMerged = options.mergedRequests ?? true;
   const uriSchemes = options.uriSchemes ?? DEFAULT_URI_SCHEMES;
@@ -348,9 +349,9 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     }
     const st = createServer(request, key, remote, merge);
     try {
-      options.onRequest(request, st, remote);
+      options.onServerTransaction(request, st, remote);
     } catch (e) {
-      logger.error('onRequest threw: answering 500', { method: request.method, error: e });
+      logger.error('onServerTransaction threw: answering 500', { method: request.method, error: e });
       if (!st.finalSent && st.state !== 'terminated') {
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }
@@ -429,7 +430,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       const first = targets[0];
       if (first === undefined) throw new SipError('invalid-argument', `no target to send ${request.method} to`);
       ensureBranch(request, first.protocol);
-      const out = new OutgoingRequest(table, request, targets, user);
+      const out = new OutgoingRequestImpl(table, request, targets, user);
       outgoing.add(out);
       out.start();
       return out;

@@ -11,12 +11,6 @@ import type { WaitingHandOff } from './waiting.js';
 /** The states of RFC 3261 Figures 5–8 and RFC 6026 Figures 2 and 5. */
 export type TransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
-/**
- * What a transaction sends through: declared by `@sipts/transport` (every transport offers one),
- * re-exported here for the layer's users.
- */
-export type { TransportPort } from '@sipts/transport';
-
 /** What every transaction is created with. */
 export interface TransactionContext {
   transport: TransportPort;

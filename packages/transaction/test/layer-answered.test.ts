@@ -33,7 +33,7 @@ function setup(options: Partial<Pick<TransactionLayerOptions, 'uriSchemes' | 'ca
     transport: lb.port,
     clock,
     ...options,
-    onRequest(rq, st) {
+    onServerTransaction(rq, st) {
       s.requests.push({ rq, st });
       if (rq.method !== 'INVITE') return;
       void st.respond(makeResponse(rq, 180, undefined, { toTag: 'uas' }));

@@ -4,8 +4,7 @@
  * does, and fails sends on request (a target, or a predicate).
  */
 import { copyMessage, makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { flowFailed, promisePort, type Logger, type Remote, type Target } from '@sipts/transport';
-import type { TransportPort } from '../src/types.js';
+import { flowFailed, promisePort, type Logger, type Remote, type Target, type TransportPort } from '@sipts/transport';
 
 /** Something the layer sent. */
 export type Sent = { kind: 'request'; request: SipRequest; target: Target } | { kind: 'response'; response: SipResponse; remote: Remote | undefined };

@@ -41,7 +41,7 @@ function setup(): Setup {
   s.layer = createTransactionLayer({
     transport: lb.port,
     clock,
-    onRequest: (rq, st) => {
+    onServerTransaction: (rq, st) => {
       s.answer(rq, st);
     },
     onAck: (ack) => s.acks.push(ack),

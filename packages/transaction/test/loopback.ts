@@ -6,10 +6,10 @@
  * build transactions from.
  */
 import { copyMessage, makeResponse, SipError, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { promisePort, type Logger, type Remote, type Target, type TransportProtocol } from '@sipts/transport';
+import { promisePort, type Logger, type Remote, type Target, type TransportPort, type TransportProtocol } from '@sipts/transport';
 import { DEFAULT_TIMERS, type TimerValues } from '../src/clock.js';
 import type { FakeClock } from '../src/fake-clock.js';
-import type { ClientTransactionUser, ServerTransactionUser, TransactionContext, TransportPort } from '../src/types.js';
+import type { ClientTransactionUser, ServerTransactionUser, TransactionContext } from '../src/types.js';
 
 /** One send, as the transaction made it. */
 export interface SendRecord {

@@ -14,7 +14,7 @@ afterEach(stopAll);
 async function startRinging() {
   const got: { requests: SipRequest[]; sts: ServerTransactionHandle[] } = { requests: [], sts: [] };
   const { stack } = await startStack();
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     got.requests.push(rq);
     got.sts.push(st);
     void st.respond(makeResponse(rq, 180, undefined, { toTag: generateTag() }));

@@ -25,7 +25,7 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
 /** A registrar stack answering REGISTER 200 with `Require: outbound` and `Flow-Timer: seconds`. */
 async function registrar(flowTimer: number): Promise<Stack> {
   const { stack } = await startStack();
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     const rs = makeResponse(rq, 200, undefined, { toTag: generateTag() });
     rs.headers.require = 'outbound';
     rs.headers['flow-timer'] = String(flowTimer);
@@ -83,7 +83,7 @@ describe('keep-alives on an outbound registration', () => {
 
   it('no keep-alives for a plain (non-outbound) registration', async () => {
     const { stack: server } = await startStack();
-    server.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+    server.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
     const { stack, clock } = await client([]);
     expect((await stack.send(newRequest('REGISTER', uriOf(server, 'UDP'))).final).status).toBe(200);
     clock.advance(200_000);

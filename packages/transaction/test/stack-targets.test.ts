@@ -24,7 +24,7 @@ async function closedTcpPort(): Promise<number> {
 async function startUas(): Promise<{ target: Target; seen: () => number }> {
   const { stack } = await startStack();
   let n = 0;
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     n++;
     void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() }));
   });
@@ -82,7 +82,7 @@ describe('Stack.serverTransactionOf', () => {
   it('finds the live server transaction of a response and of its request; none once it ended', async () => {
     const { stack: uas } = await startStack();
     const seen: { rq: SipRequest; st: ServerTransactionHandle; byResponse: unknown; byRequest: unknown }[] = [];
-    uas.onRequest((rq, st) => {
+    uas.setRequestHandler((rq, st) => {
       seen.push({ rq, st, byResponse: uas.serverTransactionOf(makeResponse(rq, 200)), byRequest: uas.serverTransactionOf(rq) });
       void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() }));
     });

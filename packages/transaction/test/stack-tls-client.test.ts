@@ -47,7 +47,7 @@ beforeAll(async () => {
 async function secureUas(): Promise<{ stack: Stack; got: SipRequest[]; port: (p: 'TLS' | 'WSS') => number }> {
   const got: SipRequest[] = [];
   const { stack } = await startStack({ udp: false, tcp: false, tls: { port: 0, ...tls }, wss: { port: 0, ...tls } });
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     got.push(rq);
     void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() }));
   });

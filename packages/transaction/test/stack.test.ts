@@ -24,7 +24,7 @@ async function startUas(protocol: Proto = 'UDP', answerInvite = true) {
       got.acks.push(ack);
     },
   });
-  stack.onRequest((rq, st) => {
+  stack.setRequestHandler((rq, st) => {
     got.requests.push(rq);
     got.sts.push(st);
     st.onCancel = (c) => got.cancels.push(c);
@@ -102,7 +102,7 @@ describe('two stacks', () => {
   it('get a 500 when the handler throws, and the stack keeps serving', async () => {
     const { stack: uas } = await startStack();
     let n = 0;
-    uas.onRequest((rq, st) => {
+    uas.setRequestHandler((rq, st) => {
       if (++n === 1) throw new Error('handler bug');
       void st.respond(makeResponse(rq, 200, undefined, { toTag: 'x' }));
     });
@@ -113,7 +113,7 @@ describe('two stacks', () => {
 
   it('answer through stack.respond(), which finds the server transaction (the classic send(response))', async () => {
     const { stack: uas } = await startStack();
-    uas.onRequest((rq) => void uas.respond(makeResponse(rq, 202, undefined, { toTag: 'r' })));
+    uas.setRequestHandler((rq) => void uas.respond(makeResponse(rq, 202, undefined, { toTag: 'r' })));
     const { stack: uac } = await startStack();
     expect((await uac.send(newRequest('OPTIONS', uriOf(uas, 'UDP'))).final).status).toBe(202);
   });
@@ -222,7 +222,7 @@ describe('life cycle', () => {
     // A UAS that never answers (no 100 Trying either): the UAC stays in Calling with Timers A and B.
     const { stack: uas, clock: uasClock } = await startStack({ trying100: false });
     const invites: SipRequest[] = [];
-    uas.onRequest((rq) => invites.push(rq));
+    uas.setRequestHandler((rq) => invites.push(rq));
     const { stack: uac, clock } = await startStack();
     const handle = uac.send(newRequest('INVITE', uriOf(uas, 'UDP')));
     await until(() => invites.length === 1 && uac.transactions === 1, 5000, 'the INVITE');

@@ -28,7 +28,7 @@ const live: Setup[] = [];
 
 type LooseOptions = { [K in keyof TransactionLayerOptions]?: TransactionLayerOptions[K] | undefined };
 
-function setup(options: LooseOptions = {}, onRequest?: (rq: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): Setup {
+function setup(options: LooseOptions = {}, onServerTransaction?: (rq: SipRequest, st: ServerTransactionHandle, remote: Remote) => void): Setup {
   const clock = createFakeClock();
   const lb = createLoopback();
   const logger = recordingLogger();
@@ -37,9 +37,9 @@ function setup(options: LooseOptions = {}, onRequest?: (rq: SipRequest, st: Serv
     transport: lb.port,
     clock,
     logger,
-    onRequest(rq, st, remote) {
+    onServerTransaction(rq, st, remote) {
       got.requests.push({ request: rq, st });
-      onRequest?.(rq, st, remote);
+      onServerTransaction?.(rq, st, remote);
     },
     onAck(ack) {
       got.acks.push(ack);
@@ -359,7 +359,7 @@ describe('a throwing user', () => {
     s.layer.handlers.onRequest(inbound({}), REMOTE);
     await flush();
     expect(s.lb.responses.map((r) => `${String(r.status)} ${String(r.reason)}`)).toEqual(['500 Server Internal Error']);
-    expect(s.logger.lines.some((l) => l.level === 'error' && l.msg.includes('onRequest'))).toBe(true);
+    expect(s.logger.lines.some((l) => l.level === 'error' && l.msg.includes('onServerTransaction'))).toBe(true);
     s.layer.handlers.onRequest(inbound({ via: 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKnext', cseq: '2 OPTIONS' }), REMOTE);
     expect(s.got.requests).toHaveLength(2);
   });

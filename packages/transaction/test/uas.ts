@@ -153,7 +153,7 @@ export async function startUas(options: UasOptions = {}): Promise<Uas> {
     st.respond(makeResponse(rq, 200)).catch(failed);
   }
 
-  stack.onRequest((rq, st, remote) => {
+  stack.setRequestHandler((rq, st, remote) => {
     requests.set(rq.method, (requests.get(rq.method) ?? 0) + 1);
     switch (rq.method) {
       case 'INVITE':

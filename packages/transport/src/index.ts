@@ -4,10 +4,21 @@
  * Node transports (UDP, TCP, TLS, WS servers) and the RFC 3263 resolver: `@sipts/transport/node`.
  * @packageDocumentation
  */
-export * from './types.js';
-export { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from './branch.js';
-export { canonicalIp, checkMandatoryHeaders, ipv6Prefix64, isIpAddress, isIpv4, isIpv6, sameHost, stampReceived, unbracket } from './receive.js';
-export { badRequestFor, badRequestTo } from './bad-request.js';
+export {
+  DEFAULT_TRANSPORT_LIMITS,
+  isReliable,
+  silentLogger,
+  type Logger,
+  type Remote,
+  type Target,
+  type TraceHook,
+  type TransportHandlers,
+  type TransportLimits,
+  type TransportProtocol,
+  type TransportStats,
+} from './types.js';
+export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { isIpv6, unbracket } from './receive.js';
 export { asError } from './as-error.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';
 export { safely, type CallSite, type NamedCallSite } from './safely.js';
@@ -22,11 +33,10 @@ export {
   type SendOutcome,
   type TransportPort,
 } from './port.js';
-export { FLOW_FAILED, flowFailed, isFlowFailed } from './flow-failed.js';
+export { flowFailed, isFlowFailed } from './flow-failed.js';
 export { defaultPort, responseTarget, type ResponseTarget, type ResponseTargetOptions } from './response-target.js';
 export {
   createKeepAlive,
-  keepAliveIntervalMs,
   type FlowFailureReason,
   type KeepAlive,
   type KeepAliveClock,
@@ -36,13 +46,9 @@ export {
 } from './keepalive.js';
 export { flowRecoveryDelayMs, type FlowRecoveryOptions } from './flow-recovery.js';
 export {
-  crc32,
   decodeStun,
-  decodeXorMappedAddress,
   encodeStun,
-  encodeXorMappedAddress,
   isStunMessage,
-  newStunTransactionId,
   STUN_ATTR,
   STUN_BINDING_ERROR,
   STUN_BINDING_REQUEST,
@@ -57,5 +63,5 @@ export {
   type StunAttribute,
   type StunMessage,
 } from './stun.js';
-export { createWebSocketTransport, type WebSocketTransport, type WebSocketTransportOptions } from './ws-client.js';
-export { createWebSocketPort, stampWebSocketVia, webSocketTarget } from './ws-port.js';
+export { createWsTransport, type WsTransport, type WsTransportOptions } from './ws-client.js';
+export { createWsPort, stampWsVia, wsTarget } from './ws-port.js';

@@ -127,7 +127,7 @@ export interface PromiseSender {
  * A {@link TransportPort} over a Promise-based sender (a test loopback, an adapter): every send is
  * `'pending'`, or a SipError when the sender throws synchronously. A prepared response keeps the
  * response object and goes to `sender.sendResponse` again on every send. Not for hot paths.
- * @example createTransactionLayer({ transport: promisePort({ sendRequest: (rq, t) => …, sendResponse: (rs, r) => … }), onRequest })
+ * @example createTransactionLayer({ transport: promisePort({ sendRequest: (rq, t) => …, sendResponse: (rs, r) => … }), onServerTransaction })
  */
 export function promisePort(sender: PromiseSender): TransportPort {
   type Prepared = PreparedResponse & { readonly response: SipResponse; readonly remote: Remote | undefined };

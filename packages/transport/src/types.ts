@@ -3,7 +3,7 @@
  * `@sipts/transport/node`; the transaction layer and apps see only these types.
  * @see RFC 3261 §18, RFC 3263, RFC 3581, RFC 7118
  */
-import type { ParseLimits, SipMessage, SipRequest, SipResponse } from '@sipts/message';
+import type { ParseLimits, SipRequest, SipResponse } from '@sipts/message';
 import type { FlowFailureReason } from './keepalive.js';
 
 /** Transport protocols as written in Via (RFC 3261 §20.42, RFC 7118 §5.3: `WS`/`WSS`). */
@@ -152,10 +152,4 @@ export interface TransportHandlers {
   onFlowFailed?(remote: Remote, reason: FlowFailureReason): void;
   /** A peer's keep-alive was answered: a CRLF ping on a connection, or a STUN request on UDP. */
   onKeepAlive?(remote: Remote, kind: 'crlf' | 'stun'): void;
-}
-
-/** A message ready to send, and where. */
-export interface Outgoing {
-  message: SipMessage;
-  target: Target;
 }

@@ -23,8 +23,8 @@ import {
   type TransportStats,
 } from './types.js';
 
-/** Options of {@link createWebSocketTransport}. */
-export interface WebSocketTransportOptions {
+/** Options of {@link createWsTransport}. */
+export interface WsTransportOptions {
   /** `ws://host[:port]/path` or `wss://…`. */
   url: string;
   /** The WebSocket constructor; default `globalThis.WebSocket`. */
@@ -39,7 +39,7 @@ export interface WebSocketTransportOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number } | false;
   /**
    * RFC 5626 keep-alives on the socket (RFC 7118 §6 keeps them for WebSocket): a CRLFCRLF text
-   * frame every 80–100 % of Flow-Timer (set it with {@link WebSocketTransport.setFlowTimer}) or of
+   * frame every 80–100 % of Flow-Timer (set it with {@link WsTransport.setFlowTimer}) or of
    * 120 s, the CRLF pong awaited 10 s; a missed pong reports `onFlowFailed` and closes the socket
    * (which then reconnects). Default: off.
    */
@@ -47,7 +47,7 @@ export interface WebSocketTransportOptions {
 }
 
 /** A WebSocket client transport: one flow to one server. */
-export interface WebSocketTransport {
+export interface WsTransport {
   /** `connecting` while opening or waiting to reconnect; `closed` after `close()` or a final failure. */
   readonly state: 'connecting' | 'open' | 'closed';
   /**
@@ -115,14 +115,14 @@ function jitter(): number {
  * `flowId` names the current socket; `handlers.onFlowClosed` hears when that socket closes.
  * @throws SipError `invalid-argument` when the URL is not `ws:`/`wss:` or no WebSocket constructor exists.
  * @example
- * const transport = createWebSocketTransport({ url: 'wss://sip.example.com/ws' }, {
+ * const transport = createWsTransport({ url: 'wss://sip.example.com/ws' }, {
  *   onRequest: (rq, remote) => stack.receive(rq, remote),
  *   onResponse: (rs, remote) => stack.receive(rs, remote),
  * });
  * await transport.send(request);
  * @see RFC 7118 §4.1 (the `sip` subprotocol), §5 (one message per frame)
  */
-export function createWebSocketTransport(options: WebSocketTransportOptions, handlers: TransportHandlers): WebSocketTransport {
+export function createWsTransport(options: WsTransportOptions, handlers: TransportHandlers): WsTransport {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -160,7 +160,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions, han
     },
   };
 
-  let state: WebSocketTransport['state'] = 'connecting';
+  let state: WsTransport['state'] = 'connecting';
   let socket: SocketLike | undefined;
   let remote: Remote | undefined;
   let queue: Pending[] = [];

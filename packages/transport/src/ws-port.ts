@@ -7,14 +7,14 @@
 import type { SipRequest } from '@sipts/message';
 import { promisePort, type TransportPort } from './port.js';
 import type { Remote, Target } from './types.js';
-import type { WebSocketTransport } from './ws-client.js';
+import type { WsTransport } from './ws-client.js';
 
 /**
  * The server end of a WebSocket URL, as a transaction target.
  * @throws TypeError when `url` is not a URL
- * @example webSocketTarget('wss://sip.example.com/ws') // { protocol: 'WSS', address: 'sip.example.com', port: 443, host: 'sip.example.com', path: '/ws' }
+ * @example wsTarget('wss://sip.example.com/ws') // { protocol: 'WSS', address: 'sip.example.com', port: 443, host: 'sip.example.com', path: '/ws' }
  */
-export function webSocketTarget(url: string): Target {
+export function wsTarget(url: string): Target {
   const u = new URL(url);
   const protocol = u.protocol === 'wss:' ? 'WSS' : 'WS';
   const address = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
@@ -25,10 +25,10 @@ export function webSocketTarget(url: string): Target {
 /**
  * Stamps the top Via of `request` with `protocol` and `host` (no port: RFC 7118 §5 leaves the
  * sent-by of a WebSocket client meaningless), keeping its branch, and asks for `rport`.
- * @example stampWebSocketVia(rq, 'WSS', 'k3x7.invalid') // Via: SIP/2.0/WSS k3x7.invalid;branch=…;rport
+ * @example stampWsVia(rq, 'WSS', 'k3x7.invalid') // Via: SIP/2.0/WSS k3x7.invalid;branch=…;rport
  * @see RFC 7118 §5, RFC 3581 §3
  */
-export function stampWebSocketVia(request: SipRequest, protocol: 'WS' | 'WSS', host: string): void {
+export function stampWsVia(request: SipRequest, protocol: 'WS' | 'WSS', host: string): void {
   const via = request.headers.via;
   const top = via?.[0];
   if (via === undefined || top === undefined) return;
@@ -37,16 +37,16 @@ export function stampWebSocketVia(request: SipRequest, protocol: 'WS' | 'WSS', h
 
 /**
  * A {@link TransportPort} sending through `transport` (targets are ignored: there is one server).
- * @example createTransactionLayer({ transport: createWebSocketPort(ws, url, 'k3x7.invalid'), onRequest })
+ * @example createTransactionLayer({ transport: createWsPort(ws, url, 'k3x7.invalid'), onServerTransaction })
  * @see RFC 7118 §5
  */
-export function createWebSocketPort(transport: Pick<WebSocketTransport, 'send'>, url: string, viaHost: string): TransportPort {
-  const target = webSocketTarget(url);
+export function createWsPort(transport: Pick<WsTransport, 'send'>, url: string, viaHost: string): TransportPort {
+  const target = wsTarget(url);
   const protocol = target.protocol === 'WSS' ? 'WSS' : 'WS';
   const remote: Remote = { protocol, address: target.address, port: target.port, local: { address: '0.0.0.0', port: 0 } };
   return promisePort({
     async sendRequest(request) {
-      stampWebSocketVia(request, protocol, viaHost);
+      stampWsVia(request, protocol, viaHost);
       await transport.send(request);
       return remote;
     },

@@ -1,6 +1,6 @@
 import { parseMessage, type SipResponse } from '@sipts/message';
 import { describe, expect, it } from 'vitest';
-import { badRequestFor } from '../src/index.js';
+import { badRequestFor } from '../src/bad-request.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('latin1');

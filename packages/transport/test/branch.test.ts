@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BRANCH_COOKIE, generateBranch, generateTag, RANDOM_POOL_BYTES } from '../src/index.js';
+import { BRANCH_COOKIE, generateBranch, generateTag } from '../src/index.js';
+import { RANDOM_POOL_BYTES } from '../src/branch.js';
 
 describe('generateBranch', () => {
   it('starts with the magic cookie and carries at least 64 random bits', () => {

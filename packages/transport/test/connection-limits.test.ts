@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../src/node/connection.js';
 import { ConnectionPool } from '../src/node/connection-pool.js';
-import { ipv6Prefix64 } from '../src/index.js';
+import { ipv6Prefix64 } from '../src/receive.js';
 import { DEFAULT_TRANSPORT_LIMITS, type Remote } from '../src/types.js';
 import { cleanup, portOf, requestText, startLayer, tcpClient, waitFor } from './layer-helpers.js';
 

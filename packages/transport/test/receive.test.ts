@@ -1,6 +1,7 @@
 import { parseMessage, type SipMessage, type SipRequest } from '@sipts/message';
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, checkMandatoryHeaders, isIpAddress, stampReceived, type Remote } from '../src/index.js';
+import { type Remote } from '../src/index.js';
+import { canonicalIp, checkMandatoryHeaders, isIpAddress, stampReceived } from '../src/receive.js';
 
 function request(via: string, extra = ''): SipRequest {
   return parseMessage(

@@ -2,7 +2,7 @@
  * The neutral WebSocket client transport (src/ws-client.ts) in a real browser: Debian's headless
  * Chromium, driven with playwright-core, loads a page whose script is src/ws-client.ts plus
  * @sipts/message bundled by esbuild for the browser at test time. The page opens a `sip`
- * WebSocket (the browser's own WebSocket) to a createWsListener server on loopback.
+ * WebSocket (the browser's own WebSocket) to a listenWs server on loopback.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../src/node/connection.js';
-import { createWsListener, type WsListener } from '../src/node/ws.js';
+import { listenWs, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, silentLogger } from '../src/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,9 +21,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The page's script: the client transport and the message helpers, on `globalThis.sipts`. */
 const ENTRY = `
-import { createWebSocketTransport } from '../src/ws-client.ts';
+import { createWsTransport } from '../src/ws-client.ts';
 import { makeResponse, parseMessage } from '@sipts/message';
-globalThis.sipts = { createWebSocketTransport, makeResponse, parseMessage };
+globalThis.sipts = { createWsTransport, makeResponse, parseMessage };
 `;
 
 async function bundle(): Promise<string> {
@@ -51,7 +51,7 @@ interface PageReport {
   answeredRequest: boolean;
 }
 
-describe('createWebSocketTransport in headless Chromium', () => {
+describe('createWsTransport in headless Chromium', () => {
   let browser: Browser | undefined;
   let page: Page | undefined;
   let web: Server | undefined;
@@ -75,7 +75,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
     webUrl = `http://127.0.0.1:${String((web.address() as { port: number }).port)}/`;
 
     // The Node side: answers OPTIONS with 200, then sends a MESSAGE back over the same flow.
-    listener = await createWsListener(
+    listener = await listenWs(
       { port: 0, address: '127.0.0.1', path: '/sip', limits: DEFAULT_TRANSPORT_LIMITS, logger: silentLogger },
       {
         onOpen: () => true,
@@ -119,7 +119,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
   it('sends an OPTIONS and gets the 200, and answers a MESSAGE from the server', async () => {
     const wsUrl = `ws://127.0.0.1:${String(listener!.port)}/sip`;
     const report = await page!.evaluate(async (url: string): Promise<PageReport> => {
-      const { createWebSocketTransport, makeResponse: respond, parseMessage: parse } = (globalThis as any).sipts;
+      const { createWsTransport, makeResponse: respond, parseMessage: parse } = (globalThis as any).sipts;
       const options = parse(
         'OPTIONS sip:node@127.0.0.1 SIP/2.0\r\n' +
           'Via: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKbrowser1\r\nMax-Forwards: 70\r\n' +
@@ -137,7 +137,7 @@ describe('createWebSocketTransport in headless Chromium', () => {
             resolve({ ...partial, stateAfter: transport.state } as PageReport);
           }
         };
-        const transport = createWebSocketTransport(
+        const transport = createWsTransport(
           { url, reconnect: false },
           {
             onResponse: (rs: any, remote: any) => {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import type { FlowFailureReason, KeepAliveClock } from '../src/index.js';
-import { createWebSocketTransport, type WebSocketTransport } from '../src/ws-client.js';
+import { createWsTransport, type WsTransport } from '../src/ws-client.js';
 import { cleanup, portOf, startLayer, waitFor } from './layer-helpers.js';
 
 afterEach(cleanup);
@@ -36,8 +36,8 @@ function manualClock(): KeepAliveClock & { due: { ms: number; fn: () => void; id
   };
 }
 
-function client(url: string, clock: KeepAliveClock, failures: FlowFailureReason[], closed: string[]): WebSocketTransport {
-  const t = createWebSocketTransport(
+function client(url: string, clock: KeepAliveClock, failures: FlowFailureReason[], closed: string[]): WsTransport {
+  const t = createWsTransport(
     { url, WebSocket: WebSocketCtor, reconnect: false, keepAlive: { clock, random: () => 0 } },
     { onRequest: () => undefined, onResponse: () => undefined, onFlowFailed: (_r, reason) => failures.push(reason), onFlowClosed: (id) => closed.push(id) },
   );

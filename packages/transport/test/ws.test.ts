@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { makeResponse, parseMessage, serializeMessage, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket as WsSocket, WebSocketServer, type RawData } from 'ws';
-import { createWebSocketTransport, type WebSocketTransport } from '../src/ws-client.js';
-import { createWebSocketPort, webSocketTarget } from '../src/ws-port.js';
+import { createWsTransport, type WsTransport } from '../src/ws-client.js';
+import { createWsPort, wsTarget } from '../src/ws-port.js';
 import type { Connection } from '../src/node/connection.js';
-import { connectWs, createWsListener, type WsListener } from '../src/node/ws.js';
+import { connectWs, listenWs, type WsListener } from '../src/node/ws.js';
 import { DEFAULT_TRANSPORT_LIMITS, type Logger, type Remote } from '../src/types.js';
 
 const limits = DEFAULT_TRANSPORT_LIMITS;
@@ -90,7 +90,7 @@ async function startServer(
   const frames = new Inbox<{ conn: Connection; bytes: Uint8Array }>();
   const closed = new Inbox<{ conn: Connection; error: Error | undefined }>();
   const framingErrors = new Inbox<Error>();
-  const listener = await createWsListener(
+  const listener = await listenWs(
     {
       port: 0,
       address: '127.0.0.1',
@@ -158,7 +158,7 @@ function rawClient(url: string, protocols: string[] | undefined): Promise<{ ws?:
   });
 }
 
-describe('createWsListener and connectWs', () => {
+describe('listenWs and connectWs', () => {
   it('exchanges a request and a response in both directions over ws://', async () => {
     const server = await startServer();
     const client = clientEvents();
@@ -213,7 +213,7 @@ describe('createWsListener and connectWs', () => {
   it('works over IPv6 loopback', async () => {
     const frames = new Inbox<Uint8Array>();
     const opened = new Inbox<Connection>();
-    const listener = await createWsListener(
+    const listener = await listenWs(
       { port: 0, address: '::1', path: '/', limits, logger: recordingLogger() },
       { onOpen: (c) => { opened.push(c); return true; }, onFrame: (_c, b) => { frames.push(b); }, onClose() {} },
     );
@@ -335,7 +335,7 @@ describe('createWsListener and connectWs', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
     const port = (taken.address() as { port: number }).port;
-    const attempt = createWsListener({ port, address: '127.0.0.1', path: '/', limits, logger: recordingLogger() }, { onOpen: () => true, onFrame() {}, onClose() {} });
+    const attempt = listenWs({ port, address: '127.0.0.1', path: '/', limits, logger: recordingLogger() }, { onOpen: () => true, onFrame() {}, onClose() {} });
     await expect(attempt).rejects.toMatchObject({ name: 'SipError', code: 'bind-failed' });
     await expect(attempt).rejects.toThrow(`127.0.0.1:${String(port)}`);
   });
@@ -420,7 +420,7 @@ describe('wss:// with a certificate authority made at test time', () => {
   });
 });
 
-describe('createWebSocketTransport (neutral) with the ws package WebSocket injected', () => {
+describe('createWsTransport (neutral) with the ws package WebSocket injected', () => {
   const WebSocketCtor = WsSocket as unknown as typeof WebSocket;
 
   function transportFor(url: string, reconnect: { initialDelayMs?: number; maxDelayMs?: number } | false) {
@@ -428,7 +428,7 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
     const responses = new Inbox<{ rs: SipResponse; remote: Remote }>();
     const flowsClosed = new Inbox<string>();
     const sent = new Inbox<Uint8Array>();
-    const transport: WebSocketTransport = createWebSocketTransport(
+    const transport: WsTransport = createWsTransport(
       { url, WebSocket: WebSocketCtor, reconnect, logger: recordingLogger(), trace: { onSend: (b) => { sent.push(b); } } },
       {
         onRequest: (rq, remote) => {
@@ -552,13 +552,13 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
     expect(t.transport.stats.requestsReceived).toBe(1);
   });
 
-  it('createWebSocketPort stamps the WebSocket Via (no port, rport) and sends through the transport', async () => {
+  it('createWsPort stamps the WebSocket Via (no port, rport) and sends through the transport', async () => {
     const server = await startServer();
     const t = transportFor(server.url, false);
-    const port = createWebSocketPort(t.transport, server.url, 'k3x7.invalid');
+    const port = createWsPort(t.transport, server.url, 'k3x7.invalid');
     const rq = request('OPTIONS');
     const listener = { sent: 0, onSendError: () => undefined, onSent: () => { listener.sent++; } };
-    expect(port.sendRequest(rq, webSocketTarget(server.url), listener)).toBe('pending');
+    expect(port.sendRequest(rq, wsTarget(server.url), listener)).toBe('pending');
     const got = parse((await server.frames.next('the OPTIONS')).bytes) as SipRequest;
     expect(got.headers.via![0]).toMatchObject({ protocol: 'WS', host: 'k3x7.invalid', port: undefined });
     expect(got.headers.via![0]!.params.rport).toBeNull();
@@ -566,7 +566,7 @@ describe('createWebSocketTransport (neutral) with the ws package WebSocket injec
   });
 
   it('refuses a URL that is not ws: or wss:', () => {
-    expect(() => createWebSocketTransport({ url: 'http://127.0.0.1/', WebSocket: WebSocketCtor }, { onRequest() {}, onResponse() {} })).toThrow(
+    expect(() => createWsTransport({ url: 'http://127.0.0.1/', WebSocket: WebSocketCtor }, { onRequest() {}, onResponse() {} })).toThrow(
       expect.objectContaining({ code: 'invalid-argument' }),
     );
   });

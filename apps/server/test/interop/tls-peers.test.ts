@@ -71,7 +71,7 @@ async function tlsServer(files: TlsFiles, cert: { cert: string; key: string; cli
 async function bobOnUdp(): Promise<{ stack: Stack; got: SipRequest[] }> {
   const s = await stack({ udp: { port: 0 } });
   const got: SipRequest[] = [];
-  s.onRequest((rq, st) => {
+  s.setRequestHandler((rq, st) => {
     got.push(rq);
     void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() }));
   });

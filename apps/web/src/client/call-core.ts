@@ -8,8 +8,8 @@
  */
 import type { SipRequest } from '@sipts/message';
 import { createUserAgent as createDialogAgent, type IncomingCall, type InviteOptions, type Session } from '@sipts/dialog';
-import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer, TransportPort } from '@sipts/transaction';
-import type { Logger, Target } from '@sipts/transport';
+import type { Clock, ServerTransactionHandle, TimerValues, TransactionLayer } from '@sipts/transaction';
+import type { Logger, Target, TransportPort } from '@sipts/transport';
 
 /** What {@link createCallCore} needs. */
 export interface CallCoreOptions {
@@ -44,7 +44,7 @@ export interface CallCore {
  * Creates the core. The dialog layer's own answers stay: OPTIONS 200, 481 for unknown dialogs,
  * 480 for an INVITE nobody takes.
  * @example
- * const core = createCallCore({ port, server: webSocketTarget(url), contact: () => uri, from: aor, credentials, clock, logger, onMessage, onCall });
+ * const core = createCallCore({ port, server: wsTarget(url), contact: () => uri, from: aor, credentials, clock, logger, onMessage, onCall });
  * const session = await core.invite({ to: 'sip:bob@localhost', body: offerSdp });
  * @see RFC 3261 §12–§15
  */

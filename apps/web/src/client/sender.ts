@@ -7,7 +7,7 @@
 import { createDigestClient, readChallenge, type DigestAlgorithm, type DigestClient } from '@sipts/digest';
 import { SipError, type AuthHeader, type SipRequest, type SipResponse } from '@sipts/message';
 import type { Remote, Target } from '@sipts/transport';
-import { synthesize, type OutgoingTransaction, type TransactionLayer } from '@sipts/transaction';
+import { synthesize, type OutgoingRequest, type TransactionLayer } from '@sipts/transaction';
 import { ClientError } from './errors.js';
 
 /** The algorithms this client answers, in no particular order (the server's order decides). */
@@ -41,7 +41,7 @@ export class Sender {
   readonly #target: Target;
   readonly #credentials: { username: string; password: string };
   readonly #clients = new Map<DigestAlgorithm, DigestClient>();
-  readonly #inFlight = new Set<{ tx: OutgoingTransaction | undefined; settle: () => void }>();
+  readonly #inFlight = new Set<{ tx: OutgoingRequest | undefined; settle: () => void }>();
 
   constructor(layer: TransactionLayer, target: Target, credentials: { username: string; password: string }) {
     this.#layer = layer;
@@ -53,7 +53,7 @@ export class Sender {
   once(request: SipRequest): Promise<Outcome> {
     return new Promise((resolve) => {
       let done = false;
-      const entry: { tx: OutgoingTransaction | undefined; settle: () => void } = {
+      const entry: { tx: OutgoingRequest | undefined; settle: () => void } = {
         tx: undefined,
         settle: () => {
           finish(synthesize(request, 503), undefined);

@@ -4,7 +4,7 @@
  * @see RFC 3261 §10.2, RFC 3428, RFC 7118
  */
 import type { IncomingCall, InviteOptions, Session } from '@sipts/dialog';
-import type { Logger, TransportHandlers, WebSocketTransport } from '@sipts/transport';
+import type { Logger, TransportHandlers, WsTransport } from '@sipts/transport';
 import type { Clock, TimerValues } from '@sipts/transaction';
 import type { ClientError } from './errors.js';
 import type { AddressOfRecord } from './identity.js';
@@ -21,8 +21,8 @@ export interface StateEvent {
   expires: number | undefined;
 }
 
-/** The transport the agent talks through (a {@link WebSocketTransport}, or a fake in tests). */
-export type ClientTransport = Pick<WebSocketTransport, 'send' | 'close'> & Partial<Pick<WebSocketTransport, 'setFlowTimer'>>;
+/** The transport the agent talks through (a {@link WsTransport}, or a fake in tests). */
+export type ClientTransport = Pick<WsTransport, 'send' | 'close'> & Partial<Pick<WsTransport, 'setFlowTimer'>>;
 
 /** Options of {@link createUserAgent}. */
 export interface UserAgentOptions {
@@ -36,7 +36,7 @@ export interface UserAgentOptions {
   /** Registration lifetime to ask for, seconds. Default 600. */
   expires?: number;
   /**
-   * Opens the transport; default {@link createWebSocketTransport} with `reconnect` and RFC 5626
+   * Opens the transport; default {@link createWsTransport} with `reconnect` and RFC 5626
    * keep-alives (CRLF pings on the agent's clock, at the registrar's Flow-Timer).
    */
   connect?: (url: string, handlers: TransportHandlers) => ClientTransport;

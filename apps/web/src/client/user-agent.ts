@@ -7,7 +7,7 @@
  */
 import type { IncomingCall } from '@sipts/dialog';
 import { type SipRequest, type SipResponse } from '@sipts/message';
-import { createWebSocketPort, createWebSocketTransport, generateTag, safely, silentLogger, webSocketTarget, type TransportHandlers } from '@sipts/transport';
+import { createWsPort, createWsTransport, generateTag, safely, silentLogger, wsTarget, type TransportHandlers } from '@sipts/transport';
 import { createDefaultClock, type TimerHandle } from '@sipts/transaction';
 import { createCallCore, type CallCore } from './call-core.js';
 import { ClientError, errorForResponse } from './errors.js';
@@ -52,7 +52,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   try {
     const u = new URL(server);
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('scheme');
-    webSocketTarget(server);
+    wsTarget(server);
   } catch (_e) {
     throw new ClientError('bad-url', `"${options.server}" is not a WebSocket address. Write it like ws://127.0.0.1:8088 or wss://sip.example.com.`);
   }
@@ -65,7 +65,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
   const backoff = createBackoff(options.retry?.initialDelayMs ?? 1000, options.retry?.maxDelayMs ?? 30_000);
   // RFC 5626 §4.4.1 / RFC 7118 §6: CRLF keep-alives on the socket; a missed pong closes it and the
   // agent registers again on the next one (onFlowClosed below).
-  const connect = options.connect ?? ((url: string, handlers: TransportHandlers) => createWebSocketTransport({ url, logger, keepAlive: { clock } }, handlers));
+  const connect = options.connect ?? ((url: string, handlers: TransportHandlers) => createWsTransport({ url, logger, keepAlive: { clock } }, handlers));
   const stateListeners = new Set<(e: StateEvent) => void>();
   const messageListeners = new Set<(m: IncomingMessage) => void>();
   const callListeners = new Set<(call: IncomingCall) => void>();
@@ -110,8 +110,8 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
     const transport = connect(server, handlers);
     const credentials = { username: decodeURIComponent(address.user), password: options.password };
     const calls = createCallCore({
-      port: createWebSocketPort(transport, server, viaHost),
-      server: webSocketTarget(server),
+      port: createWsPort(transport, server, viaHost),
+      server: wsTarget(server),
       contact: () => (outbound ? `${contactUri};ob` : contactUri),
       from: address.uri,
       credentials,
@@ -132,7 +132,7 @@ export function createUserAgent(options: UserAgentOptions): UserAgent {
       },
     });
     const layer = calls.layer;
-    const sender = new Sender(layer, webSocketTarget(server), credentials);
+    const sender = new Sender(layer, wsTarget(server), credentials);
     return {
       transport,
       sender,

@@ -1,23 +1,23 @@
 /**
- * The classic `sip/proxy` module API: `start(options, onRequest)`, `send(message, callback?)` and
+ * The classic `sip/proxy` module API: `start(options, route)`, `send(message, callback?)` and
  * a `stop()` that works. A thin module-level wrapper over one {@link createProxyStack} instance
  * (the one singleton the classic contract demands).
  * @see RFC 3261 §16
  */
 import { SipError, type SipMessage } from '@sipts/message';
-import type { ProxySendOptions, RequestHandler, ResponseCallback } from '../types.js';
+import type { ProxySendOptions, ProxyRequestHandler, ResponseCallback } from '../types.js';
 import { createProxyStack, type ProxyStackInstance, type ProxyStackOptions } from './proxy-stack.js';
 
 let current: ProxyStackInstance | undefined;
 
 /**
- * Starts the module's proxy and its stack; `onRequest` gets a copy of each incoming request.
+ * Starts the module's proxy and its stack; `route` gets a copy of each incoming request.
  * @throws SipError `invalid-state` when already started; `bind-failed` (rejection) when a socket cannot be bound
  * @example await start({ udp: { port: 5060 } }, (rq) => send(rq))
  */
-export async function start(options: ProxyStackOptions, onRequest: RequestHandler): Promise<void> {
+export async function start(options: ProxyStackOptions, route: ProxyRequestHandler): Promise<void> {
   if (current !== undefined) throw new SipError('invalid-state', 'the proxy is already started');
-  const instance = createProxyStack(options, onRequest);
+  const instance = createProxyStack(options, route);
   current = instance;
   try {
     await instance.start();

@@ -9,7 +9,7 @@ import type { Remote } from '@sipts/transport';
 import type { SipRequest } from '@sipts/message';
 import { observeRequests } from '../observe-requests.js';
 import { createProxy } from '../proxy.js';
-import type { Proxy, ProxyOptions, ProxyStack, RequestHandler } from '../types.js';
+import type { Proxy, ProxyOptions, ProxyStack, ProxyRequestHandler } from '../types.js';
 
 /** Options of {@link createProxyStack}: the stack's and the proxy's. */
 export interface ProxyStackOptions extends StackOptions, ProxyOptions {
@@ -38,7 +38,7 @@ export interface ProxyStackInstance {
  * await start();
  * @see RFC 3261 §16
  */
-export function createProxyStack(options: ProxyStackOptions, onRequest: RequestHandler): ProxyStackInstance {
+export function createProxyStack(options: ProxyStackOptions, route: ProxyRequestHandler): ProxyStackInstance {
   const ref: { proxy?: Proxy } = {};
   const aliases = [...(options.aliases ?? []), ...(options.hostname !== undefined ? [options.hostname] : []), ...(options.publicAddress !== undefined ? [options.publicAddress] : [])];
   const stack = createStack({
@@ -63,7 +63,7 @@ export function createProxyStack(options: ProxyStackOptions, onRequest: RequestH
       : observeRequests(stack, (rq, st, remote) => {
           observe(st, rq, remote);
         });
-  const created = createProxy(view, { ...options, aliases, ...(options.clock !== undefined ? { clock: options.clock } : {}) }, onRequest);
+  const created = createProxy(view, { ...options, aliases, ...(options.clock !== undefined ? { clock: options.clock } : {}) }, route);
   ref.proxy = created;
   return {
     stack,

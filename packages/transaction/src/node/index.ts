@@ -2,4 +2,4 @@
  * @sipts/transaction/node: the stack instance (`createStack`) on Node transports.
  * @packageDocumentation
  */
-export { createStack, nextHop, transportsOf, type ClientTransactionHandle, type SendOptions, type Stack, type StackOptions } from './stack.js';
+export { createStack, nextHop, transportsOf, type SentRequest, type SendOptions, type Stack, type StackOptions } from './stack.js';

@@ -10,7 +10,7 @@ import { outboundRegistration } from '../outbound-registration.js';
 import { createStack as createCoreStack, type Stack as CoreStack, type StackCoreOptions } from '../stack.js';
 import { createDefaultClock } from '../timer-heap.js';
 
-export { nextHop, type ClientTransactionHandle, type SendOptions } from '../stack.js';
+export { nextHop, type SentRequest, type SendOptions } from '../stack.js';
 
 /** A stack on the Node transport layer. */
 export type Stack = CoreStack<TransportLayer>;
@@ -63,7 +63,7 @@ export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'W
  * Creates a stack instance on Node transports; nothing is bound until `start()`.
  * @example
  * const stack = createStack({ udp: { port: 5060 }, tcp: false });
- * stack.onRequest((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
+ * stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));
  * await stack.start();
  * const rs = await stack.send(options).final;
  * @see RFC 3261 §17

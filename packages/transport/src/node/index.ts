@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export type { Connection, ConnectionEvents } from './connection.js';
-export { connectWs, createWsListener, type WsConnectOptions, type WsListener, type WsListenOptions } from './ws.js';
+export { connectWs, listenWs, type WsConnectOptions, type WsListener, type WsListenOptions } from './ws.js';
 export { createTransportLayer } from './transport-layer.js';
 export type { ListenOptions, TlsOptions, TransportLayer, TransportOptions, UdpListenOptions, WsOptions, WssOptions } from './transport-options.js';
 export type { Pem, TlsClientOptions, TlsServerOptions } from './tls.js';

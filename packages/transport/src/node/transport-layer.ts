@@ -34,9 +34,9 @@ import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, 
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
 import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
 import type { TransportLayer, TransportOptions } from './transport-options.js';
-import { bindUdp, type UdpEndpoint } from './udp.js';
+import { listenUdp, type UdpEndpoint } from './udp.js';
 import { createUdpStunHandler } from './udp-stun.js';
-import { connectWs, createWsListener, type WsListener } from './ws.js';
+import { connectWs, listenWs, type WsListener } from './ws.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const PONG = new Uint8Array([0x0d, 0x0a]);
@@ -543,7 +543,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       if (options.udp !== false) {
         const o = options.udp ?? {};
         let onUdp: (bytes: Uint8Array, remote: Remote) => void = () => undefined;
-        const endpoint: UdpEndpoint = await bindUdp(
+        const endpoint: UdpEndpoint = await listenUdp(
           {
             address: o.address ?? baseAddress,
             port: o.port ?? 5060,
@@ -581,13 +581,13 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       if (options.ws !== undefined) {
         const o = options.ws;
         const origin = o.allowOrigin !== undefined ? { allowOrigin: o.allowOrigin } : {};
-        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 80, path: o.path ?? '/', limits, logger, ...origin }, listenerEvents));
+        wsListeners.push(await listenWs({ address: o.address ?? baseAddress, port: o.port ?? 80, path: o.path ?? '/', limits, logger, ...origin }, listenerEvents));
       }
       if (options.wss !== undefined) {
         const o = options.wss;
         const tls = { key: o.key, cert: o.cert, ...(o.ca !== undefined ? { ca: o.ca } : {}) };
         const origin = o.allowOrigin !== undefined ? { allowOrigin: o.allowOrigin } : {};
-        wsListeners.push(await createWsListener({ address: o.address ?? baseAddress, port: o.port ?? 443, path: o.path ?? '/', tls, limits, logger, ...origin }, listenerEvents));
+        wsListeners.push(await listenWs({ address: o.address ?? baseAddress, port: o.port ?? 443, path: o.path ?? '/', tls, limits, logger, ...origin }, listenerEvents));
       }
     } catch (e) {
       await closeAll();

@@ -12,7 +12,7 @@ import { canonicalIp } from '../receive.js';
 import { safely } from '../safely.js';
 import type { Logger, Remote, TransportLimits } from '../types.js';
 
-/** Options of {@link bindUdp}. */
+/** Options of {@link listenUdp}. */
 export interface UdpOptions {
   address: string;
   /** 0 picks an ephemeral port. */
@@ -94,9 +94,9 @@ function sendFailed(message: string, cause?: unknown): SipError {
 /**
  * Binds a UDP socket.
  * @throws SipError `bind-failed` naming the address and port (EADDRINUSE, EADDRNOTAVAIL…)
- * @example const udp = await bindUdp({ address: '0.0.0.0', port: 5060, limits, logger }, { onMessage })
+ * @example const udp = await listenUdp({ address: '0.0.0.0', port: 5060, limits, logger }, { onMessage })
  */
-export function bindUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndpoint> {
+export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEndpoint> {
   const family: 4 | 6 = isIPv6(options.address) ? 6 : 4;
   const dualStack = family === 6 && canonicalIp(options.address) === '::';
   const socket: Socket = createSocket({

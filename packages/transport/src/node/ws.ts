@@ -22,7 +22,7 @@ const SUBPROTOCOL = 'sip';
 /** How long a closing connection may take to finish the close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2000;
 
-/** Options of {@link createWsListener}. */
+/** Options of {@link listenWs}. */
 export interface WsListenOptions {
   port: number;
   address: string;
@@ -262,11 +262,11 @@ function offeredProtocols(req: IncomingMessage): string[] {
  * limit) the connection is closed at once (1013) and no further events are reported for it.
  * @throws SipError `bind-failed` (rejected) when the address cannot be listened on.
  * @example
- * const listener = await createWsListener({ port: 0, address: '127.0.0.1', path: '/', limits, logger },
+ * const listener = await listenWs({ port: 0, address: '127.0.0.1', path: '/', limits, logger },
  *   { onOpen: () => true, onFrame: (conn, bytes) => pool.receive(conn, bytes), onClose: (conn) => pool.drop(conn) });
  * @see RFC 7118 §4.1 (subprotocol), §5 (framing)
  */
-export function createWsListener(
+export function listenWs(
   options: WsListenOptions,
   events: ConnectionEvents & { onOpen(conn: Connection): boolean },
 ): Promise<WsListener> {

@@ -6,7 +6,7 @@
 import { createStreamFramer, isSipParseError, type StreamFramer } from '@sipts/message';
 import { ByteQueue } from './byte-queue.js';
 import { firstLineIncomplete, isKeepAlive, startsWithSipLine } from './sip-detect.js';
-import { createWebSocketDecoder, type WebSocketDecoder } from './websocket.js';
+import { createWsDecoder, type WsDecoder } from './websocket.js';
 
 /** A message found on the stream, or a problem worth counting. */
 export type StreamEvent =
@@ -45,7 +45,7 @@ export function createStreamPayload(): StreamPayload {
   let kind: StreamPayload['kind'] = 'detect';
   const pending = new ByteQueue();
   let framer: StreamFramer | undefined;
-  let ws: WebSocketDecoder | undefined;
+  let ws: WsDecoder | undefined;
 
   function sip(chunk: Uint8Array, transport: 'TCP'): StreamEvent[] {
     try {
@@ -57,7 +57,7 @@ export function createStreamPayload(): StreamPayload {
   }
 
   function websocket(chunk: Uint8Array): StreamEvent[] {
-    ws ??= createWebSocketDecoder();
+    ws ??= createWsDecoder();
     return ws.push(chunk).map((e): StreamEvent => {
       if (e.kind === 'message') return startsWithSipLine(e.data) ? { kind: 'sip', transport: 'WS', data: e.data } : { kind: 'not-sip' };
       if (e.kind === 'error') return { kind: 'error', reason: `WebSocket: ${e.reason}` };

@@ -7,14 +7,14 @@
 import { ByteQueue } from './byte-queue.js';
 
 /** What a decoder found besides messages. */
-export type WebSocketEvent = { kind: 'message'; data: Uint8Array } | { kind: 'compressed' } | { kind: 'close' } | { kind: 'error'; reason: string };
+export type WsEvent = { kind: 'message'; data: Uint8Array } | { kind: 'compressed' } | { kind: 'close' } | { kind: 'error'; reason: string };
 
 /** The largest WebSocket message accepted. */
 export const MAX_WS_MESSAGE = 1024 * 1024;
 
 /** Decodes the frames of one direction. */
-export interface WebSocketDecoder {
-  push(chunk: Uint8Array): WebSocketEvent[];
+export interface WsDecoder {
+  push(chunk: Uint8Array): WsEvent[];
 }
 
 /**
@@ -22,14 +22,14 @@ export interface WebSocketDecoder {
  * @example for (const e of ws.push(chunk)) if (e.kind === 'message') onSip(e.data)
  * @see RFC 6455 §5.2 (base framing), §5.4 (fragmentation), RFC 7118 §5
  */
-export function createWebSocketDecoder(): WebSocketDecoder {
+export function createWsDecoder(): WsDecoder {
   const queue = new ByteQueue();
   let parts: Uint8Array[] = [];
   let partsBytes = 0;
   let compressed = false;
   let dead = false;
 
-  function frame(out: WebSocketEvent[]): boolean {
+  function frame(out: WsEvent[]): boolean {
     const b = queue.bytes;
     if (b.length < 2) return false;
     const b0 = b[0] ?? 0;
@@ -104,7 +104,7 @@ export function createWebSocketDecoder(): WebSocketDecoder {
 
   return {
     push(chunk) {
-      const out: WebSocketEvent[] = [];
+      const out: WsEvent[] = [];
       if (dead) return out;
       queue.append(chunk);
       while (frame(out));

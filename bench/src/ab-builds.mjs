@@ -27,7 +27,7 @@ function variantsOf(lib) {
   return {
     keys: () => readKeys(lib.parseMessage(bytes)),
     all: () => readAll(lib.parseMessage(bytes)),
-    stringify: () => lib.stringify(parsed).charCodeAt(200),
+    stringify: () => (lib.stringifyMessage ?? lib.stringify)(parsed).charCodeAt(200), // stringify before the rename
     serializeMessage: () => lib.serializeMessage(parsed)[200],
   };
 }

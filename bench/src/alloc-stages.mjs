@@ -5,21 +5,10 @@
  *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 src/alloc-stages.mjs [input]
  * Needs the built dist of @sipts/message. Bounded: 5,000 calls per stage.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as msg from '@sipts/message';
-import { INPUTS } from './inputs.mjs';
 import { readKeys, readAll } from './parsers/classic-model.mjs';
-
+import { bytes, input, sip, td, text, value } from './stage-input.mjs';
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
-const require = createRequire(import.meta.url);
-const sip = require('sip');
-const input = process.argv[2] ?? 'invite';
-const bytes = new Uint8Array(readFileSync(new URL(`../inputs/${INPUTS[input].file}`, import.meta.url)));
-const text = new TextDecoder().decode(bytes);
-const lines = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
-const value = (name) => lines.find((l) => l.toLowerCase().startsWith(name + ':'))?.replace(/^[^:]+:\s*/, '');
-const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const keep = [];
 const stages = [['decode bytes to text (TextDecoder, fatal)', () => td.decode(bytes)]];
 for (const [name, fn] of [
@@ -43,7 +32,7 @@ stages.push(
     return m;
   }],
   ['classic sip.parse', () => sip.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))],
-  ['stringify unmodified', () => msg.stringify(parsed).charCodeAt(100)],
+  ['stringify unmodified', () => msg.stringifyMessage(parsed).charCodeAt(100)],
   ['classic sip.stringify', () => sip.stringify(classicParsed).charCodeAt(100)],
 );
 

@@ -7,20 +7,9 @@
  * what that part of parseMessage costs. Prints a Markdown table for bench/PARSER-BUDGET.md.
  * Bounded: each stage runs 30,000 iterations per round, 5 rounds unless told.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as msg from '@sipts/message';
-import { INPUTS } from './inputs.mjs';
 import { readKeys } from './parsers/classic-model.mjs';
-
-const require = createRequire(import.meta.url);
-const sip = require('sip');
-const input = process.argv[2] ?? 'invite';
-const bytes = new Uint8Array(readFileSync(new URL(`../inputs/${INPUTS[input].file}`, import.meta.url)));
-const text = new TextDecoder().decode(bytes);
-const lines = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
-const value = (name) => lines.find((l) => l.toLowerCase().startsWith(name + ':'))?.replace(/^[^:]+:\s*/, '');
-const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+import { bytes, input, lines, sip, td, text, value } from './stage-input.mjs';
 
 const stages = [
   ['decode bytes to text (TextDecoder, fatal)', () => td.decode(bytes).length],
@@ -62,7 +51,7 @@ stages.push(
   ['parseMessage strict', () => (msg.parseMessage(bytes, strictOpt).headers ? 1 : 0)],
   ['parseMessage + transaction keys', () => readKeys(msg.parseMessage(bytes))],
   ['classic sip.parse + transaction keys', () => readKeys(sip.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)))],
-  ['stringify unmodified', () => msg.stringify(parsed).charCodeAt(100)],
+  ['stringify unmodified', () => msg.stringifyMessage(parsed).charCodeAt(100)],
   ['classic sip.stringify', () => sip.stringify(classicParsed).charCodeAt(100)],
   ['serializeMessage unmodified', () => msg.serializeMessage(parsed)[100]],
 );

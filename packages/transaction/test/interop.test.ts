@@ -246,7 +246,10 @@ describe('sipp UAC → createStack UAS with loss', () => {
 });
 
 describe.each(['UDP', 'TCP'] as const)('createStack UAC → sipp UAS over %s', (protocol) => {
-  const runs: [string, string[]][] = protocol === 'UDP'
+  // sipp's built-in uas runs over TCP only: over UDP it fails a call when a retransmitted INVITE
+  // (T1 = 50 ms) arrives after its 200, since it recognises a retransmission only of the message
+  // before its first send; the fixture accepts that INVITE (see the comment in call-uas.xml).
+  const runs: [string, string[]][] = protocol === 'TCP'
     ? [['built-in -sn uas', ['-sn', 'uas']], ['fixtures/sipp/call-uas.xml', scenario('call-uas.xml')]]
     : [['fixtures/sipp/call-uas.xml', scenario('call-uas.xml')]];
   it.each(runs)('INVITE, 180, 200, ACK, BYE against %s: every call succeeds on both sides', async (_name, sippScenario) => {

@@ -170,10 +170,14 @@ async function search(kinds, mode, ladder) {
       st.runs.push(r);
       console.log(`  ${line(r)}`);
     } else if (st.lastPass === undefined && st.firstFail !== undefined) {
-      // The first rung failed already: one run at half of it.
-      const r = await measure(kind, mode, Math.round(st.firstFail / 2 / 500) * 500);
-      st.runs.push(r);
-      console.log(`  ${line(r)}`);
+      // The first rung failed already: halve the rate until a run passes (at most three times), so
+      // that both packages have a rate held and the ratio can be given.
+      for (let rate = st.firstFail / 2, tries = 0; tries < 3; rate /= 2, tries++) {
+        const r = await measure(kind, mode, Math.round(rate / 500) * 500);
+        st.runs.push(r);
+        console.log(`  ${line(r)}`);
+        if (r.pass) break;
+      }
     }
     const passing = st.runs.filter((r) => r.pass);
     const best = passing.reduce((b, r) => (b === undefined || r.completedPerSec > b.completedPerSec ? r : b), undefined);

@@ -176,7 +176,13 @@ async function search(kinds, mode, ladder) {
         const r = await measure(kind, mode, Math.round(rate / 500) * 500);
         st.runs.push(r);
         console.log(`  ${line(r)}`);
-        if (r.pass) break;
+        if (r.pass) {
+          // Then once between the rate held and the one that failed, as for a ladder with a pass.
+          const mid = await measure(kind, mode, Math.round((r.targetRate + st.firstFail) / 2 / 500) * 500);
+          st.runs.push(mid);
+          console.log(`  ${line(mid)}`);
+          break;
+        }
       }
     }
     const passing = st.runs.filter((r) => r.pass);

@@ -33,25 +33,6 @@ const FAULTS: unique symbol = Symbol('sipts.headerFaults');
 type WithFaults = Headers & { [FAULTS]?: HeaderFault[] };
 
 /**
- * Headers that may wait for their first read in the liberal mode: the {@link ALWAYS_DEFERRED}
- * authentication headers, and Contact, Record-Route, Path and Refer-To when they fail to parse.
- * Everything else is parsed up front: Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length
- * (RFC 3261 §8.2, §17, §18), Route (§16.4), and every header kept as text (its own parsed form).
- */
-export const LAZY_HEADERS: ReadonlySet<string> = new Set([
-  'contact',
-  'record-route',
-  'path',
-  'refer-to',
-  'www-authenticate',
-  'proxy-authenticate',
-  'authorization',
-  'proxy-authorization',
-  'authentication-info',
-  'proxy-authentication-info',
-]);
-
-/**
  * The lazy headers that are deferred even when they parse: the authentication headers, whose
  * parse costs several times an accessor define and which only the digest layer reads. The other
  * lazy headers (Contact, Record-Route, Path, Refer-To) cost less to parse than to defer, so the
@@ -65,6 +46,14 @@ export const ALWAYS_DEFERRED: ReadonlySet<string> = new Set([
   'authentication-info',
   'proxy-authentication-info',
 ]);
+
+/**
+ * Headers that may wait for their first read in the liberal mode: the {@link ALWAYS_DEFERRED}
+ * authentication headers, and Contact, Record-Route, Path and Refer-To when they fail to parse.
+ * Everything else is parsed up front: Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length
+ * (RFC 3261 §8.2, §17, §18), Route (§16.4), and every header kept as text (its own parsed form).
+ */
+export const LAZY_HEADERS: ReadonlySet<string> = new Set(['contact', 'record-route', 'path', 'refer-to', ...ALWAYS_DEFERRED]);
 
 /** Records a fault on `headers`. */
 export function addFault(headers: Headers, header: string, error: SipParseError): void {

@@ -9,7 +9,7 @@
  */
 import type { NameAddr, Params, SipMessage, SipResponse } from '@sipts/message';
 import type { ServerTransactionHandle } from '@sipts/transaction';
-import { BRANCH_COOKIE, generateTag } from '@sipts/transport';
+import { generateTag, hasMagicCookie } from '@sipts/transport';
 
 /** How {@link ToTags.apply} finds the server transaction of a response: the stack's own lookup. */
 export interface ServerTransactionLookup {
@@ -46,9 +46,9 @@ function tagOf(nameAddr: NameAddr | undefined): string {
   return typeof tag === 'string' ? tag : '';
 }
 
-function hasMagicCookie(m: SipMessage): boolean {
-  const branch = m.headers.via?.[0]?.params.branch;
-  return typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE);
+/** True when the message's top Via carries an RFC 3261 branch (a transaction key of its own). */
+function hasRfc3261Branch(m: SipMessage): boolean {
+  return hasMagicCookie(m.headers.via?.[0]?.params.branch);
 }
 
 /**
@@ -86,7 +86,7 @@ export function createToTags(): ToTags {
 
   /** The live server transaction of `response`; an RFC 2543 one is forgotten at its final response. */
   function lookup(response: SipResponse, stack: ServerTransactionLookup): ServerTransactionHandle | undefined {
-    if (hasMagicCookie(response)) return stack.serverTransactionOf(response);
+    if (hasRfc3261Branch(response)) return stack.serverTransactionOf(response);
     const key = keyOf(response);
     const st = key === undefined ? undefined : legacy.get(key);
     if (st === undefined || key === undefined) return undefined;
@@ -96,7 +96,7 @@ export function createToTags(): ToTags {
 
   return {
     track(st) {
-      if (hasMagicCookie(st.request)) return;
+      if (hasRfc3261Branch(st.request)) return;
       const key = keyOf(st.request);
       if (key === undefined) return;
       if (legacy.size >= sweepAt) sweep();

@@ -10,7 +10,7 @@
  * @see RFC 3261 §17.1.3, §17.2.3, §9.2
  */
 import { stringifyUri, type Params, type SipRequest, type SipResponse, type Via } from '@sipts/message';
-import { BRANCH_COOKIE } from '@sipts/transport';
+import { hasMagicCookie } from '@sipts/transport';
 
 /** The separator of key parts: a character no token, host or URI carries unescaped. */
 const SEP = '\u0001';
@@ -38,16 +38,6 @@ function param(params: Params, name: string): string | undefined {
 export function topBranch(message: SipRequest | SipResponse): string | undefined {
   const via = message.headers.via?.[0];
   return via === undefined ? undefined : param(via.params, 'branch');
-}
-
-/**
- * True when `branch` marks an RFC 3261 request: it begins with the magic cookie `z9hG4bK`. A branch
- * of exactly the cookie (RFC 4475 §3.2.1 `badbranch`) counts: it is matched as written.
- * @example hasMagicCookie('z9hG4bK') // true; hasMagicCookie('1234') // false (RFC 2543)
- * @see RFC 3261 §8.1.1.7, §17.2.3
- */
-export function hasMagicCookie(branch: string | undefined): branch is string {
-  return branch?.startsWith(BRANCH_COOKIE) === true;
 }
 
 /** The method a request's transaction was created by: INVITE for an ACK (§17.2.3), else its own. */

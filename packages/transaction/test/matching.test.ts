@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeResponse } from '@sipts/message';
-import { ackKeys, clientKey, clientKeyFor, hasMagicCookie, mergeKey, responseServerKey, serverKey, toTag } from '../src/matching.js';
+import { hasMagicCookie } from '@sipts/transport';
+import { ackKeys, clientKey, clientKeyFor, mergeKey, responseServerKey, serverKey, toTag } from '../src/matching.js';
 import { request, response, type RequestParts } from './layer-messages.js';
 
 const INVITE: RequestParts = { method: 'INVITE', via: 'SIP/2.0/UDP host.example.com:5060;branch=z9hG4bK776asdhds' };
@@ -56,6 +57,7 @@ describe('server transaction keys for RFC 3261 requests (§17.2.3)', () => {
     ['z9hg4bkabc', false],
     ['abc', false],
     [undefined, false],
+    [42, false],
   ] as const)('hasMagicCookie(%s) is %s', (branch, yes) => {
     expect(hasMagicCookie(branch)).toBe(yes);
   });

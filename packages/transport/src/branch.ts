@@ -9,6 +9,17 @@
 /** The RFC 3261 magic cookie every branch starts with. */
 export const BRANCH_COOKIE = 'z9hG4bK';
 
+/**
+ * True when `branch` marks an RFC 3261 request: it begins with the magic cookie `z9hG4bK`. A branch
+ * of exactly the cookie (RFC 4475 §3.2.1 `badbranch`) counts: it is matched as written. Anything
+ * else, a missing branch or a non-string an application put there included, is RFC 2543.
+ * @example hasMagicCookie('z9hG4bK') // true; hasMagicCookie('1234') // false (RFC 2543)
+ * @see RFC 3261 §8.1.1.7, §17.2.3
+ */
+export function hasMagicCookie(branch: unknown): branch is string {
+  return typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE);
+}
+
 /** Bytes drawn from `crypto.getRandomValues` per refill (its limit is 65,536). */
 export const RANDOM_POOL_BYTES = 4096;
 

@@ -17,7 +17,7 @@ export {
   type TransportProtocol,
   type TransportStats,
 } from './types.js';
-export { BRANCH_COOKIE, generateBranch, generateTag } from './branch.js';
+export { BRANCH_COOKIE, generateBranch, generateTag, hasMagicCookie } from './branch.js';
 export { isIpv6, unbracket } from './receive.js';
 export { asError } from './as-error.js';
 export { createReceiver, newTransportStats, type MessageSource, type Receive, type ReceiverContext } from './pipeline.js';

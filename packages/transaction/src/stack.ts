@@ -9,9 +9,8 @@
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
-import type { OutgoingRequest } from './outgoing-request.js';
 import type { ServerTransactionHandle } from './server-handle.js';
-import { synthesize } from './synthesize.js';
+import { SentRequestImpl } from './sent-request.js';
 import { createDefaultClock } from './timer-heap.js';
 import { createTransactionLayer, type TransactionStats } from './transaction-layer.js';
 
@@ -198,87 +197,63 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     return resolve(nextHop(request));
   }
 
-  function send(request: SipRequest, sendOptions: SendOptions = {}): SentRequest {
-    if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
-    const { onResponse, signal } = sendOptions;
-    /** Set by the handle's cancel(); read with the signal. */
-    let cancelled = false;
-    let tx: OutgoingRequest | undefined;
-    const aborted = (): boolean => cancelled || signal?.aborted === true;
-    const cancel = (): void => {
-      if (cancelled) return;
-      cancelled = true;
-      tx?.cancel();
-    };
-    let settle!: (rs: SipResponse) => void;
-    const final = new Promise<SipResponse>((resolveFinal) => {
-      settle = resolveFinal;
-    });
-    let finalSeen = false;
-    const deliver = (rs: SipResponse): void => {
-      const first = rs.status >= 200 && !finalSeen;
-      if (rs.status >= 200) finalSeen = true;
-      if (onResponse !== undefined) {
-        try {
-          onResponse(rs);
-        } catch (e) {
-          logger.error('onResponse threw', { error: e });
-        }
-      }
-      if (first) settle(rs);
-    };
-    const giveUp = (status: 430 | 487 | 503, why: string, error?: unknown): void => {
-      logger.debug(why, { method: request.method, error });
-      deliver(synthesize(request, status));
-    };
-    if (stopped !== undefined) {
-      giveUp(503, 'the stack is stopped');
-      return { final, cancel };
+  /** Hands the request to the transaction layer, or gives it up (aborted, no target, a send that failed at once). */
+  function sendTo(sent: SentRequestImpl, request: SipRequest, targets: readonly Target[]): void {
+    if (sent.aborted) {
+      sent.giveUp(487, 'aborted before sending');
+      return;
     }
-    if (signal?.aborted === true) {
-      giveUp(487, 'aborted before sending');
-      return { final, cancel };
+    if (targets.length === 0) {
+      sent.giveUp(503, `no target for ${nextHop(request)}`);
+      return;
     }
-    const abandon = (): void => {
-      giveUp(503, 'the stack stopped before the request was sent');
-    };
-    resolving.add(abandon);
-    const sendTo = (targets: Target[]): void => {
-      if (!resolving.delete(abandon)) return; // the stack stopped meanwhile
-      if (aborted()) {
-        giveUp(487, 'aborted before sending');
-        return;
-      }
-      if (targets.length === 0) {
-        giveUp(503, `no target for ${nextHop(request)}`);
-        return;
-      }
-      const onAbort = (): void => {
-        tx?.cancel();
-      };
-      try {
-        tx = layer.sendRequest(request, targets, {
+    try {
+      sent.sendNow(() =>
+        layer.sendRequest(request, targets, {
           onResponse: (rs) => {
-            deliver(rs);
+            sent.deliver(rs);
           },
           onTerminated: () => {
-            signal?.removeEventListener('abort', onAbort);
-            if (!finalSeen) deliver(synthesize(request, 503));
+            sent.ended();
           },
-        });
-      } catch (e) {
-        giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
-        return;
-      }
-      if (tx.state !== 'terminated') signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      );
+    } catch (e) {
+      sent.giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
+    }
+  }
+
+  function send(request: SipRequest, sendOptions: SendOptions = {}): SentRequest {
+    if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
+    const sent = new SentRequestImpl({ request, onResponse: sendOptions.onResponse, signal: sendOptions.signal, logger });
+    if (stopped !== undefined) {
+      sent.giveUp(503, 'the stack is stopped');
+      return sent;
+    }
+    if (sent.aborted) {
+      sent.giveUp(487, 'aborted before sending');
+      return sent;
+    }
+    // Targets the caller gave go out now: no Promise and no microtask per request (a proxy's
+    // branches, the facade's sends). Only a next hop still to resolve waits for the resolver.
+    const given = sendOptions.targets ?? (sendOptions.target !== undefined ? [sendOptions.target] : undefined);
+    if (given !== undefined) {
+      sendTo(sent, request, given.slice());
+      return sent;
+    }
+    const abandon = (): void => {
+      sent.giveUp(503, 'the stack stopped before the request was sent');
     };
+    resolving.add(abandon);
     targetsFor(request, sendOptions)
-      .then(sendTo)
+      .then((targets) => {
+        if (resolving.delete(abandon)) sendTo(sent, request, targets); // else the stack stopped meanwhile
+      })
       .catch((e: unknown) => {
         if (!resolving.delete(abandon)) return;
-        giveUp(503, 'could not resolve the next hop', e);
+        sent.giveUp(503, 'could not resolve the next hop', e);
       });
-    return { final, cancel };
+    return sent;
   }
 
   return {

@@ -1,0 +1,129 @@
+/**
+ * What {@link Stack.send} returns, and the bookkeeping of one request's outcome: the responses go
+ * to the caller's `onResponse`, the first final one settles `final`, `cancel()` reaches the
+ * request's transactions (RFC 3261 §9.1).
+ *
+ * Built for the hot path of a proxy or a facade that sends many requests and reads few outcomes:
+ * `final` is a Promise only once somebody reads it (a proxy's branches never do), and cancelling
+ * needs no AbortController.
+ * @see RFC 3261 §8.1.3, §9.1, §17.1
+ */
+import type { SipRequest, SipResponse } from '@sipts/message';
+import { safely, type Logger } from '@sipts/transport';
+import type { OutgoingRequest } from './outgoing-request.js';
+import type { SentRequest } from './stack.js';
+import { synthesize } from './synthesize.js';
+
+/** What a {@link SentRequestImpl} is made of. */
+export interface SentRequestOptions {
+  request: SipRequest;
+  onResponse: ((response: SipResponse) => void) | undefined;
+  signal: AbortSignal | undefined;
+  logger: Logger;
+}
+
+/** One request sent by a stack: its responses, its outcome, its cancellation. */
+export class SentRequestImpl implements SentRequest {
+  readonly #request: SipRequest;
+  readonly #onResponse: ((response: SipResponse) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #logger: Logger;
+  #tx: OutgoingRequest | undefined;
+  #cancelled = false;
+  /** While true the sender is still inside `send()`: responses wait for it to return. */
+  #holding = false;
+  /** The first final response, once there is one. */
+  #finalResponse: SipResponse | undefined;
+  #final: Promise<SipResponse> | undefined;
+  #settle: ((response: SipResponse) => void) | undefined;
+  /** Removes the abort listener once the request has ended. */
+  readonly #onAbort = (): void => {
+    this.#tx?.cancel();
+  };
+
+  constructor(options: SentRequestOptions) {
+    this.#request = options.request;
+    this.#onResponse = options.onResponse;
+    this.#signal = options.signal;
+    this.#logger = options.logger;
+  }
+
+  get final(): Promise<SipResponse> {
+    if (this.#final === undefined) {
+      const known = this.#finalResponse;
+      this.#final =
+        known !== undefined
+          ? Promise.resolve(known)
+          : new Promise<SipResponse>((resolve) => {
+              this.#settle = resolve;
+            });
+    }
+    return this.#final;
+  }
+
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#tx?.cancel();
+  }
+
+  /** True once `cancel()` was called or the caller's signal aborted. */
+  get aborted(): boolean {
+    return this.#cancelled || this.#signal?.aborted === true;
+  }
+
+  /** True once a final response (real or synthesized) was delivered. */
+  get settled(): boolean {
+    return this.#finalResponse !== undefined;
+  }
+
+  /**
+   * Runs `send` (which hands the request to the transaction layer) with the responses it causes
+   * at once (a synchronous transport failure) held until the current call stack returns, so the
+   * caller holds its handle before its `onResponse` runs.
+   */
+  sendNow(send: () => OutgoingRequest): void {
+    this.#holding = true;
+    try {
+      this.#tx = send();
+    } finally {
+      this.#holding = false;
+    }
+    if (this.#tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** The request's transactions ended: a request left without a final response gets a 503. */
+  ended(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#finalResponse === undefined) this.deliver(synthesize(this.#request, 503));
+  }
+
+  /** Synthesizes the final response of a request that was not (or could not be) sent. */
+  giveUp(status: 430 | 487 | 503, why: string, error?: unknown): void {
+    this.#logger.debug(why, { method: this.#request.method, error });
+    this.deliver(synthesize(this.#request, status));
+  }
+
+  /** Passes a response to the caller; the first final one settles `final`. */
+  deliver(response: SipResponse): void {
+    const first = response.status >= 200 && this.#finalResponse === undefined;
+    if (first) this.#finalResponse = response;
+    if (this.#holding) {
+      queueMicrotask(() => {
+        this.#tell(response, first);
+      });
+      return;
+    }
+    this.#tell(response, first);
+  }
+
+  #tell(response: SipResponse, first: boolean): void {
+    const onResponse = this.#onResponse;
+    if (onResponse !== undefined) {
+      safely(this.#logger, 'onResponse', () => {
+        onResponse(response);
+      });
+    }
+    if (first) this.#settle?.(response);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * `Stack.send` with targets the caller gives: the request reaches the transport before `send`
+ * returns (no Promise, no microtask: a proxy's branches, the facade's sends), yet the caller's
+ * `onResponse` never runs before `send` has returned; `final` is made only when read, and read
+ * late it still holds the first final response. Neutral stack, a recording port, a fake clock.
+ * @see RFC 3261 §8.1.3, §17.1
+ */
+import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
+import { generateTag, type SendOutcome, type Target, type TransportHandlers } from '@sipts/transport';
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '../src/fake-clock.js';
+import { createStack } from '../src/stack.js';
+
+const TARGET: Target = { protocol: 'UDP', address: '127.0.0.1', port: 5099 };
+const REMOTE = { protocol: 'UDP', address: '127.0.0.1', port: 5099 } as const;
+
+/** A stack whose port records each request and answers every send with `outcome`. */
+function stackOn(outcome: () => SendOutcome) {
+  const sent: SipRequest[] = [];
+  let handlers: TransportHandlers | undefined;
+  const clock = createFakeClock();
+  const stack = createStack({
+    clock,
+    resolve: () => Promise.resolve([TARGET]),
+    transport: (h) => {
+      handlers = h;
+      return {
+        port: {
+          sendRequest: (rq) => {
+            sent.push(rq);
+            return outcome();
+          },
+          prepareResponse: () => {
+            throw new SipError('send-failed', 'this port sends no response', { status: 503 });
+          },
+          sendResponse: () => 'sent',
+        },
+        start: () => Promise.resolve(),
+        stop: () => Promise.resolve(),
+      };
+    },
+  });
+  /** Delivers a response as the transport's receive pipeline would. */
+  const receive = (rs: SipResponse): void => {
+    handlers?.onResponse(rs, REMOTE);
+  };
+  return { stack, sent, clock, receive };
+}
+
+function options(): SipRequest {
+  const uri = 'sip:bob@127.0.0.1:5099';
+  return {
+    method: 'OPTIONS',
+    uri,
+    headers: {
+      to: { uri, params: {} },
+      from: { uri: 'sip:alice@127.0.0.1', params: { tag: generateTag() } },
+      'call-id': `send-now-${generateTag()}`,
+      cseq: { seq: 1, method: 'OPTIONS' },
+      'max-forwards': 70,
+      'content-length': 0,
+    },
+  };
+}
+
+describe('Stack.send with the targets given', () => {
+  it('hands the request to the transport before send returns', () => {
+    const { stack, sent } = stackOn(() => 'sent');
+    stack.send(options(), { target: TARGET });
+    expect(sent).toHaveLength(1);
+    stack.send(options(), { targets: [TARGET] });
+    expect(sent).toHaveLength(2);
+  });
+
+  it('still resolves a next hop asynchronously when no target is given', async () => {
+    const { stack, sent } = stackOn(() => 'sent');
+    stack.send(options());
+    expect(sent).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve)); // the resolver's promise and its then
+    expect(sent).toHaveLength(1);
+  });
+
+  it('reports a send that failed at once after send returned, as a 503', async () => {
+    const { stack } = stackOn(() => new SipError('send-failed', 'refused', { status: 503 }));
+    const seen: number[] = [];
+    let returned = false;
+    const handle = stack.send(options(), {
+      target: TARGET,
+      onResponse: (rs) => {
+        expect(returned).toBe(true);
+        seen.push(rs.status);
+      },
+    });
+    returned = true;
+    expect(seen).toEqual([]);
+    expect((await handle.final).status).toBe(503);
+    expect(seen).toEqual([503]);
+  });
+
+  it('gives `final` the first final response even when read after it came', async () => {
+    const { stack, sent, receive } = stackOn(() => 'sent');
+    const seen: number[] = [];
+    const handle = stack.send(options(), { target: TARGET, onResponse: (rs) => seen.push(rs.status) });
+    const request = sent[0] as SipRequest;
+    receive(makeResponse(request, 200, undefined, { toTag: generateTag() }));
+    expect(seen).toEqual([200]);
+    const first = handle.final;
+    expect(handle.final).toBe(first); // one Promise, however often read
+    expect((await first).status).toBe(200);
+  });
+
+  it('settles a `final` read before the response came', async () => {
+    const { stack, sent, receive } = stackOn(() => 'sent');
+    const handle = stack.send(options(), { target: TARGET });
+    const final = handle.final;
+    receive(makeResponse(sent[0] as SipRequest, 404, undefined, { toTag: generateTag() }));
+    expect((await final).status).toBe(404);
+  });
+});

@@ -72,10 +72,12 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
   const logger = stackOptions.logger ?? silentLogger;
   const protocols = new Set<TransportProtocol>(transportsOf(stackOptions));
   const given = options.resolver;
-  let fallback: SipResolver | undefined;
-  const realResolve =
-    typeof given === 'function' ? given : (uri: string): Promise<Target[]> => (given ?? (fallback ??= createResolver({ transports: [...protocols], logger }))).resolve(uri);
-  stackOptions.resolver = realResolve;
+  // An application's resolver function is used as it is; otherwise the RFC 3263 resolver, whose
+  // resolveNow lets a request to a numeric host go out with no Promise.
+  const resolver: SipResolver | ((uri: string) => Promise<Target[]>) = given ?? createResolver({ transports: [...protocols], logger });
+  const realResolve = typeof resolver === 'function' ? resolver : (uri: string): Promise<Target[]> => resolver.resolve(uri);
+  const resolveNow = typeof resolver === 'function' || resolver.resolveNow === undefined ? undefined : resolver.resolveNow.bind(resolver);
+  stackOptions.resolver = resolver;
   // One clock for the stack and the facade's own timers (the ring-time limit).
   const clock = stackOptions.clock ?? createDefaultClock();
   stackOptions.clock = clock;
@@ -121,6 +123,7 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
     logger,
     protocols,
     resolve: realResolve,
+    ...(resolveNow !== undefined ? { resolveNow } : {}),
     maxForwards: options['max-forwards'] ?? 70,
     ringTimeLimit: options.ringTimeLimit ?? 600_000,
     clock,

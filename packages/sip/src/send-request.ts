@@ -5,7 +5,7 @@
  * target), 430 (a flow this stack cannot use), 408 (timeout, ring time limit) and 503.
  * @see RFC 3261 §8.1.2, §17.1; RFC 3263 §4; RFC 5626 §5.3
  */
-import { isSipUri, makeResponse, parseCSeq, SipError, stringifyUri, type SipRequest, type SipResponse, type Via } from '@sipts/message';
+import { isSipUri, makeResponse, parseCSeq, parseUri, SipError, stringifyUri, type SipRequest, type SipResponse, type SipUri, type Via } from '@sipts/message';
 import { generateBranch, generateTag, isFlowFailed, safely } from '@sipts/transport';
 import type { Clock, TimerHandle } from '@sipts/transaction';
 import type { Logger, Stack, Target, TransportProtocol } from './layers.js';
@@ -22,6 +22,8 @@ export interface SendContext {
   readonly protocols: ReadonlySet<TransportProtocol>;
   /** RFC 3263 resolution of a next-hop URI. */
   resolve(uri: string): Promise<Target[]>;
+  /** The targets of a next hop that needs no lookup (a numeric host), at once; else undefined. */
+  resolveNow?(uri: SipUri): Target[] | undefined;
   readonly maxForwards: number;
   readonly ringTimeLimit: number;
   /** The stack's own clock (injected or its default): the ring-time limit runs on it. */
@@ -70,7 +72,7 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
     if (Array.isArray(h.via)) h.via.unshift(via);
     else h.via = [via];
   }
-  let targets: Promise<Target[]>;
+  let targets: Target[] | Promise<Target[]>;
   if ('flow' in hop) {
     // RFC 5626 §5.3: a flow over a transport this stack does not have is 430. A flow whose
     // connection closed is the transport's `flow-failed`, which the transaction answers 430.
@@ -78,13 +80,19 @@ export function sendRequest(ctx: SendContext, rq: SipRequest, callback: Response
       if (rq.method !== 'ACK') deliver(ctx, callback, synthesized(rq, 430));
       return;
     }
-    targets = Promise.resolve([targetOfFlow(hop.flow)]);
+    targets = [targetOfFlow(hop.flow)];
   } else if (hop.isFlowHost && typeof hop.uri !== 'string' && isSipUri(hop.uri) && hop.uri.port === undefined && hop.uri.user !== undefined) {
     // A flow URI of ours whose token does not verify: no such flow (the classic 404).
     deliver(ctx, callback, synthesized(rq, 404));
     return;
   } else {
-    targets = ctx.resolve(stringifyUri(hop.uri));
+    const uri = typeof hop.uri === 'string' ? parseUri(hop.uri) : hop.uri;
+    targets = (uri !== undefined && isSipUri(uri) ? ctx.resolveNow?.(uri) : undefined) ?? ctx.resolve(stringifyUri(hop.uri));
+  }
+  // A flow or a numeric host: sent now, no Promise (the stack holds the responses until we return).
+  if (Array.isArray(targets)) {
+    dispatch(ctx, rq, targets, callback);
+    return;
   }
   targets.then(
     (list) => {

@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipRequest, SipResponse } from '@sipts/message';
 import { createFakeClock } from '@sipts/transaction';
-import { freePort, runTool } from '@sipts/test-peers';
+import { freePort, runTool, until } from '@sipts/test-peers';
 import { makeResponse, type ClassicInstance, type Remote } from '../src/index.js';
 import { request, sendAndCollect, stackOn } from './helpers.js';
 
@@ -49,6 +49,18 @@ describe('send(request) through the facade', () => {
     // The classic remote shape.
     expect(seen[0]?.remote).toMatchObject({ protocol: 'UDP', address: '127.0.0.1', port: a.port, local: { port: b.port } });
     expect(seen[0]?.rq.headers.cseq).toEqual({ seq: 7, method: 'OPTIONS' });
+  });
+
+  it('a request to a numeric host is in its transaction when send() returns (no resolver Promise)', async () => {
+    const { a, b } = await pair((rq, _remote, self) => {
+      self.send(makeResponse(rq, 200, 'OK'));
+    });
+    const got: number[] = [];
+    a.send(request('OPTIONS', `sip:bob@127.0.0.1:${String(b.port)}`), (rs) => got.push(rs.status));
+    expect(a.stack.transactions).toBe(1);
+    expect(got).toEqual([]); // responses never arrive inside send()
+    await until(() => got.length === 1, 5000, 'the 200');
+    expect(got).toEqual([200]);
   });
 
   it('a request that already has a Via gets a new one on top, which the app can shift off', async () => {

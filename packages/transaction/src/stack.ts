@@ -6,8 +6,8 @@
  * resolver; the classic `sip.create`/`start`/`send` are thin wrappers over that.
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
-import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
+import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Uri } from '@sipts/message';
+import { asError, generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
 import type { ServerTransactionHandle } from './server-handle.js';
 import { SentRequestImpl } from './sent-request.js';
@@ -31,6 +31,11 @@ export interface StackCoreOptions<T extends StackTransport> {
   transport: (handlers: TransportHandlers) => T;
   /** Resolves a next-hop URI to targets, tried in order (RFC 3263 §4). */
   resolve: (uri: string) => Promise<Target[]>;
+  /**
+   * The targets of a next hop that needs no lookup (a numeric host), at once; `undefined` sends the
+   * request through `resolve`. Lets a request to an IP address go out before `send` returns.
+   */
+  resolveNow?: (uri: string | SipUri) => Target[] | undefined;
   logger?: Logger;
   /** T1, T2, T4 for this stack (default 500 ms, 4 s, 5 s). */
   timers?: Partial<TimerValues>;
@@ -137,12 +142,24 @@ export interface Stack<T extends StackTransport = StackTransport> {
 
 /** RFC 3261 §8.1.2: the first Route if it is a loose router, else the Request-URI. */
 export function nextHop(request: SipRequest): string {
+  const uri = nextHopUri(request);
+  return typeof uri === 'string' ? uri : stringifyUri(uri);
+}
+
+/** {@link nextHop} as the request holds it (parsed or text), not written out again. */
+function nextHopUri(request: SipRequest): string | Uri {
   const route = request.headers.route?.[0];
   if (route !== undefined) {
     const uri = typeof route.uri === 'string' ? parseUri(route.uri) : route.uri;
-    if (uri !== undefined && isSipUri(uri) && uri.params.lr !== undefined) return stringifyUri(uri);
+    if (uri !== undefined && isSipUri(uri) && uri.params.lr !== undefined) return uri;
   }
-  return typeof request.uri === 'string' ? request.uri : stringifyUri(request.uri);
+  return request.uri;
+}
+
+/** The targets `resolveNow` knows for the request's next hop without a lookup (a SIP URI with a numeric host). */
+function knownTargets(request: SipRequest, resolveNow: (uri: string | SipUri) => Target[] | undefined): Target[] | undefined {
+  const uri = nextHopUri(request);
+  return typeof uri === 'string' || isSipUri(uri) ? resolveNow(uri) : undefined;
 }
 
 /** The layer's options that are copied only when given (exactOptionalPropertyTypes). */
@@ -162,6 +179,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? createDefaultClock();
   const resolve = options.resolve;
+  const resolveNow = options.resolveNow;
   let handler: ((request: SipRequest, st: ServerTransactionHandle, remote: Remote) => void) | undefined;
   let stopped: Promise<void> | undefined;
   /** Requests waiting for their targets: each entry gives its request up (on stop). */
@@ -223,6 +241,17 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     }
   }
 
+  /** Sends an ACK for a 2xx to the first target (§13.2.2.4); a rejection when there is none or it fails. */
+  function sendAckTo(ack: SipRequest, targets: readonly Target[]): Promise<void> {
+    const first = targets[0];
+    if (first === undefined) return Promise.reject(new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 }));
+    try {
+      return layer.sendAck(ack, first);
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
+  }
+
   function send(request: SipRequest, sendOptions: SendOptions = {}): SentRequest {
     if (request.method === 'ACK') throw new SipError('invalid-argument', 'an ACK has no transaction: use sendAck');
     const sent = new SentRequestImpl({ request, onResponse: sendOptions.onResponse, signal: sendOptions.signal, logger });
@@ -239,6 +268,11 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
     const given = sendOptions.targets ?? (sendOptions.target !== undefined ? [sendOptions.target] : undefined);
     if (given !== undefined) {
       sendTo(sent, request, given.slice());
+      return sent;
+    }
+    const known = resolveNow === undefined ? undefined : knownTargets(request, resolveNow);
+    if (known !== undefined) {
+      sendTo(sent, request, known);
       return sent;
     }
     const abandon = (): void => {
@@ -259,11 +293,12 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
   return {
     start: () => transport.start(),
     send,
-    async sendAck(ack, ackOptions = {}) {
-      const targets = await targetsFor(ack, ackOptions);
-      const first = targets[0];
-      if (first === undefined) throw new SipError('send-failed', `no target for ${nextHop(ack)}`, { status: 503 });
-      await layer.sendAck(ack, first);
+    sendAck(ack, ackOptions = {}) {
+      const given = ackOptions.targets ?? (ackOptions.target !== undefined ? [ackOptions.target] : undefined);
+      const known = given ?? (resolveNow === undefined ? undefined : knownTargets(ack, resolveNow));
+      // Known targets (a proxy's 2xx ACK to a numeric host): sent now, the layer's Promise returned as it is.
+      if (known !== undefined) return sendAckTo(ack, known);
+      return targetsFor(ack, ackOptions).then((targets) => sendAckTo(ack, targets));
     },
     setRequestHandler(h) {
       handler = h;

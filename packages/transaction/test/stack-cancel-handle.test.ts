@@ -6,7 +6,7 @@ import { makeResponse, type SipRequest } from '@sipts/message';
 import { generateTag } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerTransactionHandle } from '../src/server-handle.js';
-import { newRequest, startStack, stopAll, until, uriOf } from './stack-helpers.js';
+import { newRequest, startStack, stopAll, targetOf, until, uriOf } from './stack-helpers.js';
 
 afterEach(stopAll);
 
@@ -42,7 +42,9 @@ describe('Stack.send handle: cancel() (RFC 3261 §9.1)', () => {
 
   it('cancelled before the next hop is resolved: not sent, 487', async () => {
     const uas = await startRinging();
-    const { stack: uac } = await startStack();
+    // A resolver function of the application's: always asynchronous (a numeric host given to the
+    // default resolver is sent before send() returns, so there would be nothing to cancel first).
+    const { stack: uac } = await startStack({ resolver: () => Promise.resolve([targetOf(uas.stack, 'UDP')]) });
     const handle = uac.send(newRequest('INVITE', uriOf(uas.stack, 'UDP')));
     handle.cancel();
     const rs = await handle.final;

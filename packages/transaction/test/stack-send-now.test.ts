@@ -6,22 +6,23 @@
  * @see RFC 3261 §8.1.3, §17.1
  */
 import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, type SendOutcome, type Target, type TransportHandlers } from '@sipts/transport';
+import { generateTag, type Remote, type SendOutcome, type Target, type TransportHandlers } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../src/fake-clock.js';
 import { createStack } from '../src/stack.js';
 
 const TARGET: Target = { protocol: 'UDP', address: '127.0.0.1', port: 5099 };
-const REMOTE = { protocol: 'UDP', address: '127.0.0.1', port: 5099 } as const;
+const REMOTE: Remote = { protocol: 'UDP', address: '127.0.0.1', port: 5099, local: { address: '127.0.0.1', port: 5060 } };
 
 /** A stack whose port records each request and answers every send with `outcome`. */
-function stackOn(outcome: () => SendOutcome) {
+function stackOn(outcome: () => SendOutcome, resolveNow?: (uri: unknown) => Target[] | undefined) {
   const sent: SipRequest[] = [];
   let handlers: TransportHandlers | undefined;
   const clock = createFakeClock();
   const stack = createStack({
     clock,
     resolve: () => Promise.resolve([TARGET]),
+    ...(resolveNow !== undefined ? { resolveNow } : {}),
     transport: (h) => {
       handlers = h;
       return {
@@ -57,7 +58,7 @@ function options(): SipRequest {
       from: { uri: 'sip:alice@127.0.0.1', params: { tag: generateTag() } },
       'call-id': `send-now-${generateTag()}`,
       cseq: { seq: 1, method: 'OPTIONS' },
-      'max-forwards': 70,
+      'max-forwards': '70',
       'content-length': 0,
     },
   };
@@ -78,6 +79,49 @@ describe('Stack.send with the targets given', () => {
     expect(sent).toHaveLength(0);
     await new Promise((resolve) => setImmediate(resolve)); // the resolver's promise and its then
     expect(sent).toHaveLength(1);
+  });
+
+  it('sends at once when resolveNow knows the next hop, and asks it with the Route of a loose router', () => {
+    const asked: unknown[] = [];
+    const { stack, sent } = stackOn(
+      () => 'sent',
+      (uri) => {
+        asked.push(uri);
+        return [TARGET];
+      },
+    );
+    stack.send(options());
+    expect(sent).toHaveLength(1);
+    const routed = options();
+    routed.headers.route = [{ uri: 'sip:127.0.0.2:5070;lr', params: {} }];
+    stack.send(routed);
+    expect(sent).toHaveLength(2);
+    expect(asked[0]).toBe('sip:bob@127.0.0.1:5099');
+    expect(asked[1]).toMatchObject({ host: '127.0.0.2', port: 5070 });
+  });
+
+  it('falls back to resolve when resolveNow does not know the next hop', async () => {
+    const { stack, sent } = stackOn(
+      () => 'sent',
+      () => undefined,
+    );
+    stack.send(options());
+    expect(sent).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+  });
+
+  it('sends an ACK for a 2xx at once to a known next hop, and rejects one with no target', async () => {
+    const { stack, sent } = stackOn(
+      () => 'sent',
+      () => [TARGET],
+    );
+    const ack = { ...options(), method: 'ACK' };
+    ack.headers = { ...ack.headers, cseq: { seq: 1, method: 'ACK' } };
+    const done = stack.sendAck(ack);
+    expect(sent.map((rq) => rq.method)).toEqual(['ACK']);
+    await done;
+    await expect(stack.sendAck(ack, { targets: [] })).rejects.toMatchObject({ code: 'send-failed', status: 503 });
   });
 
   it('reports a send that failed at once after send returned, as a 503', async () => {

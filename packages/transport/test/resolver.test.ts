@@ -218,6 +218,22 @@ describe('URI parameters, ports and numeric hosts', () => {
     expect(lookupCalls).toEqual([]);
   });
 
+  it('resolveNow gives a numeric host the list resolve gives it, at once; a name or a bad URI gets undefined', async () => {
+    const r = make();
+    const numeric = ['sip:127.0.0.1', 'sip:bob@[::1]:5070', 'sips:[::1]', 'sip:127.0.0.3;transport=tcp', 'sip:127.0.0.3;transport=tls', `sip:alice@example.${Z};maddr=127.0.0.5`];
+    for (const uri of numeric) expect(r.resolveNow?.(uri)).toEqual(await r.resolve(uri));
+    const parsed = parseUriOrThrow('sip:[::1]:5080;transport=udp') as SipUri;
+    expect(r.resolveNow?.(parsed)).toEqual([t('UDP', '::1', 5080, '::1')]);
+    expect(make({ transports: ['TCP'] }).resolveNow?.('sip:127.0.0.1')).toEqual([t('TCP', '127.0.0.1', 5060, '127.0.0.1')]);
+    // Needs DNS, names a transport this stack lacks, or is malformed: resolve() decides and says why.
+    for (const uri of [`sip:${ao}:5099`, `sip:example.${Z}`, 'sip:127.0.0.1;transport=ws', 'not a uri', 'tel:+15551234', `sip:127.0.0.1;maddr`]) {
+      expect(r.resolveNow?.(uri)).toBeUndefined();
+    }
+    expect(make({ transports: ['UDP'] }).resolveNow?.('sips:127.0.0.1')).toBeUndefined();
+    expect(await dns.queries()).toEqual([]);
+    expect(lookupCalls).toEqual([]);
+  });
+
   it('maddr overrides the host', async () => {
     expect(await make().resolve(`sip:alice@example.${Z};maddr=127.0.0.5`)).toEqual([t('UDP', '127.0.0.5', 5060, '127.0.0.5')]);
     expect(await dns.queries()).toEqual([]);

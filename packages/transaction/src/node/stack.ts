@@ -4,6 +4,7 @@
  * outbound registration's 2xx.
  * @see RFC 3261 §17, RFC 3263 §4, RFC 5626 §4.4
  */
+import type { SipUri } from '@sipts/message';
 import type { FlowFailureReason, Remote, Target, TransportHandlers } from '@sipts/transport';
 import { createResolver, createTransportLayer, type SipResolver, type TransportLayer, type TransportOptions } from '@sipts/transport/node';
 import { outboundRegistration } from '../outbound-registration.js';
@@ -73,11 +74,14 @@ export function createStack(options: StackOptions): Stack {
   const logger = options.logger;
   const given = options.resolver;
   let resolve: (uri: string) => Promise<Target[]>;
+  let resolveNow: ((uri: string | SipUri) => Target[] | undefined) | undefined;
   if (typeof given === 'function') {
     resolve = given;
   } else {
     const resolver = given ?? createResolver({ transports: transportsOf(options), ...(logger !== undefined ? { logger } : {}) });
     resolve = (uri) => resolver.resolve(uri);
+    // A numeric next hop needs no DNS: the request goes out before send() returns.
+    if (resolver.resolveNow !== undefined) resolveNow = (uri) => resolver.resolveNow?.(uri);
   }
   // Keep-alive timers run on the stack's clock (a fake one in tests) unless given their own.
   const transportOptions = options.keepAlive !== undefined ? { ...options, keepAlive: { clock, ...options.keepAlive } } : options;
@@ -85,7 +89,7 @@ export function createStack(options: StackOptions): Stack {
   if (options.onFlowClosed !== undefined) events.onFlowClosed = options.onFlowClosed;
   if (options.onFlowFailed !== undefined) events.onFlowFailed = options.onFlowFailed;
   if (options.onKeepAlive !== undefined) events.onKeepAlive = options.onKeepAlive;
-  const core = { ...options, clock, resolve, transportEvents: events };
+  const core = { ...options, clock, resolve, ...(resolveNow !== undefined ? { resolveNow } : {}), transportEvents: events };
   return createCoreStack<TransportLayer>({
     ...core,
     transport(handlers) {

@@ -46,6 +46,14 @@ export interface SipResolver {
    * @throws SipError `resolve-failed` (as a rejection; status 400, or 416 for a scheme other than sip/sips) for a malformed URI
    */
   resolve(uri: string | SipUri): Promise<Target[]>;
+  /**
+   * The targets of a URI that needs no DNS (a numeric host, RFC 3263 §4.1/§4.2), at once and with
+   * no Promise: the same list `resolve` gives it. `undefined` for a URI that needs a lookup, that
+   * names a transport this stack cannot use, or that is not a valid SIP URI (`resolve` says why).
+   * Optional for resolvers written by applications.
+   * @example resolver.resolveNow('sip:bob@192.0.2.4:5070') // [{ protocol: 'UDP', address: '192.0.2.4', port: 5070, host: '192.0.2.4' }]
+   */
+  resolveNow?(uri: string | SipUri): Target[] | undefined;
   /** RFC 3263 §5: targets for a response to a Via sent-by (SRV of the Via transport when no port, else A/AAAA). Never rejects. */
   resolveSentBy(host: string, port: number | undefined, protocol: TransportProtocol): Promise<Target[]>;
   /** Forgets every cached answer. */
@@ -161,14 +169,21 @@ export function createResolver(options: ResolverOptions = {}): SipResolver {
     return lists.flat();
   }
 
+  /** §4.1/§4.2: a numeric address needs no DNS: its one target, or none when its transport is not usable. */
+  function numericTargets(plan: ResolvePlan): Target[] {
+    const fixed = plan.transport === null ? undefined : (plan.transport ?? defaultTransport(plan.secure));
+    if (fixed === undefined || !usable(fixed, plan.secure)) return [];
+    return [{ protocol: fixed, address: plan.host, port: plan.port ?? defaultPort(fixed), host: plan.host }];
+  }
+
   async function resolvePlan(plan: ResolvePlan): Promise<Target[]> {
     const { host, secure } = plan;
     if (plan.transport === null) return [];
+    if (plan.ip !== 0) return numericTargets(plan);
     const fixed = plan.transport ?? defaultTransport(secure);
-    if (plan.ip !== 0 || plan.port !== undefined || plan.transport !== undefined) {
+    if (plan.port !== undefined || plan.transport !== undefined) {
       if (fixed === undefined || !usable(fixed, secure)) return [];
-      // §4.1/§4.2: a numeric address needs no DNS; an explicit port skips NAPTR and SRV.
-      if (plan.ip !== 0) return [{ protocol: fixed, address: host, port: plan.port ?? defaultPort(fixed), host }];
+      // §4.2: an explicit port skips NAPTR and SRV.
       if (plan.port !== undefined) return addressTargets(host, fixed, plan.port, host);
       // A transport parameter skips NAPTR: SRV for that transport, then A/AAAA on its default port.
       const prefix = srvPrefix(fixed);
@@ -201,6 +216,20 @@ export function createResolver(options: ResolverOptions = {}): SipResolver {
         logger.warn('resolver failed', { host: plan.host, error });
         return [];
       }
+    },
+
+    resolveNow(uri: string | SipUri): Target[] | undefined {
+      const parsed = typeof uri === 'string' ? parseUri(uri) : uri;
+      if (parsed === undefined || !isSipUri(parsed)) return undefined;
+      let plan: ResolvePlan;
+      try {
+        plan = planUri(parsed);
+      } catch {
+        return undefined; // resolve() rejects it with the reason
+      }
+      if (plan.ip === 0) return undefined;
+      const targets = numericTargets(plan);
+      return targets.length > 0 ? targets : undefined;
     },
 
     async resolveSentBy(host: string, port: number | undefined, protocol: TransportProtocol): Promise<Target[]> {

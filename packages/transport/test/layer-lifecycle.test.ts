@@ -67,6 +67,10 @@ describe('start and stop', () => {
     expect(layer.start()).toBe(s1);
     await s1;
     expect(layer.listening.map((l) => l.protocol)).toEqual(['UDP', 'TCP']);
+    // Read on every request by the facade and the proxy: one frozen list, not new objects per read.
+    expect(layer.listening).toBe(layer.listening);
+    expect(Object.isFrozen(layer.listening)).toBe(true);
+    expect(Object.isFrozen(layer.listening[0])).toBe(true);
     await layer.stop();
     await layer.stop();
     await expect(layer.start()).rejects.toMatchObject({ code: 'bind-failed' });

@@ -5,7 +5,7 @@
 export type { Connection, ConnectionEvents } from './connection.js';
 export { connectWs, listenWs, type WsConnectOptions, type WsListener, type WsListenOptions } from './ws.js';
 export { createTransportLayer } from './transport-layer.js';
-export type { ListenOptions, TlsOptions, TransportLayer, TransportOptions, UdpListenOptions, WsOptions, WssOptions } from './transport-options.js';
+export type { Listening, ListenOptions, TlsOptions, TransportLayer, TransportOptions, UdpListenOptions, WsOptions, WssOptions } from './transport-options.js';
 export type { Pem, TlsClientOptions, TlsServerOptions } from './tls.js';
 export { createResolver, type ResolverOptions, type SipResolver } from './resolver.js';
 export { orderSrvRecords, type SrvLike } from './srv-order.js';

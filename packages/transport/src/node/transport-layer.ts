@@ -33,7 +33,7 @@ import { createLayerPort, targetText, UDP_MTU_LIMIT, type Prepared } from './lay
 import { forcesUdp, hasRport, hostFacing, isWildcard, localAddresses, stampVia, type LocalAddresses } from './sent-by.js';
 import { connectTcp, errorCode, listenTcp, type StreamListener } from './tcp.js';
 import { connectTls, listenTls, tlsClientSecureOptions, type TlsClientOptions } from './tls.js';
-import type { TransportLayer, TransportOptions } from './transport-options.js';
+import type { Listening, TransportLayer, TransportOptions } from './transport-options.js';
 import { listenUdp, type UdpEndpoint } from './udp.js';
 import { createUdpStunHandler } from './udp-stun.js';
 import { connectWs, listenWs, type WsListener } from './ws.js';
@@ -68,6 +68,8 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   const udp: UdpEndpoint[] = [];
   const streams: StreamListener[] = [];
   const wsListeners: WsListener[] = [];
+  /** {@link TransportLayer.listening}, built when the listeners change. */
+  let listening: readonly Listening[] | undefined;
   const connecting = new Map<string, Promise<Connection>>();
   const abort = new AbortController();
   let locals: LocalAddresses = { v4: undefined, v6: undefined };
@@ -617,11 +619,17 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
       return started;
     },
     get listening() {
-      const out: { protocol: TransportProtocol; address: string; port: number }[] = [];
-      for (const e of udp) out.push({ protocol: 'UDP', address: e.address, port: e.port });
-      for (const l of streams) out.push({ protocol: l.protocol, address: l.address, port: l.port });
-      for (const l of wsListeners) out.push({ protocol: l.protocol, address: canonicalIp(l.address), port: l.port });
-      return out;
+      // Read on every request by the facade and the proxy (their own-address checks): built once
+      // per set of listeners, frozen, instead of an array of new objects per read.
+      const count = udp.length + streams.length + wsListeners.length;
+      if (listening?.length !== count) {
+        const out: Listening[] = [];
+        for (const e of udp) out.push(Object.freeze({ protocol: 'UDP', address: e.address, port: e.port }));
+        for (const l of streams) out.push(Object.freeze({ protocol: l.protocol, address: l.address, port: l.port }));
+        for (const l of wsListeners) out.push(Object.freeze({ protocol: l.protocol, address: canonicalIp(l.address), port: l.port }));
+        listening = Object.freeze(out);
+      }
+      return listening;
     },
     stats,
     sendRequest(request: SipRequest, target: Target): Promise<Remote> {

@@ -65,6 +65,13 @@ export interface WssOptions extends WsOptions {
   ca?: Pem | Pem[];
 }
 
+/** A listening socket of a transport layer, as bound. */
+export interface Listening {
+  readonly protocol: TransportProtocol;
+  readonly address: string;
+  readonly port: number;
+}
+
 /** Options of `createTransportLayer`. */
 export interface TransportOptions {
   /** Listen address for all protocols, default `0.0.0.0` (`::` = IPv6 and IPv4). */
@@ -120,8 +127,8 @@ export interface TransportLayer {
    * @throws SipError `bind-failed` naming the protocol, address and port; what was opened is closed
    */
   start(): Promise<void>;
-  /** What is listening, with the ports actually bound. */
-  readonly listening: { protocol: TransportProtocol; address: string; port: number }[];
+  /** What is listening, with the ports actually bound (one frozen list until the listeners change). */
+  readonly listening: readonly Listening[];
   readonly stats: TransportStats;
   /**
    * Sends a request; stamps its top Via (in place) for the transport actually used.

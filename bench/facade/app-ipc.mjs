@@ -6,10 +6,14 @@
  *
  * IPC on top of uas-ipc.mjs: `{cmd: 'profile-start'}` → `{type: 'profile-started'}`;
  * `{cmd: 'profile-stop'}` writes the profile to the file named by the app's `profile` argument
- * and answers `{type: 'profile-written', file}`.
+ * and answers `{type: 'profile-written', file}`. For alloc.mjs: `{cmd: 'alloc-start'}` (two full
+ * GCs when the app runs with --expose-gc, then the heap and CPU marks) → `{type: 'alloc-started'}`;
+ * `{cmd: 'alloc-stop'}` → `{type: 'alloc', bytes, cpuUs, gcs}`: heap growth since the mark (the
+ * bytes allocated, as long as `gcs`, the collections in between, is 0) and CPU µs (user+sys).
  */
 import { createRequire } from 'node:module';
 import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { serveParent } from '../transaction/uas-ipc.mjs';
 
@@ -25,11 +29,63 @@ export function loadClassicApi(impl, sub = '') {
   throw new Error(`unknown implementation ${String(impl)} (sipts or classic)`);
 }
 
+/**
+ * With BENCH_ALLOC_HEAP_PROFILE=<prefix> in the environment, the alloc window is also sampled by
+ * V8's sampling heap profiler (every 512 B on average) and written to `<prefix>-<pid>.heapprofile`
+ * (Chrome DevTools' format). No collection runs in the window, so every sample is there: where
+ * the bytes were allocated, by function.
+ */
+const HEAP_PROFILE = process.env.BENCH_ALLOC_HEAP_PROFILE;
+let heapSession;
+
+function startHeapSampling(then) {
+  heapSession = new Session();
+  heapSession.connect();
+  heapSession.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, () => then());
+}
+
+function stopHeapSampling(then) {
+  heapSession.post('HeapProfiler.stopSampling', (err, res) => {
+    if (err === null) writeFileSync(`${HEAP_PROFILE}-${String(process.pid)}.heapprofile`, JSON.stringify(res.profile));
+    heapSession.disconnect();
+    then();
+  });
+}
+
 /** serveParent plus the profiler commands (a no-op unless `profileFile` is given). */
 export function serveBench({ port, counters, stop, profileFile, samplingIntervalUs = 250 }) {
   let session;
+  const alloc = { heap: 0, cpu: process.cpuUsage(), gcs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    alloc.gcs += list.getEntries().length;
+  });
   process.on('message', (m) => {
-    if (m?.cmd === 'profile-start' && profileFile !== undefined) {
+    if (m?.cmd === 'alloc-start') {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      gcObserver.disconnect();
+      alloc.gcs = 0;
+      gcObserver.observe({ entryTypes: ['gc'] });
+      const begin = () => {
+        alloc.heap = process.memoryUsage().heapUsed;
+        alloc.cpu = process.cpuUsage();
+        process.send({ type: 'alloc-started' });
+      };
+      if (HEAP_PROFILE === undefined) begin();
+      else startHeapSampling(begin);
+    } else if (m?.cmd === 'alloc-stop') {
+      const cpu = process.cpuUsage(alloc.cpu);
+      const bytes = process.memoryUsage().heapUsed - alloc.heap;
+      // Entries are delivered asynchronously: let a collection that ran in the window be counted.
+      const report = () => {
+        setImmediate(() => {
+          gcObserver.disconnect();
+          process.send({ type: 'alloc', bytes, cpuUs: cpu.user + cpu.system, gcs: alloc.gcs });
+        });
+      };
+      if (HEAP_PROFILE === undefined) report();
+      else stopHeapSampling(report);
+    } else if (m?.cmd === 'profile-start' && profileFile !== undefined) {
       session = new Session();
       session.connect();
       session.post('Profiler.enable', () => {

@@ -40,24 +40,34 @@ function take(count: number): number {
   return at;
 }
 
-/** `chars` base32 characters (5 random bits each) from the pool. */
-function randomBase32(chars: number): string {
+/** Character codes of the strings drawn, one array per length (reused: a draw allocates only its string). */
+const codesOfLength: number[][] = [];
+
+/**
+ * `prefix` followed by `chars` base32 characters (5 random bits each) from the pool, built as one
+ * string from its character codes: appending one character at a time made a new string per
+ * character (about 430 B allocated per tag).
+ */
+function randomBase32(prefix: string, chars: number): string {
   const bytes = Math.ceil((chars * 5) / 8);
   const at = take(bytes);
-  let out = '';
+  const end = prefix.length + chars;
+  const codes = (codesOfLength[end] ??= new Array<number>(end).fill(0));
+  let n = 0;
+  for (; n < prefix.length; n++) codes[n] = prefix.charCodeAt(n);
   let acc = 0;
   let bits = 0;
-  for (let i = at; i < at + bytes && out.length < chars; i++) {
+  for (let i = at; i < at + bytes && n < end; i++) {
     acc = ((acc << 8) | (pool[i] ?? 0)) & 0xfff;
     bits += 8;
-    while (bits >= 5 && out.length < chars) {
+    while (bits >= 5 && n < end) {
       bits -= 5;
-      out += BASE32.charAt((acc >>> bits) & 31);
+      codes[n++] = BASE32.charCodeAt((acc >>> bits) & 31);
     }
   }
   // Each used byte is overwritten, so a pool slot never serves two draws even if read again.
   pool.fill(0, at, at + bytes);
-  return out;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -66,7 +76,7 @@ function randomBase32(chars: number): string {
  * @see RFC 3261 §8.1.1.7
  */
 export function generateBranch(): string {
-  return BRANCH_COOKIE + randomBase32(20);
+  return randomBase32(BRANCH_COOKIE, 20);
 }
 
 /**
@@ -75,5 +85,5 @@ export function generateBranch(): string {
  * @see RFC 3261 §19.3
  */
 export function generateTag(): string {
-  return randomBase32(16);
+  return randomBase32('', 16);
 }

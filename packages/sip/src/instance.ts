@@ -150,9 +150,10 @@ export function createInstance(options: ClassicOptions, onRequest: RequestHandle
 
   function sendNow(m: SipMessage, callback?: ResponseCallback): void {
     if (m.method === undefined) {
-      // RFC 3261 §8.2.6.2: the To tag a classic app leaves out.
-      toTags.apply(m, stack);
-      stack.respond(m).catch(responseFailed);
+      // RFC 3261 §8.2.6.2: the To tag a classic app leaves out. The transaction found for it
+      // sends the response (RFC 2543 ones included); else the stack matches it (§17.2.3).
+      const st = toTags.apply(m, stack);
+      (st !== undefined ? st.respond(m) : stack.respond(m)).catch(responseFailed);
       return;
     }
     sendRequest(ctx, m, callback);

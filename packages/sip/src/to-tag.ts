@@ -29,8 +29,10 @@ export interface ToTags {
    * Adds the To tag `response` needs, in place (the application may read it back): the tag its
    * transaction (found by `stack`) already answered with, else a new one, remembered for the
    * transaction.
+   * @returns the live server transaction it found for the response, if it looked for one: the
+   * response can be sent through it without matching it again (RFC 3261 §17.2.3)
    */
-  apply(response: SipResponse, stack: ServerTransactionLookup): void;
+  apply(response: SipResponse, stack: ServerTransactionLookup): ServerTransactionHandle | undefined;
   /** Forgets every transaction (the stack stopped). */
   clear(): void;
 }
@@ -108,10 +110,10 @@ export function createToTags(): ToTags {
     apply(response, stack) {
       // §8.2.6.2: a 100 keeps the (absent) tag of its request; a response of the stack is not ours.
       const to = response.headers.to;
-      if (response.status <= 100 || to === undefined || tagOf(to) !== '' || fromStack.has(response)) return;
+      if (response.status <= 100 || to === undefined || tagOf(to) !== '' || fromStack.has(response)) return undefined;
       const st = lookup(response, stack);
       // A request inside a dialog carries its To tag; a response that dropped it is the application's choice.
-      if (st !== undefined && tagOf(st.request.headers.to) !== '') return;
+      if (st !== undefined && tagOf(st.request.headers.to) !== '') return st;
       let tag = st === undefined ? undefined : (st.toTag ?? generated.get(st));
       if (tag === undefined) {
         tag = generateTag();
@@ -121,6 +123,7 @@ export function createToTags(): ToTags {
       const params = to.params as Params | undefined;
       if (params === undefined) to.params = { tag };
       else params.tag = tag;
+      return st;
     },
     clear() {
       legacy.clear();

@@ -117,6 +117,40 @@ describe('To tags of RFC 2543 requests (no magic cookie: the stack cannot find t
   });
 });
 
+describe('responses to RFC 2543 requests go through their server transaction (RFC 3261 §17.2.2)', () => {
+  it('a retransmitted OPTIONS gets the final response again, and the app hears the request once', async () => {
+    let heard = 0;
+    const b = await stackOn((rq) => {
+      heard++;
+      b.send(makeResponse(rq, 404));
+    });
+    open.push(b);
+    const uac = createSocket('udp4');
+    sockets.push(uac);
+    const got: SipResponse[] = [];
+    uac.on('message', (data) => {
+      const rs = parse(data);
+      if (rs?.status !== undefined) got.push(rs);
+    });
+    await new Promise<void>((resolve) => uac.bind(0, '127.0.0.1', resolve));
+    const options = request('OPTIONS', `sip:bob@127.0.0.1:${String(b.port)}`, {
+      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: uac.address().port, params: { branch: 'legacy-2543-2' } }],
+    });
+    const wire = stringify(options);
+    const until = async (n: number): Promise<void> => {
+      const end = Date.now() + 5000;
+      while (got.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    };
+    uac.send(wire, b.port, '127.0.0.1');
+    await until(1);
+    uac.send(wire, b.port, '127.0.0.1'); // a retransmission: the transaction answers it (Completed)
+    await until(2);
+    expect(got.map((r) => r.status)).toEqual([404, 404]);
+    expect(tagOf(got[1])).toBe(tagOf(got[0]));
+    expect(heard).toBe(1);
+  });
+});
+
 describe('To tags through @sipts/sip/proxy', () => {
   async function startProxy(route: (rq: SipRequest) => void): Promise<number> {
     const instance = proxy.start({ address: '127.0.0.1', port: 0, tcp: false }, route);

@@ -155,10 +155,14 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
     return { work, loop, removed };
   }
 
-  /** The route callback gets a copy of its own (new headers object, Via and Route arrays). */
+  /**
+   * The route callback gets a copy of its own (new headers object, Via and Route arrays). Only a
+   * request that will be forwarded statelessly (an ACK, or any request in stateless mode) needs
+   * its loop hash and arrival remembered: a stateful one has its context (no WeakMap entry each).
+   */
   function handOver(admitted: { work: SipRequest; loop: string; removed: RouteEntry[] }, remote: Remote): void {
     const copy = shareMessage(admitted.work);
-    origins.set(copy, { loop: admitted.loop, remote });
+    if (stateless || copy.method === 'ACK') origins.set(copy, { loop: admitted.loop, remote });
     route(copy, remote, admitted.removed);
   }
 

@@ -55,18 +55,50 @@ export interface ClientTable {
   finished(request: OutgoingRequestImpl): void;
 }
 
-interface Attempt {
-  readonly request: SipRequest;
-  readonly target: Target;
-  readonly key: string;
-  tx: ClientTransaction | undefined;
+/** What an {@link Attempt} reports to the request it belongs to. */
+interface AttemptOwner {
+  attemptResponse(a: Attempt, rs: SipResponse, remote: Remote): void;
+  attemptFailed(a: Attempt, status: 408 | 430 | 503, error: unknown): void;
+  attemptEnded(a: Attempt): void;
+}
+
+/**
+ * One target tried: its request and client transaction, and the user of that transaction (no
+ * closures: its methods report to the owner).
+ */
+class Attempt implements ClientTransactionUser {
+  tx: ClientTransaction | undefined = undefined;
   /** A provisional response arrived (a CANCEL may be sent). */
-  provisional: boolean;
+  provisional = false;
   /** A provisional other than 100 reached the user: no failover after that. */
-  ringing: boolean;
+  ringing = false;
   /** A failure (timeout, transport error, 503) was handled. */
-  failed: boolean;
-  ended: boolean;
+  failed = false;
+  ended = false;
+
+  constructor(
+    readonly owner: AttemptOwner,
+    readonly request: SipRequest,
+    readonly target: Target,
+    readonly key: string,
+  ) {}
+
+  onResponse(rs: SipResponse, remote: Remote): void {
+    this.owner.attemptResponse(this, rs, remote);
+  }
+
+  onTimeout(): void {
+    this.owner.attemptFailed(this, 408, undefined);
+  }
+
+  onTransportError(error: unknown): void {
+    // RFC 5626 §5.3: the target's flow closed under the request: 430 Flow Failed, not 503.
+    this.owner.attemptFailed(this, isFlowFailed(error) ? 430 : 503, error);
+  }
+
+  onTerminated(): void {
+    this.owner.attemptEnded(this);
+  }
 }
 
 /** The request for attempt `n`: the caller's own object first, then copies with a new branch. */
@@ -80,7 +112,7 @@ function requestFor(original: SipRequest, n: number): SipRequest {
 }
 
 /** The layer's implementation of {@link OutgoingRequest}. */
-export class OutgoingRequestImpl implements OutgoingRequest {
+export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
   readonly kind: ClientTransaction['kind'];
   readonly #table: ClientTable;
   readonly #original: SipRequest;
@@ -167,34 +199,10 @@ export class OutgoingRequestImpl implements OutgoingRequest {
     const target = this.#targets[n] as Target;
     const request = requestFor(this.#original, n);
     const method = request.headers.cseq?.method ?? request.method;
-    const attempt: Attempt = {
-      request,
-      target,
-      key: clientKeyFor(topBranch(request) ?? '', method),
-      tx: undefined,
-      provisional: false,
-      ringing: false,
-      failed: false,
-      ended: false,
-    };
+    const attempt = new Attempt(this, request, target, clientKeyFor(topBranch(request) ?? '', method));
     this.#attempts.push(attempt);
-    const user: ClientTransactionUser = {
-      onResponse: (rs, remote) => {
-        this.#onResponse(attempt, rs, remote);
-      },
-      onTimeout: () => {
-        this.#onFailure(attempt, 408, undefined);
-      },
-      onTransportError: (error) => {
-        // RFC 5626 §5.3: the target's flow closed under the request: 430 Flow Failed, not 503.
-        this.#onFailure(attempt, isFlowFailed(error) ? 430 : 503, error);
-      },
-      onTerminated: () => {
-        this.#ended(attempt);
-      },
-    };
     const options = { context: this.#table.context, reliable: isReliable(target.protocol) };
-    const tx = this.kind === 'invite-client' ? createInviteClientTransaction(request, target, options, user) : createNonInviteClientTransaction(request, target, options, user);
+    const tx = this.kind === 'invite-client' ? createInviteClientTransaction(request, target, options, attempt) : createNonInviteClientTransaction(request, target, options, attempt);
     attempt.tx = tx;
     this.#live++;
     this.#table.add(attempt.key, tx);
@@ -204,6 +212,21 @@ export class OutgoingRequestImpl implements OutgoingRequest {
 
   #canFailover(a: Attempt): boolean {
     return this.#attempts.length < this.#targets.length && !a.ringing && !this.#noFailover && !this.#stopped && !this.#final;
+  }
+
+  /** @internal An attempt's transaction answered. */
+  attemptResponse(a: Attempt, rs: SipResponse, remote: Remote): void {
+    this.#onResponse(a, rs, remote);
+  }
+
+  /** @internal An attempt's transaction timed out or could not send. */
+  attemptFailed(a: Attempt, status: 408 | 430 | 503, error: unknown): void {
+    this.#onFailure(a, status, error);
+  }
+
+  /** @internal An attempt's transaction ended. */
+  attemptEnded(a: Attempt): void {
+    this.#ended(a);
   }
 
   #onResponse(a: Attempt, rs: SipResponse, remote: Remote): void {

@@ -89,6 +89,39 @@ describe('To tags added to tagless responses (RFC 3261 §8.2.6.2)', () => {
   });
 });
 
+/**
+ * A raw UDP client on 127.0.0.1 that sends RFC 2543 requests (a branch without the magic cookie)
+ * to `port` and collects the responses.
+ */
+async function legacyUac(port: number) {
+  const uac = createSocket('udp4');
+  sockets.push(uac);
+  const got: SipResponse[] = [];
+  uac.on('message', (data) => {
+    const rs = parse(data);
+    if (rs?.status !== undefined) got.push(rs);
+  });
+  await new Promise<void>((resolve) => uac.bind(0, '127.0.0.1', resolve));
+  return {
+    got,
+    /** The request as it goes on the wire: its Via names this client, with `branch`. */
+    wire(method: string, branch: string): string {
+      const rq = request(method, `sip:bob@127.0.0.1:${String(port)}`, {
+        via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: uac.address().port, params: { branch } }],
+      });
+      return stringify(rq);
+    },
+    send(wire: string): void {
+      uac.send(wire, port, '127.0.0.1');
+    },
+    /** Waits (at most 5 s) until `done` holds for the responses collected. */
+    async until(done: (got: SipResponse[]) => boolean): Promise<void> {
+      const end = Date.now() + 5000;
+      while (!done(got) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    },
+  };
+}
+
 describe('To tags of RFC 2543 requests (no magic cookie: the stack cannot find their transaction by the response)', () => {
   it('a tagless 180 and 200 to one INVITE still carry the same generated tag', async () => {
     const b = await stackOn((rq) => {
@@ -97,21 +130,10 @@ describe('To tags of RFC 2543 requests (no magic cookie: the stack cannot find t
       b.send(makeResponse(rq, 200));
     });
     open.push(b);
-    const uac = createSocket('udp4');
-    sockets.push(uac);
-    const got: SipResponse[] = [];
-    uac.on('message', (data) => {
-      const rs = parse(data);
-      if (rs?.status !== undefined) got.push(rs);
-    });
-    await new Promise<void>((resolve) => uac.bind(0, '127.0.0.1', resolve));
-    const invite = request('INVITE', `sip:bob@127.0.0.1:${String(b.port)}`, {
-      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: uac.address().port, params: { branch: 'legacy-2543-1' } }],
-    });
-    uac.send(stringify(invite), b.port, '127.0.0.1');
-    const end = Date.now() + 5000;
-    while (!got.some((r) => r.status === 200) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-    const [ringing, ok] = [got.find((r) => r.status === 180), got.find((r) => r.status === 200)];
+    const uac = await legacyUac(b.port);
+    uac.send(uac.wire('INVITE', 'legacy-2543-1'));
+    await uac.until((got) => got.some((r) => r.status === 200));
+    const [ringing, ok] = [uac.got.find((r) => r.status === 180), uac.got.find((r) => r.status === 200)];
     expect(tagOf(ringing)).toMatch(/^\w{8,}$/);
     expect(tagOf(ok)).toBe(tagOf(ringing));
   });
@@ -125,28 +147,14 @@ describe('responses to RFC 2543 requests go through their server transaction (RF
       b.send(makeResponse(rq, 404));
     });
     open.push(b);
-    const uac = createSocket('udp4');
-    sockets.push(uac);
-    const got: SipResponse[] = [];
-    uac.on('message', (data) => {
-      const rs = parse(data);
-      if (rs?.status !== undefined) got.push(rs);
-    });
-    await new Promise<void>((resolve) => uac.bind(0, '127.0.0.1', resolve));
-    const options = request('OPTIONS', `sip:bob@127.0.0.1:${String(b.port)}`, {
-      via: [{ version: '2.0', protocol: 'UDP', host: '127.0.0.1', port: uac.address().port, params: { branch: 'legacy-2543-2' } }],
-    });
-    const wire = stringify(options);
-    const until = async (n: number): Promise<void> => {
-      const end = Date.now() + 5000;
-      while (got.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-    };
-    uac.send(wire, b.port, '127.0.0.1');
-    await until(1);
-    uac.send(wire, b.port, '127.0.0.1'); // a retransmission: the transaction answers it (Completed)
-    await until(2);
-    expect(got.map((r) => r.status)).toEqual([404, 404]);
-    expect(tagOf(got[1])).toBe(tagOf(got[0]));
+    const uac = await legacyUac(b.port);
+    const wire = uac.wire('OPTIONS', 'legacy-2543-2');
+    uac.send(wire);
+    await uac.until((got) => got.length >= 1);
+    uac.send(wire); // a retransmission: the transaction answers it (Completed)
+    await uac.until((got) => got.length >= 2);
+    expect(uac.got.map((r) => r.status)).toEqual([404, 404]);
+    expect(tagOf(uac.got[1])).toBe(tagOf(uac.got[0]));
     expect(heard).toBe(1);
   });
 });

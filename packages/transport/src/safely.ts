@@ -23,9 +23,16 @@ export type CallSite = string | NamedCallSite | (() => NamedCallSite);
  * @example const keep = safely(logger, { what: 'onOpen', attrs: { flowId } }, () => events.onOpen(conn)) === true
  * @example safely(logger, () => ({ what: `the ${who} user's onTimeout`, attrs: { branch } }), () => { user.onTimeout(); })
  */
-export function safely<T>(logger: Logger, site: CallSite, fn: () => T): T | undefined {
+export function safely<T>(logger: Logger, site: CallSite, fn: () => T): T | undefined;
+/**
+ * The same, calling `fn(a, b)`: a hot caller passes a function made once and its arguments
+ * instead of a new closure per call (the UDP receive path, one call per datagram).
+ * @example safely(logger, 'UDP message handler', receive, msg, remote)
+ */
+export function safely<A, B, T>(logger: Logger, site: CallSite, fn: (a: A, b: B) => T, a: A, b: B): T | undefined;
+export function safely<A, B, T>(logger: Logger, site: CallSite, fn: (a?: A, b?: B) => T, a?: A, b?: B): T | undefined {
   try {
-    return fn();
+    return fn(a, b);
   } catch (error) {
     if (typeof site === 'string') {
       logger.error(`${site} threw`, { error });

@@ -27,6 +27,17 @@ describe('safely', () => {
     expect(logger.lines).toEqual([{ msg: 'onRequest threw', attrs: { error: boom } }]);
   });
 
+  it('passes two arguments to a callback made once, and logs its throw the same way', () => {
+    const logger = recordingLogger();
+    const add = (a: number, b: number): number => {
+      if (a < 0) throw new RangeError('negative');
+      return a + b;
+    };
+    expect(safely(logger, 'add', add, 2, 3)).toBe(5);
+    expect(safely(logger, 'add', add, -1, 3)).toBeUndefined();
+    expect(logger.lines.map((l) => l.msg)).toEqual(['add threw']);
+  });
+
   it('adds the call site’s attributes to the log line', () => {
     const logger = recordingLogger();
     safely(logger, { what: 'onFrame', attrs: { flowId: 'f1' } }, () => {

@@ -107,7 +107,8 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
     ...(options.sendBufferBytes !== undefined ? { sendBufferSize: options.sendBufferBytes } : {}),
   });
   const { logger, limits } = options;
-  let local = { address: options.address, port: options.port };
+  /** Where the socket is bound: one frozen object, shared by the `remote` of every datagram. */
+  let local: Remote['local'] = Object.freeze({ address: options.address, port: options.port });
   let closed: Promise<void> | undefined;
   const afterSend = (err: Error | null): void => {
     if (err === null) return;
@@ -116,17 +117,14 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
     else logger.debug('UDP send failed', { error });
   };
 
+  /** A datagram's handling, which must not throw into the socket (called through `safely`, no closure per datagram). */
+  const receive = (msg: Buffer, remote: Remote): void => {
+    if (msg.length > limits.maxDatagramBytes) events.onOversize?.(msg.length, remote);
+    else events.onMessage(msg, remote);
+  };
   socket.on('message', (msg, rinfo) => {
-    const remote: Remote = {
-      protocol: 'UDP',
-      address: canonicalIp(rinfo.address),
-      port: rinfo.port,
-      local: { address: local.address, port: local.port },
-    };
-    safely(logger, 'UDP message handler', () => {
-      if (msg.length > limits.maxDatagramBytes) events.onOversize?.(msg.length, remote);
-      else events.onMessage(msg, remote);
-    });
+    const remote: Remote = { protocol: 'UDP', address: canonicalIp(rinfo.address), port: rinfo.port, local };
+    safely(logger, 'UDP message handler', receive, msg, remote);
   });
 
   const endpoint: UdpEndpoint = {
@@ -187,7 +185,7 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
         logger.warn('UDP socket error', { error: err, address: local.address, port: local.port });
       });
       const a = socket.address();
-      local = { address: canonicalIp(a.address), port: a.port };
+      local = Object.freeze({ address: canonicalIp(a.address), port: a.port });
       resolve(endpoint);
     });
   });

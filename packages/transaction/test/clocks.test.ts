@@ -240,7 +240,11 @@ describe.each(realClocks)('%s on real time', (_name, make) => {
     while (!done() && Date.now() - start < 2000) await new Promise((r) => setTimeout(r, 1));
   }
 
-  it('fires in deadline order with short delays and counts pending exactly', async () => {
+  // The order is not asserted on real time: a deadline is taken when `set` runs, and on a busy
+  // machine the process can be paused for longer than these delays between two `set` calls, so
+  // the later call's shorter timer legitimately fires second (CI saw [2, 0, 4, 6]). Deadline order
+  // is the fake clock's and the scripted host's tests above, where time only moves by hand.
+  it('fires every timer once with short real delays and counts pending exactly', async () => {
     clock = make();
     const got: number[] = [];
     clock.set(6, () => got.push(6));
@@ -249,7 +253,8 @@ describe.each(realClocks)('%s on real time', (_name, make) => {
     clock.set(0, () => got.push(0));
     expect(clock.pending).toBe(4);
     await until(() => got.length === 4);
-    expect(got).toEqual([0, 2, 4, 6]);
+    expect([...got].sort((a, b) => a - b)).toEqual([0, 2, 4, 6]);
+    expect(clock.pending).toBe(0);
   });
 
   it('a cleared timer never fires; clearing twice or after firing does nothing', async () => {

@@ -7,7 +7,7 @@
  * sys time over the same units, at a low fixed window of calls in flight; on a shared machine read
  * it as a same-run ratio only.
  *
- *   node facade/alloc.mjs                      # every workload, 3 rounds, 2,000 units each
+ *   node facade/alloc.mjs                      # every workload, 3 rounds, 1,000-2,000 units each
  *   BENCH_ALLOC_WORKLOADS=proxy-calls BENCH_ALLOC_UNITS=1000 node facade/alloc.mjs
  *   BENCH_ALLOC_NODE_OPTIONS='--heap-prof --heap-prof-dir=/tmp/hp' …   # where the bytes go, per function
  *
@@ -24,7 +24,9 @@ import { runClosedLoop } from './sipp-peers.mjs';
 import { startWorkload, WORKLOADS } from './workloads.mjs';
 
 const IMPLS = (process.env.BENCH_ALLOC_IMPLS ?? 'sipts,classic').split(',');
-const units = Number(process.env.BENCH_ALLOC_UNITS ?? 2000);
+/** Units per workload: as many as the young generation holds for both packages (a proxied call of the classic package allocates over 100 KB). */
+const UNITS = { 'uas-options': 2000, 'uas-calls': 2000, 'proxy-options': 2000, 'proxy-calls': 1000 };
+const unitsOf = (workload) => Number(process.env.BENCH_ALLOC_UNITS ?? UNITS[workload] ?? 1000);
 const rounds = Number(process.env.BENCH_ALLOC_ROUNDS ?? 3);
 const workloads = (process.env.BENCH_ALLOC_WORKLOADS ?? Object.keys(WORKLOADS).join(',')).split(',');
 /** Calls in flight: low, so that the CPU figure is the cost of the work, not of a backlog. */
@@ -39,6 +41,7 @@ async function measure(dir, workload, impl) {
     const w = WORKLOADS[workload];
     const target = `127.0.0.1:${String(run.port)}`;
     const loop = async (calls, tag) => runClosedLoop({ dir, target, localPort: await freePort(), scenario: w.load, calls, window: WINDOW, maxSeconds: 120, pinned: false, tag });
+    const units = unitsOf(workload);
     const warm = await loop(Math.min(units, 1000), 'warm');
     await run.app.request('alloc-start', 'alloc-started');
     const loaded = await loop(units, 'alloc');
@@ -92,7 +95,7 @@ async function main() {
     const [bs, bc, cs, cc] = [median('sipts', 'bytesPerUnit'), median('classic', 'bytesPerUnit'), median('sipts', 'cpuUsPerUnit'), median('classic', 'cpuUsPerUnit')];
     console.log(`| ${WORKLOADS[workload].title} | ${fmt(bs)} | ${fmt(bc)} | ${(bs / bc).toFixed(2)} | ${cs.toFixed(1)} | ${cc.toFixed(1)} | ${(cs / cc).toFixed(2)} |`);
   }
-  writeFileSync(OUT, `${JSON.stringify({ started: started.toISOString(), git, loadavgAtStart, node: process.version, units, rounds, window: WINDOW, rows }, null, 2)}\n`);
+  writeFileSync(OUT, `${JSON.stringify({ started: started.toISOString(), git, loadavgAtStart, node: process.version, units: Object.fromEntries(workloads.map((w) => [w, unitsOf(w)])), rounds, window: WINDOW, rows }, null, 2)}\n`);
 }
 
 await main();

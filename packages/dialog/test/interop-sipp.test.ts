@@ -1,7 +1,8 @@
 /**
  * Real peers: Debian's sipp as UAC against a UAS built on createNodeUserAgent, and as UAS behind a
  * UAC built on it, on 127.0.0.1 over UDP and TCP: INVITE/180/200/ACK/BYE (sipp's built-in `uac`
- * and `uas`), the full scenario (fixtures/sipp/full-uac.xml: 100rel/PRACK, UPDATE, re-INVITE, BYE),
+ * and `uas`), the full scenario both ways (fixtures/sipp/full-uac.xml and full-uas.xml: 100rel/PRACK,
+ * UPDATE, re-INVITE, BYE),
  * BYE from our side (bye-from-uas-uac.xml), and a run with `-lost 10`. Every run must end with zero
  * failed calls and, once the timers have run (T1 50 ms), no dialog and no transaction left.
  * @see RFC 3261 §13–§15, RFC 3262, RFC 3311
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, readOr, readSippCallCounts, runTool, sippArgs, until, type RunResult } from '@sipts/test-peers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InviteOptions, Session } from '../src/index.js';
 import { createNodeUserAgent, type NodeUserAgent } from '../src/node/index.js';
 import { stringifyUri, isSipUri, parseUri } from '@sipts/message';
 
@@ -133,26 +135,46 @@ describe('sipp UAC with -lost 10 over UDP', () => {
 
 describe.each(['UDP', 'TCP'] as const)('@sipts/dialog UAC → sipp UAS over %s', (protocol) => {
   it('INVITE, 180, 200, ACK, then our BYE (built-in -sn uas)', async () => {
-    const sippPort = await freePort();
-    const uasRun = (async () => {
-      const statFile = join(work, 'uas.csv');
-      const args = sippArgs({ transport: protocol === 'UDP' ? 'u1' : 't1', localPort: sippPort, calls: CALLS, rate: 20, limit: 10, timeoutMs: RUN_MS, statFile });
-      const r = await runTool(SIPP, [...args, '-sn', 'uas'], { cwd: work, timeoutMs: RUN_MS, children });
-      return { ...r, ...readSippCallCounts(statFile) };
-    })();
-    const port = await freePort();
-    const node = createNodeUserAgent({ address: '127.0.0.1', udp: protocol === 'UDP' ? { port } : false, tcp: protocol === 'TCP' ? { port } : false, timers: TIMERS });
-    agents.push(node);
-    await node.start();
-    await new Promise((r) => setTimeout(r, 300)); // sipp binds its port
-    const target = stringifyUri({ schema: 'sip', user: 'service', host: '127.0.0.1', port: sippPort, params: protocol === 'TCP' ? { transport: 'tcp' } : {}, headers: {} });
-    for (let i = 0; i < CALLS; i++) {
-      const session = await node.ua.invite({ to: target, body: ANSWER, reliable: false });
+    await callsToSippUas(protocol, ['-sn', 'uas'], async (session) => {
       expect((await session.bye()).status).toBe(200);
-    }
-    const out = await uasRun;
-    expect(out.successful, tail(out)).toBe(CALLS);
-    expect(out.failed).toBe(0);
-    await drained(node);
+    }, { reliable: false });
+  });
+
+  it('a reliable 183 with the answer, PRACK, then our UPDATE, re-INVITE and BYE (fixtures/sipp/full-uas.xml)', async () => {
+    await callsToSippUas(protocol, ['-sf', join(FIXTURES, 'full-uas.xml')], async (session) => {
+      expect((await session.update({ body: ANSWER.replace('o=sipts 1 1', 'o=sipts 1 2') })).status).toBe(200);
+      expect((await session.reinvite({ body: ANSWER.replace('o=sipts 1 1', 'o=sipts 1 3') })).status).toBe(200);
+      expect((await session.bye()).status).toBe(200);
+    });
   });
 });
+
+// No -lost run with sipp as the UAS: sipp 3.6.1 records a request it drops as received, then
+// takes the UAC's retransmission of it for a retransmission and only resends its own last message
+// (tried: the INVITE's Timer B ran out, 408). Loss is exercised the other way, sipp UAC → our UAS.
+
+/**
+ * CALLS calls from our UAC to sipp running `scenario` as UAS, one after the other: each INVITE
+ * (with an offer and, by default, Supported: 100rel), then `during` on the session.
+ */
+async function callsToSippUas(protocol: Proto, scenario: string[], during: (session: Session) => Promise<void>, invite: Pick<InviteOptions, 'reliable'> = {}): Promise<void> {
+  const sippPort = await freePort();
+  const uasRun = (async () => {
+    const statFile = join(work, 'uas.csv');
+    const errorFile = join(work, 'uas-errors.log');
+    const args = sippArgs({ transport: protocol === 'UDP' ? 'u1' : 't1', localPort: sippPort, calls: CALLS, rate: 20, limit: 10, timeoutMs: RUN_MS, statFile });
+    const r = await runTool(SIPP, [...args, '-trace_err', '-error_file', errorFile, ...scenario], { cwd: work, timeoutMs: RUN_MS, children });
+    return { ...r, stderr: `${r.stderr}\n${readOr(errorFile).slice(0, 3000)}`, ...readSippCallCounts(statFile) };
+  })();
+  const port = await freePort();
+  const node = createNodeUserAgent({ address: '127.0.0.1', udp: protocol === 'UDP' ? { port } : false, tcp: protocol === 'TCP' ? { port } : false, timers: TIMERS });
+  agents.push(node);
+  await node.start();
+  await new Promise((r) => setTimeout(r, 300)); // sipp binds its port
+  const target = stringifyUri({ schema: 'sip', user: 'service', host: '127.0.0.1', port: sippPort, params: protocol === 'TCP' ? { transport: 'tcp' } : {}, headers: {} });
+  for (let i = 0; i < CALLS; i++) await during(await node.ua.invite({ to: target, body: ANSWER, ...invite }));
+  const out = await uasRun;
+  expect(out.successful, tail(out)).toBe(CALLS);
+  expect(out.failed).toBe(0);
+  await drained(node);
+}

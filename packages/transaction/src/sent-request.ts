@@ -9,8 +9,8 @@
  * @see RFC 3261 §8.1.3, §9.1, §17.1
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
-import { safely, type Logger } from '@sipts/transport';
-import type { OutgoingRequest } from './outgoing-request.js';
+import { isFlowFailed, safely, type Logger, type Target } from '@sipts/transport';
+import type { OutgoingRequest, RequestUser } from './outgoing-request.js';
 import type { SentRequest } from './stack.js';
 import { synthesize } from './synthesize.js';
 
@@ -22,8 +22,16 @@ export interface SentRequestOptions {
   logger: Logger;
 }
 
-/** One request sent by a stack: its responses, its outcome, its cancellation. */
-export class SentRequestImpl implements SentRequest {
+/** The part of the transaction layer a {@link SentRequestImpl} sends through. */
+export interface RequestSender {
+  sendRequest(request: SipRequest, targets: readonly Target[], user: RequestUser): OutgoingRequest;
+}
+
+/**
+ * One request sent by a stack: its responses, its outcome, its cancellation. It is also the
+ * transaction layer's {@link RequestUser} for the request, so a send allocates no callbacks.
+ */
+export class SentRequestImpl implements SentRequest, RequestUser {
   readonly #request: SipRequest;
   readonly #onResponse: ((response: SipResponse) => void) | undefined;
   readonly #signal: AbortSignal | undefined;
@@ -78,18 +86,31 @@ export class SentRequestImpl implements SentRequest {
   }
 
   /**
-   * Runs `send` (which hands the request to the transaction layer) with the responses it causes
-   * at once (a synchronous transport failure) held until the current call stack returns, so the
-   * caller holds its handle before its `onResponse` runs.
+   * Hands the request to `layer` for `targets`. Responses caused at once (a synchronous transport
+   * failure), and the 430/503 of a send that throws (430 when the flow failed, RFC 5626 §5.3), are
+   * held until the current call stack returns, so the caller holds its handle before its
+   * `onResponse` runs.
    */
-  sendNow(send: () => OutgoingRequest): void {
+  sendNow(layer: RequestSender, targets: readonly Target[]): void {
     this.#holding = true;
     try {
-      this.#tx = send();
+      this.#tx = layer.sendRequest(this.#request, targets, this);
+    } catch (e) {
+      this.giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
     } finally {
       this.#holding = false;
     }
-    if (this.#tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#tx !== undefined && this.#tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** RequestUser: a response of the request's transactions (see {@link deliver}). */
+  onResponse(response: SipResponse): void {
+    this.deliver(response);
+  }
+
+  /** RequestUser: the request's transactions ended (see {@link ended}). */
+  onTerminated(): void {
+    this.ended();
   }
 
   /** The request's transactions ended: a request left without a final response gets a 503. */

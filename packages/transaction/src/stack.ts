@@ -7,7 +7,7 @@
  * @see RFC 3261 §17, §8.1.2, §9.1; RFC 3263 §4
  */
 import { isSipUri, makeResponse, parseUri, SipError, stringifyUri, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Uri } from '@sipts/message';
-import { asError, generateTag, isFlowFailed, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
+import { asError, generateTag, silentLogger, type Logger, type Remote, type Target, type TransportHandlers, type TransportPort } from '@sipts/transport';
 import type { Clock, TimerValues } from './clock.js';
 import type { ServerTransactionHandle } from './server-handle.js';
 import { SentRequestImpl } from './sent-request.js';
@@ -225,20 +225,7 @@ export function createStack<T extends StackTransport>(options: StackCoreOptions<
       sent.giveUp(503, `no target for ${nextHop(request)}`);
       return;
     }
-    try {
-      sent.sendNow(() =>
-        layer.sendRequest(request, targets, {
-          onResponse: (rs) => {
-            sent.deliver(rs);
-          },
-          onTerminated: () => {
-            sent.ended();
-          },
-        }),
-      );
-    } catch (e) {
-      sent.giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
-    }
+    sent.sendNow(layer, targets);
   }
 
   /** Sends an ACK for a 2xx to the first target (§13.2.2.4); a rejection when there is none or it fails. */

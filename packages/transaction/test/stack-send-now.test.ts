@@ -141,6 +141,27 @@ describe('Stack.send with the targets given', () => {
     expect(seen).toEqual([503]);
   });
 
+  it.each([
+    ['a transport error', 503, new SipError('send-failed', 'refused', { status: 503 })],
+    ['a flow that failed (RFC 5626 §5.3)', 430, new SipError('flow-failed', 'the flow closed', { status: 430 })],
+  ] as const)('reports a send that threw %s at once after send returned, as a %i', async (_what, status, error) => {
+    const { stack } = stackOn(() => {
+      throw error;
+    });
+    const seen: number[] = [];
+    let returned = false;
+    const handle = stack.send(options(), {
+      target: TARGET,
+      onResponse: (rs) => {
+        seen.push(returned ? rs.status : -rs.status);
+      },
+    });
+    returned = true;
+    expect(seen).toEqual([]);
+    expect((await handle.final).status).toBe(status);
+    expect(seen).toEqual([status]);
+  });
+
   it('gives `final` the first final response even when read after it came', async () => {
     const { stack, sent, receive } = stackOn(() => 'sent');
     const seen: number[] = [];

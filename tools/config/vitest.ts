@@ -43,6 +43,11 @@ export function siptsVitestConfig(options: SiptsVitestOptions = {}): ViteUserCon
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.hookTimeout ?? 30_000,
       fileParallelism: options.fileParallelism ?? false,
+      // `expect.poll` waits for something that must happen (an app's event, a page's text): its
+      // bound is how long a busy 2-core machine may take, not a timing claim. Vitest's own default
+      // (1 s) is a real-time window that a loaded run can miss; a check that never comes true still
+      // fails, after 20 s.
+      expect: { poll: { timeout: 20_000 } },
       ...(options.globalSetup === undefined ? {} : { globalSetup: [...options.globalSetup] }),
     },
   });

@@ -7,6 +7,7 @@ export { DEFAULT_TIMERS, type Clock, type TimerHandle, type TimerValues } from '
 export type {
   ClientTransaction,
   ClientTransactionUser,
+  ClientWaitingHandOff,
   ServerTransaction,
   ServerTransactionUser,
   TransactionContext,

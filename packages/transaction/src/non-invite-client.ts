@@ -100,10 +100,12 @@ class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> i
     this.state = 'completed';
     this.stopTimer(MAIN);
     this.stopTimer(TIMER_F);
-    // Timer K: T4 over unreliable transports, zero over reliable ones.
-    if (!this.reliable) this.startTimer(MAIN, this.ctx.timers.T4);
     this.#deliver(response, remote);
-    if (this.reliable && this.still('completed')) this.end();
+    if (!this.still('completed')) return;
+    // Timer K: zero over reliable transports; T4 over unreliable ones, kept by the user (the
+    // layer's compact table) when it takes the hand-off: nothing of this object is needed then.
+    if (this.reliable) this.end();
+    else if (this.user.onWaiting?.({ what: 'completed', ms: this.ctx.timers.T4 }) !== true) this.startTimer(MAIN, this.ctx.timers.T4);
   }
 
   protected onTimer(slot: TimerSlot): void {

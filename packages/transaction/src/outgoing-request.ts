@@ -14,7 +14,7 @@ import { createInviteClientTransaction } from './invite-client.js';
 import { clientKeyFor, topBranch } from './matching.js';
 import { createNonInviteClientTransaction } from './non-invite-client.js';
 import { synthesize } from './synthesize.js';
-import type { ClientTransaction, ClientTransactionUser, TransactionContext, TransactionState } from './types.js';
+import type { ClientTransaction, ClientTransactionUser, ClientWaitingHandOff, TransactionContext, TransactionState } from './types.js';
 
 /** The user of a request sent through the transaction layer (a UA core, a proxy core, a stack). */
 export interface RequestUser {
@@ -51,6 +51,11 @@ export interface ClientTable {
   readonly context: TransactionContext;
   add(key: string, tx: ClientTransaction): void;
   remove(key: string, tx: ClientTransaction): void;
+  /**
+   * `tx` only absorbs now (Completed, Timer K): true if the table took it over as a compact entry
+   * (its key for `ms`), out of the live transactions.
+   */
+  wait(key: string, tx: ClientTransaction, ms: number): boolean;
   /** The request has finished: forget it. */
   finished(request: OutgoingRequestImpl): void;
 }
@@ -60,6 +65,7 @@ interface AttemptOwner {
   attemptResponse(a: Attempt, rs: SipResponse, remote: Remote): void;
   attemptFailed(a: Attempt, status: 408 | 430 | 503, error: unknown): void;
   attemptEnded(a: Attempt): void;
+  attemptWaiting(a: Attempt, handOff: ClientWaitingHandOff): boolean;
 }
 
 /**
@@ -98,6 +104,10 @@ class Attempt implements ClientTransactionUser {
 
   onTerminated(): void {
     this.owner.attemptEnded(this);
+  }
+
+  onWaiting(handOff: ClientWaitingHandOff): boolean {
+    return this.owner.attemptWaiting(this, handOff);
   }
 }
 
@@ -227,6 +237,17 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
   /** @internal An attempt's transaction ended. */
   attemptEnded(a: Attempt): void {
     this.#ended(a);
+  }
+
+  /**
+   * @internal An attempt's transaction only absorbs now: the table keeps it as a key and a
+   * deadline, and for this request it has ended (nothing of it reaches the user any more), so
+   * the request, its attempts and its user are not held for Timer K.
+   */
+  attemptWaiting(a: Attempt, handOff: ClientWaitingHandOff): boolean {
+    if (a.tx === undefined || a.ended || !this.#table.wait(a.key, a.tx, handOff.ms)) return false;
+    this.#ended(a);
+    return true;
   }
 
   #onResponse(a: Attempt, rs: SipResponse, remote: Remote): void {

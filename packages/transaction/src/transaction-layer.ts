@@ -177,15 +177,30 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
   });
 
+  // Client transactions that only absorb (Completed, Timer K): a key and a deadline each.
+  const absorbing = new WaitingTable({
+    clock: context.clock,
+    onExpired() {
+      // Nothing to forget: the transaction left every other table when it was handed over.
+    },
+  });
+
   const table: ClientTable = {
     context,
     add(key, tx) {
+      absorbing.delete(key);
       const existing = clients.get(key);
       if (existing !== undefined && existing !== tx) logger.warn('two client transactions with one key: the newer wins', { key });
       clients.set(key, tx);
     },
     remove(key, tx) {
       if (clients.get(key) === tx) clients.delete(key);
+    },
+    wait(key, tx, ms) {
+      if (stopped || clients.get(key) !== tx) return false;
+      clients.delete(key);
+      absorbing.absorbFor(key, ms);
+      return true;
     },
     finished(request) {
       outgoing.delete(request);
@@ -393,6 +408,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       tx.receiveResponse(response, remote);
       return;
     }
+    // §17.1.2.2: a retransmission of the final response of a transaction in Completed is absorbed.
+    if (key !== undefined && absorbing.get(key) !== undefined) return;
     const onStray = options.onStrayResponse;
     if (onStray === undefined) {
       logger.debug('dropped a response that matches no transaction', { status: response.status, callId: response.headers['call-id'] });
@@ -466,7 +483,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return key === undefined ? undefined : servers.get(key);
     },
     get size() {
-      return servers.size + waiting.size + clients.size;
+      return servers.size + waiting.size + clients.size + absorbing.size;
     },
     stats,
     stop() {
@@ -479,6 +496,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       clients.clear();
       servers.clear();
       waiting.clear();
+      absorbing.clear();
       merged.clear();
       answered.clear();
     },

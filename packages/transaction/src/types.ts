@@ -29,6 +29,20 @@ export interface ClientTransactionUser {
   onTransportError(error: unknown): void;
   /** The transaction reached Terminated and left the table. */
   onTerminated?(): void;
+  /**
+   * A non-INVITE transaction entered Completed over an unreliable transport: for Timer K it only
+   * absorbs retransmissions of its final response (RFC 3261 §17.1.2.2). Return true to keep it
+   * compact yourself (the transaction layer keeps its key and deadline): the machine then runs
+   * no timer and calls nothing more, `onTerminated` included.
+   */
+  onWaiting?(handOff: ClientWaitingHandOff): boolean;
+}
+
+/** What a client transaction hands over when it only absorbs (its user's `onWaiting`). */
+export interface ClientWaitingHandOff {
+  readonly what: 'completed';
+  /** How long the state lasts (Timer K). */
+  readonly ms: number;
 }
 
 /** The user of a server transaction (RFC 3261 §17.2). */

@@ -47,9 +47,10 @@ export class WaitingEntry {
     readonly key: string,
     /**
      * `completed`: the prepared response without its bytes (where they go, its status);
-     * INVITE states: where the request came from (a 2xx retransmission from the TU goes there).
+     * INVITE states: where the request came from (a 2xx retransmission from the TU goes there);
+     * undefined for a client transaction that only absorbs ({@link WaitingTable.absorbFor}).
      */
-    readonly route: PreparedResponse | Remote,
+    readonly route: PreparedResponse | Remote | undefined,
     /** `completed`: the arena chunk holding the bytes. INVITE states: the To tag of the final response (§9.2). */
     readonly data: Uint8Array | string | undefined,
     /** `completed`: where in `data` the bytes are (see {@link viewOf}). */
@@ -177,12 +178,27 @@ export class WaitingTable {
       const stored = this.#arena.store(prepared.bytes);
       entry = new WaitingEntry(key, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
     }
-    this.#byKey.set(key, entry);
+    this.#insert(entry, index, ms);
+    return entry;
+  }
+
+  /**
+   * Adds a client transaction in Completed under Timer K (RFC 3261 §17.1.2.2): it only absorbs
+   * retransmissions of its final response, so its entry is the key and the deadline, nothing else.
+   * The key must not be waiting already.
+   */
+  absorbFor(key: string, ms: number): void {
+    const due = ms > 0 ? ms : 0;
+    const index = this.#queueIndex(due);
+    this.#insert(new WaitingEntry(key, undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
+  }
+
+  #insert(entry: WaitingEntry, index: number, ms: number): void {
+    this.#byKey.set(entry.key, entry);
     const queue = this.#queues[index] as Queue;
     queue.entries.push(entry);
     queue.live++;
     queue.timer ??= this.#clock.set(ms, queue.fire);
-    return entry;
   }
 
   /**

@@ -123,6 +123,44 @@ describe('non-INVITE client transaction: Proceeding', () => {
   });
 });
 
+describe('non-INVITE client transaction: Completed handed to its user', () => {
+  it('a user that takes the hand-off gets Timer K (T4) to keep: the machine arms no timer and calls nothing more', async () => {
+    const clock = createFakeClock(1000);
+    const lb = createLoopback(clock, 'UDP');
+    const user = clientUser();
+    const handOffs: unknown[] = [];
+    const rq = request('OPTIONS');
+    const tx = createNonInviteClientTransaction(rq, target(lb), { context: context(clock, lb, { T4: 4321 }), reliable: false }, { ...user, onWaiting: (h) => handOffs.push(h) > 0 });
+    tx.start();
+    tx.receiveResponse(response(rq, 200), remote(lb));
+    await flush();
+    expect(handOffs).toEqual([{ what: 'completed', ms: 4321 }]);
+    expect(tx.state).toBe('completed');
+    expect(clock.pending).toBe(0);
+    clock.runAll();
+    expect(user.events).toEqual(['200']);
+  });
+
+  it('a user that declines keeps the machine on Timer K; over a reliable transport nothing is handed off', async () => {
+    for (const [protocol, answer, timers] of [['UDP', false, 1], ['TCP', true, 0]] as const) {
+      const clock = createFakeClock(1000);
+      const lb = createLoopback(clock, protocol);
+      const user = clientUser();
+      const asked: unknown[] = [];
+      const rq = request('OPTIONS');
+      const tx = createNonInviteClientTransaction(rq, target(lb), { context: context(clock, lb, {}), reliable: lb.reliable }, { ...user, onWaiting: (h) => { asked.push(h); return answer; } });
+      tx.start();
+      tx.receiveResponse(response(rq, 200), remote(lb));
+      await flush();
+      expect(asked).toHaveLength(protocol === 'UDP' ? 1 : 0);
+      expect(clock.pending).toBe(timers);
+      clock.advance(5000);
+      expect(tx.state).toBe('terminated');
+      expect(user.events).toEqual(['200', 'terminated']);
+    }
+  });
+});
+
 describe('non-INVITE client transaction: Completed and Timer K', () => {
   it('a final response: to the TU once, retransmissions absorbed, no more sends, Timer K = T4', () => {
     const s = setup();

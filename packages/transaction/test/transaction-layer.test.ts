@@ -579,6 +579,29 @@ describe('client side: sending, failover and synthesized responses', () => {
     respond(s, 0, 200);
     expect(user.responses).toHaveLength(1);
   });
+
+  it('keeps a non-INVITE in Completed as a key that absorbs for Timer K, and lets its user go at the final (§17.1.2.2)', async () => {
+    const s = setup();
+    const user = recorder();
+    const tx = s.layer.sendRequest(outbound(), [T1], user);
+    await flush();
+    respond(s, 0, 200);
+    // The request is over for its user at the final response: nothing of it is held for Timer K.
+    expect(user.terminated).toBe(1);
+    expect(tx.state).toBe('terminated');
+    expect(s.layer.size).toBe(1);
+    // A retransmission of the final response within Timer K (T4) is absorbed: not the user's, not stray.
+    s.clock.advance(4_999);
+    respond(s, 0, 200);
+    expect(user.responses).toHaveLength(1);
+    expect(s.got.strays).toHaveLength(0);
+    // After Timer K the key is gone: the same response matches nothing.
+    s.clock.advance(1);
+    expect(s.layer.size).toBe(0);
+    respond(s, 0, 200);
+    expect(s.got.strays).toHaveLength(1);
+    expect(user.responses).toHaveLength(1);
+  });
 });
 
 describe('CANCEL of our INVITE (RFC 3261 §9.1)', () => {

@@ -130,10 +130,14 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
 
   #enterAccepted(response: SipResponse, remote: Remote): void {
     this.state = 'accepted';
+    this.stopTimer(MAIN);
     this.stopTimer(TIMER_B);
-    // RFC 6026 §7.2: Timer M = 64·T1, on every transport; the TU acknowledges 2xx itself.
-    this.startTimer(MAIN, 64 * this.ctx.timers.T1);
     this.#deliver(response, remote);
+    if (!this.still('accepted')) return;
+    // RFC 6026 §7.2: Timer M = 64·T1, on every transport; the TU acknowledges 2xx itself. A user
+    // that takes the hand-off keeps the state (the layer's compact table): this object is done.
+    const ms = 64 * this.ctx.timers.T1;
+    if (this.user.onWaiting?.({ what: 'accepted', ms }) !== true) this.startTimer(MAIN, ms);
   }
 
   #enterCompleted(response: SipResponse, remote: Remote): void {

@@ -52,10 +52,12 @@ export interface ClientTable {
   add(key: string, tx: ClientTransaction): void;
   remove(key: string, tx: ClientTransaction): void;
   /**
-   * `tx` only absorbs now (Completed, Timer K): true if the table took it over as a compact entry
-   * (its key for `ms`), out of the live transactions.
+   * `tx` only waits now (Completed under Timer K, Accepted under Timer M): true if the table took
+   * it over as a compact entry (its key for `ms`), out of the live transactions. With `user`
+   * (Accepted), every further 2xx goes to `user.onResponse`, and `user.onTerminated` runs when
+   * the entry ends.
    */
-  wait(key: string, tx: ClientTransaction, ms: number): boolean;
+  wait(key: string, tx: ClientTransaction, ms: number, user: RequestUser | undefined): boolean;
   /** The request has finished: forget it. */
   finished(request: OutgoingRequestImpl): void;
 }
@@ -136,6 +138,8 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
   #cancelTimer: TimerHandle | undefined;
   #stopped = false;
   #finished = false;
+  /** False once the layer's table tells the user its onTerminated (an INVITE handed over in Accepted). */
+  #userEnds = true;
 
   constructor(table: ClientTable, request: SipRequest, targets: readonly Target[], user: RequestUser) {
     if (targets.length === 0) throw new SipError('invalid-argument', 'an outgoing request needs at least one target');
@@ -245,7 +249,13 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
    * the request, its attempts and its user are not held for Timer K.
    */
   attemptWaiting(a: Attempt, handOff: ClientWaitingHandOff): boolean {
-    if (a.tx === undefined || a.ended || !this.#table.wait(a.key, a.tx, handOff.ms)) return false;
+    if (a.tx === undefined || a.ended) return false;
+    // Accepted: further 2xx still reach the user and its onTerminated waits for Timer M, which
+    // the table then calls, so only the request's last live transaction is handed over.
+    const accepted = handOff.what === 'accepted';
+    if (accepted && this.#live !== 1) return false;
+    if (!this.#table.wait(a.key, a.tx, handOff.ms, accepted ? this.#user : undefined)) return false;
+    this.#userEnds = !accepted;
     this.#ended(a);
     return true;
   }
@@ -308,7 +318,7 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
     this.#clearCancelTimer();
     this.#table.finished(this);
     const user = this.#user;
-    if (user.onTerminated !== undefined) safely(this.#table.context.logger, "the request user's onTerminated", () => user.onTerminated?.());
+    if (this.#userEnds && user.onTerminated !== undefined) safely(this.#table.context.logger, "the request user's onTerminated", () => user.onTerminated?.());
   }
 
   #setFinal(): void {

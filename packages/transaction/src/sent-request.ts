@@ -32,7 +32,8 @@ export interface RequestSender {
  * transaction layer's {@link RequestUser} for the request, so a send allocates no callbacks.
  */
 export class SentRequestImpl implements SentRequest, RequestUser {
-  readonly #request: SipRequest;
+  /** Until the first final response: what a synthesized final is built from. */
+  #request: SipRequest | undefined;
   readonly #onResponse: ((response: SipResponse) => void) | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #logger: Logger;
@@ -92,15 +93,21 @@ export class SentRequestImpl implements SentRequest, RequestUser {
    * `onResponse` runs.
    */
   sendNow(layer: RequestSender, targets: readonly Target[]): void {
+    const request = this.#request;
+    if (request === undefined) return;
     this.#holding = true;
+    let tx: OutgoingRequest | undefined;
     try {
-      this.#tx = layer.sendRequest(this.#request, targets, this);
+      tx = layer.sendRequest(request, targets, this);
     } catch (e) {
       this.giveUp(isFlowFailed(e) ? 430 : 503, 'could not send', e);
     } finally {
       this.#holding = false;
     }
-    if (this.#tx !== undefined && this.#tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // A request already answered (a synchronous failure) has nothing left to cancel.
+    if (tx === undefined || this.#finalResponse !== undefined) return;
+    this.#tx = tx;
+    if (tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   /** RequestUser: a response of the request's transactions (see {@link deliver}). */
@@ -116,19 +123,31 @@ export class SentRequestImpl implements SentRequest, RequestUser {
   /** The request's transactions ended: a request left without a final response gets a 503. */
   ended(): void {
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    if (this.#finalResponse === undefined) this.deliver(synthesize(this.#request, 503));
+    const request = this.#request;
+    if (request !== undefined) this.deliver(synthesize(request, 503));
   }
 
-  /** Synthesizes the final response of a request that was not (or could not be) sent. */
+  /** Synthesizes the final response of a request that was not (or could not be) sent; nothing once it has one. */
   giveUp(status: 430 | 487 | 503, why: string, error?: unknown): void {
-    this.#logger.debug(why, { method: this.#request.method, error });
-    this.deliver(synthesize(this.#request, status));
+    const request = this.#request;
+    if (request === undefined) return;
+    this.#logger.debug(why, { method: request.method, error });
+    this.deliver(synthesize(request, status));
   }
 
-  /** Passes a response to the caller; the first final one settles `final`. */
+  /**
+   * Passes a response to the caller; the first final one settles `final`, and the request and its
+   * transactions are let go then (an INVITE's further 2xx may come for Timer M: they need only the
+   * caller's callback).
+   */
   deliver(response: SipResponse): void {
     const first = response.status >= 200 && this.#finalResponse === undefined;
-    if (first) this.#finalResponse = response;
+    if (first) {
+      this.#finalResponse = response;
+      this.#request = undefined;
+      // Nothing is cancelled after a final response (§9.1): its transactions are not held either.
+      this.#tx = undefined;
+    }
     if (this.#holding) {
       queueMicrotask(() => {
         this.#tell(response, first);

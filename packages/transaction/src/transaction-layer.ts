@@ -177,18 +177,28 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
   });
 
-  // Client transactions that only absorb (Completed, Timer K): a key and a deadline each.
+  // Client transactions that only wait (Completed under Timer K, Accepted under M): a key and a
+  // deadline each, and for Accepted the request's user, which further 2xx go to (RFC 6026 §7.2).
+  const acceptedUsers = new Map<string, RequestUser>();
   const absorbing = new WaitingTable({
     clock: context.clock,
-    onExpired() {
-      // Nothing to forget: the transaction left every other table when it was handed over.
+    onExpired(entry) {
+      endAccepted(entry.key);
     },
   });
+
+  /** An INVITE handed over in Accepted ended (Timer M, a reused key, stop): its user is told. */
+  function endAccepted(key: string): void {
+    const user = acceptedUsers.get(key);
+    if (user === undefined) return;
+    acceptedUsers.delete(key);
+    if (user.onTerminated !== undefined) safely(logger, "the request user's onTerminated", () => user.onTerminated?.());
+  }
 
   const table: ClientTable = {
     context,
     add(key, tx) {
-      absorbing.delete(key);
+      if (absorbing.delete(key)) endAccepted(key);
       const existing = clients.get(key);
       if (existing !== undefined && existing !== tx) logger.warn('two client transactions with one key: the newer wins', { key });
       clients.set(key, tx);
@@ -196,10 +206,11 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     remove(key, tx) {
       if (clients.get(key) === tx) clients.delete(key);
     },
-    wait(key, tx, ms) {
+    wait(key, tx, ms, user) {
       if (stopped || clients.get(key) !== tx) return false;
       clients.delete(key);
       absorbing.absorbFor(key, ms);
+      if (user !== undefined) acceptedUsers.set(key, user);
       return true;
     },
     finished(request) {
@@ -408,8 +419,17 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       tx.receiveResponse(response, remote);
       return;
     }
-    // §17.1.2.2: a retransmission of the final response of a transaction in Completed is absorbed.
-    if (key !== undefined && absorbing.get(key) !== undefined) return;
+    if (key !== undefined && absorbing.get(key) !== undefined) {
+      // RFC 6026 §7.2: a further 2xx of an INVITE in Accepted goes to the request's user; the
+      // rest, and a retransmitted final of a non-INVITE in Completed (§17.1.2.2), is absorbed.
+      const user = acceptedUsers.get(key);
+      if (user !== undefined && response.status >= 200 && response.status < 300) {
+        safely(logger, "the request user's onResponse", () => {
+          user.onResponse(response, remote);
+        });
+      }
+      return;
+    }
     const onStray = options.onStrayResponse;
     if (onStray === undefined) {
       logger.debug('dropped a response that matches no transaction', { status: response.status, callId: response.headers['call-id'] });
@@ -497,6 +517,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       servers.clear();
       waiting.clear();
       absorbing.clear();
+      for (const key of [...acceptedUsers.keys()]) endAccepted(key);
       merged.clear();
       answered.clear();
     },

@@ -30,18 +30,20 @@ export interface ClientTransactionUser {
   /** The transaction reached Terminated and left the table. */
   onTerminated?(): void;
   /**
-   * A non-INVITE transaction entered Completed over an unreliable transport: for Timer K it only
-   * absorbs retransmissions of its final response (RFC 3261 §17.1.2.2). Return true to keep it
-   * compact yourself (the transaction layer keeps its key and deadline): the machine then runs
-   * no timer and calls nothing more, `onTerminated` included.
+   * The transaction only waits now: a non-INVITE in Completed over an unreliable transport
+   * absorbs retransmissions of its final response for Timer K (RFC 3261 §17.1.2.2); an INVITE in
+   * Accepted passes every further 2xx up for Timer M (RFC 6026 §7.2). Return true to keep it
+   * compact yourself (the transaction layer keeps its key and deadline, and the user its further
+   * 2xx go to): the machine then runs no timer and calls nothing more, `onTerminated` included.
    */
   onWaiting?(handOff: ClientWaitingHandOff): boolean;
 }
 
-/** What a client transaction hands over when it only absorbs (its user's `onWaiting`). */
+/** What a client transaction hands over when it only waits (its user's `onWaiting`). */
 export interface ClientWaitingHandOff {
-  readonly what: 'completed';
-  /** How long the state lasts (Timer K). */
+  /** `completed`: a non-INVITE under Timer K; `accepted`: an INVITE under Timer M. */
+  readonly what: 'completed' | 'accepted';
+  /** How long the state lasts (the timer's value). */
   readonly ms: number;
 }
 

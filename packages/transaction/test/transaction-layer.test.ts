@@ -604,6 +604,46 @@ describe('client side: sending, failover and synthesized responses', () => {
   });
 });
 
+describe('client transactions that only wait, kept by the layer', () => {
+  const T1 = udpTarget('192.0.2.10');
+  const respond = (s: Setup, status: number): void => {
+    s.layer.handlers.onResponse(answer(s.lb.requests[0]!.request, status, 'peer'), udpRemote(s.lb.requests[0]!.target.address));
+  };
+
+  it('an INVITE in Accepted: further 2xx reach the request user for Timer M, then onTerminated (RFC 6026 §7.2)', async () => {
+    const s = setup();
+    const user = recorder();
+    const tx = s.layer.sendRequest(request({ method: 'INVITE', cseq: '1 INVITE' }), [T1], user);
+    await flush();
+    respond(s, 200);
+    expect(tx.state).toBe('terminated'); // the machine is gone: the layer holds the key
+    expect(s.layer.size).toBe(1);
+    expect(user.terminated).toBe(0);
+    s.clock.advance(31_999);
+    respond(s, 200);
+    respond(s, 180);
+    respond(s, 486);
+    expect(user.responses.map((r) => r.rs.status)).toEqual([200, 200]);
+    expect(s.got.strays).toHaveLength(0);
+    s.clock.advance(1);
+    expect(user.terminated).toBe(1);
+    expect(s.layer.size).toBe(0);
+    respond(s, 200);
+    expect(s.got.strays).toHaveLength(1);
+  });
+
+  it('stopping the layer ends a handed-over INVITE for its user', async () => {
+    const s = setup();
+    const user = recorder();
+    s.layer.sendRequest(request({ method: 'INVITE', cseq: '1 INVITE' }), [T1], user);
+    await flush();
+    respond(s, 200);
+    s.layer.stop();
+    expect(user.terminated).toBe(1);
+    expect(s.layer.size).toBe(0);
+  });
+});
+
 describe('CANCEL of our INVITE (RFC 3261 §9.1)', () => {
   const T = udpTarget('192.0.2.10');
 

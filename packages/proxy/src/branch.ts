@@ -39,19 +39,32 @@ export class Branch {
   readonly onResponse: (response: SipResponse) => void;
   /** For the clock: Timer C fired. */
   readonly onTimerC: () => void;
+  #owner: BranchOwner;
 
   /** `callback`: the route callback's response callback for this branch, if any. */
   constructor(
     owner: BranchOwner,
     readonly callback: ResponseCallback | undefined,
   ) {
+    this.#owner = owner;
     this.onResponse = (rs) => {
-      owner.branchResponse(this, rs);
+      this.#owner.branchResponse(this, rs);
     };
     this.onTimerC = () => {
       this.timerC = undefined;
-      owner.timerCFired(this);
+      this.#owner.timerCFired(this);
     };
+  }
+
+  /**
+   * The context ended: what still comes on this branch (a 2xx of an INVITE, RFC 6026) goes to
+   * `late` instead, and the branch lets go of its context and its request, which its client
+   * transaction would otherwise keep for Timer M.
+   */
+  release(late: BranchOwner): void {
+    this.#owner = late;
+    this.request = undefined;
+    this.handle = undefined;
   }
 
   get done(): boolean {

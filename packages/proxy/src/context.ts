@@ -29,6 +29,45 @@ export interface ContextHost {
   respondLate(response: SipResponse): void;
   /** The context ended: forget it. */
   ended(ctx: ProxyContext): void;
+  /** Takes the branches of ended contexts (one for the proxy): see {@link LateBranches}. */
+  readonly late: BranchOwner;
+}
+
+/**
+ * The owner of the branches of every ended context. A context ends at its final response
+ * upstream (§16.7 item 10); after that only a further 2xx of an INVITE matters (§16.7 items 4
+ * and 9, RFC 6026), forwarded upstream with no context: to the branch's response callback if it
+ * has one, else with the proxy's Via removed. Provisional and non-2xx final responses reach the
+ * callback as they would have reached it from the ended context; no timer is armed.
+ */
+export class LateBranches implements BranchOwner {
+  constructor(
+    readonly logger: Logger,
+    readonly respondLate: (response: SipResponse) => void,
+  ) {}
+
+  branchResponse(branch: Branch, rs: SipResponse): void {
+    const wasDone = branch.done;
+    if (rs.status >= 200) branch.state = 'done';
+    else if (wasDone) return;
+    else branch.state = 'proceeding';
+    const callback = branch.callback;
+    if (callback !== undefined) {
+      if (rs.status < 200 || !wasDone || rs.status < 300) {
+        safely(this.logger, 'a response callback', () => {
+          callback(rs);
+        });
+      }
+      return;
+    }
+    if (rs.status < 200 || rs.status >= 300) return;
+    const up = stripVia(rs);
+    if (up !== undefined) this.respondLate(up);
+  }
+
+  timerCFired(): void {
+    // An ended context's timers were cleared: nothing is armed for its branches.
+  }
 }
 
 /**
@@ -183,6 +222,8 @@ export class ProxyContext implements BranchOwner {
     this.#clearGuard();
     for (const b of this.#branches) this.#clearTimerC(b);
     this.#cancelPending();
+    const late = this.#host.late;
+    for (const b of this.#branches) b.release(late);
     this.#host.ended(this);
   }
 

@@ -8,7 +8,7 @@ import { isResponse, isSipUri, makeResponse, shareMessage, SipError, type RouteE
 import { createDefaultClock, type ServerTransactionHandle } from '@sipts/transaction';
 import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
 import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
-import { ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
+import { LateBranches, ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
 import { loopHash, proxyBranch } from './loop.js';
 import { processRoutes } from './route.js';
 import type { ForwardTarget, Proxy, ProxyOptions, ProxySendOptions, ProxyStack, ProxyRequestHandler } from './types.js';
@@ -106,6 +106,10 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
     return out;
   }
 
+  function respondLate(response: SipResponse): void {
+    stack.respond(response).catch(logFailure('a late response'));
+  }
+
   const host: ContextHost = {
     clock,
     logger,
@@ -119,12 +123,11 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
       const handle = stack.send(out, fixed === undefined ? { onResponse: branch.onResponse } : { onResponse: branch.onResponse, target: fixed });
       return out.method === 'INVITE' ? handle : undefined;
     },
-    respondLate(response) {
-      stack.respond(response).catch(logFailure('a late response'));
-    },
+    respondLate,
     ended(ctx) {
       if (contexts.get(ctx.key) === ctx) contexts.delete(ctx.key);
     },
+    late: new LateBranches(logger, respondLate),
   };
 
   function reject(request: SipRequest, st: ServerTransactionHandle | undefined, remote: Remote, status: number, headers?: SipRequest['headers']): void {

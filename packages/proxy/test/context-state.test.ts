@@ -8,7 +8,7 @@ import { createFakeClock, type ServerTransactionHandle } from '@sipts/transactio
 import { silentLogger } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
 import type { Branch } from '../src/branch.js';
-import { ProxyContext, type ContextHost } from '../src/context.js';
+import { LateBranches, ProxyContext, type ContextHost } from '../src/context.js';
 
 const invite: SipRequest = {
   method: 'INVITE',
@@ -51,6 +51,7 @@ function setup(request: SipRequest = invite) {
     ended: () => {
       ended++;
     },
+    late: new LateBranches(silentLogger, (rs) => upstream.push(rs.status)),
   };
   const fake = { finalSent: false, toTag: undefined as string | undefined, respond: (rs: SipResponse) => Promise.resolve(rs) };
   fake.respond = (rs) => {
@@ -78,6 +79,24 @@ describe('ProxyContext state (RFC 3261 §16.7, §16.10)', () => {
     expect(t.upstream).toEqual([180, 200]);
     expect(t.ctx.state).toBe('ended');
     expect(t.ended()).toBe(1);
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it('an ended context lets go of its branches: a further 2xx still goes up, the rest on the branch does not (RFC 6026)', () => {
+    const t = setup();
+    t.ctx.forward(invite, ['sip:a@127.0.0.1', 'sip:b@127.0.0.1'].map((uri) => ({ uri })), 'parallel', undefined);
+    const [a, b] = t.branches;
+    b?.onResponse(downstream(180));
+    a?.onResponse(downstream(200));
+    expect(t.cancels).toEqual([1]);
+    b?.onResponse(downstream(487));
+    expect(t.ctx.state).toBe('ended');
+    // The branches keep neither their request (Timer C is over) nor their cancel handle.
+    expect([a?.request, b?.request, a?.handle, b?.handle]).toEqual([undefined, undefined, undefined, undefined]);
+    a?.onResponse(downstream(200)); // a retransmission of the 2xx (its client transaction is in Accepted)
+    b?.onResponse(downstream(180));
+    b?.onResponse(downstream(487));
+    expect(t.upstream).toEqual([180, 200, 200]);
     expect(t.clock.pending).toBe(0);
   });
 

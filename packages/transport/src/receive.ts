@@ -13,7 +13,12 @@ import type { Remote } from './types.js';
  */
 export function unbracket(host: string): string {
   const h = host.charCodeAt(0) === 0x5b && host.charCodeAt(host.length - 1) === 0x5d ? host.slice(1, -1) : host;
-  return h.toLowerCase();
+  // Addresses are lower case already, as a rule: no new string for them (one per message).
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) return h.toLowerCase();
+  }
+  return h;
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -180,6 +185,10 @@ export function checkMandatoryHeaders(message: SipMessage): string | undefined {
   }
   // A malformed header the stack uses reads as its text (the lazy parser records the fault as it
   // does so): reading these few is the whole check, with no parse of the headers nobody uses.
-  for (const key of USED_BY_THE_STACK) if (h[key] !== undefined && typeof h[key] !== 'object') return `malformed ${key} header`;
+  // An index loop: the array iterator of for-of was allocated per message.
+  for (let i = 0; i < USED_BY_THE_STACK.length; i++) {
+    const key = USED_BY_THE_STACK[i] as (typeof USED_BY_THE_STACK)[number];
+    if (h[key] !== undefined && typeof h[key] !== 'object') return `malformed ${key} header`;
+  }
   return undefined;
 }

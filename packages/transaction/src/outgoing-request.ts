@@ -244,9 +244,9 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
   }
 
   /**
-   * @internal An attempt's transaction only absorbs now: the table keeps it as a key and a
-   * deadline, and for this request it has ended (nothing of it reaches the user any more), so
-   * the request, its attempts and its user are not held for Timer K.
+   * @internal An attempt's transaction only waits now: the table keeps it as a key and a deadline
+   * (Completed, Timer K), plus this request's user for Accepted (Timer M, further 2xx). For this
+   * request the attempt has ended, so neither the request nor its attempts are held meanwhile.
    */
   attemptWaiting(a: Attempt, handOff: ClientWaitingHandOff): boolean {
     if (a.tx === undefined || a.ended) return false;

@@ -180,7 +180,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   // Client transactions that only wait (Completed under Timer K, Accepted under M): a key and a
   // deadline each, and for Accepted the request's user, which further 2xx go to (RFC 6026 §7.2).
   const acceptedUsers = new Map<string, RequestUser>();
-  const absorbing = new WaitingTable({
+  const waitingClients = new WaitingTable({
     clock: context.clock,
     onExpired(entry) {
       endAccepted(entry.key);
@@ -198,7 +198,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const table: ClientTable = {
     context,
     add(key, tx) {
-      if (absorbing.delete(key)) endAccepted(key);
+      if (waitingClients.delete(key)) endAccepted(key);
       const existing = clients.get(key);
       if (existing !== undefined && existing !== tx) logger.warn('two client transactions with one key: the newer wins', { key });
       clients.set(key, tx);
@@ -209,7 +209,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     wait(key, tx, ms, user) {
       if (stopped || clients.get(key) !== tx) return false;
       clients.delete(key);
-      absorbing.absorbFor(key, ms);
+      waitingClients.addClient(key, ms);
       if (user !== undefined) acceptedUsers.set(key, user);
       return true;
     },
@@ -419,7 +419,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       tx.receiveResponse(response, remote);
       return;
     }
-    if (key !== undefined && absorbing.get(key) !== undefined) {
+    if (key !== undefined && waitingClients.get(key) !== undefined) {
       // RFC 6026 §7.2: a further 2xx of an INVITE in Accepted goes to the request's user; the
       // rest, and a retransmitted final of a non-INVITE in Completed (§17.1.2.2), is absorbed.
       const user = acceptedUsers.get(key);
@@ -503,7 +503,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return key === undefined ? undefined : servers.get(key);
     },
     get size() {
-      return servers.size + waiting.size + clients.size + absorbing.size;
+      return servers.size + waiting.size + clients.size + waitingClients.size;
     },
     stats,
     stop() {
@@ -516,7 +516,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       clients.clear();
       servers.clear();
       waiting.clear();
-      absorbing.clear();
+      waitingClients.clear();
       for (const key of [...acceptedUsers.keys()]) endAccepted(key);
       merged.clear();
       answered.clear();

@@ -48,7 +48,7 @@ export class WaitingEntry {
     /**
      * `completed`: the prepared response without its bytes (where they go, its status);
      * INVITE states: where the request came from (a 2xx retransmission from the TU goes there);
-     * undefined for a client transaction that only absorbs ({@link WaitingTable.absorbFor}).
+     * undefined for a client transaction ({@link WaitingTable.addClient}).
      */
     readonly route: PreparedResponse | Remote | undefined,
     /** `completed`: the arena chunk holding the bytes. INVITE states: the To tag of the final response (§9.2). */
@@ -183,11 +183,12 @@ export class WaitingTable {
   }
 
   /**
-   * Adds a client transaction in Completed under Timer K (RFC 3261 §17.1.2.2): it only absorbs
-   * retransmissions of its final response, so its entry is the key and the deadline, nothing else.
-   * The key must not be waiting already.
+   * Adds a client transaction that only waits, ending `ms` from now: a non-INVITE in Completed
+   * under Timer K (RFC 3261 §17.1.2.2) or an INVITE in Accepted under Timer M (RFC 6026 §7.2).
+   * Its entry is the key and the deadline, nothing else (what a further 2xx goes to is the
+   * layer's). The key must not be waiting already.
    */
-  absorbFor(key: string, ms: number): void {
+  addClient(key: string, ms: number): void {
     const due = ms > 0 ? ms : 0;
     const index = this.#queueIndex(due);
     this.#insert(new WaitingEntry(key, undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);

@@ -12,21 +12,31 @@
  * @see RFC 3261 §8.2.2.2
  */
 
-/** FNV-1a over the UTF-16 code units, 32 bits, reduced to 30 (always a small integer). */
-function hash(text: string, basis: number, prime: number): number {
-  let h = basis;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), prime);
-  return (h >>> 2) & 0x3fffffff;
+/**
+ * Both hashes of a merge key in one pass: FNV-1a over the UTF-16 code units, 32 bits, reduced to
+ * 30 (always a small integer), with two bases and primes (independent of each other). Written to
+ * `out` (no object per call).
+ */
+function hashInto(m: string, out: Hashed): void {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x0100019d);
+  }
+  out.key = m;
+  out.first = (a >>> 2) & 0x3fffffff;
+  out.second = (b >>> 2) & 0x3fffffff;
 }
 
-/** The table key of a merge key. */
-function first(m: string): number {
-  return hash(m, 0x811c9dc5, 0x01000193);
-}
-
-/** The value checked against it (another basis and prime: independent of {@link first}). */
-function second(m: string): number {
-  return hash(m, 0x050c5d1f, 0x0100019d);
+/** The last key hashed: the layer asks {@link MergedRequests.isMerged} and then `remember` for one request. */
+interface Hashed {
+  key: string | undefined;
+  /** The table key. */
+  first: number;
+  /** The value checked against it. */
+  second: number;
 }
 
 /**
@@ -36,6 +46,7 @@ function second(m: string): number {
  */
 export class MergedRequests {
   readonly #byMerge = new Map<number, number>();
+  readonly #last: Hashed = { key: undefined, first: 0, second: 0 };
 
   /** Live entries (for tests). */
   get size(): number {
@@ -48,7 +59,8 @@ export class MergedRequests {
    */
   isMerged(m: string | undefined): boolean {
     if (m === undefined) return false;
-    return this.#byMerge.get(first(m)) === second(m);
+    const hashed = this.#hashed(m);
+    return this.#byMerge.get(hashed.first) === hashed.second;
   }
 
   /**
@@ -57,10 +69,18 @@ export class MergedRequests {
    */
   remember(m: string | undefined): number | undefined {
     if (m === undefined) return undefined;
-    const h = first(m);
+    const hashed = this.#hashed(m);
+    const h = hashed.first;
     if (this.#byMerge.has(h)) return undefined;
-    this.#byMerge.set(h, second(m));
+    this.#byMerge.set(h, hashed.second);
     return h;
+  }
+
+  /** The hashes of `m`, computed once for the two questions the layer asks of one request. */
+  #hashed(m: string): Hashed {
+    const last = this.#last;
+    if (last.key !== m) hashInto(m, last);
+    return last;
   }
 
   /** Forgets an entry recorded by {@link remember}. */
@@ -71,5 +91,6 @@ export class MergedRequests {
   /** Forgets everything (layer shutdown). */
   clear(): void {
     this.#byMerge.clear();
+    this.#last.key = undefined;
   }
 }

@@ -7,13 +7,15 @@
  * else (no parsed request, no response object, no `Uint8Array` of its own, no closure).
  *
  * Every timer of one duration ends entries in the order they were added, so the table keeps one
- * `Map` by key for lookups and, per duration, an array of entries in insertion order with one
+ * {@link KeyIndex} by key for lookups (a busy server waits on ~30 s of its traffic, too many for a
+ * `Map` to look up cheaply) and, per duration, an array of entries in insertion order with one
  * clock timer for the oldest: no timer entry and no callback per transaction.
  * @see RFC 3261 §17.2.1, §17.2.2 (Timers I, J), RFC 6026 §7.1 (Timer L)
  */
 import type { PreparedResponse, Remote } from '@sipts/transport';
 import { ByteArena, viewOf, WHOLE } from './byte-arena.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { KeyIndex } from './key-index.js';
 
 /** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
 export type WaitingState = 'completed' | 'confirmed' | 'accepted';
@@ -38,13 +40,15 @@ const QUEUE_SHIFT = 4;
 const EMPTY = new Uint8Array(0);
 
 /**
- * One waiting transaction, as the layer's table keeps it: seven fields, every one a reference the
+ * One waiting transaction, as the layer's table keeps it: eight fields, every one a reference the
  * entry needs or a small integer (no boxed number, no object of its own).
  */
 export class WaitingEntry {
   constructor(
     /** The server-transaction key (§17.2.3). */
     readonly key: string,
+    /** The table index's hash of `key` (a small integer). */
+    readonly hash: number,
     /**
      * `completed`: the prepared response without its bytes (where they go, its status);
      * INVITE states: where the request came from (a 2xx retransmission from the TU goes there);
@@ -143,7 +147,7 @@ export interface WaitingTableOptions {
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
 export class WaitingTable {
-  readonly #byKey = new Map<string, WaitingEntry>();
+  readonly #byKey = new KeyIndex<WaitingEntry>();
   /** One queue per duration (two or three in practice: 64·T1, T4). */
   readonly #queues: Queue[] = [];
   readonly #arena = new ByteArena();
@@ -173,10 +177,10 @@ export class WaitingTable {
     const prepared = handOff.what === 'completed' ? handOff.bytes : undefined;
     let entry: WaitingEntry;
     if (prepared === undefined) {
-      entry = new WaitingEntry(key, handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
+      entry = new WaitingEntry(key, this.#byKey.hashOf(key), handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
     } else {
       const stored = this.#arena.store(prepared.bytes);
-      entry = new WaitingEntry(key, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
+      entry = new WaitingEntry(key, this.#byKey.hashOf(key), this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
     }
     this.#insert(entry, index, ms);
     return entry;
@@ -191,11 +195,11 @@ export class WaitingTable {
   addClient(key: string, ms: number): void {
     const due = ms > 0 ? ms : 0;
     const index = this.#queueIndex(due);
-    this.#insert(new WaitingEntry(key, undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
+    this.#insert(new WaitingEntry(key, this.#byKey.hashOf(key), undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
   }
 
   #insert(entry: WaitingEntry, index: number, ms: number): void {
-    this.#byKey.set(entry.key, entry);
+    this.#byKey.add(entry);
     const queue = this.#queues[index] as Queue;
     queue.entries.push(entry);
     queue.live++;
@@ -220,7 +224,7 @@ export class WaitingTable {
   delete(key: string): boolean {
     const entry = this.#byKey.get(key);
     if (entry === undefined) return false;
-    this.#byKey.delete(key);
+    this.#byKey.remove(entry);
     entry.flags |= REMOVED;
     const q = this.#queues[entry.flags >> QUEUE_SHIFT] as Queue;
     if (--q.live === 0) this.#empty(q);
@@ -275,7 +279,7 @@ export class WaitingTable {
           break;
         }
         entry.flags |= REMOVED;
-        this.#byKey.delete(entry.key);
+        this.#byKey.remove(entry);
         q.live--;
         this.#onExpired(entry);
         // onExpired may have added to or emptied this queue.

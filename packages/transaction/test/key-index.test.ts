@@ -1,0 +1,111 @@
+/**
+ * The waiting table's hash index against a `Map` doing the same operations: items found by key
+ * after any mix of adds and removals, with colliding hashes, runs that wrap around the end of the
+ * slots, growth and shrinking.
+ */
+import { describe, expect, it } from 'vitest';
+import { KeyIndex, type Keyed } from '../src/key-index.js';
+
+interface Item extends Keyed {
+  readonly n: number;
+}
+
+/** A small deterministic generator (the test must replay the same way every time). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function item(index: KeyIndex<Item>, key: string, n: number, hash = index.hashOf(key)): Item {
+  return { key, hash, n };
+}
+
+/** Every key of `model` is found with its item, and a few absent keys are not. */
+function agrees(index: KeyIndex<Item>, model: Map<string, Item>): void {
+  expect(index.size).toBe(model.size);
+  for (const [key, it] of model) expect(index.get(key, it.hash)).toBe(it);
+}
+
+describe('KeyIndex', () => {
+  it('hashes to a small non-zero integer, the same for equal keys', () => {
+    const index = new KeyIndex<Item>();
+    const key = ['3', 'z9hG4bK-1-1-0', '127.0.0.1:5060', 'OPTIONS'].join('\u0001');
+    const h = index.hashOf(key);
+    expect(h).toBe(index.hashOf(key.slice(0)));
+    expect(Number.isInteger(h) && h > 0 && h < 2 ** 30).toBe(true);
+  });
+
+  it('agrees with a Map over 20,000 random adds and removals, through growth and shrinking', () => {
+    const index = new KeyIndex<Item>();
+    const model = new Map<string, Item>();
+    const live: Item[] = [];
+    const rand = lcg(7);
+    let peak = 0;
+    for (let n = 0; n < 20_000; n++) {
+      // Grow for the first half, then mostly remove: the slots double and halve again.
+      const adding = n < 10_000 ? rand() < 0.8 : rand() < 0.1;
+      if (adding || live.length === 0) {
+        const it = item(index, `k${String(n)}`, n);
+        expect(index.get(it.key)).toBeUndefined();
+        index.add(it);
+        model.set(it.key, it);
+        live.push(it);
+      } else {
+        const at = Math.floor(rand() * live.length);
+        const it = live[at] as Item;
+        live[at] = live[live.length - 1] as Item;
+        live.pop();
+        expect(index.remove(it)).toBe(true);
+        expect(index.remove(it)).toBe(false);
+        model.delete(it.key);
+        expect(index.get(it.key)).toBeUndefined();
+      }
+      peak = Math.max(peak, model.size);
+      if (n % 997 === 0) agrees(index, model);
+    }
+    agrees(index, model);
+    expect(peak).toBeGreaterThan(5000);
+  });
+
+  it('keeps colliding hashes apart by key, also in a run that wraps past the last slot', () => {
+    const index = new KeyIndex<Item>();
+    // 63 is the last of the 64 initial slots: the run of equal hashes wraps to slot 0 onwards.
+    const same = Array.from({ length: 20 }, (_, n) => item(index, `same${String(n)}`, n, 63));
+    const near = Array.from({ length: 10 }, (_, n) => item(index, `near${String(n)}`, 100 + n, 1 + n));
+    const model = new Map<string, Item>();
+    for (const it of [...same.slice(0, 10), ...near, ...same.slice(10)]) {
+      index.add(it);
+      model.set(it.key, it);
+    }
+    agrees(index, model);
+    expect(index.get('same-absent', 63)).toBeUndefined();
+    // Remove from the middle and the front of the run: the rest stay reachable.
+    for (const it of [same[4], same[0], near[2], same[19], near[0]] as Item[]) {
+      expect(index.remove(it)).toBe(true);
+      model.delete(it.key);
+      agrees(index, model);
+    }
+  });
+
+  it('removes by identity: an item with the same key that is not held is not removed', () => {
+    const index = new KeyIndex<Item>();
+    const held = item(index, 'k', 1);
+    index.add(held);
+    expect(index.remove(item(index, 'k', 2))).toBe(false);
+    expect(index.get('k')).toBe(held);
+  });
+
+  it('clear forgets every item', () => {
+    const index = new KeyIndex<Item>();
+    for (let n = 0; n < 500; n++) index.add(item(index, `k${String(n)}`, n));
+    index.clear();
+    expect(index.size).toBe(0);
+    expect(index.get('k1')).toBeUndefined();
+    const again = item(index, 'k1', 1);
+    index.add(again);
+    expect(index.get('k1')).toBe(again);
+  });
+});

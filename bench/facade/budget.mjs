@@ -11,7 +11,7 @@
  * absent). The reading in BUDGET.md is written by hand.
  * Knobs (env): BENCH_BUDGET_LABEL (after), BENCH_BUDGET_WORKLOADS (uas-options,proxy-calls),
  * BENCH_BUDGET_RATES (JSON, default {"uas-options":2000,"uas-calls":500,"proxy-options":1000,
- * "proxy-calls":200}), BENCH_BUDGET_SECONDS (8).
+ * "proxy-calls":200}), BENCH_BUDGET_SECONDS (8), BENCH_BUDGET_IMPLS (sipts,classic; one of them for a probe).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ const SETTINGS = {
   rcvbuf: 4 * 1024 * 1024,
   pinned: PINNED,
 };
-const IMPLS = ['sipts', 'classic'];
+const IMPLS = (env.BENCH_BUDGET_IMPLS ?? 'sipts,classic').split(',').filter((i) => i === 'sipts' || i === 'classic');
 const NAMES = { sipts: '@sipts/sip', classic: 'classic' };
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 

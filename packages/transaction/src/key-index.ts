@@ -13,18 +13,22 @@
  * tombstones), so probe lengths do not grow with churn. Each item carries its hash, so removing it
  * (at expiry) neither reads nor re-hashes its key.
  *
- * The hash is FNV-1a with a per-index random basis and a final mix, so a peer cannot choose keys
- * that pile into one run of slots without knowing the basis.
+ * The hash is FNV-1a with a per-process random basis and a final mix, so a peer cannot choose keys
+ * that pile into one run of slots without knowing the basis. Every index of a process hashes
+ * alike, so one hash serves lookups in several.
+ *
+ * {@link IntPairs} is the same table for a small integer and a value (the merged-request check's
+ * two hashes, RFC 3261 §8.2.2.2), with both in typed arrays: nothing for the collector to trace.
  */
 
 /** What an index holds: anything with its key and the hash the index gave that key. */
 export interface Keyed {
   readonly key: string;
-  /** {@link KeyIndex.hashOf} of `key` (a small integer, never 0). */
+  /** {@link keyHash} of `key` (a small integer, never 0). */
   readonly hash: number;
 }
 
-/** Slots of a new or emptied index. */
+/** Slots of a new or emptied table. */
 const MIN_SLOTS = 64;
 
 function mix(h: number): number {
@@ -36,34 +40,114 @@ function mix(h: number): number {
   return x;
 }
 
-/**
- * Items by key, with `get`, `add` and `remove` in O(1) expected time.
- * @example const i = new KeyIndex<E>(); i.add(e); i.get(e.key) === e; i.remove(e)
- */
-export class KeyIndex<T extends Keyed> {
-  #hashes = new Int32Array(MIN_SLOTS);
-  #items: (T | undefined)[] = new Array<T | undefined>(MIN_SLOTS).fill(undefined);
-  #mask = MIN_SLOTS - 1;
-  #size = 0;
-  readonly #basis = (Math.random() * 0x7fffffff) | 0;
+/** The basis of every key hash of this process: random, so a peer cannot aim keys at one run of slots. */
+const BASIS = (Math.random() * 0x7fffffff) | 0;
 
-  /** Items held. */
+/**
+ * The hash an item with key `key` must carry in a {@link KeyIndex}: 30 bits, never 0 (0 marks an
+ * empty slot). One function for every index of the process, so a key hashed once can be looked
+ * up in several (the layer's live and waiting server transactions).
+ */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5 ^ BASIS;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  const out = (mix(h) >>> 2) & 0x3fffffff;
+  return out === 0 ? 1 : out;
+}
+
+/**
+ * The open-addressing part both tables share: 30-bit hashes (0 marks an empty slot) in an
+ * `Int32Array`, linear probing, a load of at most one half, removal by backward shift, doubling
+ * and halving. What a slot holds besides its hash is the subclass's, in storage of its own.
+ */
+abstract class HashSlots {
+  protected hashes = new Int32Array(MIN_SLOTS);
+  protected mask = MIN_SLOTS - 1;
+  #size = 0;
+
+  /** Entries held. */
   get size(): number {
     return this.#size;
   }
 
-  /** The hash an item with key `key` must carry: 30 bits, never 0 (0 marks an empty slot). */
-  hashOf(key: string): number {
-    let h = 0x811c9dc5 ^ this.#basis;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    const out = (mix(h) >>> 2) & 0x3fffffff;
-    return out === 0 ? 1 : out;
+  /** Slot `to` takes what slot `from` holds (besides the hash). */
+  protected abstract moveSlot(from: number, to: number): void;
+  /** Slot `i` no longer holds anything. */
+  protected abstract emptySlot(i: number): void;
+  /** New storage of `slots` slots; returns the old one, for {@link copyOld}. */
+  protected abstract renew(slots: number): unknown;
+  /** Slot `to` of the new storage takes slot `from` of `old`. */
+  protected abstract copyOld(old: unknown, from: number, to: number): void;
+
+  /** A free slot for `hash`, counted as used; the caller fills it. */
+  protected claim(hash: number): number {
+    if ((this.#size + 1) * 2 > this.mask + 1) this.#resize((this.mask + 1) * 2);
+    this.#size++;
+    return this.#free(hash);
   }
 
-  /** The item with key `key` (`hash` is {@link hashOf} of it, when the caller has it already). */
-  get(key: string, hash: number = this.hashOf(key)): T | undefined {
-    const hashes = this.#hashes;
-    const mask = this.#mask;
+  /** Empties slot `i`, moving the rest of its run back so no probe stops short (no tombstones). */
+  protected release(i: number): void {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let gap = i;
+    for (let j = (gap + 1) & mask; ; j = (j + 1) & mask) {
+      const h = hashes[j] as number;
+      if (h === 0) break;
+      // The entry at j may fill the gap when its home slot is not between the gap and j.
+      if (((j - (h & mask)) & mask) >= ((j - gap) & mask)) {
+        hashes[gap] = h;
+        this.moveSlot(j, gap);
+        gap = j;
+      }
+    }
+    hashes[gap] = 0;
+    this.emptySlot(gap);
+    this.#size--;
+    const slots = mask + 1;
+    if (slots > MIN_SLOTS && this.#size * 8 < slots) this.#resize(slots / 2);
+  }
+
+  /** Forgets every entry; the slots shrink back to their initial number. */
+  clear(): void {
+    this.hashes = new Int32Array(MIN_SLOTS);
+    this.mask = MIN_SLOTS - 1;
+    this.renew(MIN_SLOTS);
+    this.#size = 0;
+  }
+
+  #free(hash: number): number {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (hashes[i] !== 0) i = (i + 1) & mask;
+    hashes[i] = hash;
+    return i;
+  }
+
+  #resize(slots: number): void {
+    const hashes = this.hashes;
+    const old = this.renew(slots);
+    this.hashes = new Int32Array(slots);
+    this.mask = slots - 1;
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i] as number;
+      if (h !== 0) this.copyOld(old, i, this.#free(h));
+    }
+  }
+}
+
+/**
+ * Items by key, with `get`, `add` and `remove` in O(1) expected time.
+ * @example const i = new KeyIndex<E>(); i.add(e); i.get(e.key) === e; i.remove(e)
+ */
+export class KeyIndex<T extends Keyed> extends HashSlots {
+  #items: (T | undefined)[] = new Array<T | undefined>(MIN_SLOTS).fill(undefined);
+
+  /** The item with key `key` (`hash` is {@link keyHash} of it, when the caller has it already). */
+  get(key: string, hash: number = keyHash(key)): T | undefined {
+    const hashes = this.hashes;
+    const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const h = hashes[i] as number;
       if (h === 0) return undefined;
@@ -76,67 +160,105 @@ export class KeyIndex<T extends Keyed> {
 
   /** Adds `item`; its key must not be in the index already (the callers check first). */
   add(item: T): void {
-    if ((this.#size + 1) * 2 > this.#mask + 1) this.#resize((this.#mask + 1) * 2);
-    this.#place(item.hash, item);
-    this.#size++;
+    const i = this.claim(item.hash);
+    this.#items[i] = item;
   }
 
   /** Removes `item` (found by identity, its key is not read); false when it is not held. */
   remove(item: T): boolean {
-    const hashes = this.#hashes;
+    const hashes = this.hashes;
     const items = this.#items;
-    const mask = this.#mask;
+    const mask = this.mask;
     const hash = item.hash;
-    let i = hash & mask;
-    for (; ; i = (i + 1) & mask) {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
       const h = hashes[i] as number;
       if (h === 0) return false;
-      if (h === hash && items[i] === item) break;
-    }
-    // Backward shift: move each later slot of the run into the gap when its home allows it.
-    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const h = hashes[j] as number;
-      if (h === 0) break;
-      if (((j - (h & mask)) & mask) >= ((j - i) & mask)) {
-        hashes[i] = h;
-        items[i] = items[j];
-        i = j;
+      if (h === hash && items[i] === item) {
+        this.release(i);
+        return true;
       }
     }
-    hashes[i] = 0;
-    items[i] = undefined;
-    this.#size--;
-    const slots = mask + 1;
-    if (slots > MIN_SLOTS && this.#size * 8 < slots) this.#resize(slots / 2);
-    return true;
   }
 
-  /** Removes every item; the slots shrink back to their initial size. */
-  clear(): void {
-    this.#hashes = new Int32Array(MIN_SLOTS);
-    this.#items = new Array<T | undefined>(MIN_SLOTS).fill(undefined);
-    this.#mask = MIN_SLOTS - 1;
-    this.#size = 0;
+  /** The items held, in no particular order (a copy: the index may change while it is used). */
+  values(): T[] {
+    const out: T[] = [];
+    for (const item of this.#items) if (item !== undefined) out.push(item);
+    return out;
   }
 
-  #place(hash: number, item: T): void {
-    const hashes = this.#hashes;
-    const mask = this.#mask;
-    let i = hash & mask;
-    while (hashes[i] !== 0) i = (i + 1) & mask;
-    hashes[i] = hash;
-    this.#items[i] = item;
+  protected moveSlot(from: number, to: number): void {
+    this.#items[to] = this.#items[from];
   }
 
-  #resize(slots: number): void {
-    const hashes = this.#hashes;
-    const items = this.#items;
-    this.#hashes = new Int32Array(slots);
+  protected emptySlot(i: number): void {
+    this.#items[i] = undefined;
+  }
+
+  protected renew(slots: number): unknown {
+    const old = this.#items;
     this.#items = new Array<T | undefined>(slots).fill(undefined);
-    this.#mask = slots - 1;
-    for (let i = 0; i < hashes.length; i++) {
+    return old;
+  }
+
+  protected copyOld(old: unknown, from: number, to: number): void {
+    this.#items[to] = (old as (T | undefined)[])[from];
+  }
+}
+
+/**
+ * Small integers (30 bits, never 0) each with a 32-bit value, in typed arrays only.
+ * @example pairs.set(h, v); pairs.get(h) === v; pairs.delete(h)
+ */
+export class IntPairs extends HashSlots {
+  #values = new Int32Array(MIN_SLOTS);
+
+  /** The value of `key`, undefined when absent. */
+  get(key: number): number | undefined {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
       const h = hashes[i] as number;
-      if (h !== 0) this.#place(h, items[i] as T);
+      if (h === 0) return undefined;
+      if (h === key) return this.#values[i];
     }
+  }
+
+  /** Adds `key` with `value`; `key` must not be held already (check with {@link get}). */
+  set(key: number, value: number): void {
+    const i = this.claim(key);
+    this.#values[i] = value;
+  }
+
+  /** Removes `key`; false when it was not held. */
+  delete(key: number): boolean {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const h = hashes[i] as number;
+      if (h === 0) return false;
+      if (h === key) {
+        this.release(i);
+        return true;
+      }
+    }
+  }
+
+  protected moveSlot(from: number, to: number): void {
+    this.#values[to] = this.#values[from] as number;
+  }
+
+  protected emptySlot(i: number): void {
+    this.#values[i] = 0;
+  }
+
+  protected renew(slots: number): unknown {
+    const old = this.#values;
+    this.#values = new Int32Array(slots);
+    return old;
+  }
+
+  protected copyOld(old: unknown, from: number, to: number): void {
+    this.#values[to] = (old as Int32Array)[from] as number;
   }
 }

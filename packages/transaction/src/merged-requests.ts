@@ -4,13 +4,15 @@
  * transaction (it came by another path, e.g. forked by a proxy and looped back), is answered 482.
  *
  * The table keeps two 30-bit hashes of each merge key, not the key: one small integer as the
- * `Map` key and one as its value (no string per transaction, no boxed number), and a transaction
+ * table's key and one as its value (no string per transaction, no object: an {@link IntPairs},
+ * since a waiting transaction is still ongoing and a busy server keeps ~30 s of them), and a transaction
  * remembers only the first to forget it. Two different keys are taken for one when both hashes
  * agree (about one pair in 2^60); when only the first agrees, the later transaction is not
  * recorded, so a copy of it is not detected (about 10^-4 per transaction with 100,000 live ones):
  * the cost of a miss is the behaviour without the rule, never a wrong 482 in practice.
  * @see RFC 3261 §8.2.2.2
  */
+import { IntPairs } from './key-index.js';
 
 /**
  * Both hashes of a merge key in one pass: FNV-1a over the UTF-16 code units, 32 bits, reduced to
@@ -26,7 +28,8 @@ function hashInto(m: string, out: Hashed): void {
     b = Math.imul(b ^ c, 0x0100019d);
   }
   out.key = m;
-  out.first = (a >>> 2) & 0x3fffffff;
+  const first = (a >>> 2) & 0x3fffffff;
+  out.first = first === 0 ? 1 : first;
   out.second = (b >>> 2) & 0x3fffffff;
 }
 
@@ -45,7 +48,7 @@ interface Hashed {
  * @see RFC 3261 §8.2.2.2
  */
 export class MergedRequests {
-  readonly #byMerge = new Map<number, number>();
+  readonly #byMerge = new IntPairs();
   readonly #last: Hashed = { key: undefined, first: 0, second: 0 };
 
   /** Live entries (for tests). */
@@ -71,7 +74,7 @@ export class MergedRequests {
     if (m === undefined) return undefined;
     const hashed = this.#hashed(m);
     const h = hashed.first;
-    if (this.#byMerge.has(h)) return undefined;
+    if (this.#byMerge.get(h) !== undefined) return undefined;
     this.#byMerge.set(h, hashed.second);
     return h;
   }

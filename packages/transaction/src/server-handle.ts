@@ -61,10 +61,11 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   /** Set by the layer right after the state machine is created. */
   inner!: ServerTransaction;
 
-  /** `key` and `merge`: the layer's table keys, to forget this transaction when it ends. */
+  /** `key`, its `hash` and `merge`: the layer's table keys, to forget this transaction when it ends. */
   constructor(
     readonly owner: ServerHandleOwner,
     readonly key: string,
+    readonly hash: number,
     readonly merge: number | undefined,
   ) {}
 

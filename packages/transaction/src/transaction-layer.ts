@@ -31,6 +31,7 @@ import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } fr
 import { createDefaultClock } from './timer-heap.js';
 import { resendResponseBytes } from './transaction-base.js';
 import type { ClientTransaction, TransactionContext } from './types.js';
+import { KeyIndex, keyHash } from './key-index.js';
 import { WaitingTable, type WaitingEntry } from './waiting.js';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 
@@ -158,7 +159,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const context: TransactionContext = { transport: options.transport, clock: options.clock ?? createDefaultClock(), timers: { ...DEFAULT_TIMERS, ...options.timers }, logger };
   const cancel487 = options.cancel487 ?? true;
   const trying100 = options.trying100;
-  const servers = new Map<string, ServerHandle>();
+  // Live server transactions by key; a request's key is hashed once for this and `waiting`.
+  const servers = new KeyIndex<ServerHandle>();
   const clients = new Map<string, ClientTransaction>();
   const outgoing = new Set<OutgoingRequestImpl>();
   const merged = new MergedRequests();
@@ -230,8 +232,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     logger,
     forget(handle) {
       // A handle handed to the waiting table is no longer in `servers`: the entry forgets for it.
-      if (servers.get(handle.key) !== handle) return;
-      servers.delete(handle.key);
+      if (!servers.remove(handle)) return;
       if (handle.merge !== undefined) merged.forget(handle.merge);
       if (handle.answeredByLayer) answered.remember(handle.key);
     },
@@ -239,9 +240,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       absorbed(response, handle.request.method);
     },
     wait(handle, handOff) {
-      if (stopped || servers.get(handle.key) !== handle) return false;
-      servers.delete(handle.key);
-      waiting.add(handle.key, handOff, handle);
+      if (stopped || !servers.remove(handle)) return false;
+      waiting.add(handle.key, handOff, handle, handle.hash);
       return true;
     },
   };
@@ -259,15 +259,15 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   }
 
   /** A new server transaction for `request`, in the table under `key`. */
-  function createServer(request: SipRequest, key: string, remote: Remote, merge?: string): ServerHandle {
-    const handle = new ServerHandle(owner, key, merged.remember(merge));
+  function createServer(request: SipRequest, key: string, remote: Remote, merge?: string, hash = keyHash(key)): ServerHandle {
+    const handle = new ServerHandle(owner, key, hash, merged.remember(merge));
     const base = { context, reliable: isReliable(remote.protocol) };
     if (request.method === 'INVITE') {
       handle.inner = createInviteServerTransaction(request, remote, trying100 === undefined ? base : { ...base, trying100 }, handle);
     } else {
       handle.inner = createNonInviteServerTransaction(request, remote, base, handle);
     }
-    servers.set(key, handle);
+    servers.add(handle);
     return handle;
   }
 
@@ -347,12 +347,13 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return;
     }
     const key = serverKey(request) as string; // Via and CSeq are there (checked by the transport's pipeline)
-    const existing = servers.get(key);
+    const hash = keyHash(key);
+    const existing = servers.get(key, hash);
     if (existing !== undefined) {
       existing.receiveRequest(request, remote);
       return;
     }
-    const entry = waiting.get(key);
+    const entry = waiting.get(key, hash);
     if (entry !== undefined) {
       receiveWaiting(entry);
       return;
@@ -373,7 +374,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       answerInTransaction(request, key, remote, 416);
       return;
     }
-    const st = createServer(request, key, remote, merge);
+    const st = createServer(request, key, remote, merge, hash);
     try {
       options.onServerTransaction(request, st, remote);
     } catch (e) {
@@ -511,7 +512,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       stopped = true;
       for (const out of [...outgoing]) out.terminate();
       for (const tx of [...clients.values()]) tx.terminate();
-      for (const st of [...servers.values()]) st.terminate();
+      for (const st of servers.values()) st.terminate();
       outgoing.clear();
       clients.clear();
       servers.clear();

@@ -15,7 +15,7 @@
 import type { PreparedResponse, Remote } from '@sipts/transport';
 import { ByteArena, viewOf, WHOLE } from './byte-arena.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { KeyIndex } from './key-index.js';
+import { KeyIndex, keyHash } from './key-index.js';
 
 /** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
 export type WaitingState = 'completed' | 'confirmed' | 'accepted';
@@ -169,7 +169,7 @@ export class WaitingTable {
    * Adds the entry of `key`, ending `handOff.ms` from now. The key must not be waiting already
    * (the layer hands over a live transaction, and a key is live or waiting, never both).
    */
-  add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData): WaitingEntry {
+  add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData, hash: number = keyHash(key)): WaitingEntry {
     const ms = handOff.ms > 0 ? handOff.ms : 0;
     const index = this.#queueIndex(ms);
     const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0) | (index << QUEUE_SHIFT);
@@ -177,10 +177,10 @@ export class WaitingTable {
     const prepared = handOff.what === 'completed' ? handOff.bytes : undefined;
     let entry: WaitingEntry;
     if (prepared === undefined) {
-      entry = new WaitingEntry(key, this.#byKey.hashOf(key), handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
+      entry = new WaitingEntry(key, hash, handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
     } else {
       const stored = this.#arena.store(prepared.bytes);
-      entry = new WaitingEntry(key, this.#byKey.hashOf(key), this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
+      entry = new WaitingEntry(key, hash, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
     }
     this.#insert(entry, index, ms);
     return entry;
@@ -192,10 +192,10 @@ export class WaitingTable {
    * Its entry is the key and the deadline, nothing else (what a further 2xx goes to is the
    * layer's). The key must not be waiting already.
    */
-  addClient(key: string, ms: number): void {
+  addClient(key: string, ms: number, hash: number = keyHash(key)): void {
     const due = ms > 0 ? ms : 0;
     const index = this.#queueIndex(due);
-    this.#insert(new WaitingEntry(key, this.#byKey.hashOf(key), undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
+    this.#insert(new WaitingEntry(key, hash, undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
   }
 
   #insert(entry: WaitingEntry, index: number, ms: number): void {
@@ -216,8 +216,9 @@ export class WaitingTable {
     return (this.#lastRoute = { ...prepared, bytes: EMPTY });
   }
 
-  get(key: string): WaitingEntry | undefined {
-    return this.#byKey.get(key);
+  /** The entry of `key` (`hash`: its {@link keyHash}, when the caller has it already). */
+  get(key: string, hash: number = keyHash(key)): WaitingEntry | undefined {
+    return this.#byKey.get(key, hash);
   }
 
   /** Removes the entry of `key` without calling `onExpired`; true if there was one. */

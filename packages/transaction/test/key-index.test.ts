@@ -4,7 +4,7 @@
  * slots, growth and shrinking.
  */
 import { describe, expect, it } from 'vitest';
-import { KeyIndex, type Keyed } from '../src/key-index.js';
+import { IntPairs, KeyIndex, keyHash, type Keyed } from '../src/key-index.js';
 
 interface Item extends Keyed {
   readonly n: number;
@@ -19,7 +19,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-function item(index: KeyIndex<Item>, key: string, n: number, hash = index.hashOf(key)): Item {
+function item(key: string, n: number, hash = keyHash(key)): Item {
   return { key, hash, n };
 }
 
@@ -30,11 +30,10 @@ function agrees(index: KeyIndex<Item>, model: Map<string, Item>): void {
 }
 
 describe('KeyIndex', () => {
-  it('hashes to a small non-zero integer, the same for equal keys', () => {
-    const index = new KeyIndex<Item>();
+  it('keyHash gives a small non-zero integer, the same for equal keys', () => {
     const key = ['3', 'z9hG4bK-1-1-0', '127.0.0.1:5060', 'OPTIONS'].join('\u0001');
-    const h = index.hashOf(key);
-    expect(h).toBe(index.hashOf(key.slice(0)));
+    const h = keyHash(key);
+    expect(h).toBe(keyHash(key.slice(0)));
     expect(Number.isInteger(h) && h > 0 && h < 2 ** 30).toBe(true);
   });
 
@@ -48,7 +47,7 @@ describe('KeyIndex', () => {
       // Grow for the first half, then mostly remove: the slots double and halve again.
       const adding = n < 10_000 ? rand() < 0.8 : rand() < 0.1;
       if (adding || live.length === 0) {
-        const it = item(index, `k${String(n)}`, n);
+        const it = item(`k${String(n)}`, n);
         expect(index.get(it.key)).toBeUndefined();
         index.add(it);
         model.set(it.key, it);
@@ -73,8 +72,8 @@ describe('KeyIndex', () => {
   it('keeps colliding hashes apart by key, also in a run that wraps past the last slot', () => {
     const index = new KeyIndex<Item>();
     // 63 is the last of the 64 initial slots: the run of equal hashes wraps to slot 0 onwards.
-    const same = Array.from({ length: 20 }, (_, n) => item(index, `same${String(n)}`, n, 63));
-    const near = Array.from({ length: 10 }, (_, n) => item(index, `near${String(n)}`, 100 + n, 1 + n));
+    const same = Array.from({ length: 20 }, (_, n) => item(`same${String(n)}`, n, 63));
+    const near = Array.from({ length: 10 }, (_, n) => item(`near${String(n)}`, 100 + n, 1 + n));
     const model = new Map<string, Item>();
     for (const it of [...same.slice(0, 10), ...near, ...same.slice(10)]) {
       index.add(it);
@@ -92,20 +91,48 @@ describe('KeyIndex', () => {
 
   it('removes by identity: an item with the same key that is not held is not removed', () => {
     const index = new KeyIndex<Item>();
-    const held = item(index, 'k', 1);
+    const held = item('k', 1);
     index.add(held);
-    expect(index.remove(item(index, 'k', 2))).toBe(false);
+    expect(index.remove(item('k', 2))).toBe(false);
     expect(index.get('k')).toBe(held);
   });
 
   it('clear forgets every item', () => {
     const index = new KeyIndex<Item>();
-    for (let n = 0; n < 500; n++) index.add(item(index, `k${String(n)}`, n));
+    for (let n = 0; n < 500; n++) index.add(item(`k${String(n)}`, n));
     index.clear();
     expect(index.size).toBe(0);
     expect(index.get('k1')).toBeUndefined();
-    const again = item(index, 'k1', 1);
+    const again = item('k1', 1);
     index.add(again);
     expect(index.get('k1')).toBe(again);
+  });
+});
+
+describe('IntPairs', () => {
+  it('agrees with a Map over 20,000 random sets and deletes, keys crowded into few home slots', () => {
+    const pairs = new IntPairs();
+    const model = new Map<number, number>();
+    const rand = lcg(11);
+    for (let n = 0; n < 20_000; n++) {
+      // Keys share their low bits often (multiples of 256), so runs form and wrap.
+      const key = 1 + Math.floor(rand() * 4000) * 256;
+      if (n < 12_000 ? rand() < 0.7 : rand() < 0.2) {
+        if (model.has(key)) continue;
+        pairs.set(key, n - 10_000);
+        model.set(key, n - 10_000);
+      } else {
+        expect(pairs.delete(key)).toBe(model.delete(key));
+      }
+      if (n % 997 === 0) {
+        expect(pairs.size).toBe(model.size);
+        for (const [k, v] of model) expect(pairs.get(k)).toBe(v);
+      }
+    }
+    for (const [k, v] of model) expect(pairs.get(k)).toBe(v);
+    expect(pairs.get(2)).toBeUndefined();
+    pairs.clear();
+    expect(pairs.size).toBe(0);
+    expect(pairs.get(257)).toBeUndefined();
   });
 });

@@ -5,9 +5,11 @@
  * while retransmissions still reach their transactions, and room comes back as Timer J ends entries.
  */
 import { makeResponse, serializeMessage, type SipRequest, type SipResponse } from '@sipts/message';
+import type { TransportHandlers } from '@sipts/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeClock, type FakeClock } from '../src/fake-clock.js';
 import type { ServerTransactionHandle } from '../src/server-handle.js';
+import { createStack } from '../src/stack.js';
 import { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions } from '../src/transaction-layer.js';
 import { createLoopback, flush, recordingLogger, udpRemote, type Loopback } from './layer-loopback.js';
 import { request, type RequestParts } from './layer-messages.js';
@@ -170,5 +172,30 @@ describe('maxServerTransactions: a peer cannot grow the server tables without bo
     for (const bad of [Number.NaN, -1, 2.5]) {
       expect(() => createTransactionLayer({ transport: s.lb.port, clock: s.clock, maxServerTransactions: bad, onServerTransaction: () => undefined })).toThrow(/maxServerTransactions/);
     }
+  });
+
+  it('createStack passes the option to its layer', async () => {
+    const lb = createLoopback();
+    const clock = createFakeClock();
+    let handlers: TransportHandlers | undefined;
+    const stack = createStack({
+      clock,
+      maxServerTransactions: 1,
+      resolve: () => Promise.resolve([]),
+      transport: (h) => {
+        handlers = h;
+        return { port: lb.port, start: () => Promise.resolve(), stop: () => Promise.resolve() };
+      },
+    });
+    stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: 'uas' })));
+    handlers?.onRequest(distinct('a'), remote);
+    handlers?.onRequest(distinct('b'), remote);
+    await flush();
+    expect(lb.responses.map((r) => r.status)).toEqual([200, 503]);
+    expect(stack.stats.overloadedRequests).toBe(1);
+    expect(stack.transactions).toBe(1);
+    clock.runAll();
+    await stack.stop();
+    expect(stack.transactions).toBe(0);
   });
 });

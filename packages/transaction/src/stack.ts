@@ -52,6 +52,12 @@ export interface StackCoreOptions<T extends StackTransport> {
    * (RFC 3261 §8.2.2.1, §16.3). Default `['sip', 'sips', 'tel']`; `'any'` lets all through.
    */
   uriSchemes?: readonly string[] | 'any';
+  /**
+   * The most server transactions (live and waiting) the stack keeps; a new request over it is
+   * answered 503 with Retry-After and no transaction (RFC 3261 §21.5.4). Default 1,000,000
+   * (`TransactionLayerOptions.maxServerTransactions` says why); `Infinity` turns it off.
+   */
+  maxServerTransactions?: number;
   /** A response that matches no client transaction (e.g. a 2xx retransmission after Timer M). */
   onStrayResponse?: (response: SipResponse, remote: Remote) => void;
   /** An ACK that matches no transaction: the ACK of a 2xx (RFC 3261 §13.3.1.4). */
@@ -132,7 +138,7 @@ export interface Stack<T extends StackTransport = StackTransport> {
   serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
   /** Live transactions (client and server). */
   readonly transactions: number;
-  /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s). */
+  /** The transaction layer's counters (responses absorbed after the stack answered a CANCEL, 416s, 503s over `maxServerTransactions`). */
   readonly stats: TransactionStats;
   /** The transport the stack was created with (its counters, flows, keep-alives). */
   readonly transport: T;
@@ -163,10 +169,11 @@ function knownTargets(request: SipRequest, resolveNow: (uri: string | SipUri) =>
 }
 
 /** The layer's options that are copied only when given (exactOptionalPropertyTypes). */
-const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriSchemes', 'onStrayResponse', 'onAck'] as const;
+const PASSED = ['timers', 'trying100', 'cancel487', 'mergedRequests', 'uriSchemes', 'maxServerTransactions', 'onStrayResponse', 'onAck'] as const;
 
 /**
  * Creates a stack instance on any transport; nothing is started until `start()`.
+ * @throws SipError `invalid-argument` when `maxServerTransactions` is not a whole number ≥ 0 or `Infinity`
  * @example
  * const stack = createStack({
  *   transport: (handlers) => createWsTransport({ url }, handlers), // with a `port`

@@ -68,6 +68,26 @@ export interface TransactionLayerOptions {
    * `['sip', 'sips', 'tel']`; `'any'` lets every scheme through (a proxy with its own rules).
    */
   uriSchemes?: readonly string[] | 'any';
+  /**
+   * The most server transactions, live and waiting (Timers J, I, L), the layer keeps; every one is
+   * created by a peer's request, so this is the bound on what a peer can make the layer hold. A new
+   * request that would exceed it gets a stateless 503 Service Unavailable with `Retry-After: 5`
+   * and no transaction (RFC 3261 §21.5.4, §20.33; an ACK is never answered), counted in
+   * `stats.overloadedRequests`. Retransmissions of requests that have a transaction are matched
+   * as before. A CANCEL over the bound gets the 503 too, even when its INVITE is there: answering
+   * it needs a transaction, which outlives its INVITE by up to 64·T1, so a peer that cancels
+   * and ACKs at once would hold several per INVITE if CANCELs were let past. The INVITE goes on
+   * until it is answered; the UAC may send the CANCEL again after `Retry-After`.
+   *
+   * Default 1,000,000: above what one stack instance holds from traffic it keeps up with (one
+   * core answers 15,000 to 27,000 OPTIONS/s in `bench/`, each kept 64·T1 = 32 s over UDP: 0.5 to
+   * 0.9 million), yet 0.5 to 0.65 GB of waiting entries (0.27 to 0.4 KB of heap and ~0.25 KB of
+   * response bytes each), within Node's default heap; a flood of 100,000 new requests/s would
+   * hold 3 million before the first expired. A live transaction also keeps its request, so a TU
+   * that leaves many unanswered (a proxy under Timer C) may want less. `Infinity` turns it off.
+   * @see RFC 3261 §21.5.4, §20.33, §17.2.2
+   */
+  maxServerTransactions?: number;
 }
 
 /** Counters of a transaction layer; read them for metrics. */
@@ -79,6 +99,11 @@ export interface TransactionStats {
   absorbedResponses: number;
   /** Requests answered 416 for their Request-URI scheme (RFC 3261 §8.2.2.1). */
   unsupportedUriSchemes: number;
+  /**
+   * New requests (a retransmission of one counts again) answered 503 with no transaction because
+   * the server transactions were at `maxServerTransactions` (RFC 3261 §21.5.4).
+   */
+  overloadedRequests: number;
 }
 
 /** The transaction layer: give `handlers` to the transport, send through it, stop it. */
@@ -127,7 +152,7 @@ export interface TransactionLayer {
   serverTransactionOf(message: SipMessage): ServerTransactionHandle | undefined;
   /** Transactions, client and server, live or waiting (CANCEL transactions included). */
   readonly size: number;
-  /** Counters (absorbed responses, 416s). */
+  /** Counters (absorbed responses, 416s, 503s over `maxServerTransactions`). */
   readonly stats: TransactionStats;
   /** Terminates every transaction silently (their users' onTerminated still run) and clears every timer. Idempotent. */
   stop(): void;
@@ -135,6 +160,12 @@ export interface TransactionLayer {
 
 /** Shared by every `respond` that needs no Promise of its own. */
 const SENT: Promise<void> = Promise.resolve();
+
+/** Default of {@link TransactionLayerOptions.maxServerTransactions} (its TSDoc says why). */
+const DEFAULT_MAX_SERVER_TRANSACTIONS = 1_000_000;
+
+/** Seconds in the Retry-After of a 503 over the bound: waiting entries end in the order they came, so room frees up steadily (RFC 3261 §20.33). */
+const OVERLOAD_RETRY_AFTER = '5';
 
 /** RFC 3261 §8.1.1.7: a request the layer sends has a top Via with a branch. */
 function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
@@ -149,6 +180,7 @@ function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
 
 /**
  * Creates the transaction layer of one stack instance.
+ * @throws SipError `invalid-argument` when `maxServerTransactions` is not a whole number ≥ 0 or `Infinity`
  * @example
  * const layer = createTransactionLayer({ transport, clock, onServerTransaction: (rq, st) => void st.respond(makeResponse(rq, 200)) });
  * const transport = createTransportLayer(options, layer.handlers);
@@ -166,7 +198,12 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const merged = new MergedRequests();
   const detectMerged = options.mergedRequests ?? true;
   const uriSchemes = options.uriSchemes ?? DEFAULT_URI_SCHEMES;
-  const stats: TransactionStats = { absorbedResponses: 0, unsupportedUriSchemes: 0 };
+  const stats: TransactionStats = { absorbedResponses: 0, unsupportedUriSchemes: 0, overloadedRequests: 0 };
+  const maxServers = options.maxServerTransactions ?? DEFAULT_MAX_SERVER_TRANSACTIONS;
+  // NaN would turn the bound off without a word: refused, as are negatives and fractions.
+  if (!(maxServers >= 0) || (maxServers !== Infinity && !Number.isInteger(maxServers))) {
+    throw new SipError('invalid-argument', `maxServerTransactions must be a whole number ≥ 0 or Infinity, not ${String(maxServers)}`);
+  }
   // A key is kept 64·T1 after its transaction ended (Timer J's UDP value), at most 10,000 keys.
   const answered = new AnsweredByLayer({ ttl: 64 * context.timers.T1, max: 10_000, now: () => context.clock.now() });
   let stopped = false;
@@ -256,6 +293,20 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   function absorbed(response: SipResponse, method: string): void {
     stats.absorbedResponses++;
     logger.debug('absorbed a response to a request the stack had answered', { status: response.status, method, callId: response.headers['call-id'] });
+  }
+
+  const overloadSendFailed = logSendFailure('a 503 (server transactions at their bound)');
+
+  /**
+   * RFC 3261 §21.5.4: the server transactions are at `maxServerTransactions`: a 503 with
+   * Retry-After, sent statelessly (§18.2.2), and nothing kept, so a flood of new requests costs
+   * no memory. Its retransmissions are answered the same way.
+   */
+  function refuseOverloaded(request: SipRequest, remote: Remote): void {
+    stats.overloadedRequests++;
+    logger.debug('server transactions at their bound: 503', { max: maxServers, method: request.method, callId: request.headers['call-id'] });
+    const rs = makeResponse(request, 503, undefined, { toTag: generateTag(), headers: { 'retry-after': OVERLOAD_RETRY_AFTER } });
+    sendStateless(rs, remote).catch(overloadSendFailed);
   }
 
   /** A new server transaction for `request`, in the table under `key`. */
@@ -356,6 +407,11 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     const entry = waiting.get(key, hash);
     if (entry !== undefined) {
       receiveWaiting(entry);
+      return;
+    }
+    // Every path below creates a server transaction (a CANCEL's, a 482's, a 416's too).
+    if (servers.size + waiting.size >= maxServers) {
+      refuseOverloaded(request, remote);
       return;
     }
     if (request.method === 'CANCEL') {

@@ -22,7 +22,7 @@ export type Stack = CoreStack<TransportLayer>;
  */
 export interface StackOptions
   extends TransportOptions,
-    Pick<StackCoreOptions<TransportLayer>, 'timers' | 'clock' | 'trying100' | 'cancel487' | 'mergedRequests' | 'uriSchemes' | 'onStrayResponse' | 'onAck'> {
+    Pick<StackCoreOptions<TransportLayer>, 'timers' | 'clock' | 'trying100' | 'cancel487' | 'mergedRequests' | 'uriSchemes' | 'maxServerTransactions' | 'onStrayResponse' | 'onAck'> {
   /**
    * Resolves a next-hop URI to targets (RFC 3263). Default: `createResolver` on the system's DNS,
    * over the transports with a listener, and TLS and WSS too when `tlsClient` is given.
@@ -62,6 +62,7 @@ export function transportsOf(options: StackOptions): ('UDP' | 'TCP' | 'TLS' | 'W
 
 /**
  * Creates a stack instance on Node transports; nothing is bound until `start()`.
+ * @throws SipError `invalid-argument` when `maxServerTransactions` is not a whole number ≥ 0 or `Infinity`
  * @example
  * const stack = createStack({ udp: { port: 5060 }, tcp: false });
  * stack.setRequestHandler((rq, st) => void st.respond(makeResponse(rq, 200, undefined, { toTag: generateTag() })));

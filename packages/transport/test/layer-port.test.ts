@@ -4,8 +4,9 @@
  * serialized once and re-sent byte for byte; a send over a connection is `'pending'` and tells its
  * listener where it went.
  */
+import { Socket } from 'node:dgram';
 import { makeResponse, SipError, type SipResponse } from '@sipts/message';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Remote, SendListener } from '../src/index.js';
 import { cleanup, portOf, request, requestText, startLayer, tcpServer, udpPeer, waitFor } from './layer-helpers.js';
 
@@ -78,6 +79,29 @@ describe('TransportLayer.port', () => {
     const again = await peer.next();
     expect(again.text).toBe(first.text);
     expect(layer.stats.messagesSent).toBe(2);
+  });
+
+  it('sends a UDP response with no completion callback (no event-loop tick per response), a request with one', async () => {
+    const send = vi.spyOn(Socket.prototype, 'send');
+    try {
+      const { layer } = await startLayer({ tcp: false }, (l, rq, remote) => {
+        expect(l.port.sendResponse(l.port.prepareResponse(makeResponse(rq, 200, undefined, { toTag: 'cb' }), remote))).toBe('sent');
+      });
+      const peer = await udpPeer();
+      await peer.send(requestText({ via: `SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKcb` }), portOf(layer, 'UDP'));
+      expect(((await peer.next()).message as SipResponse).status).toBe(200);
+      const ours = send.mock.calls.filter((c) => c[1] === peer.port);
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.some((a) => typeof a === 'function')).toBe(false);
+      send.mockClear();
+      expect(layer.port.sendRequest(request(`sip:bob@127.0.0.1:${String(peer.port)}`), { protocol: 'UDP', address: '127.0.0.1', port: peer.port })).toBe('sent');
+      await peer.next();
+      const request1 = send.mock.calls.filter((c) => c[1] === peer.port);
+      expect(request1).toHaveLength(1);
+      expect(typeof request1[0]!.at(-1)).toBe('function');
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it('a request over TCP is pending and the listener hears where it went (its flow)', async () => {

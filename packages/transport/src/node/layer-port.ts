@@ -30,6 +30,8 @@ export interface LayerPortContext {
   udpEndpointFor(address: string, preferPort?: number): UdpEndpoint | undefined;
   /** @throws SipError `send-failed` */
   sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote;
+  /** As `sendUdp`, for a response: the OS is not asked how it went (`UdpEndpoint.reply`). */
+  replyUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote;
   stampAndSerialize(request: SipRequest, protocol: TransportProtocol, to: string, local: { address: string; port: number }, hadRport: boolean): Uint8Array;
   tcpListening(): boolean;
   /** The general (Promise) paths. */
@@ -99,7 +101,7 @@ export function createLayerPort(ctx: LayerPortContext): TransportPort {
     // UDP to an address (no name to resolve) goes out now.
     if (to.protocol === 'UDP' && to.host === undefined && !ctx.stopped()) {
       try {
-        const r = ctx.sendUdp(prepared.bytes, to.address, to.port, (prepared as Partial<Prepared>).localPort);
+        const r = ctx.replyUdp(prepared.bytes, to.address, to.port, (prepared as Partial<Prepared>).localPort);
         stats.messagesSent++;
         if (ctx.trace?.onSend !== undefined) ctx.traceSend(prepared.bytes, r);
         return 'sent';

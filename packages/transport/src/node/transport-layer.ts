@@ -161,12 +161,12 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     const source: MessageSource = {
       framing: 'datagram',
       reply: (bytes, to) => {
-        endpoint.send(bytes, to.address, to.port);
+        endpoint.reply(bytes, to.address, to.port);
       },
     };
     const reply = (rs: Uint8Array, to: Remote): Promise<void> => {
       try {
-        endpoint.send(rs, to.address, to.port);
+        endpoint.reply(rs, to.address, to.port);
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(asError(e, 'send-failed'));
@@ -377,13 +377,26 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     return first;
   }
 
-  /** Sends a datagram now. @throws SipError `send-failed` (503) */
-  function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
+  /** The UDP socket to send to `address` from. @throws SipError `send-failed` (503) when there is none */
+  function udpSender(address: string, preferPort?: number): UdpEndpoint {
     const endpoint = udpEndpointFor(address, preferPort);
     if (endpoint === undefined) {
       throw new SipError('send-failed', udp.length === 0 ? 'UDP is not enabled' : `no UDP socket can reach ${address} (address family)`, { status: 503 });
     }
+    return endpoint;
+  }
+
+  /** Sends a datagram now. @throws SipError `send-failed` (503) */
+  function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
+    const endpoint = udpSender(address, preferPort);
     endpoint.send(bytes, address, port);
+    return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
+  }
+
+  /** Sends a response datagram now, with no report from the OS (`UdpEndpoint.reply`). @throws SipError `send-failed` (503) */
+  function replyUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
+    const endpoint = udpSender(address, preferPort);
+    endpoint.reply(bytes, address, port);
     return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
   }
 
@@ -514,6 +527,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     udpEnabled: () => udp.length > 0,
     udpEndpointFor,
     sendUdp,
+    replyUdp,
     stampAndSerialize,
     tcpListening,
     sendRequestNow,

@@ -57,6 +57,15 @@ export interface UdpEndpoint {
    *   the OS refused it synchronously; later OS errors go to `UdpEvents.onSendError`
    */
   send(bytes: Uint8Array, address: string, port: number): void;
+  /**
+   * Sends one datagram back to where traffic came from (a response, a stateless reply), as
+   * {@link send} but without asking the OS how it went: node reports a send error only through a
+   * callback per datagram, which costs a tick of the event loop each time (about 0.9 µs per
+   * response, bench/BUDGET.md, sixth pass), and for an address a datagram just came from the OS
+   * has nothing to refuse in practice. Nothing but the error counter read it.
+   * @throws SipError `send-failed` (status 503), as {@link send}
+   */
+  reply(bytes: Uint8Array, address: string, port: number): void;
   /** Closes the socket; resolves once it is closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -117,6 +126,18 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
     else logger.debug('UDP send failed', { error });
   };
 
+  /** The address to give dgram for a datagram that may go: the checks both sends make. */
+  const destination = (bytes: Uint8Array, address: string, port: number): string => {
+    if (closed !== undefined) throw sendFailed('the UDP socket is closed');
+    if (bytes.length > limits.maxDatagramBytes) {
+      throw sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`);
+    }
+    const v6 = address.includes(':');
+    if (v6 && family === 4) throw sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`);
+    if (!v6 && family === 6 && !dualStack) throw sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`);
+    return !v6 && family === 6 ? '::ffff:' + address : address;
+  };
+
   /** A datagram's handling, which must not throw into the socket (called through `safely`, no closure per datagram). */
   const receive = (msg: Buffer, remote: Remote): void => {
     if (msg.length > limits.maxDatagramBytes) events.onOversize?.(msg.length, remote);
@@ -144,16 +165,17 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
       return address.includes(':') ? family === 6 : family === 4 || dualStack;
     },
     send(bytes: Uint8Array, address: string, port: number): void {
-      if (closed !== undefined) throw sendFailed('the UDP socket is closed');
-      if (bytes.length > limits.maxDatagramBytes) {
-        throw sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`);
-      }
-      const v6 = address.includes(':');
-      if (v6 && family === 4) throw sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`);
-      if (!v6 && family === 6 && !dualStack) throw sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`);
-      const to = !v6 && family === 6 ? '::ffff:' + address : address;
+      const to = destination(bytes, address, port);
       try {
         socket.send(bytes, port, to, afterSend);
+      } catch (e) {
+        throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
+    },
+    reply(bytes: Uint8Array, address: string, port: number): void {
+      const to = destination(bytes, address, port);
+      try {
+        socket.send(bytes, port, to);
       } catch (e) {
         throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
       }

@@ -23,6 +23,26 @@ export function uriSchemeOf(request: SipRequest): string {
  */
 export function isSchemeHandled(request: SipRequest, schemes: readonly string[] | 'any'): boolean {
   if (schemes === 'any') return true;
-  const scheme = uriSchemeOf(request);
-  return schemes.some((s) => s.toLowerCase() === scheme);
+  const uri = request.uri;
+  if (typeof uri === 'string') {
+    // Every request passes here: compare the text's prefix in place (no regex match, no strings).
+    for (let i = 0; i < schemes.length; i++) if (hasScheme(uri, schemes[i] as string)) return true;
+    return false;
+  }
+  const scheme = uri.schema.toLowerCase();
+  for (let i = 0; i < schemes.length; i++) if ((schemes[i] as string).toLowerCase() === scheme) return true;
+  return false;
+}
+
+/** True when `uri` starts with `scheme` and a colon, the scheme compared case-insensitively. */
+function hasScheme(uri: string, scheme: string): boolean {
+  const n = scheme.length;
+  if (n === 0 || uri.length <= n || uri.charCodeAt(n) !== 0x3a) return false;
+  for (let i = 0; i < n; i++) {
+    // ASCII letters differ from their other case in bit 0x20 only; other scheme characters must be equal.
+    const a = uri.charCodeAt(i);
+    const b = scheme.charCodeAt(i);
+    if (a !== b && !((a | 0x20) === (b | 0x20) && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7a)) return false;
+  }
+  return true;
 }

@@ -40,6 +40,26 @@ export function topBranch(message: SipRequest | SipResponse): string | undefined
   return via === undefined ? undefined : param(via.params, 'branch');
 }
 
+const COOKIE = 'z9hG4bK';
+
+/**
+ * A branch as keys compare it: case-insensitively (§7.3.1), in one canonical form: the magic
+ * cookie as RFC 3261 writes it (`z9hG4bK`, in any case in the input) and the rest lower-cased.
+ * Every RFC 3261 branch has the cookie's capitals, so lower-casing the whole branch made a new
+ * string per message; in this form a branch whose rest has no capital is its own key part.
+ */
+function branchKey(branch: string): string {
+  if (branch.startsWith(COOKIE)) {
+    for (let i = COOKIE.length; i < branch.length; i++) {
+      const c = branch.charCodeAt(i);
+      if (c >= 0x41 && c <= 0x5a) return COOKIE + branch.slice(COOKIE.length).toLowerCase();
+    }
+    return branch;
+  }
+  const lower = branch.toLowerCase();
+  return lower.startsWith('z9hg4bk') ? COOKIE + lower.slice(COOKIE.length) : lower;
+}
+
 /** The method a request's transaction was created by: INVITE for an ACK (§17.2.3), else its own. */
 function transactionMethod(method: string): string {
   return method === 'ACK' ? 'INVITE' : method;
@@ -85,7 +105,7 @@ export function serverKey(request: SipRequest, method = transactionMethod(reques
   const via = h.via?.[0];
   if (via === undefined || h.cseq === undefined) return undefined;
   const branch = param(via.params, 'branch');
-  if (hasMagicCookie(branch)) return joinKey(['3', branch.toLowerCase(), sentBy(via), method]);
+  if (hasMagicCookie(branch)) return joinKey(['3', branchKey(branch), sentBy(via), method]);
   const fromTag = h.from === undefined ? '' : (param(h.from.params, 'tag') ?? '');
   const callId = h['call-id'] ?? '';
   return joinKey(['2', requestUri(request), toTagValue, fromTag, callId, String(h.cseq.seq), method, viaKey(via)]);
@@ -104,7 +124,7 @@ export function responseServerKey(response: SipResponse): string | undefined {
   if (via === undefined || cseq === undefined) return undefined;
   const branch = param(via.params, 'branch');
   if (!hasMagicCookie(branch)) return undefined;
-  return joinKey(['3', branch.toLowerCase(), sentBy(via), cseq.method]);
+  return joinKey(['3', branchKey(branch), sentBy(via), cseq.method]);
 }
 
 /**
@@ -154,7 +174,7 @@ export function clientKey(response: SipResponse): string | undefined {
  * @see RFC 3261 §17.1.3
  */
 export function clientKeyFor(branch: string, method: string): string {
-  return joinKey([branch.toLowerCase(), method]);
+  return joinKey([branchKey(branch), method]);
 }
 
 /**

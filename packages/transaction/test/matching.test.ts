@@ -138,6 +138,13 @@ describe('client transaction keys (§17.1.3)', () => {
     expect(clientKey(response({ via: 'SIP/2.0/UDP h;branch=z9hG4bKAbC', cseq: '1 INVITE' }))).toBe(clientKeyFor('z9hG4bKabc', 'INVITE'));
   });
 
+  it('compares the magic cookie case-insensitively too, and a branch without it', () => {
+    expect(clientKeyFor('Z9HG4BKabc', 'INVITE')).toBe(clientKeyFor('z9hG4bKABC', 'INVITE'));
+    expect(clientKeyFor('z9hg4bkabc', 'INVITE')).toBe(clientKeyFor('z9hG4bKabc', 'INVITE'));
+    expect(clientKeyFor('z9hG4bKabc', 'INVITE')).not.toBe(clientKeyFor('z9hG4bKabd', 'INVITE'));
+    expect(clientKeyFor('XyZ', 'BYE')).toBe(clientKeyFor('xyz', 'BYE'));
+  });
+
   it('tells the INVITE and CANCEL transactions of one branch apart', () => {
     expect(clientKey(response({ cseq: '1 INVITE' }))).not.toBe(clientKey(response({ cseq: '1 CANCEL' })));
   });

@@ -43,6 +43,8 @@ class InviteServerTransaction extends TransactionBase<InviteServerState> impleme
   /** The non-2xx final response as sent, retransmitted by Timer G and on INVITE retransmissions. */
   #final: PreparedResponse | undefined;
   #intervalG = 0;
+  /** Whether a 100 Trying is sent for a TU slow to answer (the option of the same name). */
+  readonly #trying100: boolean;
 
   constructor(
     readonly request: SipRequest,
@@ -51,7 +53,13 @@ class InviteServerTransaction extends TransactionBase<InviteServerState> impleme
     user: ServerTransactionUser,
   ) {
     super('proceeding', options, user);
-    if (options.trying100 !== false) this.startTimer(MAIN, TRYING_DELAY);
+    this.#trying100 = options.trying100 !== false;
+    if (options.startLater !== true) this.begin();
+  }
+
+  /** §17.2.1: the 100 Trying goes out if the TU has sent no response within 200 ms of this call. */
+  begin(): void {
+    if (this.#trying100 && this.state === 'proceeding' && !this.#provisionalSent && !this.timerRunning(MAIN)) this.startTimer(MAIN, TRYING_DELAY);
   }
 
   respond(response: SipResponse): Promise<void> {

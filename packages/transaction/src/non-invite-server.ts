@@ -33,10 +33,18 @@ class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> i
     user: ServerTransactionUser,
   ) {
     super('trying', options, user);
-    // Not in the RFC: a TU that never answers would keep this transaction forever (Trying and
-    // Proceeding have no timer). The client gives up at Timer F (64·T1), so after that the
-    // transaction ends itself, telling the TU through `onTimeout`.
-    this.startTimer(SLOT, 64 * this.ctx.timers.T1);
+    if (options.startLater !== true) this.begin();
+  }
+
+  /**
+   * Not in the RFC: a TU that never answers would keep this transaction forever (Trying and
+   * Proceeding have no timer). The client gives up at Timer F (64·T1), so after that the
+   * transaction ends itself, telling the TU through `onTimeout`. Nothing to arm once a final
+   * response went out.
+   */
+  begin(): void {
+    const state = this.state;
+    if ((state === 'trying' || state === 'proceeding') && !this.timerRunning(SLOT)) this.startTimer(SLOT, 64 * this.ctx.timers.T1);
   }
 
   respond(response: SipResponse): Promise<void> {

@@ -309,10 +309,14 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     sendStateless(rs, remote).catch(overloadSendFailed);
   }
 
-  /** A new server transaction for `request`, in the table under `key`. */
-  function createServer(request: SipRequest, key: string, remote: Remote, merge?: string, hash = keyHash(key)): ServerHandle {
+  /**
+   * A new server transaction for `request`, in the table under `key` (hashed as `hash`). With
+   * `startLater`, its machine arms no timer until the caller calls `begin()` on it, once the TU
+   * has had the request: see {@link ServerTransaction.begin}.
+   */
+  function createServer(request: SipRequest, key: string, remote: Remote, merge?: string, hash = keyHash(key), startLater = false): ServerHandle {
     const handle = new ServerHandle(owner, key, hash, merged.remember(merge));
-    const base = { context, reliable: isReliable(remote.protocol) };
+    const base = { context, reliable: isReliable(remote.protocol), startLater };
     if (request.method === 'INVITE') {
       handle.inner = createInviteServerTransaction(request, remote, trying100 === undefined ? base : { ...base, trying100 }, handle);
     } else {
@@ -430,7 +434,9 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       answerInTransaction(request, key, remote, 416);
       return;
     }
-    const st = createServer(request, key, remote, merge, hash);
+    // The machine's first timer waits for the TU: most answer inside the callback, and then
+    // none is armed (the non-INVITE give-up guard, the INVITE's 100 Trying delay).
+    const st = createServer(request, key, remote, merge, hash, true);
     try {
       options.onServerTransaction(request, st, remote);
     } catch (e) {
@@ -439,6 +445,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }
     }
+    st.inner.begin?.();
   }
 
   /** The user answers a request whose transaction waits: what its machine would have done. */

@@ -91,6 +91,13 @@ export interface ServerTransaction {
   receiveRequest(request: SipRequest, remote: Remote): void;
   /** Ends the transaction now, silently (stack shutdown). */
   terminate(): void;
+  /**
+   * Arms the timer that runs while the TU has not answered (the INVITE's 100 Trying delay, the
+   * non-INVITE's give-up guard) unless the TU answered already. Created with `startLater`, a
+   * machine waits for this call: a TU that answers inside its callback (most do) then costs no
+   * timer at all.
+   */
+  begin?(): void;
 }
 
 /** Options shared by the transaction factories. */
@@ -98,4 +105,9 @@ export interface TransactionOptions {
   context: TransactionContext;
   /** True over TCP/TLS/WS/WSS: no retransmissions, and Timers D, I, J, K are zero (§17). */
   reliable: boolean;
+  /**
+   * The creator calls `begin()` once it has handed the request to the TU (the transaction layer
+   * does, after its callback returns); until then no timer is armed. Default false: armed at once.
+   */
+  startLater?: boolean;
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from '../src/uri-scheme.js';
 
 function rq(uri: SipRequest['uri']): SipRequest {
-  return { method: 'OPTIONS', uri, version: '2.0', headers: {} } as SipRequest;
+  return { method: 'OPTIONS', uri, version: '2.0', headers: {} };
 }
 
 describe('isSchemeHandled', () => {
@@ -35,6 +35,7 @@ describe('isSchemeHandled', () => {
 
   it('reads the scheme of a parsed URI', () => {
     const uri = parseUri('sip:bob@127.0.0.1');
+    if (uri === undefined) throw new Error('the test URI did not parse');
     expect(isSchemeHandled(rq(uri), ['SIP'])).toBe(true);
     expect(isSchemeHandled(rq(uri), ['tel'])).toBe(false);
     expect(uriSchemeOf(rq('Tel:+1'))).toBe('tel');

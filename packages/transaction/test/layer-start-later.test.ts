@@ -1,0 +1,85 @@
+/**
+ * A server transaction's first timer waits for the TU: a request answered inside the layer's
+ * callback arms none (the non-INVITE give-up guard, the INVITE's 100 Trying delay), and one
+ * answered later still gets both (RFC 3261 §17.2.1; the guard is ours, 64·T1).
+ */
+import { makeResponse, type SipRequest } from '@sipts/message';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeClock, type FakeClock } from '../src/fake-clock.js';
+import type { ServerTransactionHandle } from '../src/server-handle.js';
+import { createTransactionLayer, type TransactionLayer } from '../src/transaction-layer.js';
+import { createLoopback, flush, udpRemote, type Loopback } from './layer-loopback.js';
+import { request } from './layer-messages.js';
+
+interface Setup {
+  layer: TransactionLayer;
+  clock: FakeClock;
+  lb: Loopback;
+  /** Durations of the timers set on the clock, in order. */
+  timers: number[];
+  later: { rq: SipRequest; st: ServerTransactionHandle }[];
+}
+const live: Setup[] = [];
+
+/** A layer whose TU answers 200 at once (`now`) or keeps the request for later. */
+function setup(now: boolean): Setup {
+  const clock = createFakeClock();
+  const timers: number[] = [];
+  const set = clock.set.bind(clock);
+  clock.set = (ms, fn) => {
+    timers.push(ms);
+    return set(ms, fn);
+  };
+  const lb = createLoopback();
+  const later: Setup['later'] = [];
+  const layer = createTransactionLayer({
+    transport: lb.port,
+    clock,
+    onServerTransaction: (rq, st) => {
+      if (now) void st.respond(makeResponse(rq, rq.method === 'INVITE' ? 486 : 200, undefined, { toTag: 'uas' }));
+      else later.push({ rq, st });
+    },
+  });
+  const s = { layer, clock, lb, timers, later };
+  live.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of live.splice(0)) {
+    await flush();
+    s.clock.runAll();
+    s.layer.stop();
+  }
+});
+
+const remote = udpRemote();
+
+describe('the first timer of a server transaction waits for the TU', () => {
+  it('arms no timer per request answered inside the callback: only the waiting table has one', () => {
+    const s = setup(true);
+    for (let n = 0; n < 5; n++) s.layer.handlers.onRequest(request({ method: 'OPTIONS', via: `SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnow${String(n)}`, callId: `now${String(n)}`, cseq: '1 OPTIONS' }), remote);
+    expect(s.lb.responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    // One timer for the table's queue of Completed entries (Timer J), none per transaction.
+    expect(s.timers).toEqual([64 * 500]);
+  });
+
+  it('a non-INVITE answered later still ends by its guard at 64·T1 when the TU never answers', () => {
+    const s = setup(false);
+    s.layer.handlers.onRequest(request({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKlate1', cseq: '1 OPTIONS' }), remote);
+    expect(s.timers).toEqual([64 * 500]);
+    expect(s.layer.size).toBe(1);
+    s.clock.advance(64 * 500);
+    expect(s.later[0]?.st.state).toBe('terminated');
+    expect(s.layer.size).toBe(0);
+  });
+
+  it('an INVITE answered later gets its 100 Trying after 200 ms', () => {
+    const s = setup(false);
+    s.layer.handlers.onRequest(request({ method: 'INVITE', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKlate2' }), remote);
+    expect(s.lb.responses).toHaveLength(0);
+    s.clock.advance(200);
+    expect(s.lb.responses.map((r) => r.status)).toEqual([100]);
+    void s.later[0]?.st.respond(makeResponse(s.later[0].rq, 486, undefined, { toTag: 'uas' }));
+  });
+});

@@ -58,6 +58,8 @@ export class ServerHandle implements ServerTransactionHandle, ServerTransactionU
   finalSent = false;
   toTag: string | undefined = undefined;
   answeredByLayer = false;
+  /** @internal True while the layer's table of live server transactions holds this handle. */
+  live = true;
   /** Set by the layer right after the state machine is created. */
   inner!: ServerTransaction;
 

@@ -9,6 +9,7 @@ import {
   asSendError,
   generateBranch,
   generateTag,
+  hasMagicCookie,
   isReliable,
   safely,
   sendAwaitable,
@@ -167,6 +168,26 @@ const DEFAULT_MAX_SERVER_TRANSACTIONS = 1_000_000;
 /** Seconds in the Retry-After of a 503 over the bound: waiting entries end in the order they came, so room frees up steadily (RFC 3261 §20.33). */
 const OVERLOAD_RETRY_AFTER = '5';
 
+/**
+ * True when `message` carries `request`'s top Via branch (with the magic cookie) and sent-by and
+ * its CSeq method, written the same: the same transaction key (§17.2.3), with no key built. Other
+ * spellings of the same key (case) are left to the key lookup.
+ */
+function answersRequest(message: SipMessage, request: SipRequest): boolean {
+  const a = message.headers.via?.[0];
+  const b = request.headers.via?.[0];
+  if (a === undefined || b === undefined) return false;
+  const branch = a.params.branch;
+  return (
+    typeof branch === 'string' &&
+    branch === b.params.branch &&
+    hasMagicCookie(branch) &&
+    a.host === b.host &&
+    a.port === b.port &&
+    message.headers.cseq?.method === request.method
+  );
+}
+
 /** RFC 3261 §8.1.1.7: a request the layer sends has a top Via with a branch. */
 function ensureBranch(request: SipRequest, protocol: Target['protocol']): void {
   const via = request.headers.via;
@@ -207,6 +228,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   // A key is kept 64·T1 after its transaction ended (Timer J's UDP value), at most 10,000 keys.
   const answered = new AnsweredByLayer({ ttl: 64 * context.timers.T1, max: 10_000, now: () => context.clock.now() });
   let stopped = false;
+  /** The server transaction whose request onServerTransaction has now (see serverTransactionOf). */
+  let dispatching: ServerHandle | undefined;
   // Server transactions that only wait (Timers J, I, L): compact entries, not machines.
   const waiting = new WaitingTable({
     clock: context.clock,
@@ -270,6 +293,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     forget(handle) {
       // A handle handed to the waiting table is no longer in `servers`: the entry forgets for it.
       if (!servers.remove(handle)) return;
+      handle.live = false;
       if (handle.merge !== undefined) merged.forget(handle.merge);
       if (handle.answeredByLayer) answered.remember(handle.key);
     },
@@ -278,6 +302,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     },
     wait(handle, handOff) {
       if (stopped || !servers.remove(handle)) return false;
+      handle.live = false;
       waiting.add(handle.key, handOff, handle, handle.hash);
       return true;
     },
@@ -437,6 +462,8 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     // The machine's first timer waits for the TU: most answer inside the callback, and then
     // none is armed (the non-INVITE give-up guard, the INVITE's 100 Trying delay).
     const st = createServer(request, key, remote, merge, hash, true);
+    const outer = dispatching;
+    dispatching = st;
     try {
       options.onServerTransaction(request, st, remote);
     } catch (e) {
@@ -445,6 +472,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
         st.respond(makeResponse(request, 500, undefined, { toTag: st.toTag ?? generateTag() })).catch(logSendFailure('a 500'));
       }
     }
+    dispatching = outer;
     st.inner.begin?.();
   }
 
@@ -562,6 +590,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
       return sendStateless(response, undefined);
     },
     serverTransactionOf(message) {
+      // Most TUs answer inside onServerTransaction: the transaction being dispatched is found
+      // without building and hashing a key when the response's top Via and CSeq are its own.
+      const current = dispatching;
+      if (current !== undefined && current.live && answersRequest(message, current.request)) return current;
       // The key reads only the top Via and the CSeq, which a response copies from its request.
       const key = responseServerKey(message as SipResponse);
       return key === undefined ? undefined : servers.get(key);

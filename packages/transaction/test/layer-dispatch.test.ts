@@ -1,7 +1,8 @@
 /**
- * A server transaction's first timer waits for the TU: a request answered inside the layer's
- * callback arms none (the non-INVITE give-up guard, the INVITE's 100 Trying delay), and one
- * answered later still gets both (RFC 3261 §17.2.1; the guard is ours, 64·T1).
+ * While the layer hands a request to the TU (onServerTransaction): the transaction's first timer
+ * waits for the TU, so a request answered inside the callback arms none (the non-INVITE give-up
+ * guard, the INVITE's 100 Trying delay) and one answered later still gets both (RFC 3261 §17.2.1;
+ * the guard is ours, 64·T1); and `serverTransactionOf` finds the transaction being dispatched.
  */
 import { makeResponse, type SipRequest } from '@sipts/message';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,5 +82,39 @@ describe('the first timer of a server transaction waits for the TU', () => {
     s.clock.advance(200);
     expect(s.lb.responses.map((r) => r.status)).toEqual([100]);
     void s.later[0]?.st.respond(makeResponse(s.later[0].rq, 486, undefined, { toTag: 'uas' }));
+  });
+});
+
+describe('serverTransactionOf while the TU has the request', () => {
+  it('finds the transaction being dispatched, by its exact Via and CSeq or by key, and not once it waits', () => {
+    const clock = createFakeClock();
+    const lb = createLoopback();
+    const seen: (ServerTransactionHandle | undefined)[] = [];
+    const layer: TransactionLayer = createTransactionLayer({
+      transport: lb.port,
+      clock,
+      onServerTransaction: (rq) => {
+        const rs = makeResponse(rq, 200, undefined, { toTag: 'uas' });
+        seen.push(layer.serverTransactionOf(rs));
+        // The same key in another spelling (branch case): found by the key lookup.
+        const other = makeResponse(rq, 200, undefined, { toTag: 'uas' });
+        other.headers.via![0]!.params.branch = 'z9hG4bKCASE1';
+        seen.push(layer.serverTransactionOf(other));
+        // Another branch: not this transaction.
+        const foreign = makeResponse(rq, 200, undefined, { toTag: 'uas' });
+        foreign.headers.via![0]!.params.branch = 'z9hG4bKother';
+        seen.push(layer.serverTransactionOf(foreign));
+        void seen[0]?.respond(rs);
+        // Completed: the layer keeps it as a waiting entry, no longer a live transaction.
+        seen.push(layer.serverTransactionOf(rs));
+      },
+    });
+    layer.handlers.onRequest(request({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcase1', cseq: '1 OPTIONS' }), remote);
+    expect(seen[0]).toBeDefined();
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toBeUndefined();
+    expect(seen[3]).toBeUndefined();
+    expect(lb.responses.map((r) => r.status)).toEqual([200]);
+    layer.stop();
   });
 });

@@ -370,9 +370,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
   function receiveAck(ack: SipRequest, remote: Remote): void {
     for (const key of ackKeys(ack)) {
-      const st = servers.get(key);
+      const hash = keyHash(key);
+      const st = servers.get(key, hash);
       if (st === undefined) {
-        const entry = waiting.get(key);
+        const entry = waiting.get(key, hash);
         if (entry === undefined) continue;
         // Accepted: the ACK of the 2xx is the TU's (RFC 6026 §7.1). Confirmed absorbs ACKs.
         if (entry.what === 'accepted') break;

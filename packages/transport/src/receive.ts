@@ -155,13 +155,15 @@ export function stampReceived(request: SipRequest, remote: Remote): void {
 }
 
 /**
- * Headers the layers above act on (registrar, proxy, dialogs, digest client and server): the
- * parser reads them lazily, so a fault in one shows only when it is read. The transport reads them
- * on arrival: a request with a malformed one gets 400 and a response is dropped, as before the
- * lazy parser (RFC 4475 §3.1.2.12: reject for a malformed header that the element uses). Faults in
- * other headers (Date, User-Agent…) leave the message deliverable.
+ * A header value that is present but did not parse: the lazy parser leaves its text. The headers
+ * the layers above act on (registrar, proxy, dialogs, digest client and server) are read on
+ * arrival with this: a request with a malformed one gets 400 and a response is dropped, as before
+ * the lazy parser (RFC 4475 §3.1.2.12: reject for a malformed header that the element uses).
+ * Faults in other headers (Date, User-Agent…) leave the message deliverable.
  */
-const USED_BY_THE_STACK = ['contact', 'record-route', 'path', 'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate'] as const;
+function isText(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'object';
+}
 
 /**
  * Checks the headers every message needs (RFC 3261 §8.1.1, §8.2.2): a non-empty Via, From, To,
@@ -185,10 +187,13 @@ export function checkMandatoryHeaders(message: SipMessage): string | undefined {
   }
   // A malformed header the stack uses reads as its text (the lazy parser records the fault as it
   // does so): reading these few is the whole check, with no parse of the headers nobody uses.
-  // An index loop: the array iterator of for-of was allocated per message.
-  for (let i = 0; i < USED_BY_THE_STACK.length; i++) {
-    const key = USED_BY_THE_STACK[i] as (typeof USED_BY_THE_STACK)[number];
-    if (h[key] !== undefined && typeof h[key] !== 'object') return `malformed ${key} header`;
-  }
+  // Named reads, each once: a keyed read per name from a list cost a megamorphic lookup each.
+  if (isText(h.contact)) return 'malformed contact header';
+  if (isText(h['record-route'])) return 'malformed record-route header';
+  if (isText(h.path)) return 'malformed path header';
+  if (isText(h.authorization)) return 'malformed authorization header';
+  if (isText(h['proxy-authorization'])) return 'malformed proxy-authorization header';
+  if (isText(h['www-authenticate'])) return 'malformed www-authenticate header';
+  if (isText(h['proxy-authenticate'])) return 'malformed proxy-authenticate header';
   return undefined;
 }

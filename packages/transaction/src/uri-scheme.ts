@@ -29,7 +29,7 @@ export function isSchemeHandled(request: SipRequest, schemes: readonly string[] 
     for (let i = 0; i < schemes.length; i++) if (hasScheme(uri, schemes[i] as string)) return true;
     return false;
   }
-  const scheme = uri.schema.toLowerCase();
+  const scheme = uriSchemeOf(request);
   for (let i = 0; i < schemes.length; i++) if ((schemes[i] as string).toLowerCase() === scheme) return true;
   return false;
 }

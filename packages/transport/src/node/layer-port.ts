@@ -28,10 +28,8 @@ export interface LayerPortContext {
   stopped(): boolean;
   udpEnabled(): boolean;
   udpEndpointFor(address: string, preferPort?: number): UdpEndpoint | undefined;
-  /** @throws SipError `send-failed` */
-  sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote;
-  /** As `sendUdp`, for a response: the OS is not asked how it went (`UdpEndpoint.reply`). */
-  replyUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote;
+  /** With `reply` (a response), the OS is not asked how it went (`UdpEndpoint.reply`). @throws SipError `send-failed` */
+  sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number, reply?: boolean): Remote;
   stampAndSerialize(request: SipRequest, protocol: TransportProtocol, to: string, local: { address: string; port: number }, hadRport: boolean): Uint8Array;
   tcpListening(): boolean;
   /** The general (Promise) paths. */
@@ -101,7 +99,7 @@ export function createLayerPort(ctx: LayerPortContext): TransportPort {
     // UDP to an address (no name to resolve) goes out now.
     if (to.protocol === 'UDP' && to.host === undefined && !ctx.stopped()) {
       try {
-        const r = ctx.replyUdp(prepared.bytes, to.address, to.port, (prepared as Partial<Prepared>).localPort);
+        const r = ctx.sendUdp(prepared.bytes, to.address, to.port, (prepared as Partial<Prepared>).localPort, true);
         stats.messagesSent++;
         if (ctx.trace?.onSend !== undefined) ctx.traceSend(prepared.bytes, r);
         return 'sent';

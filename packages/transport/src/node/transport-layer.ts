@@ -377,26 +377,17 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     return first;
   }
 
-  /** The UDP socket to send to `address` from. @throws SipError `send-failed` (503) when there is none */
-  function udpSender(address: string, preferPort?: number): UdpEndpoint {
+  /**
+   * Sends a datagram now, from the socket that can reach `address`; with `reply`, without a
+   * report from the OS (`UdpEndpoint.reply`, for responses). @throws SipError `send-failed` (503)
+   */
+  function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number, reply = false): Remote {
     const endpoint = udpEndpointFor(address, preferPort);
     if (endpoint === undefined) {
       throw new SipError('send-failed', udp.length === 0 ? 'UDP is not enabled' : `no UDP socket can reach ${address} (address family)`, { status: 503 });
     }
-    return endpoint;
-  }
-
-  /** Sends a datagram now. @throws SipError `send-failed` (503) */
-  function sendUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
-    const endpoint = udpSender(address, preferPort);
-    endpoint.send(bytes, address, port);
-    return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
-  }
-
-  /** Sends a response datagram now, with no report from the OS (`UdpEndpoint.reply`). @throws SipError `send-failed` (503) */
-  function replyUdp(bytes: Uint8Array, address: string, port: number, preferPort?: number): Remote {
-    const endpoint = udpSender(address, preferPort);
-    endpoint.reply(bytes, address, port);
+    if (reply) endpoint.reply(bytes, address, port);
+    else endpoint.send(bytes, address, port);
     return { protocol: 'UDP', address, port, local: { address: endpoint.address, port: endpoint.port } };
   }
 
@@ -527,7 +518,6 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
     udpEnabled: () => udp.length > 0,
     udpEndpointFor,
     sendUdp,
-    replyUdp,
     stampAndSerialize,
     tcpListening,
     sendRequestNow,

@@ -126,8 +126,11 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
     else logger.debug('UDP send failed', { error });
   };
 
-  /** The address to give dgram for a datagram that may go: the checks both sends make. */
-  const destination = (bytes: Uint8Array, address: string, port: number): string => {
+  /**
+   * Hands a datagram to the socket after the checks both sends make; `done` is the completion
+   * callback (`send`) or none (`reply`: no tick of the event loop per datagram).
+   */
+  const sendNow = (bytes: Uint8Array, address: string, port: number, done: typeof afterSend | undefined): void => {
     if (closed !== undefined) throw sendFailed('the UDP socket is closed');
     if (bytes.length > limits.maxDatagramBytes) {
       throw sendFailed(`a ${String(bytes.length)}-byte message exceeds the UDP limit of ${String(limits.maxDatagramBytes)} bytes`);
@@ -135,7 +138,13 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
     const v6 = address.includes(':');
     if (v6 && family === 4) throw sendFailed(`no IPv6 UDP socket to send to [${address}]:${String(port)}`);
     if (!v6 && family === 6 && !dualStack) throw sendFailed(`no IPv4 UDP socket to send to ${address}:${String(port)}`);
-    return !v6 && family === 6 ? '::ffff:' + address : address;
+    const to = !v6 && family === 6 ? '::ffff:' + address : address;
+    try {
+      if (done === undefined) socket.send(bytes, port, to);
+      else socket.send(bytes, port, to, done);
+    } catch (e) {
+      throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
   };
 
   /** A datagram's handling, which must not throw into the socket (called through `safely`, no closure per datagram). */
@@ -165,20 +174,10 @@ export function listenUdp(options: UdpOptions, events: UdpEvents): Promise<UdpEn
       return address.includes(':') ? family === 6 : family === 4 || dualStack;
     },
     send(bytes: Uint8Array, address: string, port: number): void {
-      const to = destination(bytes, address, port);
-      try {
-        socket.send(bytes, port, to, afterSend);
-      } catch (e) {
-        throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
-      }
+      sendNow(bytes, address, port, afterSend);
     },
     reply(bytes: Uint8Array, address: string, port: number): void {
-      const to = destination(bytes, address, port);
-      try {
-        socket.send(bytes, port, to);
-      } catch (e) {
-        throw sendFailed(`UDP send to ${address}:${String(port)} failed: ${e instanceof Error ? e.message : String(e)}`, e);
-      }
+      sendNow(bytes, address, port, undefined);
     },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {

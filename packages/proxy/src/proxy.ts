@@ -5,7 +5,7 @@
  * @see RFC 3261 §16
  */
 import { isResponse, isSipUri, makeResponse, shareMessage, SipError, type RouteEntry, type SipMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { createDefaultClock, type ServerTransactionHandle } from '@sipts/transaction';
+import { createDefaultClock, KeyMap, type ServerTransactionHandle } from '@sipts/transaction';
 import { generateTag, silentLogger, type Remote, type Target } from '@sipts/transport';
 import { nextHopUri, OwnAddresses, protocolOfUri } from './addresses.js';
 import { LateBranches, ProxyContext, stripVia, toForwardTarget, type ContextHost } from './context.js';
@@ -58,7 +58,9 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
   const stateless = options.stateless === true;
   const own = new OwnAddresses(() => stack.transport.listening, options.aliases ?? [], options.recordRouteHost);
   const supported = new Set((options.supported ?? []).map((t) => t.toLowerCase()));
-  const contexts = new Map<string, ProxyContext>();
+  // Not a `Map`: its churn (a context per proxied request) kept ended contexts alive through young
+  // collections (see `KeyMap` in @sipts/transaction).
+  const contexts = new KeyMap<ProxyContext>();
   /** Made once; `loop` is set for each request just before it is validated (synchronously). */
   const validation: ValidationContext = {
     loop: '',
@@ -270,7 +272,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
     stop() {
       if (stopped) return;
       stopped = true;
-      for (const ctx of [...contexts.values()]) ctx.end();
+      for (const ctx of contexts.values()) ctx.end();
       contexts.clear();
     },
   };

@@ -30,4 +30,5 @@ export type { ServerTransactionHandle } from './server-handle.js';
 export { createTransactionLayer, type TransactionLayer, type TransactionLayerOptions, type TransactionStats } from './transaction-layer.js';
 export type { WaitingHandOff, WaitingState } from './waiting.js';
 export { DEFAULT_URI_SCHEMES } from './uri-scheme.js';
+export { KeyMap, SlotSet, keyHash, type Slotted } from './key-index.js';
 export { createStack, nextHop, type SentRequest, type SendOptions, type Stack, type StackCoreOptions, type StackTransport } from './stack.js';

@@ -19,6 +19,15 @@
  *
  * {@link IntPairs} is the same table for a small integer and a value (the merged-request check's
  * two hashes, RFC 3261 §8.2.2.2), with both in typed arrays: nothing for the collector to trace.
+ *
+ * {@link KeyMap} is the same table for a string key and any value, and {@link SlotSet} a set of
+ * objects that remember where they are in it. They stand in for `Map` and `Set` wherever entries come
+ * and go with the traffic (a table per transaction, per proxied request). V8 keeps a `Map`'s
+ * entries in a table that it re-makes as deletions leave holes, and the old table keeps a link to
+ * the new one (for iterators still running) along with the entries it held. Once the first of them
+ * is in the old generation, every table made since stays reachable for young collections, with
+ * every value they ever held: a proxy's scavenges copied nearly all the transactions of the last
+ * cycle, finished or not (bench/BUDGET.md, seventh pass). Arrays and typed arrays keep no such link.
  */
 
 /** What an index holds: anything with its key and the hash the index gave that key. */
@@ -260,5 +269,151 @@ export class IntPairs extends HashSlots {
 
   protected copyOld(old: unknown, from: number, to: number): void {
     this.#values[to] = (old as Int32Array)[from] as number;
+  }
+}
+
+/**
+ * A string-keyed map for tables with churn: `get`, `set`, `delete` in O(1) expected time, the keys
+ * hashed with {@link keyHash}, no object per entry, and nothing kept of a removed entry (see the
+ * module comment for why a `Map` does not fit here).
+ * @example const m = new KeyMap<Tx>(); m.set(key, tx); m.get(key) === tx; m.delete(key)
+ */
+export class KeyMap<V> extends HashSlots {
+  #keys: (string | undefined)[] = new Array<string | undefined>(MIN_SLOTS).fill(undefined);
+  #values: (V | undefined)[] = new Array<V | undefined>(MIN_SLOTS).fill(undefined);
+
+  #find(key: string, hash: number): number {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const h = hashes[i] as number;
+      if (h === 0) return -1;
+      if (h === hash && this.#keys[i] === key) return i;
+    }
+  }
+
+  /** The value of `key` (`hash`: its {@link keyHash}, when the caller has it already). */
+  get(key: string, hash: number = keyHash(key)): V | undefined {
+    const i = this.#find(key, hash);
+    return i < 0 ? undefined : this.#values[i];
+  }
+
+  /** True when `key` is held. */
+  has(key: string, hash: number = keyHash(key)): boolean {
+    return this.#find(key, hash) >= 0;
+  }
+
+  /** Sets the value of `key`, adding it when absent. */
+  set(key: string, value: V, hash: number = keyHash(key)): void {
+    const i = this.#find(key, hash);
+    if (i >= 0) {
+      this.#values[i] = value;
+      return;
+    }
+    const j = this.claim(hash);
+    this.#keys[j] = key;
+    this.#values[j] = value;
+  }
+
+  /** Removes `key`; false when it was not held. */
+  delete(key: string, hash: number = keyHash(key)): boolean {
+    const i = this.#find(key, hash);
+    if (i < 0) return false;
+    this.release(i);
+    return true;
+  }
+
+  /** The keys held, in no particular order (a copy). */
+  keys(): string[] {
+    const out: string[] = [];
+    for (const key of this.#keys) if (key !== undefined) out.push(key);
+    return out;
+  }
+
+  /** The values held, in no particular order (a copy: the map may change while it is used). */
+  values(): V[] {
+    const out: V[] = [];
+    for (let i = 0; i < this.#keys.length; i++) if (this.#keys[i] !== undefined) out.push(this.#values[i] as V);
+    return out;
+  }
+
+  protected moveSlot(from: number, to: number): void {
+    this.#keys[to] = this.#keys[from];
+    this.#values[to] = this.#values[from];
+  }
+
+  protected emptySlot(i: number): void {
+    this.#keys[i] = undefined;
+    this.#values[i] = undefined;
+  }
+
+  protected renew(slots: number): unknown {
+    const old = [this.#keys, this.#values];
+    this.#keys = new Array<string | undefined>(slots).fill(undefined);
+    this.#values = new Array<V | undefined>(slots).fill(undefined);
+    return old;
+  }
+
+  protected copyOld(old: unknown, from: number, to: number): void {
+    const [keys, values] = old as [(string | undefined)[], (V | undefined)[]];
+    this.#keys[to] = keys[from];
+    this.#values[to] = values[from];
+  }
+}
+
+/** What a {@link SlotSet} holds: an object with a field the set keeps its position in (-1 when out). */
+export interface Slotted {
+  slot: number;
+}
+
+/**
+ * A set of objects for tables with churn: each member keeps its index in the set's array, so
+ * `add` and `delete` are O(1) (the last member fills the hole) and nothing is kept of a member
+ * that left (see the module comment for why a `Set` does not fit here). An object is in one
+ * SlotSet at a time.
+ * @example const s = new SlotSet<Out>(); s.add(out); s.delete(out); s.values()
+ */
+export class SlotSet<T extends Slotted> {
+  #items: T[] = [];
+
+  /** Members held. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** Adds `item` (a member already is left where it is). */
+  add(item: T): void {
+    if (this.has(item)) return;
+    item.slot = this.#items.length;
+    this.#items.push(item);
+  }
+
+  /** True when `item` is a member. */
+  has(item: T): boolean {
+    return item.slot >= 0 && this.#items[item.slot] === item;
+  }
+
+  /** Removes `item`; false when it was not a member. */
+  delete(item: T): boolean {
+    if (!this.has(item)) return false;
+    const items = this.#items;
+    const last = items.pop() as T;
+    if (last !== item) {
+      items[item.slot] = last;
+      last.slot = item.slot;
+    }
+    item.slot = -1;
+    return true;
+  }
+
+  /** The members, in no particular order (a copy: the set may change while it is used). */
+  values(): T[] {
+    return this.#items.slice();
+  }
+
+  /** Removes every member. */
+  clear(): void {
+    for (const item of this.#items) item.slot = -1;
+    this.#items = [];
   }
 }

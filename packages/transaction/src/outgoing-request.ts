@@ -9,6 +9,7 @@
 import { copyMessage, SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { generateBranch, isFlowFailed, isReliable, safely, type Remote, type Target } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
+import type { Slotted } from './key-index.js';
 import { makeCancel } from './cancel.js';
 import { createInviteClientTransaction } from './invite-client.js';
 import { clientKeyFor, topBranch } from './matching.js';
@@ -124,8 +125,10 @@ function requestFor(original: SipRequest, n: number): SipRequest {
 }
 
 /** The layer's implementation of {@link OutgoingRequest}. */
-export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner {
+export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner, Slotted {
   readonly kind: ClientTransaction['kind'];
+  /** Where the layer's set of outgoing requests keeps this one (a {@link SlotSet}); -1 when out of it. */
+  slot = -1;
   readonly #table: ClientTable;
   readonly #original: SipRequest;
   readonly #targets: readonly Target[];

@@ -32,7 +32,7 @@ import { ServerHandle, type ServerHandleOwner, type ServerTransactionHandle } fr
 import { createDefaultClock } from './timer-heap.js';
 import { resendResponseBytes } from './transaction-base.js';
 import type { ClientTransaction, TransactionContext } from './types.js';
-import { KeyIndex, keyHash } from './key-index.js';
+import { KeyIndex, KeyMap, SlotSet, keyHash } from './key-index.js';
 import { WaitingTable, type WaitingEntry } from './waiting.js';
 import { DEFAULT_URI_SCHEMES, isSchemeHandled, uriSchemeOf } from './uri-scheme.js';
 
@@ -214,8 +214,10 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const trying100 = options.trying100;
   // Live server transactions by key; a request's key is hashed once for this and `waiting`.
   const servers = new KeyIndex<ServerHandle>();
-  const clients = new Map<string, ClientTransaction>();
-  const outgoing = new Set<OutgoingRequestImpl>();
+  // Live client transactions by key, and every outgoing request until it finishes. Not a `Map`
+  // and a `Set`: their churn kept finished transactions alive through young collections (key-index.ts).
+  const clients = new KeyMap<ClientTransaction>();
+  const outgoing = new SlotSet<OutgoingRequestImpl>();
   const merged = new MergedRequests();
   const detectMerged = options.mergedRequests ?? true;
   const uriSchemes = options.uriSchemes ?? DEFAULT_URI_SCHEMES;
@@ -241,7 +243,7 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
 
   // Client transactions that only wait (Completed under Timer K, Accepted under M): a key and a
   // deadline each, and for Accepted the request's user, which further 2xx go to (RFC 6026 §7.2).
-  const acceptedUsers = new Map<string, RequestUser>();
+  const acceptedUsers = new KeyMap<RequestUser>();
   const waitingClients = new WaitingTable({
     clock: context.clock,
     onExpired(entry) {
@@ -606,15 +608,15 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
     stop() {
       if (stopped) return;
       stopped = true;
-      for (const out of [...outgoing]) out.terminate();
-      for (const tx of [...clients.values()]) tx.terminate();
+      for (const out of outgoing.values()) out.terminate();
+      for (const tx of clients.values()) tx.terminate();
       for (const st of servers.values()) st.terminate();
       outgoing.clear();
       clients.clear();
       servers.clear();
       waiting.clear();
       waitingClients.clear();
-      for (const key of [...acceptedUsers.keys()]) endAccepted(key);
+      for (const key of acceptedUsers.keys()) endAccepted(key);
       merged.clear();
       answered.clear();
     },

@@ -1,10 +1,11 @@
 /**
  * The waiting table's hash index against a `Map` doing the same operations: items found by key
  * after any mix of adds and removals, with colliding hashes, runs that wrap around the end of the
- * slots, growth and shrinking.
+ * slots, growth and shrinking. The same for `KeyMap` (a `Map<string, V>` stand-in) and `SlotSet`
+ * (a `Set` of objects).
  */
 import { describe, expect, it } from 'vitest';
-import { IntPairs, KeyIndex, keyHash, type Keyed } from '../src/key-index.js';
+import { IntPairs, KeyIndex, KeyMap, SlotSet, keyHash, type Keyed, type Slotted } from '../src/key-index.js';
 
 interface Item extends Keyed {
   readonly n: number;
@@ -134,5 +135,103 @@ describe('IntPairs', () => {
     pairs.clear();
     expect(pairs.size).toBe(0);
     expect(pairs.get(257)).toBeUndefined();
+  });
+});
+
+describe('KeyMap', () => {
+  it('agrees with a Map over 20,000 random sets, overwrites and deletes, through growth and shrinking', () => {
+    const map = new KeyMap<number>();
+    const model = new Map<string, number>();
+    const rand = lcg(13);
+    for (let n = 0; n < 20_000; n++) {
+      const key = `key-${String(Math.floor(rand() * (n < 10_000 ? 8000 : 600)))}`;
+      const op = rand();
+      if (op < (n < 10_000 ? 0.7 : 0.2)) {
+        map.set(key, n);
+        model.set(key, n);
+      } else {
+        expect(map.delete(key)).toBe(model.delete(key));
+        expect(map.has(key)).toBe(false);
+      }
+      if (n % 997 === 0) {
+        expect(map.size).toBe(model.size);
+        for (const [k, v] of model) expect(map.get(k)).toBe(v);
+      }
+    }
+    expect(map.size).toBe(model.size);
+    for (const [k, v] of model) expect(map.get(k, keyHash(k))).toBe(v);
+    expect(map.keys().sort()).toEqual([...model.keys()].sort());
+    expect(map.values().sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b));
+    expect(map.get('absent')).toBeUndefined();
+  });
+
+  it('keeps keys with one hash apart, and finds the rest after one of them is deleted', () => {
+    const map = new KeyMap<string>();
+    for (let n = 0; n < 12; n++) map.set(`same${String(n)}`, `v${String(n)}`, 63);
+    expect(map.get('same3', 63)).toBe('v3');
+    expect(map.delete('same0', 63)).toBe(true);
+    for (let n = 1; n < 12; n++) expect(map.get(`same${String(n)}`, 63)).toBe(`v${String(n)}`);
+    expect(map.get('same0', 63)).toBeUndefined();
+  });
+
+  it('set on a held key replaces its value without adding an entry', () => {
+    const map = new KeyMap<number>();
+    map.set('k', 1);
+    map.set('k', 2);
+    expect(map.size).toBe(1);
+    expect(map.get('k')).toBe(2);
+  });
+
+  it('clear forgets every entry', () => {
+    const map = new KeyMap<number>();
+    for (let n = 0; n < 300; n++) map.set(`k${String(n)}`, n);
+    map.clear();
+    expect(map.size).toBe(0);
+    expect(map.get('k1')).toBeUndefined();
+    expect(map.values()).toEqual([]);
+  });
+});
+
+describe('SlotSet', () => {
+  interface Member extends Slotted {
+    readonly n: number;
+  }
+  const member = (n: number): Member => ({ n, slot: -1 });
+
+  it('agrees with a Set over 5,000 random adds and deletes, members keeping their slots right', () => {
+    const set = new SlotSet<Member>();
+    const model = new Set<Member>();
+    const pool = Array.from({ length: 300 }, (_, n) => member(n));
+    const rand = lcg(17);
+    for (let n = 0; n < 5_000; n++) {
+      const m = pool[Math.floor(rand() * pool.length)] as Member;
+      if (rand() < 0.5) {
+        set.add(m);
+        model.add(m);
+      } else {
+        expect(set.delete(m)).toBe(model.delete(m));
+      }
+      expect(set.size).toBe(model.size);
+      expect(set.has(m)).toBe(model.has(m));
+    }
+    expect(new Set(set.values())).toEqual(model);
+    for (const m of pool) expect(set.has(m)).toBe(model.has(m));
+  });
+
+  it('adding a member twice keeps one; a member that left has slot -1', () => {
+    const set = new SlotSet<Member>();
+    const a = member(1);
+    const b = member(2);
+    set.add(a);
+    set.add(a);
+    set.add(b);
+    expect(set.size).toBe(2);
+    expect(set.delete(a)).toBe(true);
+    expect(a.slot).toBe(-1);
+    expect(set.delete(a)).toBe(false);
+    expect(set.values()).toEqual([b]);
+    set.clear();
+    expect(b.slot).toBe(-1);
+    expect(set.size).toBe(0);
   });
 });

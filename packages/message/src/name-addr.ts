@@ -9,6 +9,7 @@ import { codesFor } from './scan-source.js';
 import type { NameAddr, Params, RouteEntry } from './types.js';
 import { schemeEndAt, stringifyUri } from './uri.js';
 import { checkUriAt } from './uri-check.js';
+import { PlainNameAddr } from './plain.js';
 
 /** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
 let lastEnd = 0;
@@ -83,7 +84,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
     for (; i < end; i++) {
       const c = (b[i] ?? NaN);
       if (c === 0x3b || c === 0x2c || c <= 0x20 || c === 0x3c || c === 0x3e || c === 0x22) break;
-      if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' must be enclosed in <>", i);
+      if (c === 0x3f) throw new SipParseError('invalid-name-addr', "an addr-spec with '?' needs <>", i);
     }
     if (i === start) throw new SipParseError('invalid-name-addr', 'empty address', start);
     const colon = schemeEndAt(s, start);
@@ -99,7 +100,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
   const params: Params = {};
   i = parseParamsCodes(s, b, i, end, params, 'invalid-name-addr');
   lastEnd = skipWsp(b, i);
-  return { name, uri, params };
+  return new PlainNameAddr(name, uri, params);
 }
 
 /**

@@ -18,6 +18,7 @@ import { copyBytes } from './byte-pool.js';
 import { beginAside, beginScan, codesOf, endAside, endScan } from './scan-source.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
 import type { Content, Headers, Parsed, SipMessage, SipRequest, SipResponse } from './types.js';
+import { PlainHeaders } from './plain.js';
 
 /** Options of {@link parseMessage}. */
 export interface ParseOptions extends ParseLimits {
@@ -73,16 +74,6 @@ function addFoldedHeader(headers: Headers, key: string, value: string, at: numbe
   }
 }
 
-/**
- * Makes the `headers` objects of parsed messages: plain objects to every observer (their prototype
- * is `Object.prototype`, as for `{}`), but made by `new`, so V8 sizes them for the headers a message
- * usually carries (in-object slack tracking) instead of growing a separate property store three
- * slots at a time: about 100 bytes and a few reallocations less per parse.
- */
-const PlainHeaders = function () {
-  // Nothing to initialize: the parser adds the headers.
-} as unknown as new () => Headers;
-(PlainHeaders as unknown as { prototype: object }).prototype = Object.prototype;
 
 /** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
 const lazySpans: (string | number)[] = [];
@@ -170,7 +161,7 @@ function startLineEnd(text: string, start: number, limits: Required<ParseLimits>
   const limit = start + limits.maxHeaderBytes;
   const eol = text.indexOf('\n', start) - 1;
   if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
-  if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'the start line is not terminated by CRLF', eol < 0 ? text.length : eol + 1);
+  if (eol < 0 || text.charCodeAt(eol) !== CR) fail('missing-header-end', 'start line does not end with CRLF', eol < 0 ? text.length : eol + 1);
   return eol;
 }
 
@@ -295,14 +286,20 @@ function bodyLengthOf(message: SipRequest | SipResponse, available: number, body
   return length;
 }
 
+/** Where the start line begins in `bytes`: after any CRLFs (RFC 3261 §7.5 ignores them). */
+function messageStart(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let start = 0;
+  while (start + 1 < n && bytes[start] === CR && bytes[start + 1] === LF) start += 2;
+  if (start >= n) fail('empty-message', 'no message', start);
+  return start;
+}
+
 /** Fast path: the whole input is ASCII, so characters and bytes line up one to one. */
 function parseAscii(text: string, codes: Uint8Array, options: ParseOptions | undefined): Parsed<SipMessage> {
   const limits = limitsOf(options);
   const n = text.length;
-  let start = 0;
-  // RFC 3261 §7.5: CRLFs before the start line are ignored.
-  while (start + 1 < n && text.charCodeAt(start) === CR && text.charCodeAt(start + 1) === LF) start += 2;
-  if (start >= n) fail('empty-message', 'no message', start);
+  const start = messageStart(codes);
   const { message, bodyStart } = parseHead(text, codes, start, limits);
   const length = bodyLengthOf(message, n - bodyStart, bodyStart, options, limits);
   if (length > 0) message.content = text.slice(bodyStart, bodyStart + length);
@@ -314,10 +311,7 @@ function parseBytes(bytes: Uint8Array, options: ParseOptions | undefined): Parse
   if (whole !== undefined && whole.length === bytes.length) return parseAscii(whole, bytes, options);
   const limits = limitsOf(options);
   const n = bytes.length;
-  let start = 0;
-  // RFC 3261 §7.5: CRLFs before the start line are ignored.
-  while (start + 1 < n && bytes[start] === CR && bytes[start + 1] === LF) start += 2;
-  if (start >= n) fail('empty-message', 'no message', start);
+  const start = messageStart(bytes);
   const headerEnd = findHeaderEnd(bytes, start, start + limits.maxHeaderBytes);
   if (headerEnd === -1) {
     if (n - start > limits.maxHeaderBytes) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, start + limits.maxHeaderBytes);

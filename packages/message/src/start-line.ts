@@ -9,6 +9,7 @@ import { scanCodes } from './params.js';
 import { codesFor } from './scan-source.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
 import { checkSipUriSyntax, schemeEndAt } from './uri.js';
+import { PlainRequest, PlainResponse } from './plain.js';
 
 function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
   throw new SipParseError(code, what, at, status);
@@ -51,10 +52,10 @@ export function parseStartLine(text: string, start: number, eol: number, headers
     const code = text.slice(sp + 1, codeEnd);
     const status = code.length === 3 ? parseBoundedInt(code, 699) : -1;
     if (status < 100) fail('invalid-status', `status code '${code}' is not 100-699`, sp + 1);
-    return { status, reason: codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers, content: '' };
+    return new PlainResponse(status, codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers);
   }
   const sp1 = scanCodes(codesFor(text), start, TOKEN);
-  if (sp1 === start) fail('invalid-method', 'the request line does not start with a method token', start);
+  if (sp1 === start) fail('invalid-method', 'request line has no method token', start);
   if (text.charCodeAt(sp1) !== 0x20) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
   const sp2 = text.lastIndexOf(' ', eol);
   if (sp2 === sp1) fail('invalid-request-line', 'request line is not "Method SP Request-URI SP SIP-Version"', sp1);
@@ -66,5 +67,5 @@ export function parseStartLine(text: string, start: number, eol: number, headers
   const uriEnd = text.indexOf(' ', sp1 + 1);
   if (uriEnd !== sp2 || sp2 === sp1 + 1) fail('invalid-request-line', 'whitespace in or around the Request-URI', sp1 + 1);
   checkRequestUri(text, sp1 + 1, sp2);
-  return { method: methodAt(text, start, sp1), uri: text.slice(sp1 + 1, sp2), version: '2.0', headers, content: '' };
+  return new PlainRequest(methodAt(text, start, sp1), text.slice(sp1 + 1, sp2), headers);
 }

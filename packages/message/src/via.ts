@@ -7,6 +7,7 @@ import { SipError, SipParseError } from './errors.js';
 import { parseParamsCodes, scanCodes, stringifyParams } from './params.js';
 import { codesFor } from './scan-source.js';
 import type { Params, Via } from './types.js';
+import { PlainVia } from './plain.js';
 
 const HOST_CHARS = new Uint8Array(128);
 for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-') HOST_CHARS[ch.charCodeAt(0)] = 1;
@@ -92,7 +93,7 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
     }
     const params: Params = {};
     i = parseParamsCodes(s, b, i, end, params, 'invalid-via');
-    const via: Via = { version, protocol, host, port, params };
+    const via = new PlainVia(version, protocol, host, port, params);
     // A literal `[via]` is sized exactly; the first push to `[]` would reserve 17 slots.
     if (out === undefined) out = [via];
     else out.push(via);
@@ -116,7 +117,7 @@ export function parseVia(s: string): Via[] {
 /** Writes one Via value: `SIP/2.0/UDP host:port;params`. */
 export function stringifyVia(via: Via): string {
   const protocol: unknown = via.protocol; // plain objects from JavaScript callers may lack it
-  if (typeof protocol !== 'string' || protocol === '') throw new SipError('invalid-argument', 'a Via to serialize needs its protocol (UDP, TCP, TLS, WS…)');
+  if (typeof protocol !== 'string' || protocol === '') throw new SipError('invalid-argument', 'a Via needs its protocol (UDP, TCP, TLS, WS...)');
   const host = bracketIpv6(via.host);
   const hostport = typeof via.port === 'number' && Number.isFinite(via.port) ? host + ':' + String(via.port) : host;
   return 'SIP/' + (via.version || '2.0') + '/' + protocol.toUpperCase() + ' ' + hostport + stringifyParams(via.params);

@@ -114,14 +114,21 @@ export interface ContextInit {
   readonly loop: string;
 }
 
-/** One incoming request being proxied. */
+/**
+ * One incoming request being proxied.
+ *
+ * Its lists are made with `Array.of()`, not `[]`: V8 moves the objects of a literal that mostly
+ * outlive a young collection (every context at a busy start-up) into the old generation for good,
+ * and an ended context's old list then kept its branches and responses, with their messages, alive
+ * through young collections (see plain.ts in @sipts/message, bench/BUDGET.md seventh pass).
+ */
 export class ProxyContext implements BranchOwner {
   readonly #host: ContextHost;
-  readonly #branches: Branch[] = [];
+  readonly #branches: Branch[] = Array.of<Branch>();
   /** Branches not done yet (kept, not counted on each look). */
   #pending = 0;
-  readonly #finals: SipResponse[] = [];
-  #queue: ForwardTarget[][] = [];
+  readonly #finals: SipResponse[] = Array.of<SipResponse>();
+  #queue: ForwardTarget[][] = Array.of<ForwardTarget[]>();
   #request: SipRequest | undefined;
   #callback: ResponseCallback | undefined;
   #state: ContextState = 'routing';
@@ -209,7 +216,7 @@ export class ProxyContext implements BranchOwner {
   cancel(): void {
     if (this.#state !== 'routing' && this.#state !== 'global-failure') return;
     this.#state = 'cancelled';
-    this.#queue = [];
+    this.#queue = Array.of<ForwardTarget[]>();
     this.#cancelPending();
     if (this.pending === 0) this.#answer(487);
     this.#check();
@@ -289,7 +296,7 @@ export class ProxyContext implements BranchOwner {
     if (rs.status >= 600) {
       // §16.7 item 5: a 6xx cancels the other branches and no new branch starts.
       if (this.#state === 'routing') this.#state = 'global-failure';
-      this.#queue = [];
+      this.#queue = Array.of<ForwardTarget[]>();
       this.#cancelPending();
     }
     this.#check();
@@ -334,7 +341,7 @@ export class ProxyContext implements BranchOwner {
     if (response.status >= 200) {
       if (this.#state === 'answered' && response.status >= 300) return;
       if (this.#state !== 'ended') this.#state = 'answered';
-      this.#queue = [];
+      this.#queue = Array.of<ForwardTarget[]>();
       // §16.7 item 10: a final response was forwarded: cancel what is still pending.
       this.#cancelPending();
     }

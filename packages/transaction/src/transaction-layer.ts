@@ -247,34 +247,39 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   const waitingClients = new WaitingTable({
     clock: context.clock,
     onExpired(entry) {
-      endAccepted(entry.key);
+      endAccepted(entry.key, entry.hash);
     },
   });
 
   /** An INVITE handed over in Accepted ended (Timer M, a reused key, stop): its user is told. */
-  function endAccepted(key: string): void {
-    const user = acceptedUsers.get(key);
+  function endAccepted(key: string, hash: number = keyHash(key)): void {
+    const user = acceptedUsers.get(key, hash);
     if (user === undefined) return;
-    acceptedUsers.delete(key);
+    acceptedUsers.delete(key, hash);
     if (user.onTerminated !== undefined) safely(logger, "the request user's onTerminated", () => user.onTerminated?.());
   }
 
   const table: ClientTable = {
     context,
+    // Each hashes the key once for every table it looks in.
     add(key, tx) {
-      if (waitingClients.delete(key)) endAccepted(key);
-      const existing = clients.get(key);
+      const hash = keyHash(key);
+      if (waitingClients.delete(key, hash)) endAccepted(key, hash);
+      const existing = clients.get(key, hash);
       if (existing !== undefined && existing !== tx) logger.warn('two client transactions with one key: the newer wins', { key });
-      clients.set(key, tx);
+      clients.set(key, tx, hash);
     },
     remove(key, tx) {
-      if (clients.get(key) === tx) clients.delete(key);
+      const hash = keyHash(key);
+      if (clients.get(key, hash) === tx) clients.delete(key, hash);
     },
     wait(key, tx, ms, user) {
-      if (stopped || clients.get(key) !== tx) return false;
-      clients.delete(key);
-      waitingClients.addClient(key, ms);
-      if (user !== undefined) acceptedUsers.set(key, user);
+      if (stopped) return false;
+      const hash = keyHash(key);
+      if (clients.get(key, hash) !== tx) return false;
+      clients.delete(key, hash);
+      waitingClients.addClient(key, ms, hash);
+      if (user !== undefined) acceptedUsers.set(key, user, hash);
       return true;
     },
     finished(request) {
@@ -509,15 +514,16 @@ export function createTransactionLayer(options: TransactionLayerOptions): Transa
   function receiveResponse(response: SipResponse, remote: Remote): void {
     if (stopped) return;
     const key = clientKey(response);
-    const tx = key === undefined ? undefined : clients.get(key);
+    const hash = key === undefined ? 0 : keyHash(key);
+    const tx = key === undefined ? undefined : clients.get(key, hash);
     if (tx !== undefined) {
       tx.receiveResponse(response, remote);
       return;
     }
-    if (key !== undefined && waitingClients.get(key) !== undefined) {
+    if (key !== undefined && waitingClients.get(key, hash) !== undefined) {
       // RFC 6026 §7.2: a further 2xx of an INVITE in Accepted goes to the request's user; the
       // rest, and a retransmitted final of a non-INVITE in Completed (§17.1.2.2), is absorbed.
-      const user = acceptedUsers.get(key);
+      const user = acceptedUsers.get(key, hash);
       if (user !== undefined && response.status >= 200 && response.status < 300) {
         safely(logger, "the request user's onResponse", () => {
           user.onResponse(response, remote);

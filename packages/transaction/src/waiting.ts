@@ -222,8 +222,8 @@ export class WaitingTable {
   }
 
   /** Removes the entry of `key` without calling `onExpired`; true if there was one. */
-  delete(key: string): boolean {
-    const entry = this.#byKey.get(key);
+  delete(key: string, hash: number = keyHash(key)): boolean {
+    const entry = this.#byKey.get(key, hash);
     if (entry === undefined) return false;
     this.#byKey.remove(entry);
     entry.flags |= REMOVED;

@@ -2,6 +2,7 @@
  * Building a response to a request (RFC 3261 §8.2.6.2).
  */
 import { copyValue } from './copy-message.js';
+import { PlainResponse } from './plain.js';
 import { reasonPhrase } from './reason-phrases.js';
 import type { Content, Headers, SipRequest, SipResponse } from './types.js';
 
@@ -33,11 +34,5 @@ export function makeResponse(request: SipRequest, status: number, reason?: strin
     headers.to.params.tag = tag;
   }
   if (extension?.headers !== undefined) Object.assign(headers, extension.headers);
-  return {
-    status,
-    reason: reason ?? reasonPhrase(status),
-    version: request.version ?? '2.0',
-    headers,
-    content: extension?.content ?? '',
-  };
+  return new PlainResponse(status, reason ?? reasonPhrase(status), request.version ?? '2.0', headers, extension?.content ?? '');
 }

@@ -92,7 +92,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
       checkUriAt(s, start, colon, i);
     } else if (i !== start + 1 || (b[start] ?? NaN) !== 0x2a) {
       const laquot = s.indexOf('<', start);
-      if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'display name is not a token or quoted string', start);
+      if (laquot !== -1 && laquot < end) throw new SipParseError('invalid-display-name', 'invalid display name', start);
       throw new SipParseError('invalid-name-addr', 'expected a URI', start);
     }
     uri = s.slice(start, i);

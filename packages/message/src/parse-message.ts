@@ -196,25 +196,22 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
     let valueStart = i + 1;
     c = (codes[valueStart] ?? -1);
     while (c === 0x20 || c === 0x09) c = (codes[++valueStart] ?? -1);
-    eol = text.indexOf('\n', valueStart) - 1;
-    if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
-    if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-    if ((codes[eol] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
-    let valueEnd = eol;
-    let next = eol + 2;
-    c = (codes[next] ?? -1);
-    if (c === 0x20 || c === 0x09) {
-      // Folded value (RFC 3261 §7.3.1): each CRLF + whitespace counts as one SP.
-      while (c === 0x20 || c === 0x09) {
-        valueEnd = text.indexOf('\n', next) - 1;
-        if (valueEnd > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
-        if (valueEnd < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
-        if ((codes[valueEnd] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', valueEnd + 1);
-        next = valueEnd + 2;
-        c = (codes[next] ?? -1);
-      }
-      storeHeader(headers, key, text, valueStart, valueEnd, unfold(text, valueStart, valueEnd));
-    } else {
+    // One pass per physical line; a line starting with whitespace continues the value (RFC 3261
+    // §7.3.1 folding: each CRLF + whitespace counts as one SP).
+    let next = valueStart;
+    let lines = 0;
+    do {
+      eol = text.indexOf('\n', next) - 1;
+      if (eol > limit) fail('header-too-large', `header section exceeds ${String(limits.maxHeaderBytes)} bytes`, limit);
+      if (eol < 0) fail('missing-header-end', 'header section is not terminated by an empty line', text.length);
+      if ((codes[eol] ?? -1) !== CR) fail('invalid-header-line', 'bare LF in the header section', eol + 1);
+      next = eol + 2;
+      c = (codes[next] ?? -1);
+      lines++;
+    } while (c === 0x20 || c === 0x09);
+    if (lines > 1) storeHeader(headers, key, text, valueStart, eol, unfold(text, valueStart, eol));
+    else {
+      let valueEnd = eol;
       c = (codes[valueEnd - 1] ?? -1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
       storeHeader(headers, key, text, valueStart, valueEnd, undefined);

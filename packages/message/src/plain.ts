@@ -16,7 +16,7 @@
  * tracking). An empty literal (`{}`, a parameter object) is never pretenured, and once its container
  * is not, it is not allocated with one either.
  */
-import type { Headers, NameAddr, Params, SipRequest, SipResponse, Via } from './types.js';
+import type { Content, Headers, NameAddr, Params, SipRequest, SipResponse, Via } from './types.js';
 
 /** Makes `init` a constructor of plain objects (`Object.prototype` as their prototype). */
 function plain<A extends unknown[], T>(init: (this: T, ...args: A) => void): new (...args: A) => T {
@@ -55,10 +55,10 @@ export const PlainRequest = plain(function (this: SipRequest, method: string, ur
 });
 
 /** A parsed response, before its headers and body are added. */
-export const PlainResponse = plain(function (this: SipResponse, status: number, reason: string, version: string, headers: Headers) {
+export const PlainResponse = plain(function (this: SipResponse, status: number, reason: string, version: string, headers: Headers, content: Content) {
   this.status = status;
   this.reason = reason;
   this.version = version;
   this.headers = headers;
-  this.content = '';
+  this.content = content;
 });

@@ -52,7 +52,7 @@ export function parseStartLine(text: string, start: number, eol: number, headers
     const code = text.slice(sp + 1, codeEnd);
     const status = code.length === 3 ? parseBoundedInt(code, 699) : -1;
     if (status < 100) fail('invalid-status', `status code '${code}' is not 100-699`, sp + 1);
-    return new PlainResponse(status, codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers);
+    return new PlainResponse(status, codeEnd < eol ? text.slice(codeEnd + 1, eol) : '', version, headers, '');
   }
   const sp1 = scanCodes(codesFor(text), start, TOKEN);
   if (sp1 === start) fail('invalid-method', 'request line has no method token', start);

@@ -5,7 +5,7 @@
  * parser makes messages, Via and name-addr values with constructors (plain.ts), not literals.
  */
 import { describe, expect, it } from 'vitest';
-import { parseMessage, type SipMessage } from '../src/index.js';
+import { makeResponse, parseMessage, type SipMessage, type SipRequest } from '../src/index.js';
 import { EVERYDAY } from './everyday.js';
 
 /** Every object reachable from `value` that is not an array, a typed array or null. */
@@ -41,5 +41,14 @@ describe('parsed messages are plain objects', () => {
     const rs = parseMessage('SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nCall-ID: c@127.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n');
     expect(Object.keys(rs)).toEqual(['status', 'reason', 'version', 'headers', 'content']);
     expect(JSON.parse(JSON.stringify(rs))).toEqual({ status: 180, reason: 'Ringing', version: '2.0', headers: rs.headers, content: '' });
+  });
+
+  it('makeResponse builds a plain response in the classic key order', () => {
+    const rq = parseMessage(EVERYDAY.invite ?? '');
+    const rs = makeResponse(rq as SipRequest, 200, undefined, { content: 'v=0\r\n' });
+    expect(Object.getPrototypeOf(rs)).toBe(Object.prototype);
+    expect(Object.keys(rs)).toEqual(['status', 'reason', 'version', 'headers', 'content']);
+    expect(structuredClone(rs)).toStrictEqual(rs);
+    expect(rs.content).toBe('v=0\r\n');
   });
 });

@@ -10,7 +10,7 @@ import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { knownHeaderKeyAt } from './known-headers.js';
 import { ALWAYS_DEFERRED, LAZY_HEADERS, addFault, deferHeader, isDeferred } from './lazy-headers.js';
-import { attachRaw, byteOffsetIn, unfold, type RawHeaders } from './raw-headers.js';
+import { attachRaw, beginLines, byteOffsetIn, endLines, recordLine, setRescan, unfold, type RawHeaders } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
@@ -138,8 +138,26 @@ function storeLazyHeader(headers: Headers, key: string, text: string, valueStart
   }
 }
 
+/** The section whose lines are being read again (see {@link RESCAN_LIMITS}); nothing is stored meanwhile. */
+let rescanning: RawHeaders | undefined;
+
+/** No limits for reading again a section that was accepted once under its own. */
+const RESCAN_LIMITS: Required<ParseLimits> = { maxHeaderBytes: Infinity, maxHeaderCount: Infinity, maxBodyBytes: Infinity };
+
+// The serializer needs the lines of a section parsed before the last parse: the line loop reads
+// them again, storing nothing (rare: a forward serializes what was just parsed, see raw-headers.ts).
+setRescan((raw) => {
+  rescanning = raw;
+  try {
+    parseHeaderLines(raw.text, codesOf(raw.text), new PlainHeaders(), raw.start, Infinity, RESCAN_LIMITS);
+  } finally {
+    rescanning = undefined;
+  }
+});
+
 /** Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was folded. */
 function storeHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+  if (rescanning !== undefined) return;
   if (liberal) {
     if (LAZY_HEADERS.has(key)) {
       storeLazyHeader(headers, key, text, valueStart, valueEnd, unfolded);
@@ -178,6 +196,7 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
   const first = pos;
   lazyCount = 0;
   current.deferred = false;
+  beginLines();
   for (;;) {
     let c = (codes[pos] ?? -1);
     if (c === CR && (codes[pos + 1] ?? -1) === LF) break; // the empty line
@@ -209,23 +228,32 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
       c = (codes[next] ?? -1);
       lines++;
     } while (c === 0x20 || c === 0x09);
-    if (lines > 1) storeHeader(headers, key, text, valueStart, eol, unfold(text, valueStart, eol));
-    else {
+    if (lines > 1) {
+      recordLine(key, pos, valueStart, -eol - 1);
+      storeHeader(headers, key, text, valueStart, eol, unfold(text, valueStart, eol));
+    } else {
       let valueEnd = eol;
       c = (codes[valueEnd - 1] ?? -1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
+      recordLine(key, pos, valueStart, valueEnd);
       storeHeader(headers, key, text, valueStart, valueEnd, undefined);
     }
     pos = next;
   }
-  attachRaw(headers, {
+  if (rescanning !== undefined) {
+    endLines(rescanning);
+    return pos + 2;
+  }
+  const raw: RawHeaders = {
     text,
     start: first,
     lazy: keptSpans(),
     end: pos,
     base: mapped === undefined ? 0 : mapped.base,
     ascii: mapped === undefined || mapped.ascii,
-  });
+  };
+  attachRaw(headers, raw);
+  endLines(raw);
   return pos + 2;
 }
 

@@ -4,8 +4,6 @@
  * that lazily parsed headers can be parsed on first read and untouched headers can be written back
  * as their original text (RFC 3261 §16.6: a proxy forwards what it does not change).
  */
-import { headerKey } from './header-names.js';
-import { knownHeaderKey } from './known-headers.js';
 import { encodeUtf8 } from './text.js';
 import type { HeaderValue, Headers } from './types.js';
 
@@ -16,12 +14,11 @@ export interface RawHeaders {
   /** Where the first header line starts. */
   readonly start: number;
   /**
-   * Six entries per header line, in order: its key (lower-case full name), where the line starts,
+   * Four entries per header line, in order: its key (lower-case full name), where the line starts,
    * where its value starts, where its value ends (trailing whitespace excluded; stored as
-   * `-(end + 1)` when the value is folded), the next line with the same key (-1 for none) and 1
-   * when it is the first line of its key (else 0). A line ends with CRLF where the next one starts
-   * (or at {@link end} for the last). Found again from the text the first time they are needed (a lazy
-   * header read, a serialization), so a parse that only feeds a transaction allocates none of it.
+   * `-(end + 1)` when the value is folded). A line ends with CRLF where the next one starts (or at
+   * {@link end} for the last). Made the first time they are needed (a serialization) from what the
+   * parser recorded, so a parse that only feeds a transaction allocates none of it.
    */
   lines?: (string | number)[];
   /** Where the empty line that ends the header section starts. */
@@ -102,77 +99,69 @@ export function unfold(text: string, start: number, end: number): string {
 }
 
 /**
- * Finds the header lines of a section the parser has already accepted: for each line its key,
- * where it starts, where its value starts and ends (see {@link RawHeaders.lines}).
+ * The lines of the last header section parsed, in the format of {@link RawHeaders.lines}, written
+ * by the parser as it goes and good for the raw headers {@link recordedFor} only. A proxy
+ * serializes what it parsed before it parses anything else (the forward runs inside the receive
+ * callback), so its serializer copies the lines from here; any other message has its lines read
+ * again by the parser's line loop ({@link rescan}), storing nothing else.
  */
-function scanLines(raw: RawHeaders): (string | number)[] {
-  const text = raw.text;
-  const out: (string | number)[] = [];
-  let pos = raw.start;
-  while (pos < raw.end) {
-    let i = pos;
-    for (let c = text.charCodeAt(i); c !== 0x20 && c !== 0x09 && c !== 0x3a; c = text.charCodeAt(++i));
-    const key = knownHeaderKey(text, pos, i) ?? headerKey(text.slice(pos, i));
-    i = text.indexOf(':', i) + 1;
-    while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
-    const valueStart = i;
-    let eol = text.indexOf('\r\n', valueStart);
-    let next = eol + 2;
-    let folded = false;
-    while (next < raw.end && (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09)) {
-      folded = true;
-      eol = text.indexOf('\r\n', next);
-      next = eol + 2;
-    }
-    let valueEnd = eol;
-    if (!folded) while (valueEnd > valueStart && (text.charCodeAt(valueEnd - 1) === 0x20 || text.charCodeAt(valueEnd - 1) === 0x09)) valueEnd--;
-    // The previous line of the same key, looked for backwards: a Map of keys cost ~500 B per scan
-    // (a proxied call scans six messages), and this is no slower for a usual dozen lines.
-    let previous = out.length - 6;
-    while (previous >= 0 && out[previous] !== key) previous -= 6;
-    if (previous >= 0) out[previous + 4] = out.length / 6;
-    out.push(key, pos, valueStart, folded ? -valueEnd - 1 : valueEnd, -1, Number(previous < 0));
-    pos = next;
-  }
-  return out;
+const recorded: (string | number)[] = [];
+let recordedFor: RawHeaders | undefined;
+
+/** Starts recording a new header section (forgets the previous one). */
+export function beginLines(): void {
+  recorded.length = 0;
+  recordedFor = undefined;
+}
+
+/** Records the next line of the section being parsed. */
+export function recordLine(key: string, start: number, valueStart: number, valueEnd: number): void {
+  recorded.push(key, start, valueStart, valueEnd);
+}
+
+/** The section recorded since {@link beginLines} is the one of `raw` (its parse succeeded). */
+export function endLines(raw: RawHeaders): void {
+  recordedFor = raw;
+}
+
+/** Re-reads the lines of a section parsed earlier into the record (the parser's line loop, set by parse-message.ts). */
+let rescan: (raw: RawHeaders) => void = () => undefined;
+
+/** Sets {@link rescan} (parse-message.ts does, so this module needs no import of the parser). */
+export function setRescan(fn: (raw: RawHeaders) => void): void {
+  rescan = fn;
 }
 
 function linesOf(raw: RawHeaders): (string | number)[] {
-  return (raw.lines ??= scanLines(raw));
+  if (raw.lines === undefined) {
+    if (raw !== recordedFor) rescan(raw);
+    raw.lines = recorded.slice();
+  }
+  return raw.lines;
 }
 
 /** The number of header lines. */
 export function lineCount(raw: RawHeaders): number {
-  return linesOf(raw).length / 6;
+  return linesOf(raw).length / 4;
 }
 
 /** The key of line `i`. */
 export function lineKey(raw: RawHeaders, i: number): string {
-  return linesOf(raw)[6 * i] as string;
+  return linesOf(raw)[4 * i] as string;
 }
 
 /** Where line `i` starts (`raw.end` past the last line). */
 export function lineStart(raw: RawHeaders, i: number): number {
-  return (linesOf(raw)[6 * i + 1] as number | undefined) ?? raw.end;
+  return (linesOf(raw)[4 * i + 1] as number | undefined) ?? raw.end;
 }
 
 /** Where the value of line `i` starts. */
 export function valueStart(raw: RawHeaders, i: number): number {
-  return linesOf(raw)[6 * i + 2] as number;
+  return linesOf(raw)[4 * i + 2] as number;
 }
 
 /** Where the value of line `i` ends, or -1 when the value is folded. */
 export function valueEnd(raw: RawHeaders, i: number): number {
-  const end = linesOf(raw)[6 * i + 3] as number;
+  const end = linesOf(raw)[4 * i + 3] as number;
   return end < 0 ? -1 : end;
-}
-
-/** The next line after `i` with the same key, or -1. */
-export function nextSameKey(raw: RawHeaders, i: number): number {
-  return linesOf(raw)[6 * i + 4] as number;
-}
-
-/** True when line `i` is the first line of its key. */
-export function firstOfKey(raw: RawHeaders, i: number): boolean {
-  return linesOf(raw)[6 * i + 5] === 1;
 }

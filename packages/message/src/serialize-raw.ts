@@ -15,34 +15,18 @@
 import { headerLines } from './header-lines.js';
 import { COMPARED, sameAsLines } from './as-parsed.js';
 import { NOT_READ, peekHeader } from './lazy-headers.js';
-import { firstOfKey, lineCount, lineKey, lineStart, nextSameKey, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
+import { lineCount, lineKey, lineStart, valueEnd, valueStart, type RawHeaders } from './raw-headers.js';
 import type { Headers } from './types.js';
 
 /** Line numbers found by {@link linesOf}, in line order (reused between calls). */
 let found = new Int32Array(64);
 
-/**
- * Finds the lines of `key` into {@link found} and returns how many there are. The first line is
- * looked for at `hint` (just after the previous key's first line: keys usually come in line
- * order), the others follow the same-key links.
- */
-function linesOf(raw: RawHeaders, key: string, hint: number): number {
+/** Finds the lines of `key` into {@link found}, in line order, and returns how many there are. */
+function linesOf(raw: RawHeaders, key: string): number {
   const n = lineCount(raw);
   if (found.length < n) found = new Int32Array(n);
-  let first = -1;
-  let h = hint;
-  while (h < n && !firstOfKey(raw, h)) h++; // skip further lines of keys already written
-  if (h < n && lineKey(raw, h) === key) first = h;
-  else {
-    for (let i = 0; i < n; i++) {
-      if (lineKey(raw, i) === key && firstOfKey(raw, i)) {
-        first = i;
-        break;
-      }
-    }
-  }
   let count = 0;
-  for (let i = first; i !== -1; i = nextSameKey(raw, i)) found[count++] = i;
+  for (let i = 0; i < n; i++) if (lineKey(raw, i) === key) found[count++] = i;
   return count;
 }
 
@@ -71,11 +55,19 @@ function sameText(raw: RawHeaders, count: number, value: string): boolean {
 let starts = new Int32Array(64);
 let ends = new Int32Array(64);
 
-/** True when the original lines of `key` (`found[0, count)`) still say what the model holds. */
-function untouched(headers: Headers, raw: RawHeaders, key: string, count: number, bodyBytes: number): boolean {
+/**
+ * True when header `key` is written from the model whatever its lines say: a structured value
+ * the serializer does not compare with its text (Via, From, To, CSeq, Route…). Its lines are then
+ * not even looked for.
+ */
+function modelOnly(key: string, value: unknown): boolean {
+  return typeof value === 'object' && value !== null && value !== NOT_READ && key !== 'content-length' && !COMPARED.has(key);
+}
+
+/** True when the original lines of `key` (`found[0, count)`) still say what the model `value` holds. */
+function untouched(value: unknown, raw: RawHeaders, key: string, count: number, bodyBytes: number): boolean {
   if (count === 0) return false;
   if (key === 'content-length') return sameText(raw, count, String(bodyBytes));
-  const value = peekHeader(headers, key);
   if (value === NOT_READ) return true;
   if (typeof value === 'string') return sameText(raw, count, value);
   if (!COMPARED.has(key)) return false;
@@ -97,15 +89,14 @@ function untouched(headers: Headers, raw: RawHeaders, key: string, count: number
  */
 export function headersWithRaw(headers: Headers, raw: RawHeaders, bodyBytes: number): string {
   const text = raw.text;
-  let hint = 0;
   let out = '';
   let runStart = -1;
   let runEnd = -1;
   let wroteLength = false;
   for (const key in headers) {
-    const count = linesOf(raw, key, hint);
-    if (count > 0) hint = (found[0] ?? 0) + 1;
-    if (untouched(headers, raw, key, count, bodyBytes)) {
+    const value = peekHeader(headers, key);
+    const count = modelOnly(key, value) ? 0 : linesOf(raw, key);
+    if (untouched(value, raw, key, count, bodyBytes)) {
       for (let k = 0; k < count; k++) {
         const i = found[k] ?? 0;
         const from = lineStart(raw, i);

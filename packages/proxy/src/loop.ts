@@ -27,8 +27,12 @@ function feed(text: string): void {
   lanes[1] = b;
 }
 
+/** Two hex digits per byte value: `Number#toString(16)` is a runtime call, and this runs per forwarded request. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
+
+/** `n` (an unsigned 32-bit integer) as 8 lower-case hex digits. */
 function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
+  return (BYTE_HEX[n >>> 24] ?? '') + (BYTE_HEX[(n >>> 16) & 255] ?? '') + (BYTE_HEX[(n >>> 8) & 255] ?? '') + (BYTE_HEX[n & 255] ?? '');
 }
 
 /** A 64-bit non-cryptographic hash of `text` as 16 hex digits (two FNV-1a lanes, one pass). */

@@ -11,6 +11,8 @@ describe('hashText', () => {
     expect(hashText('').slice(0, 8)).toBe('811c9dc5');
     expect(hashText('a').slice(0, 8)).toBe('e40c292c');
     expect(hashText('foobar').slice(0, 8)).toBe('bf9cf968');
+    // a lane below 2^28 keeps its leading zero (FNV-1a of 'x2' is 0x0f630cef)
+    expect(hashText('x2').slice(0, 8)).toBe('0f630cef');
   });
 
   it('gives 16 hex digits whose lanes differ, and differs for texts one character apart', () => {

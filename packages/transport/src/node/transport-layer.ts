@@ -336,18 +336,23 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
 
   /** Sent-by values worked out once per transport, local address and kind of target. */
   const sentByCache = new Map<string, { host: string; port: number }>();
+  /** The last answer of {@link sentBy}: a run of sends leaves from one socket towards one kind of address, so it is usually the same (no key string built). */
+  let lastSentBy: { protocol: TransportProtocol; address: string; port: number; kind: string; value: { host: string; port: number } } | undefined;
 
   /** The sent-by host and port for a request over `protocol` to `to`, from `local` if nothing listens. */
   function sentBy(protocol: TransportProtocol, to: string, local: { address: string; port: number }): { host: string; port: number } {
     // hostFacing depends on the target only through its family and whether it is loopback.
     const v6 = to.includes(':');
     const kind = v6 ? (to === '::1' ? 'l6' : '6') : to.startsWith('127.') ? 'l4' : '4';
+    const last = lastSentBy;
+    if (last !== undefined && last.protocol === protocol && last.address === local.address && last.port === local.port && last.kind === kind) return last.value;
     const key = protocol + ' ' + local.address + ' ' + String(local.port) + ' ' + kind;
     let value = sentByCache.get(key);
     if (value === undefined) {
       value = computeSentBy(protocol, to, local);
       if (sentByCache.size < 256) sentByCache.set(key, value);
     }
+    lastSentBy = { protocol, address: local.address, port: local.port, kind, value };
     return value;
   }
 
@@ -544,6 +549,7 @@ export function createTransportLayer(options: TransportOptions, handlers: Transp
   async function startNow(): Promise<void> {
     locals = localAddresses();
     sentByCache.clear();
+    lastSentBy = undefined;
     const onKeepAlive = onStreamKeepAlive;
     try {
       if (options.udp !== false) {

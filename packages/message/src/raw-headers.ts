@@ -17,8 +17,8 @@ export interface RawHeaders {
    * Four entries per header line, in order: its key (lower-case full name), where the line starts,
    * where its value starts, where its value ends (trailing whitespace excluded; stored as
    * `-(end + 1)` when the value is folded). A line ends with CRLF where the next one starts (or at
-   * {@link end} for the last). Made the first time they are needed (a serialization) from what the
-   * parser recorded, so a parse that only feeds a transaction allocates none of it.
+   * {@link end} for the last). Read from what the parser recorded (see {@link recordLine}); set
+   * only for a section read again after another parse, so a parse allocates none of it.
    */
   lines?: (string | number)[];
   /** Where the empty line that ends the header section starts. */
@@ -99,24 +99,32 @@ export function unfold(text: string, start: number, end: number): string {
 }
 
 /**
- * The lines of the last header section parsed, in the format of {@link RawHeaders.lines}, written
- * by the parser as it goes and good for the raw headers {@link recordedFor} only. A proxy
- * serializes what it parsed before it parses anything else (the forward runs inside the receive
- * callback), so its serializer copies the lines from here; any other message has its lines read
- * again by the parser's line loop ({@link rescan}), storing nothing else.
+ * The lines of the last header section parsed, in the format of {@link RawHeaders.lines} (the
+ * first {@link recordedCount} entries), written by the parser as it goes and good for the raw
+ * headers {@link recordedFor} only. A proxy serializes what it parsed before it parses anything
+ * else (the forward runs inside the receive callback), so its serializer reads the lines from here,
+ * copying nothing; any other message has its lines read again by the parser's line loop
+ * ({@link rescan}) and kept. Entries past the count are left from earlier sections: the array is
+ * reused, never shortened (shortening would free its storage).
  */
 const recorded: (string | number)[] = [];
+let recordedCount = 0;
 let recordedFor: RawHeaders | undefined;
 
 /** Starts recording a new header section (forgets the previous one). */
 export function beginLines(): void {
-  recorded.length = 0;
+  recordedCount = 0;
   recordedFor = undefined;
 }
 
 /** Records the next line of the section being parsed. */
 export function recordLine(key: string, start: number, valueStart: number, valueEnd: number): void {
-  recorded.push(key, start, valueStart, valueEnd);
+  const at = recordedCount;
+  recorded[at] = key;
+  recorded[at + 1] = start;
+  recorded[at + 2] = valueStart;
+  recorded[at + 3] = valueEnd;
+  recordedCount = at + 4;
 }
 
 /** The section recorded since {@link beginLines} is the one of `raw` (its parse succeeded). */
@@ -132,17 +140,18 @@ export function setRescan(fn: (raw: RawHeaders) => void): void {
   rescan = fn;
 }
 
+/** The line table of `raw`: its own, or the record while it is the section parsed last. */
 function linesOf(raw: RawHeaders): (string | number)[] {
-  if (raw.lines === undefined) {
-    if (raw !== recordedFor) rescan(raw);
-    raw.lines = recorded.slice();
-  }
-  return raw.lines;
+  if (raw.lines !== undefined) return raw.lines;
+  if (raw === recordedFor) return recorded;
+  rescan(raw);
+  return (raw.lines = recorded.slice(0, recordedCount));
 }
 
 /** The number of header lines. */
 export function lineCount(raw: RawHeaders): number {
-  return linesOf(raw).length / 4;
+  const lines = linesOf(raw);
+  return (lines === recorded ? recordedCount : lines.length) / 4;
 }
 
 /** The key of line `i`. */
@@ -152,7 +161,7 @@ export function lineKey(raw: RawHeaders, i: number): string {
 
 /** Where line `i` starts (`raw.end` past the last line). */
 export function lineStart(raw: RawHeaders, i: number): number {
-  return (linesOf(raw)[4 * i + 1] as number | undefined) ?? raw.end;
+  return i < lineCount(raw) ? (linesOf(raw)[4 * i + 1] as number) : raw.end;
 }
 
 /** Where the value of line `i` starts. */

@@ -29,6 +29,12 @@ export interface RequestUser {
   onResponse(response: SipResponse, remote: Remote | undefined): void;
   /** Every client transaction of the request has ended (or the layer stopped). Called once. */
   onTerminated?(): void;
+  /**
+   * The user to keep while an INVITE waits in Accepted (Timer M, 32 s on UDP): further 2xx and
+   * the final `onTerminated` go to it instead (RFC 6026 §7.2). Return something small: the table
+   * holds it for the whole wait, with everything it points to. Without it, the user itself is kept.
+   */
+  accepted?(): RequestUser;
 }
 
 /**
@@ -257,7 +263,7 @@ export class OutgoingRequestImpl implements OutgoingRequest, AttemptOwner, Slott
     // the table then calls, so only the request's last live transaction is handed over.
     const accepted = handOff.what === 'accepted';
     if (accepted && this.#live !== 1) return false;
-    if (!this.#table.wait(a.key, a.tx, handOff.ms, accepted ? this.#user : undefined)) return false;
+    if (!this.#table.wait(a.key, a.tx, handOff.ms, accepted ? (this.#user.accepted?.() ?? this.#user) : undefined)) return false;
     this.#userEnds = !accepted;
     this.#ended(a);
     return true;

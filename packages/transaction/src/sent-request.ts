@@ -115,6 +115,15 @@ export class SentRequestImpl implements SentRequest, RequestUser {
     this.deliver(response);
   }
 
+  /**
+   * RequestUser: what the layer keeps while the INVITE waits in Accepted (Timer M): the caller's
+   * callback alone. This handle, with the final response and the `final` promise, is then the
+   * caller's to keep or drop; a proxy drops it, so a forwarded call does not hold its 200 for 32 s.
+   */
+  accepted(): RequestUser {
+    return new LateResponses(this.#onResponse, this.#logger);
+  }
+
   /** RequestUser: the request's transactions ended (see {@link ended}). */
   onTerminated(): void {
     this.ended();
@@ -145,8 +154,10 @@ export class SentRequestImpl implements SentRequest, RequestUser {
     if (first) {
       this.#finalResponse = response;
       this.#request = undefined;
-      // Nothing is cancelled after a final response (§9.1): its transactions are not held either.
+      // Nothing is cancelled after a final response (§9.1): its transactions are not held either,
+      // and the caller's signal lets go of this handle.
       this.#tx = undefined;
+      this.#signal?.removeEventListener('abort', this.#onAbort);
     }
     if (this.#holding) {
       queueMicrotask(() => {
@@ -165,5 +176,25 @@ export class SentRequestImpl implements SentRequest, RequestUser {
       });
     }
     if (first) this.#settle?.(response);
+  }
+}
+
+/**
+ * The user kept for an INVITE in Accepted on behalf of a {@link SentRequestImpl}: its further 2xx
+ * (RFC 6026 §7.2) go to the caller's callback; nothing else is held.
+ */
+class LateResponses implements RequestUser {
+  constructor(
+    readonly callback: ((response: SipResponse) => void) | undefined,
+    readonly logger: Logger,
+  ) {}
+
+  onResponse(response: SipResponse): void {
+    const callback = this.callback;
+    if (callback !== undefined) {
+      safely(this.logger, 'onResponse', () => {
+        callback(response);
+      });
+    }
   }
 }

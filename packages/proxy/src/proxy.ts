@@ -35,6 +35,19 @@ function withParams(entry: RouteEntry, extra: Record<string, string> | undefined
   return { ...entry, uri: { ...uri, params: { ...rest, ...extra, lr: lr ?? null } } };
 }
 
+/**
+ * Where a request handed to the route callback for a stateless forward came from. A class, not a
+ * literal: V8 moved the literal's objects (one per forwarded ACK, each living as long as its
+ * request) to the old generation for good under load, and each dead one then kept its request's
+ * arrival alive through young collections until the next full one (bench/BUDGET.md, eighth pass).
+ */
+class Origin {
+  constructor(
+    readonly loop: string,
+    readonly remote: Remote,
+  ) {}
+}
+
 function hasToTag(request: SipRequest): boolean {
   const t = request.headers.to?.params.tag;
   return typeof t === 'string' && t !== '';
@@ -70,7 +83,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
     ...(options.maxSpirals !== undefined ? { maxSpirals: options.maxSpirals } : {}),
   };
   /** The loop hash and arrival side of the copies handed to the route callback (no state kept: weak). */
-  const origins = new WeakMap<SipRequest, { loop: string; remote: Remote }>();
+  const origins = new WeakMap<SipRequest, Origin>();
   let stopped = false;
 
   function logFailure(what: string): (e: unknown) => void {
@@ -167,7 +180,7 @@ export function createProxy(stack: ProxyStack, options: ProxyOptions, route: Pro
    */
   function handOver(admitted: { work: SipRequest; loop: string; removed: RouteEntry[] }, remote: Remote): void {
     const copy = shareMessage(admitted.work);
-    if (stateless || copy.method === 'ACK') origins.set(copy, { loop: admitted.loop, remote });
+    if (stateless || copy.method === 'ACK') origins.set(copy, new Origin(admitted.loop, remote));
     route(copy, remote, admitted.removed);
   }
 

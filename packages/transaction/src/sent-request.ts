@@ -169,12 +169,7 @@ export class SentRequestImpl implements SentRequest, RequestUser {
   }
 
   #tell(response: SipResponse, first: boolean): void {
-    const onResponse = this.#onResponse;
-    if (onResponse !== undefined) {
-      safely(this.#logger, 'onResponse', () => {
-        onResponse(response);
-      });
-    }
+    tellCaller(this.#logger, this.#onResponse, response);
     if (first) this.#settle?.(response);
   }
 }
@@ -190,11 +185,14 @@ class LateResponses implements RequestUser {
   ) {}
 
   onResponse(response: SipResponse): void {
-    const callback = this.callback;
-    if (callback !== undefined) {
-      safely(this.logger, 'onResponse', () => {
-        callback(response);
-      });
-    }
+    tellCaller(this.logger, this.callback, response);
   }
+}
+
+/** Passes `response` to the caller's `onResponse`, if any; what it throws is logged, not raised. */
+function tellCaller(logger: Logger, callback: ((response: SipResponse) => void) | undefined, response: SipResponse): void {
+  if (callback === undefined) return;
+  safely(logger, 'onResponse', () => {
+    callback(response);
+  });
 }

@@ -8,47 +8,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, type Remote, type Target, type TransportHandlers } from '@sipts/transport';
+import { generateTag } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../src/fake-clock.js';
-import { createStack } from '../src/stack.js';
+import { stackOn, TARGET } from './recording-stack.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-const TARGET: Target = { protocol: 'UDP', address: '127.0.0.1', port: 5099 };
-const REMOTE: Remote = { protocol: 'UDP', address: '127.0.0.1', port: 5099, local: { address: '127.0.0.1', port: 5060 } };
-
-function setup() {
-  const sent: SipRequest[] = [];
-  let handlers: TransportHandlers | undefined;
-  const clock = createFakeClock();
-  const stack = createStack({
-    clock,
-    resolve: () => Promise.resolve([TARGET]),
-    transport: (h) => {
-      handlers = h;
-      return {
-        port: {
-          sendRequest: (rq) => {
-            sent.push(rq);
-            return 'sent';
-          },
-          prepareResponse: () => {
-            throw new Error('no responses here');
-          },
-          sendResponse: () => 'sent',
-        },
-        start: () => Promise.resolve(),
-        stop: () => Promise.resolve(),
-      };
-    },
-  });
-  const receive = (rs: SipResponse): void => {
-    handlers?.onResponse(rs, REMOTE);
-  };
-  return { stack, sent, clock, receive };
-}
 
 function invite(): SipRequest {
   const uri = 'sip:bob@127.0.0.1:5099';
@@ -73,7 +38,7 @@ function ok(rq: SipRequest): SipResponse {
 
 describe('an INVITE in Accepted (RFC 6026 §7.2)', () => {
   it('passes every further 2xx to onResponse until Timer M, then none', async () => {
-    const { stack, sent, clock, receive } = setup();
+    const { stack, sent, clock, receive } = stackOn(() => 'sent');
     const seen: number[] = [];
     const handle = stack.send(invite(), { target: TARGET, onResponse: (rs) => seen.push(rs.status) });
     const rq = sent[0] as SipRequest;
@@ -89,7 +54,7 @@ describe('an INVITE in Accepted (RFC 6026 §7.2)', () => {
   });
 
   it('does not keep the final response while it waits: the caller may let it go', async () => {
-    const { stack, sent, receive } = setup();
+    const { stack, sent, receive } = stackOn(() => 'sent');
     const seen: number[] = [];
     let ref: WeakRef<SipResponse> | undefined;
     (() => {

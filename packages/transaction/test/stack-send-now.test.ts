@@ -5,48 +5,11 @@
  * late it still holds the first final response. Neutral stack, a recording port, a fake clock.
  * @see RFC 3261 §8.1.3, §17.1
  */
-import { makeResponse, SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { generateTag, type Remote, type SendOutcome, type Target, type TransportHandlers } from '@sipts/transport';
+import { makeResponse, SipError, type SipRequest } from '@sipts/message';
+import { generateTag } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../src/fake-clock.js';
-import { createStack } from '../src/stack.js';
+import { stackOn, TARGET } from './recording-stack.js';
 
-const TARGET: Target = { protocol: 'UDP', address: '127.0.0.1', port: 5099 };
-const REMOTE: Remote = { protocol: 'UDP', address: '127.0.0.1', port: 5099, local: { address: '127.0.0.1', port: 5060 } };
-
-/** A stack whose port records each request and answers every send with `outcome`. */
-function stackOn(outcome: () => SendOutcome, resolveNow?: (uri: unknown) => Target[] | undefined) {
-  const sent: SipRequest[] = [];
-  let handlers: TransportHandlers | undefined;
-  const clock = createFakeClock();
-  const stack = createStack({
-    clock,
-    resolve: () => Promise.resolve([TARGET]),
-    ...(resolveNow !== undefined ? { resolveNow } : {}),
-    transport: (h) => {
-      handlers = h;
-      return {
-        port: {
-          sendRequest: (rq) => {
-            sent.push(rq);
-            return outcome();
-          },
-          prepareResponse: () => {
-            throw new SipError('send-failed', 'this port sends no response', { status: 503 });
-          },
-          sendResponse: () => 'sent',
-        },
-        start: () => Promise.resolve(),
-        stop: () => Promise.resolve(),
-      };
-    },
-  });
-  /** Delivers a response as the transport's receive pipeline would. */
-  const receive = (rs: SipResponse): void => {
-    handlers?.onResponse(rs, REMOTE);
-  };
-  return { stack, sent, clock, receive };
-}
 
 function options(): SipRequest {
   const uri = 'sip:bob@127.0.0.1:5099';

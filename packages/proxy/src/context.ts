@@ -141,10 +141,8 @@ export class ProxyContext implements BranchOwner {
     this.end();
   };
 
-  /** One handler per context, not a closure per response sent upstream. */
-  readonly #onSendUpError = (e: unknown): void => {
-    this.#host.logger.info('could not forward a response', { callId: this.request.headers['call-id'], error: e });
-  };
+  /** One handler per context, not a closure per response sent upstream; made at the first response. */
+  #onSendUpError: ((e: unknown) => void) | undefined = undefined;
 
   readonly key: string;
   readonly request: SipRequest;
@@ -345,7 +343,9 @@ export class ProxyContext implements BranchOwner {
       // §16.7 item 10: a final response was forwarded: cancel what is still pending.
       this.#cancelPending();
     }
-    this.st.respond(response).catch(this.#onSendUpError);
+    this.st.respond(response).catch((this.#onSendUpError ??= (e: unknown) => {
+      this.#host.logger.info('could not forward a response', { callId: this.request.headers['call-id'], error: e });
+    }));
   }
 
   #answer(status: number): void {

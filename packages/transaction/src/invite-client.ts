@@ -203,15 +203,18 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
     const sentTo = this.#sentTo;
     let target = this.target;
     if (sentTo !== undefined && sentTo.flowId !== undefined && target.flowId === undefined) target = { ...target, flowId: sentTo.flowId };
-    this.sendRequest(ack, target, { onError: this.#ackFailed });
+    this.sendRequest(ack, target, { onError: (this.#ackFailed ??= (error: unknown) => { this.#onAckFailed(error); }) });
   }
 
+  /** The ACK's error callback, made at the first ACK (a 2xx is ACKed by the TU, not here). */
+  #ackFailed: ((error: unknown) => void) | undefined = undefined;
+
   /** RFC 6026 Figure 5: a transport error in Completed informs the TU and ends the transaction. */
-  readonly #ackFailed = (error: unknown): void => {
+  #onAckFailed(error: unknown): void {
     if (this.state !== 'completed') return;
     this.notify('onTransportError', () => { this.user.onTransportError(error); });
     this.end();
-  };
+  }
 }
 
 /**

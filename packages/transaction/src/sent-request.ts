@@ -45,10 +45,8 @@ export class SentRequestImpl implements SentRequest, RequestUser {
   #finalResponse: SipResponse | undefined;
   #final: Promise<SipResponse> | undefined;
   #settle: ((response: SipResponse) => void) | undefined;
-  /** Removes the abort listener once the request has ended. */
-  readonly #onAbort = (): void => {
-    this.#tx?.cancel();
-  };
+  /** The abort listener, made only when the caller gave a signal (most requests have none). */
+  #onAbort: (() => void) | undefined = undefined;
 
   constructor(options: SentRequestOptions) {
     this.#request = options.request;
@@ -107,7 +105,15 @@ export class SentRequestImpl implements SentRequest, RequestUser {
     // A request already answered (a synchronous failure) has nothing left to cancel.
     if (tx === undefined || this.#finalResponse !== undefined) return;
     this.#tx = tx;
-    if (tx.state !== 'terminated') this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    const signal = this.#signal;
+    if (tx.state !== 'terminated' && signal !== undefined) {
+      signal.addEventListener('abort', (this.#onAbort ??= () => { this.#tx?.cancel(); }), { once: true });
+    }
+  }
+
+  /** Removes the abort listener (the request has ended or has its final response). */
+  #forgetSignal(): void {
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 
   /** RequestUser: a response of the request's transactions (see {@link deliver}). */
@@ -131,7 +137,7 @@ export class SentRequestImpl implements SentRequest, RequestUser {
 
   /** The request's transactions ended: a request left without a final response gets a 503. */
   ended(): void {
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#forgetSignal();
     const request = this.#request;
     if (request !== undefined) this.deliver(synthesize(request, 503));
   }
@@ -157,7 +163,7 @@ export class SentRequestImpl implements SentRequest, RequestUser {
       // Nothing is cancelled after a final response (§9.1): its transactions are not held either,
       // and the caller's signal lets go of this handle.
       this.#tx = undefined;
-      this.#signal?.removeEventListener('abort', this.#onAbort);
+      this.#forgetSignal();
     }
     if (this.#holding) {
       queueMicrotask(() => {

@@ -190,8 +190,13 @@ class HeapClock implements Clock {
     return this.#host.now();
   }
 
+  /**
+   * The deadline is rounded up to a whole millisecond (the host's timers have no finer grain): a
+   * small integer, which V8 stores in the entry itself, where a fractional time from
+   * `performance.now()` was a heap number of its own for every timer.
+   */
   set(ms: number, fn: () => void): TimerHandle {
-    const at = this.#host.now() + (ms > 0 ? ms : 0);
+    const at = Math.ceil(this.#host.now() + (ms > 0 ? ms : 0));
     const entry = this.#queue.push(at, fn, this);
     if (!this.#running && at < this.#armedAt) this.#arm(at);
     return entry;

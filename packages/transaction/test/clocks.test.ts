@@ -140,6 +140,23 @@ describe('timer heap on a scripted host', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('rounds a deadline up to a whole millisecond and never fires a timer early', () => {
+    const host = scriptedHost();
+    const clock = createTimerHeapClock({ host });
+    host.time = 10.25;
+    const got: number[] = [];
+    const handle = clock.set(100, () => got.push(host.time)) as unknown as { at: number };
+    expect(handle.at).toBe(111);
+    host.time = 110.5; // the host fired early: nothing is due yet
+    [...host.timers.values()][0]!.fn();
+    expect(got).toEqual([]);
+    expect(clock.pending).toBe(1);
+    host.fire();
+    expect(got).toHaveLength(1);
+    expect(got[0]).toBeGreaterThanOrEqual(111);
+    expect(clock.pending).toBe(0);
+  });
+
   it('a timer scheduled by a firing callback waits for the next host turn, even at 0 ms', () => {
     const host = scriptedHost();
     const clock = createTimerHeapClock({ host });

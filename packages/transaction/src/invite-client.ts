@@ -71,11 +71,11 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
       this.startTimer(MAIN, timers.T1);
     }
     this.startTimer(TIMER_B, 64 * timers.T1);
-    this.sendRequest(this.request, this.target, {
-      onSent: (remote) => {
-        this.#sentTo = remote;
-      },
-    });
+    this.sendRequest(this.request, this.target);
+  }
+
+  protected override requestSent(remote: Remote): void {
+    this.#sentTo = remote;
   }
 
   receiveResponse(response: SipResponse, remote: Remote): void {
@@ -203,7 +203,7 @@ class InviteClientTransaction extends TransactionBase<InviteClientState> impleme
     const sentTo = this.#sentTo;
     let target = this.target;
     if (sentTo !== undefined && sentTo.flowId !== undefined && target.flowId === undefined) target = { ...target, flowId: sentTo.flowId };
-    this.sendRequest(ack, target, { onError: (this.#ackFailed ??= (error: unknown) => { this.#onAckFailed(error); }) });
+    this.sendRequest(ack, target, (this.#ackFailed ??= (error: unknown) => { this.#onAckFailed(error); }));
   }
 
   /** The ACK's error callback, made at the first ACK (a 2xx is ACKed by the TU, not here). */

@@ -11,7 +11,7 @@
  * @see RFC 3261 §17.1.4, §17.2.4 (transport errors), Table 4
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
-import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type Target, type TransportPort } from '@sipts/transport';
+import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type SendListener, type Target, type TransportPort } from '@sipts/transport';
 import type { TimerHandle } from './clock.js';
 import type { TransactionContext, TransactionOptions } from './types.js';
 
@@ -28,7 +28,7 @@ interface BaseUser {
  * Subclasses implement {@link TransactionBase.onTimer} (a slot fired) and
  * {@link TransactionBase.onSendFailed} (their §17.1.4/§17.2.4 rule), and call {@link TransactionBase.end}.
  */
-export abstract class TransactionBase<S extends string> {
+export abstract class TransactionBase<S extends string> implements SendListener {
   /** The state: the machine's own states, then `terminated`. */
   state: S | 'terminated';
   protected readonly ctx: TransactionContext;
@@ -115,7 +115,26 @@ export abstract class TransactionBase<S extends string> {
     safely(this.ctx.logger, () => ({ what: `the ${this.who} user's ${what}`, attrs: this.logAttrs() }), fn);
   }
 
-  /** The one failure callback of this transaction (made once, not per send). */
+  /**
+   * @internal The transport's listener of this transaction's own sends (a request, its
+   * retransmissions, a response of the machine's): a send failed, now or later (§17.1.4, §17.2.4).
+   * The transaction is its own listener, so such a send allocates no watcher and no callback.
+   */
+  onSendError(error: SipError): void {
+    this.#sendFailed(error);
+  }
+
+  /** @internal The transport's listener: a message of this transaction went out, and where (see {@link requestSent}). */
+  onSent(remote: Remote): void {
+    this.requestSent(remote);
+  }
+
+  /** Where a request (or retransmission) of this transaction went: the INVITE client keeps it for its ACK (§17.1.1.3). */
+  protected requestSent(_remote: Remote): void {
+    // Most machines do not need it.
+  }
+
+  /** The one failure callback of this transaction for a send the TU awaits (made once, not per send). */
   protected get failed(): (error: unknown) => void {
     return (this.#failed ??= (error: unknown) => {
       this.#sendFailed(error);
@@ -176,17 +195,22 @@ export abstract class TransactionBase<S extends string> {
   }
 
   #sendPrepared(prepared: PreparedResponse): void {
-    resendResponseBytes(this.ctx.transport, prepared, this.failed);
+    const outcome = this.ctx.transport.sendResponse(prepared, this);
+    if (outcome instanceof SipError) this.#sendFailed(outcome);
   }
 
   /**
    * Sends a request to `target` (the request of a client transaction, or its ACK); a failure
-   * reaches `onError` (default {@link onSendFailed}), now or later (§17.1.4); `onSent` learns where
-   * it went when the send finished later (a connection's flow).
+   * reaches `onError` (default {@link onSendFailed}), now or later (§17.1.4). Without `onError`
+   * the transaction is the send's listener, and {@link requestSent} learns where it went.
    */
-  protected sendRequest(request: SipRequest, target: Target, callbacks?: { onSent?: (remote: Remote) => void; onError?: (error: unknown) => void }): void {
-    const onError = callbacks?.onError ?? this.failed;
-    const outcome = this.ctx.transport.sendRequest(request, target, new SendWatch(onError, callbacks?.onSent));
+  protected sendRequest(request: SipRequest, target: Target, onError?: (error: unknown) => void): void {
+    if (onError === undefined) {
+      const outcome = this.ctx.transport.sendRequest(request, target, this);
+      if (outcome instanceof SipError) this.#sendFailed(outcome);
+      return;
+    }
+    const outcome = this.ctx.transport.sendRequest(request, target, new SendWatch(onError, undefined));
     if (outcome instanceof SipError) onError(outcome);
   }
 }

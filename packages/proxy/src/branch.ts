@@ -1,12 +1,12 @@
 /**
  * One branch of a response context (RFC 3261 §16.6–§16.8): the one object a forwarded request
  * costs the proxy core. It holds the handle that cancels the branch's client transaction, its
- * Timer C and where it stands; the two callbacks the stack and the clock call are made once, when
- * the branch starts, not per response or per re-armed timer.
+ * Timer C and where it stands; the callback the stack calls is made once, when the branch starts,
+ * not per response, and the clock calls the branch itself (`onClock`) when it can.
  * @see RFC 3261 §16.7, §16.8
  */
 import type { SipRequest, SipResponse } from '@sipts/message';
-import type { TimerHandle } from '@sipts/transaction';
+import type { TimerHandle, TimerTarget } from '@sipts/transaction';
 import type { ResponseCallback } from './types.js';
 
 /**
@@ -28,7 +28,7 @@ export interface BranchOwner {
 }
 
 /** One branch: see the file comment. */
-export class Branch {
+export class Branch implements TimerTarget {
   state: BranchState = 'trying';
   /** Cancels the branch's transaction; set once it was sent (INVITE only). */
   handle: BranchCancel | undefined;
@@ -37,8 +37,7 @@ export class Branch {
   request: SipRequest | undefined;
   /** For the stack's `onResponse`. */
   readonly onResponse: (response: SipResponse) => void;
-  /** For the clock: Timer C fired. */
-  readonly onTimerC: () => void;
+  #onTimerC: (() => void) | undefined = undefined;
   #owner: BranchOwner;
 
   /** `callback`: the route callback's response callback for this branch, if any. */
@@ -50,10 +49,19 @@ export class Branch {
     this.onResponse = (rs) => {
       this.#owner.branchResponse(this, rs);
     };
-    this.onTimerC = () => {
-      this.timerC = undefined;
-      this.#owner.timerCFired(this);
-    };
+  }
+
+  /** Timer C fired (the clock's call for a timer set with `setCall`). */
+  onClock(): void {
+    this.timerC = undefined;
+    this.#owner.timerCFired(this);
+  }
+
+  /** Timer C's callback for a clock without `setCall` (made at the first use). */
+  get onTimerC(): () => void {
+    return (this.#onTimerC ??= () => {
+      this.onClock();
+    });
   }
 
   /**

@@ -7,7 +7,7 @@
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
 import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle } from '@sipts/transaction';
+import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle, type TimerTarget } from '@sipts/transaction';
 import { generateTag, isFlowFailed, safely, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import { Branch, type BranchCancel, type BranchOwner } from './branch.js';
@@ -122,7 +122,7 @@ export interface ContextInit {
  * and an ended context's old list then kept its branches and responses, with their messages, alive
  * through young collections (see plain.ts in @sipts/message, bench/BUDGET.md seventh pass).
  */
-export class ProxyContext implements BranchOwner {
+export class ProxyContext implements BranchOwner, TimerTarget {
   readonly #host: ContextHost;
   readonly #branches: Branch[] = Array.of<Branch>();
   /** Branches not done yet (kept, not counted on each look). */
@@ -133,13 +133,8 @@ export class ProxyContext implements BranchOwner {
   #callback: ResponseCallback | undefined;
   #state: ContextState = 'routing';
   #guard: TimerHandle | undefined;
-  readonly #onGuard = (): void => {
-    this.#guard = undefined;
-    if (this.#state === 'ended' || this.pending > 0) return;
-    this.#host.logger.info('a request was not routed in time: 408', { method: this.request.method });
-    this.#answer(this.#state === 'cancelled' ? 487 : 408);
-    this.end();
-  };
+  /** The guard's callback for a clock without `setCall` (made at the first use). */
+  #onGuard: (() => void) | undefined = undefined;
 
   /** One handler per context, not a closure per response sent upstream; made at the first response. */
   #onSendUpError: ((e: unknown) => void) | undefined = undefined;
@@ -372,7 +367,8 @@ export class ProxyContext implements BranchOwner {
   /** RFC 3261 §16.8: Timer C, (re)started at the branch's start and on each provisional response. */
   #armTimerC(branch: Branch): void {
     this.#clearTimerC(branch);
-    branch.timerC = this.#host.clock.set(this.#host.timerC, branch.onTimerC);
+    const clock = this.#host.clock;
+    branch.timerC = clock.setCall !== undefined ? clock.setCall(this.#host.timerC, branch, 0) : clock.set(this.#host.timerC, branch.onTimerC);
   }
 
   /** Timer C fired on `branch` (for {@link Branch}; not for applications). */
@@ -398,7 +394,18 @@ export class ProxyContext implements BranchOwner {
   /** Nothing pending and no final yet: if the route callback does nothing for this long, 408. */
   #armGuard(): void {
     this.#clearGuard();
-    this.#guard = this.#host.clock.set(this.#host.contextTimeout, this.#onGuard);
+    const clock = this.#host.clock;
+    const ms = this.#host.contextTimeout;
+    this.#guard = clock.setCall !== undefined ? clock.setCall(ms, this, 0) : clock.set(ms, (this.#onGuard ??= () => { this.onClock(); }));
+  }
+
+  /** The guard fired (the clock's call for a timer set with `setCall`; the context's only timer). */
+  onClock(): void {
+    this.#guard = undefined;
+    if (this.#state === 'ended' || this.pending > 0) return;
+    this.#host.logger.info('a request was not routed in time: 408', { method: this.request.method });
+    this.#answer(this.#state === 'cancelled' ? 487 : 408);
+    this.end();
   }
 
   #clearGuard(): void {

@@ -4,7 +4,7 @@
  * handle the stack returned (no AbortController).
  */
 import { makeResponse, type SipRequest, type SipResponse } from '@sipts/message';
-import { createFakeClock, type ServerTransactionHandle } from '@sipts/transaction';
+import { createFakeClock, type Clock, type ServerTransactionHandle } from '@sipts/transaction';
 import { silentLogger } from '@sipts/transport';
 import { describe, expect, it } from 'vitest';
 import type { Branch } from '../src/branch.js';
@@ -31,14 +31,16 @@ function downstream(status: number): SipResponse {
   return rs;
 }
 
-function setup(request: SipRequest = invite) {
+/** `bare`: the host's clock has no `setCall` (a user's own clock may not), so Timer C and the guard go through `set`. */
+function setup(request: SipRequest = invite, bare = false) {
   const clock = createFakeClock();
+  const given: Clock = bare ? { now: () => clock.now(), set: (ms, fn) => clock.set(ms, fn), clear: (h) => { clock.clear(h); }, get pending() { return clock.pending; } } : clock;
   const branches: Branch[] = [];
   const cancels: number[] = [];
   const upstream: number[] = [];
   let ended = 0;
   const host: ContextHost = {
-    clock,
+    clock: given,
     logger: silentLogger,
     timerC: 181_000,
     contextTimeout: 32_000,
@@ -151,5 +153,17 @@ describe('ProxyContext state (RFC 3261 §16.7, §16.10)', () => {
     t.clock.advance(32_000);
     expect(t.upstream).toEqual([408]);
     expect(t.ctx.state).toBe('ended');
+  });
+
+  it('on a clock without setCall, Timer C and the context timeout fire the same (through set)', () => {
+    const c = setup(invite, true);
+    c.ctx.forward(invite, [], 'parallel', undefined);
+    c.clock.advance(181_000);
+    expect(c.cancels).toEqual([0]);
+    expect(c.upstream).toEqual([408]);
+    const g = setup(invite, true);
+    g.clock.advance(32_000);
+    expect(g.upstream).toEqual([408]);
+    expect(g.ctx.state).toBe('ended');
   });
 });

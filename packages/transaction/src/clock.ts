@@ -9,12 +9,23 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** What {@link Clock.setCall} calls: one method for every timer of an object, told which by `slot`. */
+export interface TimerTarget {
+  onClock(slot: number): void;
+}
+
 /** Time source and one-shot timers. */
 export interface Clock {
   /** Milliseconds on a monotonic scale. */
   now(): number;
   /** Calls `fn` once, `ms` from now. */
   set(ms: number, fn: () => void): TimerHandle;
+  /**
+   * Optional: calls `target.onClock(slot)` once, `ms` from now, as {@link Clock.set} would call a
+   * function (same order, same cancellation). An object with several timers then needs no closure
+   * per timer; the state machines use it when the clock has it (the default and fake clocks do).
+   */
+  setCall?(ms: number, target: TimerTarget, slot: number): TimerHandle;
   /** Cancels a timer; cancelling a fired or cancelled timer does nothing. */
   clear(timer: TimerHandle): void;
   /** Timers scheduled and not yet fired or cleared (for leak checks: back to 0 after every test). */

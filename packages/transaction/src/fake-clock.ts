@@ -4,7 +4,7 @@
  * millisecond against RFC 3261 §17.
  */
 import { SipError } from '@sipts/message';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle, TimerTarget } from './clock.js';
 import { TimerEntry, TimerQueue } from './timer-heap.js';
 
 /** A bound on the timers one `advance` fires: a callback that re-arms itself at 0 ms would loop forever. */
@@ -48,6 +48,10 @@ class Fake implements FakeClock {
     return this.#queue.push(this.#now + (ms > 0 ? ms : 0), fn, this);
   }
 
+  setCall(ms: number, target: TimerTarget, slot: number): TimerHandle {
+    return this.#queue.pushCall(this.#now + (ms > 0 ? ms : 0), target, slot, this);
+  }
+
   clear(handle: TimerHandle): void {
     if (handle instanceof TimerEntry && handle.owner === this) this.#queue.cancel(handle);
   }
@@ -82,8 +86,7 @@ class Fake implements FakeClock {
 
   #fireTop(at: number): void {
     if (at > this.#now) this.#now = at;
-    const fn = this.#queue.take();
-    if (fn !== undefined) fn();
+    this.#queue.fireTop();
   }
 }
 

@@ -5,7 +5,12 @@
  * transactions then cost one host timer, not tens of thousands.
  * @see RFC 3261 §17 and Table 4 (the timers this clock runs)
  */
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle, TimerTarget } from './clock.js';
+
+/** The `fn` of a timer set with {@link Clock.setCall}: its entry's `target` is called instead. */
+function callTarget(): void {
+  // Never called: TimerQueue.fireTop calls the entry's target.
+}
 
 /** One scheduled timer: the handle callers hold, and the heap's element. */
 export class TimerEntry implements TimerHandle {
@@ -14,9 +19,12 @@ export class TimerEntry implements TimerHandle {
     readonly id: number,
     /** The deadline, on the owning clock's scale. */
     readonly at: number,
-    /** The callback; `undefined` once the timer fired or was cleared. */
+    /** The callback (`callTarget` for a {@link Clock.setCall} timer); `undefined` once the timer fired or was cleared. */
     public fn: (() => void) | undefined,
     readonly owner: object,
+    /** A {@link Clock.setCall} timer's object, and the slot it is told; let go once spent. */
+    public target: TimerTarget | undefined,
+    readonly slot: number,
   ) {}
 }
 
@@ -50,7 +58,15 @@ export class TimerQueue {
   }
 
   push(at: number, fn: () => void, owner: object): TimerEntry {
-    const entry = new TimerEntry(this.#nextId++, at, fn, owner);
+    return this.#add(new TimerEntry(this.#nextId++, at, fn, owner, undefined, 0));
+  }
+
+  /** {@link push} for a {@link Clock.setCall} timer: `target.onClock(slot)` when it fires. */
+  pushCall(at: number, target: TimerTarget, slot: number, owner: object): TimerEntry {
+    return this.#add(new TimerEntry(this.#nextId++, at, callTarget, owner, target, slot));
+  }
+
+  #add(entry: TimerEntry): TimerEntry {
     const heap = this.#heap;
     heap.push(entry);
     this.#up(heap.length - 1);
@@ -62,6 +78,7 @@ export class TimerQueue {
   cancel(entry: TimerEntry): boolean {
     if (entry.fn === undefined) return false;
     entry.fn = undefined;
+    entry.target = undefined;
     this.#live--;
     if (this.#live === 0) {
       this.#heap.length = 0;
@@ -85,15 +102,35 @@ export class TimerQueue {
     return top;
   }
 
-  /** Removes the earliest live timer and returns its callback (the entry is then spent). */
+  /** Removes the earliest live timer and returns its callback (the entry is then spent); a {@link Clock.setCall} timer's callback calls its target. */
   take(): (() => void) | undefined {
     const top = this.peek();
     if (top === undefined) return undefined;
     const fn = top.fn;
+    const target = top.target;
     top.fn = undefined;
+    top.target = undefined;
     this.#removeTop();
     this.#live--;
-    return fn;
+    if (fn !== callTarget || target === undefined) return fn;
+    const slot = top.slot;
+    return () => {
+      target.onClock(slot);
+    };
+  }
+
+  /** Removes the earliest live timer and runs it (no closure made for a {@link Clock.setCall} timer). */
+  fireTop(): void {
+    const top = this.peek();
+    if (top === undefined) return;
+    const fn = top.fn;
+    const target = top.target;
+    top.fn = undefined;
+    top.target = undefined;
+    this.#removeTop();
+    this.#live--;
+    if (fn === callTarget && target !== undefined) target.onClock(top.slot);
+    else if (fn !== undefined) fn();
   }
 
   #removeTop(): void {
@@ -202,6 +239,13 @@ class HeapClock implements Clock {
     return entry;
   }
 
+  setCall(ms: number, target: TimerTarget, slot: number): TimerHandle {
+    const at = Math.ceil(this.#host.now() + (ms > 0 ? ms : 0));
+    const entry = this.#queue.pushCall(at, target, slot, this);
+    if (!this.#running && at < this.#armedAt) this.#arm(at);
+    return entry;
+  }
+
   clear(handle: TimerHandle): void {
     if (!(handle instanceof TimerEntry) || handle.owner !== this) return;
     if (this.#queue.cancel(handle) && this.#queue.pending === 0) this.#disarm();
@@ -233,8 +277,7 @@ class HeapClock implements Clock {
       for (;;) {
         const top = queue.peek();
         if (top === undefined || top.at > now || top.id >= limit) break;
-        const fn = queue.take();
-        if (fn !== undefined) fn();
+        queue.fireTop();
       }
     } finally {
       // A throwing callback propagates as it would from setTimeout; the rest still run later.

@@ -12,7 +12,7 @@
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type SendListener, type Target, type TransportPort } from '@sipts/transport';
-import type { TimerHandle } from './clock.js';
+import type { TimerHandle, TimerTarget } from './clock.js';
 import type { TransactionContext, TransactionOptions } from './types.js';
 
 /** A timer slot of a machine: which timer it is depends on the state. */
@@ -28,7 +28,7 @@ interface BaseUser {
  * Subclasses implement {@link TransactionBase.onTimer} (a slot fired) and
  * {@link TransactionBase.onSendFailed} (their §17.1.4/§17.2.4 rule), and call {@link TransactionBase.end}.
  */
-export abstract class TransactionBase<S extends string> implements SendListener {
+export abstract class TransactionBase<S extends string> implements SendListener, TimerTarget {
   /** The state: the machine's own states, then `terminated`. */
   state: S | 'terminated';
   protected readonly ctx: TransactionContext;
@@ -64,16 +64,28 @@ export abstract class TransactionBase<S extends string> implements SendListener 
     return this.state === state;
   }
 
-  /** Arms slot `slot` to fire in `ms` (clearing what it held). */
+  /**
+   * Arms slot `slot` to fire in `ms` (clearing what it held). On a clock with `setCall` the clock
+   * calls {@link onClock}: no closure per transaction.
+   */
   protected startTimer(slot: TimerSlot, ms: number): void {
     const clock = this.ctx.clock;
-    if (slot === 0) {
-      if (this.#timer0 !== undefined) clock.clear(this.#timer0);
-      this.#timer0 = clock.set(ms, (this.#fire0 ??= () => { this.#fire(0); }));
-    } else {
-      if (this.#timer1 !== undefined) clock.clear(this.#timer1);
-      this.#timer1 = clock.set(ms, (this.#fire1 ??= () => { this.#fire(1); }));
-    }
+    const held = slot === 0 ? this.#timer0 : this.#timer1;
+    if (held !== undefined) clock.clear(held);
+    const handle = clock.setCall !== undefined ? clock.setCall(ms, this, slot) : clock.set(ms, this.#fireFn(slot));
+    if (slot === 0) this.#timer0 = handle;
+    else this.#timer1 = handle;
+  }
+
+  /** The callback of slot `slot` for a clock without `setCall` (made once per slot). */
+  #fireFn(slot: TimerSlot): () => void {
+    if (slot === 0) return (this.#fire0 ??= () => { this.#fire(0); });
+    return (this.#fire1 ??= () => { this.#fire(1); });
+  }
+
+  /** @internal The clock's call for a timer set with `setCall` (see {@link startTimer}). */
+  onClock(slot: number): void {
+    this.#fire(slot === 0 ? 0 : 1);
   }
 
   /** Clears slot `slot` (nothing if it is idle). */

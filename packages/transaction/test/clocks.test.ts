@@ -27,6 +27,21 @@ describe('fake clock', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('setCall timers fire in deadline and scheduling order with set timers; a cleared one never fires', () => {
+    const clock = createFakeClock(100);
+    const got: string[] = [];
+    const target = { onClock: (slot: number) => got.push(`t${String(slot)}@${String(clock.now())}`) };
+    clock.setCall!(10, target, 1);
+    clock.set(10, () => got.push(`fn@${String(clock.now())}`));
+    const cleared = clock.setCall!(5, target, 9);
+    clock.setCall!(0, target, 0);
+    clock.clear(cleared);
+    expect(clock.pending).toBe(3);
+    clock.advance(10);
+    expect(got).toEqual(['t0@100', 't1@110', 'fn@110']);
+    expect(clock.pending).toBe(0);
+  });
+
   it('fires timers scheduled while advancing when they fall inside the advance', () => {
     const clock = createFakeClock();
     const got: number[] = [];
@@ -199,16 +214,40 @@ describe('timer heap on a scripted host', () => {
   it('drops cancelled entries once they outnumber live ones (memory stays bounded)', () => {
     const queue = new TimerQueue();
     const owner = {};
-    const entries = Array.from({ length: 10_000 }, (_, i) => queue.push(i, () => undefined, owner));
+    const entries = Array.from({ length: 10_000 }, (_, i) => (i % 20 === 0 ? queue.pushCall(i, { onClock: () => undefined }, 0, owner) : queue.push(i, () => undefined, owner)));
     entries.forEach((e, i) => {
       if (i % 10 !== 0) queue.cancel(e);
     });
     expect(queue.pending).toBe(1000);
     expect(queue.size).toBeLessThanOrEqual(2 * 1000 + 1025);
     const order: number[] = [];
-    for (let fn = queue.take(); fn !== undefined; fn = queue.take()) order.push(order.length);
+    for (let fn = queue.take(); fn !== undefined; fn = queue.take()) {
+      fn();
+      order.push(order.length);
+    }
     expect(order).toHaveLength(1000);
     expect(queue.size).toBe(0);
+  });
+
+  it('setCall timers call their target with their slot, in order with set timers, and let go of it', () => {
+    const host = scriptedHost();
+    const clock = createTimerHeapClock({ host });
+    const got: string[] = [];
+    const target = { onClock: (slot: number) => got.push(`t${String(slot)}@${String(host.time)}`) };
+    clock.set(20, () => got.push(`fn@${String(host.time)}`));
+    const a = clock.setCall!(20, target, 1) as unknown as { target: unknown };
+    const b = clock.setCall!(10, target, 0);
+    const c = clock.setCall!(30, target, 2) as unknown as { target: unknown };
+    clock.clear(c as unknown as Parameters<typeof clock.clear>[0]);
+    expect(c.target).toBeUndefined();
+    expect(clock.pending).toBe(3);
+    host.fire();
+    host.fire();
+    expect(got).toEqual(['t0@10', 'fn@20', 't1@20']);
+    expect(a.target).toBeUndefined();
+    expect(b).toBeDefined();
+    expect(clock.pending).toBe(0);
+    expect(host.timers.size).toBe(0);
   });
 
   it('a throwing callback propagates as from setTimeout, and the other timers still run', () => {

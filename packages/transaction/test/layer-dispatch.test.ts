@@ -6,6 +6,7 @@
  */
 import { makeResponse, type SipRequest } from '@sipts/message';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../src/clock.js';
 import { createFakeClock, type FakeClock } from '../src/fake-clock.js';
 import type { ServerTransactionHandle } from '../src/server-handle.js';
 import { createTransactionLayer, type TransactionLayer } from '../src/transaction-layer.js';
@@ -16,14 +17,18 @@ interface Setup {
   layer: TransactionLayer;
   clock: FakeClock;
   lb: Loopback;
-  /** Durations of the timers set on the clock, in order. */
+  /** Durations of the timers set on the clock (`set` and `setCall`), in order. */
   timers: number[];
   later: { rq: SipRequest; st: ServerTransactionHandle }[];
 }
 const live: Setup[] = [];
 
-/** A layer whose TU answers 200 at once (`now`) or keeps the request for later. */
-function setup(now: boolean): Setup {
+/**
+ * A layer whose TU answers 200 at once (`now`) or keeps the request for later. With `bare`, the
+ * layer gets a clock without `setCall` (as a user's own clock may be): the machines' timers then
+ * go through `set` with a callback each.
+ */
+function setup(now: boolean, bare = false): Setup {
   const clock = createFakeClock();
   const timers: number[] = [];
   const set = clock.set.bind(clock);
@@ -31,11 +36,17 @@ function setup(now: boolean): Setup {
     timers.push(ms);
     return set(ms, fn);
   };
+  const setCall = clock.setCall!.bind(clock);
+  clock.setCall = (ms, target, slot) => {
+    timers.push(ms);
+    return setCall(ms, target, slot);
+  };
   const lb = createLoopback();
   const later: Setup['later'] = [];
+  const given: Clock = bare ? { now: () => clock.now(), set: (ms, fn) => clock.set(ms, fn), clear: (t) => { clock.clear(t); }, get pending() { return clock.pending; } } : clock;
   const layer = createTransactionLayer({
     transport: lb.port,
-    clock,
+    clock: given,
     onServerTransaction: (rq, st) => {
       if (now) void st.respond(makeResponse(rq, rq.method === 'INVITE' ? 486 : 200, undefined, { toTag: 'uas' }));
       else later.push({ rq, st });
@@ -73,6 +84,18 @@ describe('the first timer of a server transaction waits for the TU', () => {
     s.clock.advance(64 * 500);
     expect(s.later[0]?.st.state).toBe('terminated');
     expect(s.layer.size).toBe(0);
+  });
+
+  it('on a clock without setCall, the guard and the 100 Trying delay still fire (through set)', () => {
+    const s = setup(false, true);
+    s.layer.handlers.onRequest(request({ method: 'OPTIONS', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbare1', cseq: '1 OPTIONS' }), remote);
+    s.layer.handlers.onRequest(request({ method: 'INVITE', via: 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKbare2' }), remote);
+    expect(s.timers).toEqual([64 * 500, 200]);
+    s.clock.advance(200);
+    expect(s.lb.responses.map((r) => r.status)).toEqual([100]);
+    s.clock.advance(64 * 500);
+    expect(s.later[0]?.st.state).toBe('terminated');
+    void s.later[1]?.st.respond(makeResponse(s.later[1].rq, 486, undefined, { toTag: 'uas' }));
   });
 
   it('an INVITE answered later gets its 100 Trying after 200 ms', () => {

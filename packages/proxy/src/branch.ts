@@ -37,7 +37,6 @@ export class Branch implements TimerTarget {
   request: SipRequest | undefined;
   /** For the stack's `onResponse`. */
   readonly onResponse: (response: SipResponse) => void;
-  #onTimerC: (() => void) | undefined = undefined;
   #owner: BranchOwner;
 
   /** `callback`: the route callback's response callback for this branch, if any. */
@@ -51,17 +50,10 @@ export class Branch implements TimerTarget {
     };
   }
 
-  /** Timer C fired (the clock's call for a timer set with `setCall`). */
+  /** Timer C fired (the clock's call). */
   onClock(): void {
     this.timerC = undefined;
     this.#owner.timerCFired(this);
-  }
-
-  /** Timer C's callback for a clock without `setCall` (made at the first use). */
-  get onTimerC(): () => void {
-    return (this.#onTimerC ??= () => {
-      this.onClock();
-    });
   }
 
   /**

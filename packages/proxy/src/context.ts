@@ -7,7 +7,7 @@
  * @see RFC 3261 §16.5–§16.8, §16.10, RFC 5626 §5.3
  */
 import { makeResponse, shareMessage, type SipRequest, type SipResponse } from '@sipts/message';
-import { synthesize, type Clock, type ServerTransactionHandle, type TimerHandle, type TimerTarget } from '@sipts/transaction';
+import { setCallOn, synthesize, type Clock, type ServerTransactionHandle, type TimerHandle, type TimerTarget } from '@sipts/transaction';
 import { generateTag, isFlowFailed, safely, type Logger, type Remote } from '@sipts/transport';
 import { chooseBest } from './best-response.js';
 import { Branch, type BranchCancel, type BranchOwner } from './branch.js';
@@ -133,8 +133,6 @@ export class ProxyContext implements BranchOwner, TimerTarget {
   #callback: ResponseCallback | undefined;
   #state: ContextState = 'routing';
   #guard: TimerHandle | undefined;
-  /** The guard's callback for a clock without `setCall` (made at the first use). */
-  #onGuard: (() => void) | undefined = undefined;
 
   /** One handler per context, not a closure per response sent upstream; made at the first response. */
   #onSendUpError: ((e: unknown) => void) | undefined = undefined;
@@ -367,8 +365,7 @@ export class ProxyContext implements BranchOwner, TimerTarget {
   /** RFC 3261 §16.8: Timer C, (re)started at the branch's start and on each provisional response. */
   #armTimerC(branch: Branch): void {
     this.#clearTimerC(branch);
-    const clock = this.#host.clock;
-    branch.timerC = clock.setCall !== undefined ? clock.setCall(this.#host.timerC, branch, 0) : clock.set(this.#host.timerC, branch.onTimerC);
+    branch.timerC = setCallOn(this.#host.clock, this.#host.timerC, branch, 0);
   }
 
   /** Timer C fired on `branch` (for {@link Branch}; not for applications). */
@@ -394,12 +391,10 @@ export class ProxyContext implements BranchOwner, TimerTarget {
   /** Nothing pending and no final yet: if the route callback does nothing for this long, 408. */
   #armGuard(): void {
     this.#clearGuard();
-    const clock = this.#host.clock;
-    const ms = this.#host.contextTimeout;
-    this.#guard = clock.setCall !== undefined ? clock.setCall(ms, this, 0) : clock.set(ms, (this.#onGuard ??= () => { this.onClock(); }));
+    this.#guard = setCallOn(this.#host.clock, this.#host.contextTimeout, this, 0);
   }
 
-  /** The guard fired (the clock's call for a timer set with `setCall`; the context's only timer). */
+  /** The guard fired (the clock's call; the context's only timer). */
   onClock(): void {
     this.#guard = undefined;
     if (this.#state === 'ended' || this.pending > 0) return;

@@ -32,6 +32,18 @@ export interface Clock {
   readonly pending: number;
 }
 
+/**
+ * `target.onClock(slot)` once, `ms` from now, on any clock: through {@link Clock.setCall} when the
+ * clock has it (no closure), else through {@link Clock.set} with a callback made for this timer.
+ * @example this.timer = setCallOn(clock, 500, this, 0)
+ */
+export function setCallOn(clock: Clock, ms: number, target: TimerTarget, slot: number): TimerHandle {
+  if (clock.setCall !== undefined) return clock.setCall(ms, target, slot);
+  return clock.set(ms, () => {
+    target.onClock(slot);
+  });
+}
+
 /** RFC 3261 §17.1.1.1 and Table 4: the base timer values, per stack instance. */
 export interface TimerValues {
   /** RTT estimate, default 500 ms. */

@@ -45,11 +45,15 @@ class Fake implements FakeClock {
   }
 
   set(ms: number, fn: () => void): TimerHandle {
-    return this.#queue.push(this.#now + (ms > 0 ? ms : 0), fn, this);
+    return this.#queue.push(this.#deadline(ms), fn, this);
   }
 
   setCall(ms: number, target: TimerTarget, slot: number): TimerHandle {
-    return this.#queue.pushCall(this.#now + (ms > 0 ? ms : 0), target, slot, this);
+    return this.#queue.pushCall(this.#deadline(ms), target, slot, this);
+  }
+
+  #deadline(ms: number): number {
+    return this.#now + (ms > 0 ? ms : 0);
   }
 
   clear(handle: TimerHandle): void {

@@ -3,7 +3,7 @@
  * the transaction layer. `@sipts/transaction/node` adds `createStack` with Node transports.
  * @packageDocumentation
  */
-export { DEFAULT_TIMERS, type Clock, type TimerHandle, type TimerTarget, type TimerValues } from './clock.js';
+export { DEFAULT_TIMERS, setCallOn, type Clock, type TimerHandle, type TimerTarget, type TimerValues } from './clock.js';
 export type {
   ClientTransaction,
   ClientTransactionUser,

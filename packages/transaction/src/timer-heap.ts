@@ -102,24 +102,7 @@ export class TimerQueue {
     return top;
   }
 
-  /** Removes the earliest live timer and returns its callback (the entry is then spent); a {@link Clock.setCall} timer's callback calls its target. */
-  take(): (() => void) | undefined {
-    const top = this.peek();
-    if (top === undefined) return undefined;
-    const fn = top.fn;
-    const target = top.target;
-    top.fn = undefined;
-    top.target = undefined;
-    this.#removeTop();
-    this.#live--;
-    if (fn !== callTarget || target === undefined) return fn;
-    const slot = top.slot;
-    return () => {
-      target.onClock(slot);
-    };
-  }
-
-  /** Removes the earliest live timer and runs it (no closure made for a {@link Clock.setCall} timer). */
+  /** Removes the earliest live timer and runs it (the entry is then spent; no closure made for a {@link Clock.setCall} timer). */
   fireTop(): void {
     const top = this.peek();
     if (top === undefined) return;
@@ -233,16 +216,20 @@ class HeapClock implements Clock {
    * `performance.now()` was a heap number of its own for every timer.
    */
   set(ms: number, fn: () => void): TimerHandle {
-    const at = Math.ceil(this.#host.now() + (ms > 0 ? ms : 0));
-    const entry = this.#queue.push(at, fn, this);
-    if (!this.#running && at < this.#armedAt) this.#arm(at);
-    return entry;
+    return this.#armFor(this.#queue.push(this.#deadline(ms), fn, this));
   }
 
   setCall(ms: number, target: TimerTarget, slot: number): TimerHandle {
-    const at = Math.ceil(this.#host.now() + (ms > 0 ? ms : 0));
-    const entry = this.#queue.pushCall(at, target, slot, this);
-    if (!this.#running && at < this.#armedAt) this.#arm(at);
+    return this.#armFor(this.#queue.pushCall(this.#deadline(ms), target, slot, this));
+  }
+
+  #deadline(ms: number): number {
+    return Math.ceil(this.#host.now() + (ms > 0 ? ms : 0));
+  }
+
+  /** Moves the host timer earlier for a new entry due before it (not while running: #run re-arms). */
+  #armFor(entry: TimerEntry): TimerEntry {
+    if (!this.#running && entry.at < this.#armedAt) this.#arm(entry.at);
     return entry;
   }
 

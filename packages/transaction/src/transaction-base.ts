@@ -12,7 +12,7 @@
  */
 import { SipError, type SipRequest, type SipResponse } from '@sipts/message';
 import { asSendError, safely, SendWatch, type PreparedResponse, type Remote, type SendListener, type Target, type TransportPort } from '@sipts/transport';
-import type { TimerHandle, TimerTarget } from './clock.js';
+import { setCallOn, type TimerHandle, type TimerTarget } from './clock.js';
 import type { TransactionContext, TransactionOptions } from './types.js';
 
 /** A timer slot of a machine: which timer it is depends on the state. */
@@ -36,9 +36,6 @@ export abstract class TransactionBase<S extends string> implements SendListener,
   protected readonly user: BaseUser;
   #timer0: TimerHandle | undefined = undefined;
   #timer1: TimerHandle | undefined = undefined;
-  /** Made on first use, so a transaction that never arms slot 1 or never fails allocates nothing for it. */
-  #fire0: (() => void) | undefined = undefined;
-  #fire1: (() => void) | undefined = undefined;
   #failed: ((error: unknown) => void) | undefined = undefined;
 
   protected constructor(initial: S, options: TransactionOptions, user: BaseUser) {
@@ -65,22 +62,16 @@ export abstract class TransactionBase<S extends string> implements SendListener,
   }
 
   /**
-   * Arms slot `slot` to fire in `ms` (clearing what it held). On a clock with `setCall` the clock
-   * calls {@link onClock}: no closure per transaction.
+   * Arms slot `slot` to fire in `ms` (clearing what it held). The clock calls {@link onClock}: no
+   * closure per transaction on a clock with `setCall`.
    */
   protected startTimer(slot: TimerSlot, ms: number): void {
     const clock = this.ctx.clock;
     const held = slot === 0 ? this.#timer0 : this.#timer1;
     if (held !== undefined) clock.clear(held);
-    const handle = clock.setCall !== undefined ? clock.setCall(ms, this, slot) : clock.set(ms, this.#fireFn(slot));
+    const handle = setCallOn(clock, ms, this, slot);
     if (slot === 0) this.#timer0 = handle;
     else this.#timer1 = handle;
-  }
-
-  /** The callback of slot `slot` for a clock without `setCall` (made once per slot). */
-  #fireFn(slot: TimerSlot): () => void {
-    if (slot === 0) return (this.#fire0 ??= () => { this.#fire(0); });
-    return (this.#fire1 ??= () => { this.#fire(1); });
   }
 
   /** @internal The clock's call for a timer set with `setCall` (see {@link startTimer}). */

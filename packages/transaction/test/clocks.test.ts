@@ -221,8 +221,8 @@ describe('timer heap on a scripted host', () => {
     expect(queue.pending).toBe(1000);
     expect(queue.size).toBeLessThanOrEqual(2 * 1000 + 1025);
     const order: number[] = [];
-    for (let fn = queue.take(); fn !== undefined; fn = queue.take()) {
-      fn();
+    while (queue.peek() !== undefined) {
+      queue.fireTop();
       order.push(order.length);
     }
     expect(order).toHaveLength(1000);

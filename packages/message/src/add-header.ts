@@ -10,6 +10,7 @@ import { setOwn } from './own.js';
 import type { AuthHeader, Headers, RouteEntry } from './types.js';
 import { parseUriOrThrow } from './uri.js';
 import { parseViaAt } from './via.js';
+import { Kind } from './header-kinds.js';
 
 export function fail(code: SipParseErrorCode, what: string, offset: number, status = 400): never {
   throw new SipParseError(code, what, offset, status);
@@ -34,77 +35,81 @@ function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', 
 }
 
 /**
- * Parses the value `s[start, end)` of header `key` into `headers`. Offsets in errors are in `s`;
- * the character at `end` is CR or trailing whitespace, never part of the value.
+ * Parses the value `s[start, end)` of header `key`, of kind `kind` (header-kinds.ts), into
+ * `headers`. Offsets in errors are in `s`; the character at `end` is CR or trailing whitespace,
+ * never part of the value.
  */
-export function addHeader(headers: Headers, key: string, s: string, start: number, end: number): void {
-  switch (key) {
-    case 'via':
+export function addHeaderOf(headers: Headers, kind: Kind, key: string, s: string, start: number, end: number): void {
+  switch (kind) {
+    case Kind.Via:
       headers.via = parseViaAt(s, start, end, headers.via);
       return;
-    case 'from':
+    case Kind.From:
       if (headers.from !== undefined) duplicate(key, start);
       headers.from = parseNameAddrAt(s, start, end);
       return;
-    case 'to':
+    case Kind.To:
       if (headers.to !== undefined) duplicate(key, start);
       headers.to = parseNameAddrAt(s, start, end);
       return;
-    case 'refer-to':
+    case Kind.ReferTo:
       if (headers['refer-to'] !== undefined) duplicate(key, start);
       headers['refer-to'] = parseNameAddrAt(s, start, end);
       return;
-    case 'cseq':
+    case Kind.CSeq:
       if (headers.cseq !== undefined) duplicate(key, start);
       headers.cseq = parseCSeqAt(s, start, end);
       return;
-    case 'contact':
+    case Kind.Contact:
       headers.contact = parseNameAddrListAt(s, start, end, headers.contact);
       return;
-    case 'route':
-    case 'record-route':
-    case 'path':
-      appendRoutes(headers, key, s, start, end);
+    case Kind.Route:
+    case Kind.RecordRoute:
+    case Kind.Path:
+      appendRoutes(headers, key as 'route' | 'record-route' | 'path', s, start, end);
       return;
-    default:
+    case Kind.Auth: {
+      const k = key as 'www-authenticate' | 'proxy-authenticate' | 'authorization' | 'proxy-authorization';
+      const list = headers[k] ?? (headers[k] = [] as AuthHeader[]);
+      list.push(parseAuthHeaderAt(s, start, end));
+      return;
+    }
+    case Kind.AuthInfo: {
+      const k = key as 'authentication-info' | 'proxy-authentication-info';
+      if (headers[k] !== undefined) duplicate(key, start);
+      headers[k] = parseAuthInfoAt(s, start, end);
+      return;
+    }
+    case Kind.Text:
+    case Kind.CallId:
+    case Kind.ContentLength:
+    case Kind.MaxForwards:
+    case Kind.Date:
       break;
   }
   const value = s.slice(start, end);
-  switch (key) {
-    case 'call-id':
+  switch (kind) {
+    case Kind.CallId:
       if (headers['call-id'] !== undefined) duplicate(key, start);
       if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', start);
       headers['call-id'] = value;
       return;
-    case 'content-length': {
+    case Kind.ContentLength: {
       if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', start);
       const n = parseBoundedInt(value, Number.MAX_SAFE_INTEGER);
       if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, start);
       headers['content-length'] = n;
       return;
     }
-    case 'max-forwards':
+    case Kind.MaxForwards:
       if (headers['max-forwards'] !== undefined) duplicate(key, start);
       if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, start);
       headers['max-forwards'] = value;
       return;
-    case 'www-authenticate':
-    case 'proxy-authenticate':
-    case 'authorization':
-    case 'proxy-authorization': {
-      const list = headers[key] ?? (headers[key] = [] as AuthHeader[]);
-      list.push(parseAuthHeaderAt(s, start, end));
-      return;
-    }
-    case 'authentication-info':
-    case 'proxy-authentication-info':
-      if (headers[key] !== undefined) duplicate(key, start);
-      headers[key] = parseAuthInfoAt(s, start, end);
-      return;
-    case 'date':
+    case Kind.Date:
       if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
       break;
-    default:
+    case Kind.Text:
       break;
   }
   addTextHeader(headers, key, value);

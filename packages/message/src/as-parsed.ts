@@ -12,15 +12,10 @@
  */
 import type { NameAddr, Params, RouteEntry } from './types.js';
 import { stringifyUri } from './uri.js';
+import { skipWsp } from './chars.js';
 
 /** Where the last successful walk stopped (saves a result pair per element). */
 let at = 0;
-
-function skipWsp(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
-  return i;
-}
 
 /**
  * True when the character at `i` (before `end`) cannot continue a token, a parameter value, a

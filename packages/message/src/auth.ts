@@ -3,17 +3,11 @@
  * Proxy-Authorization (RFC 3261 §20.7, §20.27, §20.28, §20.44; RFC 7616 §3.3–3.4) and
  * Authentication-Info (RFC 3261 §20.6). Scanners read `s[start, end)` with absolute offsets.
  */
-import { TOKEN } from './chars.js';
+import { TOKEN, skipWsp } from './chars.js';
 import { SipParseError } from './errors.js';
 import { setOwn } from './own.js';
 import { endOfQuoted, scan } from './params.js';
 import type { AuthHeader, AuthInfo } from './types.js';
-
-function skipWsp(s: string, i: number): number {
-  let c = s.charCodeAt(i);
-  while (c === 0x20 || c === 0x09) c = s.charCodeAt(++i);
-  return i;
-}
 
 /** Unquoted auth-param value characters: anything but separators, whitespace, quotes, controls. */
 function endOfBareValue(s: string, i: number, end: number): number {

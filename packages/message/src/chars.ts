@@ -81,3 +81,10 @@ export function trimEnd(s: string, start: number, end: number): number {
 export function bracketIpv6(host: string): string {
   return host.indexOf(':') !== -1 && host.charCodeAt(0) !== 0x5b ? '[' + host + ']' : host;
 }
+
+/** {@link skipWsp} on the codes of a text (see scan-source.ts). */
+export function skipWspCodes(b: Uint8Array, i: number): number {
+  let c = b[i];
+  while (c === 0x20 || c === 0x09) c = b[++i];
+  return i;
+}

@@ -14,7 +14,8 @@
  * RFC 4475 §3.1.2.12: an element should reject a message for a malformed header only when it uses
  * that header.
  */
-import { addHeader } from './add-header.js';
+import { addHeaderOf } from './add-header.js';
+import { LAZY, type KnownHeader } from './known-headers.js';
 import { SipParseError } from './errors.js';
 import { byteOffsetIn, rawOf, unfold, type RawHeaders } from './raw-headers.js';
 import type { Headers, HeaderValue, SipMessage } from './types.js';
@@ -32,29 +33,6 @@ const FAULTS: unique symbol = Symbol('sipts.headerFaults');
 
 type WithFaults = Headers & { [FAULTS]?: HeaderFault[] };
 
-/**
- * The lazy headers that are deferred even when they parse: the authentication headers, whose
- * parse costs several times an accessor define and which only the digest layer reads. The other
- * lazy headers (Contact, Record-Route, Path, Refer-To) cost less to parse than to defer, so the
- * parser parses them up front and defers them only when they fail.
- */
-export const ALWAYS_DEFERRED: ReadonlySet<string> = new Set([
-  'www-authenticate',
-  'proxy-authenticate',
-  'authorization',
-  'proxy-authorization',
-  'authentication-info',
-  'proxy-authentication-info',
-]);
-
-/**
- * Headers that may wait for their first read in the liberal mode: the {@link ALWAYS_DEFERRED}
- * authentication headers, and Contact, Record-Route, Path and Refer-To when they fail to parse.
- * Everything else is parsed up front: Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length
- * (RFC 3261 §8.2, §17, §18), Route (§16.4), and every header kept as text (its own parsed form).
- */
-export const LAZY_HEADERS: ReadonlySet<string> = new Set(['contact', 'record-route', 'path', 'refer-to', ...ALWAYS_DEFERRED]);
-
 /** Records a fault on `headers`. */
 export function addFault(headers: Headers, header: string, error: SipParseError): void {
   const h = headers as WithFaults;
@@ -71,7 +49,7 @@ function setData(headers: Headers, key: string, value: HeaderValue): void {
  * The value of the lazy header `key`: parsed from its raw lines on the first read, then kept. On a
  * fault the header keeps its text (repeated lines joined with `,`) and the fault is recorded.
  */
-function resolve(headers: Headers, key: string): HeaderValue | undefined {
+function resolve(headers: Headers, { key, kind }: KnownHeader): HeaderValue | undefined {
   const raw = rawOf(headers);
   if (raw === undefined) return undefined;
   const known = raw.parsed?.[key];
@@ -88,10 +66,10 @@ function resolve(headers: Headers, key: string): HeaderValue | undefined {
     const start = spans[k + 1] as number;
     const end = spans[k + 2] as number;
     try {
-      if (end >= 0) addHeader(parsed, key, text, start, end);
+      if (end >= 0) addHeaderOf(parsed, kind, key, text, start, end);
       else {
         const value = unfold(text, start, -end - 1);
-        addHeader(parsed, key, value, 0, value.length);
+        addHeaderOf(parsed, kind, key, value, 0, value.length);
       }
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
@@ -129,9 +107,10 @@ function textOf(raw: RawHeaders, key: string): string {
 const ACCESSORS: Record<string, PropertyDescriptor> = Object.create(null) as Record<string, PropertyDescriptor>;
 /** The getters of {@link ACCESSORS}, to tell a pending header from one a user redefined. */
 const GETTERS = new Set<unknown>();
-for (const key of LAZY_HEADERS) {
+for (const header of LAZY) {
+  const key = header.key;
   const get = function (this: Headers): HeaderValue | undefined {
-    return resolve(this, key);
+    return resolve(this, header);
   };
   GETTERS.add(get);
   ACCESSORS[key] = {

@@ -2,7 +2,7 @@
  * name-addr / addr-spec values: From, To, Contact, Route, Record-Route, Path, Refer-To
  * (RFC 3261 §20.10, §20.20, §20.30, §20.34, §20.39, §25.1 `name-addr`, `addr-spec`).
  */
-import { TOKEN } from './chars.js';
+import { TOKEN, skipWspCodes } from './chars.js';
 import { SipParseError } from './errors.js';
 import { endOfQuotedCodes, parseParamsCodes, scanCodes, stringifyParams } from './params.js';
 import { codesFor } from './scan-source.js';
@@ -13,12 +13,6 @@ import { PlainNameAddr } from './plain.js';
 
 /** Where the last {@link parseNameAddrAt} call stopped (saves allocating a result pair). */
 let lastEnd = 0;
-
-function skipWsp(b: Uint8Array, i: number): number {
-  let c = b[i];
-  while (c === 0x20 || c === 0x09) c = b[++i];
-  return i;
-}
 
 /** The error for whitespace inside `<>` in `s[from, to)`, if there is any (RFC 3261 §25.1). */
 function whitespaceInBrackets(b: Uint8Array, from: number, to: number): SipParseError | undefined {
@@ -37,13 +31,13 @@ function whitespaceInBrackets(b: Uint8Array, from: number, to: number): SipParse
  * `invalid-uri` (a URI `parseUri` rejects: the offset points at the fault)
  */
 function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr {
-  i = skipWsp(b, i);
+  i = skipWspCodes(b, i);
   let name: string | undefined;
   const first = (b[i] ?? NaN);
   if (first === 0x22) {
     const close = endOfQuotedCodes(b, i, end);
     name = s.slice(i, close);
-    i = skipWsp(b, close);
+    i = skipWspCodes(b, close);
     if ((b[i] ?? NaN) !== 0x3c) throw new SipParseError('invalid-name-addr', "expected '<' after display name", i);
   } else if (first !== 0x3c) {
     // Either `token *(LWS token) <uri>` or an addr-spec: look for '<' after a run of tokens.
@@ -53,7 +47,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
       const k = scanCodes(b, j, TOKEN);
       if (k === j) break;
       lastToken = k;
-      j = skipWsp(b, k);
+      j = skipWspCodes(b, k);
     }
     if (j > i && (b[j] ?? NaN) === 0x3c) {
       name = s.slice(i, lastToken);
@@ -99,7 +93,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
   }
   const params: Params = {};
   i = parseParamsCodes(s, b, i, end, params, 'invalid-name-addr');
-  lastEnd = skipWsp(b, i);
+  lastEnd = skipWspCodes(b, i);
   return new PlainNameAddr(name, uri, params);
 }
 

@@ -4,12 +4,13 @@
  * One pass: find the end of the header section, decode it once, split lines with `indexOf`,
  * and parse the headers routing and transactions need with hand-written scanners.
  */
-import { addHeader, addTextHeader, fail } from './add-header.js';
+import { addHeaderOf, addTextHeader, fail } from './add-header.js';
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
-import { knownHeaderKeyAt } from './known-headers.js';
-import { ALWAYS_DEFERRED, LAZY_HEADERS, addFault, deferHeader, isDeferred } from './lazy-headers.js';
+import { knownHeaderAt } from './known-headers.js';
+import { Kind } from './header-kinds.js';
+import { addFault, deferHeader, isDeferred } from './lazy-headers.js';
 import { attachRaw, beginLines, byteOffsetIn, endLines, recordLine, setRescan, unfold, type RawHeaders } from './raw-headers.js';
 import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
@@ -62,10 +63,10 @@ function findHeaderEnd(bytes: Uint8Array, from: number, limit: number): number {
 type HeaderText = Pick<RawHeaders, 'text' | 'base' | 'ascii'>;
 
 /** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
-function addFoldedHeader(headers: Headers, key: string, value: string, at: number): void {
+function addFoldedHeader(headers: Headers, kind: Kind, key: string, value: string, at: number): void {
   try {
     beginAside(value);
-    addHeader(headers, key, value, 0, value.length);
+    addHeaderOf(headers, kind, key, value, 0, value.length);
   } catch (e) {
     if (e instanceof SipParseError) throw e.withOffset(at);
     throw e;
@@ -111,22 +112,22 @@ function keptSpans(): (string | number)[] | undefined {
  * fault surfaces only for whoever reads it. Its span is recorded either way: a later line of the
  * same key that fails defers the earlier ones too.
  */
-function storeLazyHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+function storeLazyHeader(headers: Headers, kind: Kind, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
   lazySpans[lazyCount++] = key;
   lazySpans[lazyCount++] = valueStart;
   lazySpans[lazyCount++] = unfolded === undefined ? valueEnd : -valueEnd - 1;
-  if (ALWAYS_DEFERRED.has(key)) {
+  if (kind >= Kind.Auth) {
     deferHeader(headers, key);
     current.deferred = true;
     return;
   }
   if (current.deferred && isDeferred(headers, key)) return;
   try {
-    if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
+    if (unfolded === undefined) addHeaderOf(headers, kind, key, text, valueStart, valueEnd);
     else {
       beginAside(unfolded);
       try {
-        addHeader(headers, key, unfolded, 0, unfolded.length);
+        addHeaderOf(headers, kind, key, unfolded, 0, unfolded.length);
       } finally {
         endAside();
       }
@@ -155,23 +156,26 @@ setRescan((raw) => {
   }
 });
 
-/** Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was folded. */
-function storeHeader(headers: Headers, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+/**
+ * Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was
+ * folded; `kind` is the header's kind (header-kinds.ts).
+ */
+function storeHeader(headers: Headers, kind: Kind, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
   if (rescanning !== undefined) return;
   if (liberal) {
-    if (LAZY_HEADERS.has(key)) {
-      storeLazyHeader(headers, key, text, valueStart, valueEnd, unfolded);
+    if (kind >= Kind.Contact) {
+      storeLazyHeader(headers, kind, key, text, valueStart, valueEnd, unfolded);
       return;
     }
-    if (key === 'date') {
+    if (kind === Kind.Date) {
       const value = unfolded ?? text.slice(valueStart, valueEnd);
       if (!isSipDate(value)) addFault(headers, key, new SipParseError('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, byteOffsetOf(valueStart)));
       addTextHeader(headers, key, value);
       return;
     }
   }
-  if (unfolded === undefined) addHeader(headers, key, text, valueStart, valueEnd);
-  else addFoldedHeader(headers, key, unfolded, valueStart);
+  if (unfolded === undefined) addHeaderOf(headers, kind, key, text, valueStart, valueEnd);
+  else addFoldedHeader(headers, kind, key, unfolded, valueStart);
 }
 
 /** Where the start line beginning at `start` ends (its CR), checked against the header limit. */
@@ -211,7 +215,9 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
       if (c === CR || c === LF || c === -1) fail('invalid-header-line', 'header line has no colon', pos);
       fail('invalid-header-name', 'header name is not a token', nameEnd);
     }
-    const key = knownHeaderKeyAt(codes, pos, nameEnd) ?? headerKey(text.slice(pos, nameEnd));
+    const known = knownHeaderAt(codes, pos, nameEnd);
+    const key = known !== undefined ? known.key : headerKey(text.slice(pos, nameEnd));
+    const kind = known !== undefined ? known.kind : Kind.Text;
     let valueStart = i + 1;
     c = (codes[valueStart] ?? -1);
     while (c === 0x20 || c === 0x09) c = (codes[++valueStart] ?? -1);
@@ -230,13 +236,13 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
     } while (c === 0x20 || c === 0x09);
     if (lines > 1) {
       recordLine(key, pos, valueStart, -eol - 1);
-      storeHeader(headers, key, text, valueStart, eol, unfold(text, valueStart, eol));
+      storeHeader(headers, kind, key, text, valueStart, eol, unfold(text, valueStart, eol));
     } else {
       let valueEnd = eol;
       c = (codes[valueEnd - 1] ?? -1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
       recordLine(key, pos, valueStart, valueEnd);
-      storeHeader(headers, key, text, valueStart, valueEnd, undefined);
+      storeHeader(headers, kind, key, text, valueStart, valueEnd, undefined);
     }
     pos = next;
   }

@@ -2,7 +2,7 @@
  * Start lines: Request-Line and Status-Line (RFC 3261 §7.1, §7.2, §25.1).
  */
 import { TOKEN } from './chars.js';
-import { SipParseError } from './errors.js';
+import { fail } from './add-header.js';
 import { parseBoundedInt } from './header-values.js';
 import { methodAt } from './methods.js';
 import { scanCodes } from './params.js';
@@ -10,10 +10,6 @@ import { codesFor } from './scan-source.js';
 import type { Headers, SipRequest, SipResponse } from './types.js';
 import { checkSipUriSyntax, schemeEndAt } from './uri.js';
 import { PlainRequest, PlainResponse } from './plain.js';
-
-function fail(code: ConstructorParameters<typeof SipParseError>[0], what: string, at: number, status = 400): never {
-  throw new SipParseError(code, what, at, status);
-}
 
 /**
  * Request-URI checks on `text[start, end)` (RFC 3261 §19.1.5, RFC 4475 §3.1.2.x): a scheme, and

@@ -2,7 +2,7 @@
  * Via (RFC 3261 §20.42, §25.1 `via-parm`), with RFC 5118 IPv6 sent-by and LWS anywhere the
  * grammar allows it (RFC 4475 §3.1.1.1).
  */
-import { TOKEN, bracketIpv6 } from './chars.js';
+import { TOKEN, bracketIpv6, skipWspCodes } from './chars.js';
 import { SipError, SipParseError } from './errors.js';
 import { parseParamsCodes, scanCodes, stringifyParams } from './params.js';
 import { codesFor } from './scan-source.js';
@@ -18,16 +18,10 @@ function fail(what: string, at: number): never {
   throw new SipParseError('invalid-via', what, at);
 }
 
-function skipWsp(b: Uint8Array, i: number): number {
-  let c = b[i];
-  while (c === 0x20 || c === 0x09) c = b[++i];
-  return i;
-}
-
 function expectSlash(b: Uint8Array, i: number): number {
-  i = skipWsp(b, i);
+  i = skipWspCodes(b, i);
   if (b[i] !== 0x2f) fail("expected '/' in sent-protocol", i);
-  return skipWsp(b, i + 1);
+  return skipWspCodes(b, i + 1);
 }
 
 /** Transports written as constants, so the usual ones cost no string per parse. */
@@ -50,7 +44,7 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
   const b = codesFor(s);
   let i = start;
   for (;;) {
-    i = skipWsp(b, i);
+    i = skipWspCodes(b, i);
     let from = i;
     i = scanCodes(b, i, TOKEN);
     if (i - from !== 3 || ((b[from] ?? NaN) | 0x20) !== 0x73 || ((b[from + 1] ?? NaN) | 0x20) !== 0x69 || ((b[from + 2] ?? NaN) | 0x20) !== 0x70) {
@@ -67,7 +61,7 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
     if (i === from) fail('missing transport', i);
     const protocol = transportAt(s, from, i);
     from = i;
-    i = skipWsp(b, i);
+    i = skipWspCodes(b, i);
     if (i === from) fail('missing whitespace before sent-by', i);
     from = i;
     if ((b[i] ?? NaN) === 0x5b) {
@@ -81,9 +75,9 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
     if (i > end) fail('sent-by runs past the value', end);
     const host = s.slice(from, i);
     let port: number | undefined;
-    let j = skipWsp(b, i);
+    let j = skipWspCodes(b, i);
     if (j < end && (b[j] ?? NaN) === 0x3a) {
-      j = skipWsp(b, j + 1);
+      j = skipWspCodes(b, j + 1);
       const portStart = j;
       let value = 0;
       for (let c = (b[j] ?? NaN); c >= 0x30 && c <= 0x39; c = (b[++j] ?? NaN)) value = value * 10 + (c - 0x30);
@@ -97,7 +91,7 @@ export function parseViaAt(s: string, start: number, end: number, out: Via[] | u
     // A literal `[via]` is sized exactly; the first push to `[]` would reserve 17 slots.
     if (out === undefined) out = [via];
     else out.push(via);
-    i = skipWsp(b, i);
+    i = skipWspCodes(b, i);
     if (i >= end) return out;
     if ((b[i] ?? NaN) !== 0x2c) fail('unexpected character after Via parameters', i);
     i++;

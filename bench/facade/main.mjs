@@ -7,7 +7,9 @@
  * 1. Throughput, closed loop: sipp keeps a fixed window of calls in flight and starts the next as
  *    soon as one ends, for a fixed number of calls; the sustained completed rate (under 0.1% failed).
  * 2. CPU at a fixed rate below saturation: the app's CPU (user+sys) µs per transaction or per
- *    call; this figure does not depend on sipp sharing the machine.
+ *    call, counted after a warm-up at the same rate (a fresh process spends its first seconds
+ *    compiling: the warm-up's own figure is kept as the cold one); this figure does not depend on
+ *    sipp sharing the machine.
  * 3. RSS of the UAS after ~200,000 OPTIONS in closed loop (~10 s at 20,000/s; the same count for both).
  *
  * Every run is a fresh app process pinned to CPU 0 (taskset), sipps on CPU 1; rounds alternate
@@ -16,7 +18,7 @@
  * the bench itself could not run.
  * Knobs (env): BENCH_FACADE_ROUNDS (3), BENCH_FACADE_WORKLOADS (comma list of uas-options,
  * uas-calls, proxy-options, proxy-calls), BENCH_FACADE_SCALE (1: multiplies the closed-loop call
- * counts), BENCH_FACADE_FIXED_S (4), BENCH_FACADE_RATES (JSON of fixed rates per workload),
+ * counts), BENCH_FACADE_FIXED_S (4), BENCH_FACADE_WARM_S (3; 0 measures from the start), BENCH_FACADE_RATES (JSON of fixed rates per workload),
  * BENCH_FACADE_RSS_CALLS (200000; 0 skips); BENCH_QUIET_IDLE (0.6) and BENCH_QUIET_WAIT_MS (5000): each run
  * waits, at most that long, for a second in which the CPUs were that idle (quiet.mjs).
  */
@@ -50,6 +52,12 @@ const SETTINGS = {
   fixedRates: { 'uas-options': 5000, 'uas-calls': 1000, 'proxy-options': 2000, 'proxy-calls': 500, ...JSON.parse(env.BENCH_FACADE_RATES ?? '{}') },
   fixedSeconds: Number(env.BENCH_FACADE_FIXED_S ?? 4),
   /**
+   * A fixed run first loads the fresh app this long at the same rate, then counts: the CPU of a
+   * process's first seconds is mostly the JIT compiling it, more so at low rates (at 500 proxied
+   * calls/s, 634 µs per call cold against 321 warm), and a server runs for longer than that.
+   */
+  fixedWarmSeconds: Number(env.BENCH_FACADE_WARM_S ?? 3),
+  /**
    * A fixed run goes at the configured rate or at this share of the slower package's closed-loop
    * rate in the same round, whichever is lower, so that it stays below saturation on a busy machine.
    */
@@ -74,8 +82,9 @@ async function measure({ workload, impl, kind, rate, seconds, loop = SETTINGS.lo
   try {
     running = await startWorkload({ workload, impl, dir, pinned: PINNED, rcvbuf: SETTINGS.rcvbuf, timeoutMs: (SETTINGS.loopMaxSeconds * 2 + 60) * 1000 });
     await running.app.request('mark', 'marked');
-    const localPort = await freePort();
     const tag = `${workload}-${impl}-${kind}`;
+    const warm = kind === 'fixed' && SETTINGS.fixedWarmSeconds > 0 ? await warmUp(running, w, rate, tag) : undefined;
+    const localPort = await freePort();
     const r =
       kind !== 'fixed'
         ? await runClosedLoop({ dir, target: `127.0.0.1:${String(running.port)}`, localPort, scenario: w.load, ...loop, maxSeconds: SETTINGS.loopMaxSeconds, recvTimeoutMs: SETTINGS.recvTimeoutMs, pinned: PINNED, tag })
@@ -85,6 +94,7 @@ async function measure({ workload, impl, kind, rate, seconds, loop = SETTINGS.lo
     const ok = r.error === undefined && Number.isFinite(r.completedPerSec);
     return {
       workload, impl, kind, ...r,
+      warm,
       idleBefore: quiet.idle,
       ok,
       pass: ok && r.failureRate < SETTINGS.maxFailureRate,
@@ -95,6 +105,17 @@ async function measure({ workload, impl, kind, rate, seconds, loop = SETTINGS.lo
   } finally {
     await running?.stop();
   }
+}
+
+/**
+ * Loads a fresh app for {@link SETTINGS.fixedWarmSeconds} at `rate` (counted from the app's mark),
+ * marks it again and returns the warm-up's own figures: its CPU per unit is the cold one.
+ */
+async function warmUp(running, w, rate, tag) {
+  const r = await runSipp({ dir, port: running.port, localPort: await freePort(), scenario: w.load, rate, seconds: SETTINGS.fixedWarmSeconds, limit: 10_000, recvTimeoutMs: SETTINGS.recvTimeoutMs, cpu: 1, pinned: PINNED, tag: `${tag}-warm` });
+  const s = await running.app.request('stats', 'stats');
+  await running.app.request('mark', 'marked');
+  return { seconds: SETTINGS.fixedWarmSeconds, successful: r.successful, failureRate: r.failureRate, cpuUsPerUnit: r.successful > 0 ? (1000 * (s.cpuUserMs + s.cpuSystemMs)) / r.successful : NaN };
 }
 
 /** The round's fixed rate of `workload`: the configured one, or lower when the slower closed loop was (see fixedShareOfLoop). */

@@ -47,6 +47,8 @@ export function summarizeRuns(runs, settings) {
         failedRounds: loop.filter((r) => !r.pass).length,
         rounds: loop.length,
         cpu: median(fixed.filter((r) => r.pass).map((r) => r.app.cpuUsPerUnit)),
+        // The same fixed runs' warm-up: a fresh process's first seconds (see main.mjs fixedWarmSeconds).
+        cpuCold: median(fixed.filter((r) => r.pass && r.warm !== undefined).map((r) => r.warm.cpuUsPerUnit)),
         fixedRates: fixed.map((r) => r.targetRate),
         cpuAtSaturation: median(loop.filter((r) => r.pass).map((r) => r.app.cpuUsPerUnit)),
         fixedFailed: fixed.filter((r) => !r.pass).length,
@@ -62,7 +64,7 @@ export function summarizeRuns(runs, settings) {
       unit: WORKLOADS[w].unit,
       fixedRate: settings.fixedRates[w],
       rate: { sipts: s.rate, classic: c.rate, ratio: s.rate / c.rate, sameRound, sameRoundRatios: rounds, target: 2, met: s.rate / c.rate >= 2 && sameRound >= 2 },
-      cpu: { sipts: s.cpu, classic: c.cpu, ratio: c.cpu / s.cpu, sipts_saturated: s.cpuAtSaturation, classic_saturated: c.cpuAtSaturation },
+      cpu: { sipts: s.cpu, classic: c.cpu, ratio: c.cpu / s.cpu, sipts_saturated: s.cpuAtSaturation, classic_saturated: c.cpuAtSaturation, sipts_cold: s.cpuCold, classic_cold: c.cpuCold },
       detail: { sipts: s, classic: c },
     };
   });
@@ -86,7 +88,8 @@ export function summarizeRuns(runs, settings) {
 }
 
 function runRow(r) {
-  const load = r.kind === 'fixed' ? `fixed ${fmt(r.targetRate)}/s × ${fmt(r.calls / r.targetRate)} s` : `${r.kind === 'rss' ? 'RSS, ' : ''}closed loop, -l ${fmt(r.window)}, ${fmt(r.calls)} calls`;
+  const warm = r.warm === undefined ? '' : ` after ${fmt(r.warm.seconds)} s at that rate (${us(r.warm.cpuUsPerUnit)} µs per unit then)`;
+  const load = r.kind === 'fixed' ? `fixed ${fmt(r.targetRate)}/s × ${fmt(r.calls / r.targetRate)} s${warm}` : `${r.kind === 'rss' ? 'RSS, ' : ''}closed loop, -l ${fmt(r.window)}, ${fmt(r.calls)} calls`;
   const idle = Number.isFinite(r.idleBefore) ? `${Math.round(100 * r.idleBefore)}%` : '–';
   if (!r.ok) return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | failed to run: ${r.error ?? `exit ${String(r.exit)}`} | | | | |`;
   return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | ${fmt(r.completedPerSec)} | ${r.pass ? '' : '✗ '}${pct(r.failureRate)} (${fmt(r.failed + r.unfinished)} of ${fmt(r.created)}) | ${fmt(r.retransmissions)} | ${us(r.app.cpuUsPerUnit)} | ${mib(r.app.rss)} |`;
@@ -109,23 +112,25 @@ export function renderMarkdown(r) {
   p();
   p('## The table');
   p();
-  p(`| workload | @sipts/sip | classic | ratio | same-round ratios (median) | target | CPU µs per unit at a fixed rate: @sipts/sip | classic | classic / ours | CPU µs per unit in the closed loop: @sipts/sip | classic |`);
-  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  p(`| workload | @sipts/sip | classic | ratio | same-round ratios (median) | target | CPU µs per unit at a fixed rate: @sipts/sip | classic | classic / ours | CPU µs per unit in the closed loop: @sipts/sip | classic | CPU µs per unit in a fresh process's first ${fmt(s.fixedWarmSeconds ?? 0)} s: @sipts/sip | classic |`);
+  p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const w of r.summary.workloads) {
     const fails = w.detail.sipts.failedRounds + w.detail.classic.failedRounds;
     const rates = [...new Set(w.detail.sipts.fixedRates)].map(fmt).join(', ');
     const rounds = (w.rate.sameRoundRatios ?? []).map(x2).join(', ');
-    p(`| ${w.title} | ${fmt(w.rate.sipts)}/s | ${fmt(w.rate.classic)}/s | ${x2(w.rate.ratio)} | ${rounds === '' ? '–' : `${rounds} (${x2(w.rate.sameRound)})`} | ≥ 2× ${w.rate.met ? '(met)' : '(not met)'}${fails ? ` (${fails} round(s) ✗)` : ''} | ${us(w.cpu.sipts)} per ${w.unit} at ${rates}/s | ${us(w.cpu.classic)} | ${x2(w.cpu.ratio)} | ${us(w.cpu.sipts_saturated)} | ${us(w.cpu.classic_saturated)} |`);
+    p(`| ${w.title} | ${fmt(w.rate.sipts)}/s | ${fmt(w.rate.classic)}/s | ${x2(w.rate.ratio)} | ${rounds === '' ? '–' : `${rounds} (${x2(w.rate.sameRound)})`} | ≥ 2× ${w.rate.met ? '(met)' : '(not met)'}${fails ? ` (${fails} round(s) ✗)` : ''} | ${us(w.cpu.sipts)} per ${w.unit} at ${rates}/s | ${us(w.cpu.classic)} | ${x2(w.cpu.ratio)} | ${us(w.cpu.sipts_saturated)} | ${us(w.cpu.classic_saturated)} | ${us(w.cpu.sipts_cold)} | ${us(w.cpu.classic_cold)} |`);
   }
   const mem = r.summary.memory;
   if (mem !== undefined) {
-    p(`| UAS RSS after ${fmt(s.rss.calls)} OPTIONS | ${mib(mem.sipts)} | ${mib(mem.classic)} | ${x2(mem.ratio)} | | ≤ 0.4× ${mem.met ? '(met)' : '(not met)'} | | | | | |`);
+    p(`| UAS RSS after ${fmt(s.rss.calls)} OPTIONS | ${mib(mem.sipts)} | ${mib(mem.classic)} | ${x2(mem.ratio)} | | ≤ 0.4× ${mem.met ? '(met)' : '(not met)'} | | | | | | | |`);
   }
   p();
   p('Rates are the median over the rounds of the sustained completed rate of a closed-loop run with under');
   p(`${pct(s.maxFailureRate)} failed (a round over that is marked ✗ and left out of the median). CPU is the app process's`);
   p('user+sys time over the run divided by the completed transactions (UAS OPTIONS, proxied OPTIONS) or calls (UAS and');
-  p('proxied INVITE/180/200/ACK/BYE calls), median over the rounds at the fixed rate. Two cores are shared by the app and');
+  p('proxied INVITE/180/200/ACK/BYE calls), median over the rounds at the fixed rate, counted after the same rate has');
+  p('warmed the fresh app up (the first seconds of a process are mostly the JIT compiling it; their figure is the last');
+  p('two columns, from the same runs). Two cores are shared by the app and');
   p('sipp, so a closed-loop rate also measures how much CPU sipp leaves; the fixed-rate CPU figure does not. The');
   p('closed-loop CPU figure (median of the passing rounds) is each package at its own top rate: a busy process reads');
   p('several datagrams per wake-up, so it is lower than at a fixed rate; it is the one left when a fixed run fails.');
@@ -148,7 +153,7 @@ export function renderMarkdown(r) {
   p(`  fixed number of calls (${Object.entries(s.loop).map(([w, l]) => `${w} ${fmt(l.calls)} calls, -l ${fmt(l.window)}`).join('; ')}).`);
   p('  The rate is read from sipp\'s per-second statistics over the periods in which it was still starting calls,');
   p('  without the first and the last (../transaction/sipp.mjs).');
-  p(`- Fixed rate: ${Object.entries(s.fixedRates).map(([w, v]) => `${w} ${fmt(v)}/s`).join(', ')}, ${s.fixedSeconds} s each; on a machine too`);
+  p(`- Fixed rate: ${Object.entries(s.fixedRates).map(([w, v]) => `${w} ${fmt(v)}/s`).join(', ')}, ${s.fixedSeconds} s each, counted after ${fmt(s.fixedWarmSeconds ?? 0)} s at the same rate; on a machine too`);
   p(`  busy for that, ${Math.round(100 * s.fixedShareOfLoop)}% of the slower package's closed-loop rate in the same round (rounded down to 100/s),`);
   p('  the same rate for both packages (the table names the rates used).');
   p(`- RSS: the UAS after ${fmt(s.rss.calls)} OPTIONS in closed loop (-l ${fmt(s.rss.window)}; the same count for both), read at the end of`);

@@ -34,3 +34,20 @@ describe('summarizeRuns', () => {
     expect(v.rate.met).toBe(false);
   });
 });
+
+describe('summarizeRuns, fixed-rate CPU', () => {
+  const fixed = (round, impl, cpu, cold) => ({ round, workload: 'uas-options', impl, kind: 'fixed', pass: true, app: { cpuUsPerUnit: cpu }, warm: cold === undefined ? undefined : { seconds: 3, cpuUsPerUnit: cold } });
+  it('reports the warm CPU as the figure, the warm-up as the cold one, each a median over the rounds', () => {
+    const runs = [fixed(0, 'sipts', 30, 60), fixed(1, 'sipts', 32, 64), fixed(2, 'sipts', 31, 70), fixed(0, 'classic', 45, 50), fixed(1, 'classic', 48, 52), fixed(2, 'classic', 47, 51)];
+    const w = summarizeRuns(runs, settings).workloads[0];
+    expect(w.cpu.sipts).toBe(31);
+    expect(w.cpu.classic).toBe(47);
+    expect(w.cpu.sipts_cold).toBe(64);
+    expect(w.cpu.classic_cold).toBe(51);
+  });
+  it('has no cold figure for runs made without a warm-up', () => {
+    const w = summarizeRuns([fixed(0, 'sipts', 30), fixed(0, 'classic', 45)], settings).workloads[0];
+    expect(w.cpu.sipts).toBe(30);
+    expect(Number.isNaN(w.cpu.sipts_cold) || w.cpu.sipts_cold === undefined).toBe(true);
+  });
+});

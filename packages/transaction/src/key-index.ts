@@ -273,6 +273,76 @@ export class IntPairs extends HashSlots {
 }
 
 /**
+ * Rows of a table (small integers) by the hash of their key, in typed arrays only: several rows
+ * may share a hash (their keys differ), so a lookup walks the slots of that hash and lets the
+ * caller compare keys. Nothing for the collector to trace.
+ * @example for (let s = index.first(h); s !== -1; s = index.next(s, h)) if (sameKey(index.rowAt(s))) …
+ */
+export class RowIndex extends HashSlots {
+  #rows = new Int32Array(MIN_SLOTS);
+
+  /** Adds `row` under `hash` (30 bits, never 0). */
+  add(hash: number, row: number): void {
+    const i = this.claim(hash);
+    this.#rows[i] = row;
+  }
+
+  /** The first slot holding `hash`, or -1. */
+  first(hash: number): number {
+    return this.#scan(hash & this.mask, hash);
+  }
+
+  /** The next slot after `slot` holding `hash`, or -1. */
+  next(slot: number, hash: number): number {
+    return this.#scan((slot + 1) & this.mask, hash);
+  }
+
+  #scan(from: number, hash: number): number {
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = from; ; i = (i + 1) & mask) {
+      const h = hashes[i] as number;
+      if (h === 0) return -1;
+      if (h === hash) return i;
+    }
+  }
+
+  /** The row in `slot`. */
+  rowAt(slot: number): number {
+    return this.#rows[slot] as number;
+  }
+
+  /** Removes `row`, held under `hash`; false when it is not held. */
+  remove(hash: number, row: number): boolean {
+    for (let s = this.first(hash); s !== -1; s = this.next(s, hash)) {
+      if (this.#rows[s] === row) {
+        this.release(s);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  protected moveSlot(from: number, to: number): void {
+    this.#rows[to] = this.#rows[from] as number;
+  }
+
+  protected emptySlot(i: number): void {
+    this.#rows[i] = 0;
+  }
+
+  protected renew(slots: number): unknown {
+    const old = this.#rows;
+    this.#rows = new Int32Array(slots);
+    return old;
+  }
+
+  protected copyOld(old: unknown, from: number, to: number): void {
+    this.#rows[to] = (old as Int32Array)[from] as number;
+  }
+}
+
+/**
  * A string-keyed map for tables with churn: `get`, `set`, `delete` in O(1) expected time, the keys
  * hashed with {@link keyHash}, no object per entry, and nothing kept of a removed entry (see the
  * module comment for why a `Map` does not fit here).

@@ -2,20 +2,23 @@
  * Transactions that only wait: a server transaction in Completed under Timer J (non-INVITE), in
  * Confirmed under Timer I or in Accepted under Timer L (INVITE). Their machine has nothing left to
  * decide: it absorbs retransmissions, or answers them with the response it already sent. So the
- * transaction layer keeps them here, compact, instead of the machine: the key, where the response
- * went, the deadline and the serialized response (its bytes in a shared {@link ByteArena}), nothing
- * else (no parsed request, no response object, no `Uint8Array` of its own, no closure).
+ * transaction layer keeps them here, compact, instead of the machine: the key and the serialized
+ * response (their bytes side by side in a shared {@link ByteArena} chunk), where the response
+ * went, the deadline, nothing else (no parsed request, no response object, no closure).
  *
- * Every timer of one duration ends entries in the order they were added, so the table keeps one
- * {@link KeyIndex} by key for lookups (a busy server waits on ~30 s of its traffic, too many for a
- * `Map` to look up cheaply) and, per duration, an array of entries in insertion order with one
- * clock timer for the oldest: no timer entry and no callback per transaction.
+ * An entry is a row of typed arrays and a few old-generation arrays (waiting-rows.ts), not an
+ * object: a busy server waits on ~30 s of its traffic, and as objects those entries were most of
+ * what its young collections copied and most of what grew its old generation (bench/BUDGET.md,
+ * tenth pass). A {@link RowIndex} finds rows by key hash (the key is compared in the arena only on
+ * a hash match), and per duration a {@link RowQueue} keeps rows in insertion order with one clock
+ * timer for the oldest: no timer entry and no callback per transaction.
  * @see RFC 3261 §17.2.1, §17.2.2 (Timers I, J), RFC 6026 §7.1 (Timer L)
  */
 import type { PreparedResponse, Remote } from '@sipts/transport';
-import { ByteArena, viewOf, WHOLE } from './byte-arena.js';
+import { ByteArena, keyIsAt, keyOf, viewOf, WHOLE } from './byte-arena.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { KeyIndex, keyHash } from './key-index.js';
+import { RowIndex, keyHash } from './key-index.js';
+import { RowQueue, WaitingRows } from './waiting-rows.js';
 
 /** Which waiting state: `completed` (non-INVITE, Timer J), `confirmed` (INVITE, I), `accepted` (INVITE, L). */
 export type WaitingState = 'completed' | 'confirmed' | 'accepted';
@@ -39,14 +42,21 @@ const REMOVED = 8;
 const QUEUE_SHIFT = 4;
 const EMPTY = new Uint8Array(0);
 
+/** `span` of an entry that has no response bytes (INVITE states, client transactions). */
+const NONE = -2;
+
 /**
- * One waiting transaction, as the layer's table keeps it: eight fields, every one a reference the
- * entry needs or a small integer (no boxed number, no object of its own).
+ * A waiting transaction as the table hands it out: a copy of its row, made by `get` (a request or
+ * response that matched it) and for `onExpired`. The table keeps no such object.
  */
 export class WaitingEntry {
+  #key: string | undefined;
+  #chunk: Uint8Array | undefined;
+  #keyAt: number;
+  #keyLength: number;
+
   constructor(
-    /** The server-transaction key (§17.2.3). */
-    readonly key: string,
+    key: string | undefined,
     /** The table index's hash of `key` (a small integer). */
     readonly hash: number,
     /**
@@ -55,17 +65,31 @@ export class WaitingEntry {
      * undefined for a client transaction ({@link WaitingTable.addClient}).
      */
     readonly route: PreparedResponse | Remote | undefined,
-    /** `completed`: the arena chunk holding the bytes. INVITE states: the To tag of the final response (§9.2). */
+    /** `completed`: the arena chunk (or the array) holding the bytes. INVITE states: the To tag of the final response (§9.2). */
     readonly data: Uint8Array | string | undefined,
     /** `completed`: where in `data` the bytes are (see {@link viewOf}). */
     readonly span: number,
-    /** Deadline on the table's clock, whole milliseconds (a small integer, stored unboxed). */
+    /** Deadline on the table's clock, whole milliseconds. */
     readonly at: number,
     /** The merged-request entry to forget when the entry ends (§8.2.2.2; a small integer). */
     readonly merge: number | undefined,
-    /** The state, the answered-by-layer and removed bits, the queue index. */
-    public flags: number,
-  ) {}
+    /** The state, the answered-by-layer bit, the queue index. */
+    readonly flags: number,
+    /** Where the key is when `key` is not given: read from there on first use. */
+    chunk: Uint8Array | undefined,
+    keyAt: number,
+    keyLength: number,
+  ) {
+    this.#key = key;
+    this.#chunk = chunk;
+    this.#keyAt = keyAt;
+    this.#keyLength = keyLength;
+  }
+
+  /** The server-transaction key (§17.2.3). */
+  get key(): string {
+    return (this.#key ??= keyOf(this.#chunk as Uint8Array, this.#keyAt, this.#keyLength));
+  }
 
   get what(): WaitingState {
     return STATES[this.flags & 3] as WaitingState;
@@ -74,7 +98,7 @@ export class WaitingEntry {
   /** The response to resend (`completed` only): its bytes are a view into the arena, made on each call. */
   get bytes(): PreparedResponse | undefined {
     const data = this.data;
-    if (typeof data === 'string' || data === undefined) return undefined;
+    if (typeof data === 'string' || data === undefined || this.span === NONE) return undefined;
     return { ...(this.route as PreparedResponse), bytes: viewOf(data, this.span) };
   }
 
@@ -123,12 +147,11 @@ function sameRoute(a: PreparedResponse, b: PreparedResponse): boolean {
   return a.status === b.status && (a.to === b.to || sameFields(a.to, b.to, false)) && sameFields(a, b, true);
 }
 
-/** The entries of one duration, oldest first from `head`; removed ones stay until they reach the head. */
+/** The rows of one duration, oldest first; removed ones stay until they reach the head. */
 interface Queue {
   readonly ms: number;
-  entries: WaitingEntry[];
-  head: number;
-  /** Entries in `entries` not removed. */
+  readonly rows: RowQueue;
+  /** Rows queued and not removed. */
   live: number;
   timer: TimerHandle | undefined;
   readonly fire: () => void;
@@ -147,7 +170,8 @@ export interface WaitingTableOptions {
  * @see RFC 3261 §17.2.1, §17.2.2; RFC 6026 §7.1
  */
 export class WaitingTable {
-  readonly #byKey = new KeyIndex<WaitingEntry>();
+  readonly #index = new RowIndex();
+  readonly #rows = new WaitingRows();
   /** One queue per duration (two or three in practice: 64·T1, T4). */
   readonly #queues: Queue[] = [];
   readonly #arena = new ByteArena();
@@ -162,28 +186,30 @@ export class WaitingTable {
 
   /** Waiting transactions. */
   get size(): number {
-    return this.#byKey.size;
+    return this.#index.size;
   }
 
   /**
    * Adds the entry of `key`, ending `handOff.ms` from now. The key must not be waiting already
    * (the layer hands over a live transaction, and a key is live or waiting, never both).
    */
-  add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData, hash: number = keyHash(key)): WaitingEntry {
+  add(key: string, handOff: WaitingHandOff, layer: WaitingLayerData, hash: number = keyHash(key)): void {
     const ms = handOff.ms > 0 ? handOff.ms : 0;
     const index = this.#queueIndex(ms);
-    const flags = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0) | (index << QUEUE_SHIFT);
-    const at = Math.ceil(this.#clock.now()) + ms;
-    const prepared = handOff.what === 'completed' ? handOff.bytes : undefined;
-    let entry: WaitingEntry;
+    const completed = handOff.what === 'completed';
+    const prepared = completed ? handOff.bytes : undefined;
+    const row = this.#row(key, hash, prepared?.bytes, ms);
+    const rows = this.#rows;
+    rows.flags[row] = STATES.indexOf(handOff.what) | (layer.answeredByLayer ? ANSWERED_BY_LAYER : 0) | (index << QUEUE_SHIFT);
+    rows.merge[row] = layer.merge ?? 0;
     if (prepared === undefined) {
-      entry = new WaitingEntry(key, hash, handOff.remote, handOff.what === 'completed' ? undefined : layer.toTag, WHOLE, at, layer.merge, flags);
+      rows.route[row] = handOff.remote;
+      rows.span[row] = NONE;
+      if (!completed) rows.data[row] = layer.toTag;
     } else {
-      const stored = this.#arena.store(prepared.bytes);
-      entry = new WaitingEntry(key, hash, this.#route(prepared), stored.chunk, stored.span, at, layer.merge, flags);
+      rows.route[row] = this.#route(prepared);
     }
-    this.#insert(entry, index, ms);
-    return entry;
+    this.#insert(row, hash, index, ms);
   }
 
   /**
@@ -195,13 +221,43 @@ export class WaitingTable {
   addClient(key: string, ms: number, hash: number = keyHash(key)): void {
     const due = ms > 0 ? ms : 0;
     const index = this.#queueIndex(due);
-    this.#insert(new WaitingEntry(key, hash, undefined, undefined, WHOLE, Math.ceil(this.#clock.now()) + due, undefined, index << QUEUE_SHIFT), index, due);
+    const row = this.#row(key, hash, undefined, due);
+    this.#rows.flags[row] = index << QUEUE_SHIFT;
+    this.#rows.merge[row] = 0;
+    this.#rows.span[row] = NONE;
+    this.#insert(row, hash, index, due);
   }
 
-  #insert(entry: WaitingEntry, index: number, ms: number): void {
-    this.#byKey.add(entry);
+  /** A new row holding `key`, its hash, its deadline and `bytes` (stored in the arena next to the key when they fit). */
+  #row(key: string, hash: number, bytes: Uint8Array | undefined, ms: number): number {
+    const rows = this.#rows;
+    const row = rows.alloc();
+    rows.hash[row] = hash;
+    rows.at[row] = Math.ceil(this.#clock.now()) + ms;
+    rows.keyLength[row] = key.length;
+    const stored = this.#arena.storeKeyed(key, bytes);
+    if (stored !== undefined) {
+      rows.chunk[row] = stored.chunk;
+      rows.keyAt[row] = stored.keyAt;
+      rows.span[row] = stored.span;
+      if (stored.span === WHOLE) rows.data[row] = bytes;
+      return row;
+    }
+    rows.keyAt[row] = -1;
+    rows.text[row] = key;
+    if (bytes !== undefined) {
+      const own = this.#arena.store(bytes);
+      rows.chunk[row] = own.chunk;
+      rows.span[row] = own.span;
+      if (own.span === WHOLE) rows.data[row] = bytes;
+    }
+    return row;
+  }
+
+  #insert(row: number, hash: number, index: number, ms: number): void {
+    this.#index.add(hash, row);
     const queue = this.#queues[index] as Queue;
-    queue.entries.push(entry);
+    queue.rows.push(row);
     queue.live++;
     queue.timer ??= this.#clock.set(ms, queue.fire);
   }
@@ -216,26 +272,50 @@ export class WaitingTable {
     return (this.#lastRoute = { ...prepared, bytes: EMPTY });
   }
 
+  /** The row of `key`, or -1. */
+  #find(key: string, hash: number): number {
+    const index = this.#index;
+    const rows = this.#rows;
+    for (let s = index.first(hash); s !== -1; s = index.next(s, hash)) {
+      const row = index.rowAt(s);
+      const at = rows.keyAt[row] as number;
+      if (at >= 0 ? keyIsAt(rows.chunk[row] as Uint8Array, at, rows.keyLength[row] as number, key) : rows.text[row] === key) return row;
+    }
+    return -1;
+  }
+
+  /** A copy of `row` (`key`: its key, when the caller has it). */
+  #entry(row: number, key: string | undefined): WaitingEntry {
+    const rows = this.#rows;
+    const span = rows.span[row] as number;
+    const merge = rows.merge[row] as number;
+    const data = span === WHOLE || span === NONE ? rows.data[row] : rows.chunk[row];
+    return new WaitingEntry(key ?? rows.text[row], rows.hash[row] as number, rows.route[row], data, span, rows.at[row] as number, merge === 0 ? undefined : merge, rows.flags[row] as number, rows.chunk[row], rows.keyAt[row] as number, rows.keyLength[row] as number);
+  }
+
   /** The entry of `key` (`hash`: its {@link keyHash}, when the caller has it already). */
   get(key: string, hash: number = keyHash(key)): WaitingEntry | undefined {
-    return this.#byKey.get(key, hash);
+    const row = this.#find(key, hash);
+    return row < 0 ? undefined : this.#entry(row, key);
   }
 
   /** Removes the entry of `key` without calling `onExpired`; true if there was one. */
   delete(key: string, hash: number = keyHash(key)): boolean {
-    const entry = this.#byKey.get(key, hash);
-    if (entry === undefined) return false;
-    this.#byKey.remove(entry);
-    entry.flags |= REMOVED;
-    const q = this.#queues[entry.flags >> QUEUE_SHIFT] as Queue;
+    const row = this.#find(key, hash);
+    if (row < 0) return false;
+    this.#index.remove(hash, row);
+    const flags = this.#rows.flags[row] as number;
+    this.#rows.flags[row] = flags | REMOVED;
+    const q = this.#queues[flags >> QUEUE_SHIFT] as Queue;
     if (--q.live === 0) this.#empty(q);
     return true;
   }
 
   /** Removes every entry and timer, calling nothing (layer shutdown). */
   clear(): void {
-    this.#byKey.clear();
+    this.#index.clear();
     for (const q of this.#queues) this.#empty(q);
+    this.#rows.reset();
     this.#arena.reset();
     this.#lastRoute = undefined;
   }
@@ -245,8 +325,7 @@ export class WaitingTable {
     for (let i = 0; i < queues.length; i++) if ((queues[i] as Queue).ms === ms) return i;
     const created: Queue = {
       ms,
-      entries: [],
-      head: 0,
+      rows: new RowQueue(),
       live: 0,
       timer: undefined,
       fire: () => {
@@ -257,48 +336,40 @@ export class WaitingTable {
     return queues.length - 1;
   }
 
-  /** No live entry left: the timer cleared, the array dropped. */
+  /** No live row left: the timer cleared, the removed rows given back. */
   #empty(q: Queue): void {
     if (q.timer !== undefined) this.#clock.clear(q.timer);
     q.timer = undefined;
-    q.entries = [];
-    q.head = 0;
+    while (q.rows.count > 0) this.#rows.release(q.rows.shift());
+    q.rows.reset();
     q.live = 0;
   }
 
-  /** The queue's timer fired: end every entry that is due (the oldest first), re-arm for the next. */
+  /** The queue's timer fired: end every row that is due (the oldest first), re-arm for the next. */
   #expire(q: Queue): void {
     q.timer = undefined;
     const now = this.#clock.now();
-    const entries = q.entries;
-    let head = q.head;
-    while (head < entries.length) {
-      const entry = entries[head] as WaitingEntry;
-      if ((entry.flags & REMOVED) === 0) {
-        if (entry.at > now) {
-          q.timer = this.#clock.set(entry.at - now, q.fire);
-          break;
+    const rows = this.#rows;
+    while (q.rows.count > 0) {
+      const row = q.rows.peek();
+      const flags = rows.flags[row] as number;
+      if ((flags & REMOVED) === 0) {
+        const at = rows.at[row] as number;
+        if (at > now) {
+          q.timer = this.#clock.set(at - now, q.fire);
+          return;
         }
-        entry.flags |= REMOVED;
-        this.#byKey.remove(entry);
+        this.#index.remove(rows.hash[row] as number, row);
         q.live--;
+        const entry = this.#entry(row, undefined);
+        q.rows.shift();
+        rows.release(row);
+        // onExpired may add to this queue or empty it: the loop reads the queue again.
         this.#onExpired(entry);
-        // onExpired may have added to or emptied this queue.
-        if (q.entries !== entries) return;
+      } else {
+        q.rows.shift();
+        rows.release(row);
       }
-      head++;
-    }
-    if (head >= entries.length) {
-      q.entries = [];
-      q.head = 0;
-      return;
-    }
-    // Drop the ended prefix once it is most of the array (amortised O(1) per entry).
-    if (head > 1024 && head * 2 > entries.length) {
-      q.entries = entries.slice(head);
-      q.head = 0;
-    } else {
-      q.head = head;
     }
   }
 }

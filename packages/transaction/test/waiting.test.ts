@@ -58,11 +58,12 @@ describe('WaitingTable', () => {
 
   it('keeps what each state needs: bytes for Completed, the To tag for an INVITE, the answered-by-layer bit', () => {
     const { table } = setup();
-    const c = table.add('c', handOff('completed', 100), { merge: 7, answeredByLayer: true, toTag: 'ignored' });
-    const a = table.add('a', handOff('accepted', 100), { merge: undefined, answeredByLayer: false, toTag: 'uas' });
-    expect([c.what, c.bytes, c.toTag, c.merge, c.answeredByLayer]).toEqual(['completed', bytes, undefined, 7, true]);
-    expect([a.what, a.bytes, a.toTag, a.merge, a.answeredByLayer]).toEqual(['accepted', undefined, 'uas', undefined, false]);
-    expect(table.get('c')).toBe(c);
+    table.add('c', handOff('completed', 100), { merge: 7, answeredByLayer: true, toTag: 'ignored' });
+    table.add('a', handOff('accepted', 100), { merge: undefined, answeredByLayer: false, toTag: 'uas' });
+    const c = table.get('c') as WaitingEntry;
+    const a = table.get('a') as WaitingEntry;
+    expect([c.key, c.what, c.bytes, c.toTag, c.merge, c.answeredByLayer]).toEqual(['c', 'completed', bytes, undefined, 7, true]);
+    expect([a.key, a.what, a.bytes, a.toTag, a.merge, a.answeredByLayer, a.remote]).toEqual(['a', 'accepted', undefined, 'uas', undefined, false, remote]);
     expect(table.get('x')).toBeUndefined();
     table.clear();
   });
@@ -136,7 +137,10 @@ describe('WaitingTable', () => {
   it('entries to the same place with the same status share one route object; another target, status or extra field gets its own', () => {
     const { table } = setup();
     const to = (port: number) => ({ protocol: 'UDP' as const, address: '192.0.2.4', port });
-    const add = (k: string, p: PreparedResponse) => table.add(k, { what: 'completed', remote, bytes: p, ms: 100 }, none).route;
+    const add = (k: string, p: PreparedResponse) => {
+      table.add(k, { what: 'completed', remote, bytes: p, ms: 100 }, none);
+      return table.get(k)?.route;
+    };
     const b = (n: number) => new Uint8Array([n]);
     const r1 = add('r1', { bytes: b(1), to: to(5060), status: 200 });
     const r2 = add('r2', { bytes: b(2), to: to(5060), status: 200 });
@@ -148,6 +152,54 @@ describe('WaitingTable', () => {
     expect(Array.from((table.get('r2') as WaitingEntry).bytes?.bytes ?? [])).toEqual([2]);
     expect((table.get('r5') as WaitingEntry).bytes).toMatchObject({ status: 404, extra: 1, to: to(5062) });
     table.clear();
+  });
+
+  it('keeps keys of every kind: equal hashes told apart by key, a key above U+00FF or longer than a shared chunk, a key as its expiry reports it', () => {
+    const { clock, table, ended } = setup();
+    const wide = '3\u0001z9hG4bK-\u00e9\u4e2d\u0001host:5060\u0001OPTIONS';
+    const long = 'k'.repeat(5000);
+    // Two keys forced to one hash: a lookup compares the key itself.
+    table.add('same-hash-1', handOff('completed', 100), { merge: 1, answeredByLayer: false, toTag: undefined }, 77);
+    table.add('same-hash-2', handOff('completed', 100), { merge: 2, answeredByLayer: false, toTag: undefined }, 77);
+    table.add(wide, handOff('accepted', 100), { merge: undefined, answeredByLayer: false, toTag: 'w' });
+    table.add(long, handOff('completed', 100), none);
+    expect(table.get('same-hash-1', 77)?.merge).toBe(1);
+    expect(table.get('same-hash-2', 77)?.merge).toBe(2);
+    expect(table.get('same-hash-3', 77)).toBeUndefined();
+    expect(table.get(wide)?.toTag).toBe('w');
+    expect(table.get(long)?.key).toBe(long);
+    expect(same(table.get(long)?.bytes?.bytes ?? new Uint8Array(0), bytes.bytes)).toBe(true);
+    expect(table.delete('same-hash-1', 77)).toBe(true);
+    expect(table.get('same-hash-1', 77)).toBeUndefined();
+    expect(table.get('same-hash-2', 77)?.merge).toBe(2);
+    clock.advance(100);
+    expect(ended).toEqual(['same-hash-2', wide, long]);
+    expect(table.size).toBe(0);
+  });
+
+  it('reuses the rows of ended entries and stays right through growth: a run of 20,000 adds, removals and expiries', () => {
+    const { clock, table, ended } = setup();
+    const live = new Set<string>();
+    let n = 0;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 1000; i++) {
+        const key = `r${String(n++)}`;
+        table.add(key, handOff(i % 2 === 0 ? 'completed' : 'confirmed', 50), none);
+        live.add(key);
+        if (i % 7 === 0) {
+          const gone = `r${String(n - 3)}`;
+          if (table.delete(gone)) live.delete(gone);
+        }
+      }
+      for (const key of [`r${String(n - 1)}`, `r${String(n - 500)}`]) expect(table.get(key)?.key).toBe(key);
+      clock.advance(round % 2 === 0 ? 10 : 50);
+      for (const key of ended) live.delete(key);
+      ended.length = 0;
+      expect(table.size).toBe(live.size);
+    }
+    clock.advance(50);
+    expect(table.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });
 

@@ -88,8 +88,13 @@ export function summarizeRuns(runs, settings) {
 }
 
 function runRow(r) {
-  const warm = r.warm === undefined ? '' : ` after ${fmt(r.warm.seconds)} s at that rate (${us(r.warm.cpuUsPerUnit)} µs per unit then)`;
-  const load = r.kind === 'fixed' ? `fixed ${fmt(r.targetRate)}/s × ${fmt(r.calls / r.targetRate)} s${warm}` : `${r.kind === 'rss' ? 'RSS, ' : ''}closed loop, -l ${fmt(r.window)}, ${fmt(r.calls)} calls`;
+  const warm =
+    r.warm === undefined
+      ? ''
+      : r.kind === 'fixed'
+        ? ` after ${fmt(r.warm.seconds)} s at that rate (${us(r.warm.cpuUsPerUnit)} µs per unit then)`
+        : ` after ${fmt(r.warm.calls)} calls of warm-up (${fmt(r.warm.completedPerSec)}/s, ${us(r.warm.cpuUsPerUnit)} µs per unit then)`;
+  const load = r.kind === 'fixed' ? `fixed ${fmt(r.targetRate)}/s × ${fmt(r.calls / r.targetRate)} s${warm}` : `${r.kind === 'rss' ? 'RSS, ' : ''}closed loop, -l ${fmt(r.window)}, ${fmt(r.calls)} calls${warm}`;
   const idle = Number.isFinite(r.idleBefore) ? `${Math.round(100 * r.idleBefore)}%` : '–';
   if (!r.ok) return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | failed to run: ${r.error ?? `exit ${String(r.exit)}`} | | | | |`;
   return `| ${r.round + 1} | ${r.workload} | ${NAMES[r.impl]} | ${load} | ${idle} | ${fmt(r.completedPerSec)} | ${r.pass ? '' : '✗ '}${pct(r.failureRate)} (${fmt(r.failed + r.unfinished)} of ${fmt(r.created)}) | ${fmt(r.retransmissions)} | ${us(r.app.cpuUsPerUnit)} | ${mib(r.app.rss)} |`;
@@ -150,7 +155,9 @@ export function renderMarkdown(r) {
   p('  ACK, BYE, 200). Proxied OPTIONS are answered by a sipp UAS scenario (options-uas.xml), proxied calls by sipp\'s');
   p('  built-in `uas`. A transaction or call without its final answer in 2 s fails.');
   p(`- Closed loop: sipp keeps a window of calls in flight (\`-l\`) with its rate set far above any server here, for a`);
-  p(`  fixed number of calls (${Object.entries(s.loop).map(([w, l]) => `${w} ${fmt(l.calls)} calls, -l ${fmt(l.window)}`).join('; ')}).`);
+  p(`  fixed number of calls (${Object.entries(s.loop).map(([w, l]) => `${w} ${fmt(l.calls)} calls, -l ${fmt(l.window)}`).join('; ')}),`);
+  p(`  after a closed loop of a quarter as many calls on the same fresh app (${Object.values(s.loop).map((l) => fmt(l.warm ?? 0)).join(', ')}), not counted: the first`);
+  p('  second of a process is mostly the JIT compiling it (its rate and CPU are in "Every run").');
   p('  The rate is read from sipp\'s per-second statistics over the periods in which it was still starting calls,');
   p('  without the first and the last (../transaction/sipp.mjs).');
   p(`- Fixed rate: ${Object.entries(s.fixedRates).map(([w, v]) => `${w} ${fmt(v)}/s`).join(', ')}, ${s.fixedSeconds} s each, counted after ${fmt(s.fixedWarmSeconds ?? 0)} s at the same rate; on a machine too`);

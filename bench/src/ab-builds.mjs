@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { INPUTS } from './inputs.mjs';
 import { readAll, readKeys } from './parsers/classic-model.mjs';
+import { bestCpuNs } from './best-cpu.mjs';
 
 const require = createRequire(import.meta.url);
 const sip = require('sip');
@@ -39,22 +40,9 @@ const classic = {
   serializeMessage: () => Buffer.from(sip.stringify(cparsed), 'latin1')[200],
 };
 const sides = { A: variantsOf(A), B: variantsOf(B), classic };
-const best = {};
-for (let r = 0; r < rounds; r++) {
-  for (const [side, variants] of Object.entries(sides)) {
-    for (const [name, fn] of Object.entries(variants)) {
-      let s = 0;
-      for (let i = 0; i < 3000; i++) s += fn();
-      const n = 30_000;
-      const c0 = process.cpuUsage();
-      for (let i = 0; i < n; i++) s += fn();
-      const c = process.cpuUsage(c0);
-      const key = `${name} ${side}`;
-      best[key] = Math.min(best[key] ?? Infinity, ((c.user + c.system) * 1000) / n);
-      if (s === -1) console.log(s);
-    }
-  }
-}
+// One round runs every variant of every side in turn, as before: drift of the machine hits all alike.
+const named = Object.entries(sides).flatMap(([side, variants]) => Object.entries(variants).map(([name, fn]) => [`${name} ${side}`, fn]));
+const best = bestCpuNs(Object.fromEntries(named), { rounds });
 for (const name of Object.keys(classic)) {
   const a = best[`${name} A`];
   const b = best[`${name} B`];

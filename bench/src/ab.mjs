@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { parseMessage, stringifyMessage } from '@sipts/message';
 import { INPUTS } from './inputs.mjs';
 import { readAll, readKeys } from './parsers/classic-model.mjs';
+import { bestCpuNs } from './best-cpu.mjs';
 
 const require = createRequire(import.meta.url);
 const sip = require('sip');
@@ -28,19 +29,6 @@ const variants = {
   'stringify ours': () => stringifyMessage(parsed).charCodeAt(200),
   'stringify classic': () => sip.stringify(cparsed).charCodeAt(200),
 };
-const best = {};
-for (let r = 0; r < rounds; r++) {
-  for (const [name, fn] of Object.entries(variants)) {
-    let s = 0;
-    for (let i = 0; i < 5000; i++) s += fn();
-    const n = 50_000;
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) s += fn();
-    const c = process.cpuUsage(c0);
-    const ns = ((c.user + c.system) * 1000) / n;
-    best[name] = Math.min(best[name] ?? Infinity, ns);
-    if (s === -1) console.log(s);
-  }
-}
+const best = bestCpuNs(variants, { rounds, warm: 5000, n: 50_000 });
 for (const [name, ns] of Object.entries(best)) console.log(name.padEnd(20), ns.toFixed(0).padStart(6), 'ns', (1e6 / ns).toFixed(0).padStart(6), 'k/s');
 console.log('ratios: keys', (best['keys classic'] / best['keys default']).toFixed(2), 'all', (best['all classic'] / best['all default']).toFixed(2), 'stringify', (best['stringify classic'] / best['stringify ours']).toFixed(2));

@@ -15,6 +15,7 @@
 import { parseMessage } from '@sipts/message';
 import { INPUTS, diffKeys, loadInput } from './inputs.mjs';
 import { keys, readKeys } from './parsers/classic-model.mjs';
+import { bestCpuNs } from './best-cpu.mjs';
 import { createRequire } from 'node:module';
 
 const sip = createRequire(import.meta.url)('sip');
@@ -204,17 +205,5 @@ if (wrong.length > 0) {
   console.log(`${input}: the floor parser does not read this input (${wrong.join('; ')})`);
   process.exit(0);
 }
-const best = {};
-for (let r = 0; r < Number(roundsText); r++) {
-  for (const [name, fn] of Object.entries(parsers)) {
-    let sum = 0;
-    for (let i = 0; i < 3000; i++) sum += fn();
-    const n = 30_000;
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) sum += fn();
-    const c = process.cpuUsage(c0);
-    best[name] = Math.min(best[name] ?? Infinity, ((c.user + c.system) * 1000) / n);
-    if (sum === -1) console.log(sum);
-  }
-}
+const best = bestCpuNs(parsers, { rounds: Number(roundsText) });
 console.log(`| ${input} parse + keys | ${Object.values(best).map((ns) => `${ns.toFixed(0)} ns`).join(' | ')} | ${(best.classic / best.floor).toFixed(2)}× | ${(best.classic / best['@sipts/message']).toFixed(2)}× |`);

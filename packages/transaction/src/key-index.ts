@@ -215,13 +215,34 @@ export class KeyIndex<T extends Keyed> extends HashSlots {
   }
 }
 
+/** Hash slots whose every slot holds one 32-bit integer besides its hash, in a typed array too. */
+abstract class IntSlots extends HashSlots {
+  protected values = new Int32Array(MIN_SLOTS);
+
+  protected moveSlot(from: number, to: number): void {
+    this.values[to] = this.values[from] as number;
+  }
+
+  protected emptySlot(i: number): void {
+    this.values[i] = 0;
+  }
+
+  protected renew(slots: number): unknown {
+    const old = this.values;
+    this.values = new Int32Array(slots);
+    return old;
+  }
+
+  protected copyOld(old: unknown, from: number, to: number): void {
+    this.values[to] = (old as Int32Array)[from] as number;
+  }
+}
+
 /**
  * Small integers (30 bits, never 0) each with a 32-bit value, in typed arrays only.
  * @example pairs.set(h, v); pairs.get(h) === v; pairs.delete(h)
  */
-export class IntPairs extends HashSlots {
-  #values = new Int32Array(MIN_SLOTS);
-
+export class IntPairs extends IntSlots {
   /** The value of `key`, undefined when absent. */
   get(key: number): number | undefined {
     const hashes = this.hashes;
@@ -229,14 +250,14 @@ export class IntPairs extends HashSlots {
     for (let i = key & mask; ; i = (i + 1) & mask) {
       const h = hashes[i] as number;
       if (h === 0) return undefined;
-      if (h === key) return this.#values[i];
+      if (h === key) return this.values[i];
     }
   }
 
   /** Adds `key` with `value`; `key` must not be held already (check with {@link get}). */
   set(key: number, value: number): void {
     const i = this.claim(key);
-    this.#values[i] = value;
+    this.values[i] = value;
   }
 
   /** Removes `key`; false when it was not held. */
@@ -252,24 +273,6 @@ export class IntPairs extends HashSlots {
       }
     }
   }
-
-  protected moveSlot(from: number, to: number): void {
-    this.#values[to] = this.#values[from] as number;
-  }
-
-  protected emptySlot(i: number): void {
-    this.#values[i] = 0;
-  }
-
-  protected renew(slots: number): unknown {
-    const old = this.#values;
-    this.#values = new Int32Array(slots);
-    return old;
-  }
-
-  protected copyOld(old: unknown, from: number, to: number): void {
-    this.#values[to] = (old as Int32Array)[from] as number;
-  }
 }
 
 /**
@@ -278,13 +281,11 @@ export class IntPairs extends HashSlots {
  * caller compare keys. Nothing for the collector to trace.
  * @example for (let s = index.first(h); s !== -1; s = index.next(s, h)) if (sameKey(index.rowAt(s))) …
  */
-export class RowIndex extends HashSlots {
-  #rows = new Int32Array(MIN_SLOTS);
-
+export class RowIndex extends IntSlots {
   /** Adds `row` under `hash` (30 bits, never 0). */
   add(hash: number, row: number): void {
     const i = this.claim(hash);
-    this.#rows[i] = row;
+    this.values[i] = row;
   }
 
   /** The first slot holding `hash`, or -1. */
@@ -309,36 +310,18 @@ export class RowIndex extends HashSlots {
 
   /** The row in `slot`. */
   rowAt(slot: number): number {
-    return this.#rows[slot] as number;
+    return this.values[slot] as number;
   }
 
   /** Removes `row`, held under `hash`; false when it is not held. */
   remove(hash: number, row: number): boolean {
     for (let s = this.first(hash); s !== -1; s = this.next(s, hash)) {
-      if (this.#rows[s] === row) {
+      if (this.values[s] === row) {
         this.release(s);
         return true;
       }
     }
     return false;
-  }
-
-  protected moveSlot(from: number, to: number): void {
-    this.#rows[to] = this.#rows[from] as number;
-  }
-
-  protected emptySlot(i: number): void {
-    this.#rows[i] = 0;
-  }
-
-  protected renew(slots: number): unknown {
-    const old = this.#rows;
-    this.#rows = new Int32Array(slots);
-    return old;
-  }
-
-  protected copyOld(old: unknown, from: number, to: number): void {
-    this.#rows[to] = (old as Int32Array)[from] as number;
   }
 }
 

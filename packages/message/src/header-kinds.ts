@@ -6,7 +6,7 @@
 
 /**
  * Header kinds; a `const enum`, so the bundler writes the numbers in place. Their keys are listed
- * in kind order in known-headers.ts, which also maps a key to its kind (`kindOf`).
+ * in kind order in known-headers.ts (`COMMON`), whose name match hands each its kind.
  */
 export const enum Kind {
   /** Kept as its text (repeated lines joined with `,`). */

@@ -98,7 +98,7 @@ export class WaitingEntry {
   /** The response to resend (`completed` only): its bytes are a view into the arena, made on each call. */
   get bytes(): PreparedResponse | undefined {
     const data = this.data;
-    if (typeof data === 'string' || data === undefined || this.span === NONE) return undefined;
+    if (typeof data === 'string' || data === undefined) return undefined;
     return { ...(this.route as PreparedResponse), bytes: viewOf(data, this.span) };
   }
 
@@ -204,7 +204,6 @@ export class WaitingTable {
     rows.merge[row] = layer.merge ?? 0;
     if (prepared === undefined) {
       rows.route[row] = handOff.remote;
-      rows.span[row] = NONE;
       if (!completed) rows.data[row] = layer.toTag;
     } else {
       rows.route[row] = this.#route(prepared);
@@ -224,33 +223,31 @@ export class WaitingTable {
     const row = this.#row(key, hash, undefined, due);
     this.#rows.flags[row] = index << QUEUE_SHIFT;
     this.#rows.merge[row] = 0;
-    this.#rows.span[row] = NONE;
     this.#insert(row, hash, index, due);
   }
 
-  /** A new row holding `key`, its hash, its deadline and `bytes` (stored in the arena next to the key when they fit). */
+  /**
+   * A new row holding `key`, its hash, its deadline and `bytes` (stored in the arena next to the
+   * key when they fit; `span` is {@link NONE} without bytes).
+   */
   #row(key: string, hash: number, bytes: Uint8Array | undefined, ms: number): number {
     const rows = this.#rows;
     const row = rows.alloc();
     rows.hash[row] = hash;
     rows.at[row] = Math.ceil(this.#clock.now()) + ms;
     rows.keyLength[row] = key.length;
-    const stored = this.#arena.storeKeyed(key, bytes);
-    if (stored !== undefined) {
-      rows.chunk[row] = stored.chunk;
-      rows.keyAt[row] = stored.keyAt;
-      rows.span[row] = stored.span;
-      if (stored.span === WHOLE) rows.data[row] = bytes;
+    const keyed = this.#arena.storeKeyed(key, bytes);
+    rows.keyAt[row] = keyed === undefined ? -1 : keyed.keyAt;
+    if (keyed === undefined) rows.text[row] = key;
+    // A key kept as text leaves the bytes to a store of their own.
+    const stored = keyed ?? (bytes === undefined ? undefined : this.#arena.store(bytes));
+    rows.chunk[row] = stored?.chunk;
+    if (bytes === undefined || stored === undefined) {
+      rows.span[row] = NONE;
       return row;
     }
-    rows.keyAt[row] = -1;
-    rows.text[row] = key;
-    if (bytes !== undefined) {
-      const own = this.#arena.store(bytes);
-      rows.chunk[row] = own.chunk;
-      rows.span[row] = own.span;
-      if (own.span === WHOLE) rows.data[row] = bytes;
-    }
+    rows.span[row] = stored.span;
+    if (stored.span === WHOLE) rows.data[row] = bytes;
     return row;
   }
 

@@ -34,12 +34,18 @@ function appendRoutes(headers: Headers, key: 'route' | 'record-route' | 'path', 
   else existing.push(...routes);
 }
 
+/** The kinds whose value is one string: text, and the scalar headers. */
+export type ValueKind = Kind.Text | Kind.CallId | Kind.ContentLength | Kind.MaxForwards | Kind.Date;
+
+/** The kinds read by the structured scanners: `Kind.Via` and after. */
+export type StructuredKind = Exclude<Kind, ValueKind>;
+
 /**
  * Parses the value `s[start, end)` of header `key`, of kind `kind` (header-kinds.ts), into
  * `headers`. Offsets in errors are in `s`; the character at `end` is CR or trailing whitespace,
  * never part of the value.
  */
-export function addHeaderOf(headers: Headers, kind: Kind, key: string, s: string, start: number, end: number): void {
+export function addHeaderOf(headers: Headers, kind: StructuredKind, key: string, s: string, start: number, end: number): void {
   switch (kind) {
     case Kind.Via:
       headers.via = parseViaAt(s, start, end, headers.via);
@@ -78,36 +84,35 @@ export function addHeaderOf(headers: Headers, kind: Kind, key: string, s: string
       const k = key as 'authentication-info' | 'proxy-authentication-info';
       if (headers[k] !== undefined) duplicate(key, start);
       headers[k] = parseAuthInfoAt(s, start, end);
-      return;
     }
-    case Kind.Text:
-    case Kind.CallId:
-    case Kind.ContentLength:
-    case Kind.MaxForwards:
-    case Kind.Date:
-      break;
   }
-  const value = s.slice(start, end);
+}
+
+/**
+ * Stores `value`, found at offset `at`, of header `key` of a scalar or text kind (`Kind.Text` to
+ * `Kind.Date`): checked as its kind says, then kept as text or as its number.
+ */
+export function addValueOf(headers: Headers, kind: ValueKind, key: string, value: string, at: number): void {
   switch (kind) {
     case Kind.CallId:
-      if (headers['call-id'] !== undefined) duplicate(key, start);
-      if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', start);
+      if (headers['call-id'] !== undefined) duplicate(key, at);
+      if (value.length === 0) fail('invalid-header-value', 'empty Call-ID', at);
       headers['call-id'] = value;
       return;
     case Kind.ContentLength: {
-      if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', start);
+      if (headers['content-length'] !== undefined) fail('multiple-content-length', 'more than one Content-Length', at);
       const n = parseBoundedInt(value, Number.MAX_SAFE_INTEGER);
-      if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, start);
+      if (n < 0) fail('invalid-content-length', `Content-Length '${value}' is not a number of bytes`, at);
       headers['content-length'] = n;
       return;
     }
     case Kind.MaxForwards:
-      if (headers['max-forwards'] !== undefined) duplicate(key, start);
-      if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, start);
+      if (headers['max-forwards'] !== undefined) duplicate(key, at);
+      if (parseBoundedInt(value, 255) < 0) fail('invalid-max-forwards', `Max-Forwards '${value}' is not 0-255`, at);
       headers['max-forwards'] = value;
       return;
     case Kind.Date:
-      if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, start);
+      if (!isSipDate(value)) fail('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, at);
       break;
     case Kind.Text:
       break;

@@ -1,43 +1,44 @@
 /**
  * Authentication headers: WWW-Authenticate, Proxy-Authenticate, Authorization,
  * Proxy-Authorization (RFC 3261 §20.7, §20.27, §20.28, §20.44; RFC 7616 §3.3–3.4) and
- * Authentication-Info (RFC 3261 §20.6). Scanners read `s[start, end)` with absolute offsets.
+ * Authentication-Info (RFC 3261 §20.6). Scanners read the codes of `s[start, end)` with absolute offsets.
  */
-import { TOKEN, skipWsp } from './chars.js';
+import { TOKEN, skipWspCodes } from './chars.js';
 import { SipParseError } from './errors.js';
 import { setOwn } from './own.js';
-import { endOfQuoted, scan } from './params.js';
+import { endOfQuotedCodes, scanCodes } from './params.js';
+import { codesFor, cut } from './scan-source.js';
 import type { AuthHeader, AuthInfo } from './types.js';
 
 /** Unquoted auth-param value characters: anything but separators, whitespace, quotes, controls. */
-function endOfBareValue(s: string, i: number, end: number): number {
+function endOfBareValue(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c <= 0x20 || c === 0x2c || c === 0x22 || c === 0x7f) break;
     i++;
   }
   return i;
 }
 
-/** Parses `auth-param *(COMMA auth-param)` from `s[i, end)` into `out`. */
-function parseAuthParams(s: string, i: number, end: number, out: Record<string, string | undefined>): void {
+/** Parses `auth-param *(COMMA auth-param)` from `s[i, end)` (codes `b`) into `out`. */
+function parseAuthParams(s: string, b: Uint8Array, i: number, end: number, out: Record<string, string | undefined>): void {
   for (;;) {
-    i = skipWsp(s, i);
+    i = skipWspCodes(b, i);
     if (i >= end) return;
     const nameStart = i;
-    i = scan(s, i, TOKEN);
+    i = scanCodes(b, i, TOKEN);
     if (i === nameStart || i > end) throw new SipParseError('invalid-auth', 'expected an auth parameter name', nameStart);
     const name = s.slice(nameStart, i).toLowerCase();
-    i = skipWsp(s, i);
-    if (i >= end || s.charCodeAt(i) !== 0x3d) throw new SipParseError('invalid-auth', `auth parameter '${name}' has no '='`, i);
-    i = skipWsp(s, i + 1);
+    i = skipWspCodes(b, i);
+    if (i >= end || b[i] !== 0x3d) throw new SipParseError('invalid-auth', `auth parameter '${name}' has no '='`, i);
+    i = skipWspCodes(b, i + 1);
     const valueStart = i;
-    i = s.charCodeAt(i) === 0x22 ? endOfQuoted(s, i, end) : endOfBareValue(s, i, end);
+    i = b[i] === 0x22 ? endOfQuotedCodes(b, i, end) : endOfBareValue(b, i, end);
     if (name === 'scheme') throw new SipParseError('invalid-auth', "'scheme' is not an auth parameter", nameStart);
-    setOwn(out, name, s.slice(valueStart, i));
-    i = skipWsp(s, i);
+    setOwn(out, name, cut(s, valueStart, i));
+    i = skipWspCodes(b, i);
     if (i >= end) return;
-    if (s.charCodeAt(i) !== 0x2c) throw new SipParseError('invalid-auth', "expected ',' between auth parameters", i);
+    if (b[i] !== 0x2c) throw new SipParseError('invalid-auth', "expected ',' between auth parameters", i);
     i++;
   }
 }
@@ -47,15 +48,16 @@ function parseAuthParams(s: string, i: number, end: number, out: Record<string, 
  * @throws SipParseError `invalid-auth`, `unterminated-quote`
  */
 export function parseAuthHeaderAt(s: string, start: number, end: number): AuthHeader {
-  let i = skipWsp(s, start);
+  const b = codesFor(s);
+  let i = skipWspCodes(b, start);
   const schemeStart = i;
-  i = scan(s, i, TOKEN);
+  i = scanCodes(b, i, TOKEN);
   if (i === schemeStart || i > end) throw new SipParseError('invalid-auth', 'missing auth scheme', schemeStart);
   const out: AuthHeader = { scheme: s.slice(schemeStart, i) };
   const afterScheme = i;
-  i = skipWsp(s, i);
+  i = skipWspCodes(b, i);
   if (i < end && i === afterScheme) throw new SipParseError('invalid-auth', 'expected whitespace after the auth scheme', i);
-  parseAuthParams(s, i, end, out);
+  parseAuthParams(s, b, i, end, out);
   return out;
 }
 
@@ -76,7 +78,7 @@ export function parseAuthHeader(s: string): AuthHeader {
  */
 export function parseAuthInfoAt(s: string, start: number, end: number): AuthInfo {
   const out: AuthInfo = {};
-  parseAuthParams(s, start, end, out);
+  parseAuthParams(s, codesFor(s), start, end, out);
   return out;
 }
 

@@ -11,16 +11,18 @@
 export const enum Kind {
   /** Kept as its text (repeated lines joined with `,`). */
   Text,
+  // The scalar kinds: their value is one string (a folded one is unfolded first).
+  CallId,
+  ContentLength,
+  MaxForwards,
+  /** Text, checked as an RFC 1123 GMT date; in the liberal mode a bad one is a fault, not an error. */
+  Date,
+  // The structured kinds, read by the byte scanners; `Kind.Via` to `Kind.ReferTo` parse a folded value in place.
   Via,
   From,
   To,
   CSeq,
-  CallId,
-  ContentLength,
-  MaxForwards,
   Route,
-  /** Text, checked as an RFC 1123 GMT date; in the liberal mode a bad one is a fault, not an error. */
-  Date,
   // The lazy kinds (lazy-headers.ts) come last: `kind >= Kind.Contact` tells them apart.
   Contact,
   RecordRoute,

@@ -596,4 +596,64 @@ describe('folded header values (RFC 3261 §7.3.1)', () => {
   ])('%s', (name, value, expected) => {
     expect(headersOf(`${name}: ${value}`)[headerKey(name)]).toStrictEqual(expected);
   });
+
+  // Folded values of the structured headers are parsed in place, each fold read as SP; what may
+  // hold whitespace (quoted strings, display names) is unfolded when it is sliced.
+  const FOLDED = [
+    'Via: SIP\r\n /\r\n\t2.0 / UDP\r\n 127.0.0.1:5060\r\n ;branch=z9hG4bK1 ;received=\r\n 127.0.0.2,\r\n SIP/2.0/TCP 127.0.0.3;branch="z9hG4bK\r\n 2"',
+    'From:\r\n "J\r\n  Rosenberg \\\\\\""\r\n\t<sip:j@127.0.0.1>\r\n ;\r\n tag = 98asjd8',
+    'To: Bob\r\n  Smith  \r\n <sip:bob@127.0.0.1>;x="a\r\n b"',
+    'CSeq: 0009\r\n  OPTIONS',
+    'Route:\r\n <sip:127.0.0.1;lr>,\r\n\t<sip:127.0.0.2;lr>',
+    'Record-Route: <sip:127.0.0.4;lr>\r\n ,<sip:127.0.0.5;lr>',
+    'Path: <sip:127.0.0.6;lr>\r\n ;p=1',
+    'Refer-To:\r\n <sip:c@127.0.0.1>',
+    'Contact: "Quoted string \\"\\"" <sip:j@127.0.0.1> ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33',
+    'Authorization: Digest\r\n username="bob",\r\n realm="a\r\n b", nonce=abc',
+    'Max-Forwards:\r\n 70',
+    'Call-ID: a\r\n b',
+    'Date: Sat, 13 Nov 2010\r\n 23:29:00 GMT',
+    'Subject: one\r\n two',
+  ];
+  const unfolded = (line: string) => line.replace(/\r\n[ \t]+/g, ' ');
+
+  it.each([
+    [false, ''],
+    [true, ''],
+    [false, 'Subject: café ☺'],
+    [true, 'Subject: café ☺'],
+  ])('a folded message parses as its text with each fold as one SP (strict: %s, first line %j)', (strict, first) => {
+    // A first line with UTF-8 takes the parse through the decoded text and its own codes.
+    const message = (lines: string[]) => new TextEncoder().encode(START + [first, ...lines].filter((l) => l !== '').map((l) => l + '\r\n').join('') + '\r\n');
+    const expected = parseMessage(message(FOLDED.map(unfolded)), { strict }).headers;
+    expect(expected.from?.name).toBe('"J Rosenberg \\\\\\""');
+    expect(expected.to?.name).toBe('Bob Smith');
+    expect(expected.via?.[1]?.params.branch).toBe('"z9hG4bK 2"');
+    expect(expected.authorization?.[0]?.realm).toBe('"a b"');
+    expect(parseMessage(message(FOLDED), { strict }).headers).toStrictEqual(expected);
+    // Line by line too: each folded value alone, between unfolded neighbours.
+    for (const [i, line] of FOLDED.entries()) {
+      const lines = FOLDED.map(unfolded);
+      lines[i] = line;
+      expect(parseMessage(message(lines), { strict }).headers, line).toStrictEqual(expected);
+    }
+  });
+
+  it('a reused input buffer is read afresh: the folded codes of its last parse are not kept', () => {
+    const text = (sentBy: string) => START + `Via: SIP/2.0/UDP\r\n ${sentBy};branch=z9hG4bK1\r\n\r\n`;
+    const bytes = new TextEncoder().encode(text('127.0.0.1;ab'));
+    expect(parseMessage(bytes).headers.via?.[0]).toMatchObject({ host: '127.0.0.1', port: undefined });
+    bytes.set(new TextEncoder().encode(text('127.0.0.1:50')));
+    expect(parseMessage(bytes).headers.via?.[0]).toMatchObject({ host: '127.0.0.1', port: 50, params: { branch: 'z9hG4bK1' } });
+  });
+
+  it('after a folded value that fails, the next headers are read from their own bytes', () => {
+    const lines = ['Contact: <sip:a@127.0.0.1>,\r\n <sip:@>', 'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', 'CSeq: 1 OPTIONS'];
+    const text = START + lines.map((l) => l + '\r\n').join('') + '\r\n';
+    const m = parseMessage(text);
+    expect(m.headers.via?.[0]?.params.branch).toBe('z9hG4bK1');
+    expect(m.headers.cseq).toStrictEqual({ seq: 1, method: 'OPTIONS' });
+    expect(() => parseMessage(text, { strict: true })).toThrow(SipParseError);
+    expect(parseMessage(START + lines.slice(1).map((l) => l + '\r\n').join('') + '\r\n').headers.via?.[0]?.host).toBe('127.0.0.1');
+  });
 });

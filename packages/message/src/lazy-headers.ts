@@ -14,7 +14,7 @@
  * RFC 4475 §3.1.2.12: an element should reject a message for a malformed header only when it uses
  * that header.
  */
-import { addHeaderOf } from './add-header.js';
+import { addHeaderOf, type StructuredKind } from './add-header.js';
 import { LAZY, type KnownHeader } from './known-headers.js';
 import { SipParseError } from './errors.js';
 import { byteOffsetIn, rawOf, unfold, type RawHeaders } from './raw-headers.js';
@@ -65,15 +65,13 @@ function resolve(headers: Headers, { key, kind }: KnownHeader): HeaderValue | un
     seen = true;
     const start = spans[k + 1] as number;
     const end = spans[k + 2] as number;
+    // Parsed from its own string: the scanners make codes for what they read, not the whole section.
+    const value = end >= 0 ? text.slice(start, end) : unfold(text, start, -end - 1);
     try {
-      if (end >= 0) addHeaderOf(parsed, kind, key, text, start, end);
-      else {
-        const value = unfold(text, start, -end - 1);
-        addHeaderOf(parsed, kind, key, value, 0, value.length);
-      }
+      addHeaderOf(parsed, kind as StructuredKind, key, value, 0, value.length);
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
-      const at = byteOffsetIn(raw, end >= 0 ? e.offset : start);
+      const at = byteOffsetIn(raw, end >= 0 ? start + e.offset : start);
       addFault(headers, key, e.withOffset(at));
       failed = true;
       break;

@@ -5,7 +5,7 @@
 import { TOKEN, skipWspCodes } from './chars.js';
 import { SipParseError } from './errors.js';
 import { endOfQuotedCodes, parseParamsCodes, scanCodes, stringifyParams } from './params.js';
-import { codesFor } from './scan-source.js';
+import { codesFor, cut } from './scan-source.js';
 import type { NameAddr, Params, RouteEntry } from './types.js';
 import { schemeEndAt, stringifyUri } from './uri.js';
 import { checkUriAt } from './uri-check.js';
@@ -36,7 +36,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
   const first = (b[i] ?? NaN);
   if (first === 0x22) {
     const close = endOfQuotedCodes(b, i, end);
-    name = s.slice(i, close);
+    name = cut(s, i, close);
     i = skipWspCodes(b, close);
     if ((b[i] ?? NaN) !== 0x3c) throw new SipParseError('invalid-name-addr', "expected '<' after display name", i);
   } else if (first !== 0x3c) {
@@ -50,7 +50,7 @@ function parseOneAt(s: string, b: Uint8Array, i: number, end: number): NameAddr 
       j = skipWspCodes(b, k);
     }
     if (j > i && (b[j] ?? NaN) === 0x3c) {
-      name = s.slice(i, lastToken);
+      name = cut(s, i, lastToken);
       i = j;
     }
   }

@@ -4,24 +4,15 @@
  */
 import { PARAM_VALUE, TOKEN } from './chars.js';
 import { SipParseError, type SipParseErrorCode } from './errors.js';
-import { codesFor } from './scan-source.js';
+import { codesFor, cut } from './scan-source.js';
 import type { Params } from './types.js';
 
 /**
- * Index just after the closing quote of the quoted-string that opens at `i` (`s[i]` is `"`),
- * looking no further than `end`. A backslash escapes any next character (quoted-pair).
+ * Index just after the closing quote of the quoted-string that opens at `i` (`b[i]` is `"`) in the
+ * codes `b` of the text (see scan-source.ts), looking no further than `end`. A backslash escapes
+ * any next character (quoted-pair).
  * @throws SipParseError `unterminated-quote` when the string never closes.
  */
-export function endOfQuoted(s: string, i: number, end: number): number {
-  for (let j = i + 1; j < end; j++) {
-    const c = s.charCodeAt(j);
-    if (c === 0x22) return j + 1;
-    if (c === 0x5c) j++;
-  }
-  throw new SipParseError('unterminated-quote', 'quoted string is not terminated', i);
-}
-
-/** {@link endOfQuoted} on the codes `b` of the text (see scan-source.ts). */
 export function endOfQuotedCodes(b: Uint8Array, i: number, end: number): number {
   for (let j = i + 1; j < end; j++) {
     const c = b[j];
@@ -89,7 +80,7 @@ export function parseParamsCodes(s: string, b: Uint8Array, i: number, end: numbe
       const valueStart = j;
       j = c === 0x22 ? endOfQuotedCodes(b, j, end) : scanCodes(b, j, PARAM_VALUE);
       if (j === valueStart || j > end) throw new SipParseError(code, `parameter '${name}' has no value`, j);
-      value = s.slice(valueStart, j);
+      value = cut(s, valueStart, j);
       i = j;
     }
     // Named stores for the common parameters keep parameter objects on a few fast shapes.

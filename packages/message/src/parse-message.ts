@@ -4,7 +4,7 @@
  * One pass: find the end of the header section, decode it once, split lines with `indexOf`,
  * and parse the headers routing and transactions need with hand-written scanners.
  */
-import { addHeaderOf, addTextHeader, fail } from './add-header.js';
+import { addHeaderOf, addTextHeader, addValueOf, fail, type StructuredKind, type ValueKind } from './add-header.js';
 import { TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
@@ -16,7 +16,7 @@ import { parseStartLine } from './start-line.js';
 import { isSipDate } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 import { copyBytes } from './byte-pool.js';
-import { beginAside, beginScan, codesOf, endAside, endScan } from './scan-source.js';
+import { beginFolded, beginScan, codesFor, codesOf, endFolded, endScan } from './scan-source.js';
 import { bytesOfInput, decodeLatin1, decodeUtf8OrUndefined, encodeUtf8, isAscii } from './text.js';
 import type { Content, Headers, Parsed, SipMessage, SipRequest, SipResponse } from './types.js';
 import { PlainHeaders } from './plain.js';
@@ -62,20 +62,6 @@ function findHeaderEnd(bytes: Uint8Array, from: number, limit: number): number {
  */
 type HeaderText = Pick<RawHeaders, 'text' | 'base' | 'ascii'>;
 
-/** A folded value, unfolded into a new string: parsed there, with error offsets mapped back. */
-function addFoldedHeader(headers: Headers, kind: Kind, key: string, value: string, at: number): void {
-  try {
-    beginAside(value);
-    addHeaderOf(headers, kind, key, value, 0, value.length);
-  } catch (e) {
-    if (e instanceof SipParseError) throw e.withOffset(at);
-    throw e;
-  } finally {
-    endAside();
-  }
-}
-
-
 /** The lazy header lines of the current parse (see RawHeaders.lazy); copied out at the end. */
 const lazySpans: (string | number)[] = [];
 
@@ -112,10 +98,10 @@ function keptSpans(): (string | number)[] | undefined {
  * fault surfaces only for whoever reads it. Its span is recorded either way: a later line of the
  * same key that fails defers the earlier ones too.
  */
-function storeLazyHeader(headers: Headers, kind: Kind, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+function storeLazyHeader(headers: Headers, kind: StructuredKind, key: string, text: string, valueStart: number, valueEnd: number, spanEnd: number): void {
   lazySpans[lazyCount++] = key;
   lazySpans[lazyCount++] = valueStart;
-  lazySpans[lazyCount++] = unfolded === undefined ? valueEnd : -valueEnd - 1;
+  lazySpans[lazyCount++] = spanEnd;
   if (kind >= Kind.Auth) {
     deferHeader(headers, key);
     current.deferred = true;
@@ -123,15 +109,7 @@ function storeLazyHeader(headers: Headers, kind: Kind, key: string, text: string
   }
   if (current.deferred && isDeferred(headers, key)) return;
   try {
-    if (unfolded === undefined) addHeaderOf(headers, kind, key, text, valueStart, valueEnd);
-    else {
-      beginAside(unfolded);
-      try {
-        addHeaderOf(headers, kind, key, unfolded, 0, unfolded.length);
-      } finally {
-        endAside();
-      }
-    }
+    addHeaderOf(headers, kind, key, text, valueStart, valueEnd);
   } catch (e) {
     if (!(e instanceof SipParseError)) throw e;
     deferHeader(headers, key);
@@ -157,25 +135,45 @@ setRescan((raw) => {
 });
 
 /**
- * Stores one header value, `text[valueStart, valueEnd)`, unfolded into `unfolded` when it was
- * folded; `kind` is the header's kind (header-kinds.ts).
+ * Stores `value`, found at `at`, of a header of a scalar or text kind. In the liberal mode a bad
+ * Date is a fault, reported by `headerFaults`, not an error (RFC 4475 §3.1.2.12).
  */
-function storeHeader(headers: Headers, kind: Kind, key: string, text: string, valueStart: number, valueEnd: number, unfolded: string | undefined): void {
+function storeValue(headers: Headers, kind: ValueKind, key: string, value: string, at: number): void {
+  if (liberal && kind === Kind.Date) {
+    if (!isSipDate(value)) addFault(headers, key, new SipParseError('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, byteOffsetOf(at)));
+    addTextHeader(headers, key, value);
+  } else addValueOf(headers, kind, key, value, at);
+}
+
+/**
+ * Stores one header value, `text[valueStart, valueEnd)`, of kind `kind` (header-kinds.ts).
+ * `spanEnd` is what the lazy spans keep as its end: `valueEnd`, or `-eol - 1` for a folded value.
+ */
+function storeHeader(headers: Headers, kind: Kind, key: string, text: string, valueStart: number, valueEnd: number, spanEnd: number): void {
   if (rescanning !== undefined) return;
-  if (liberal) {
-    if (kind >= Kind.Contact) {
-      storeLazyHeader(headers, kind, key, text, valueStart, valueEnd, unfolded);
-      return;
-    }
-    if (kind === Kind.Date) {
-      const value = unfolded ?? text.slice(valueStart, valueEnd);
-      if (!isSipDate(value)) addFault(headers, key, new SipParseError('invalid-date', `Date '${value}' is not an RFC 1123 GMT date`, byteOffsetOf(valueStart)));
-      addTextHeader(headers, key, value);
-      return;
-    }
+  if (kind < Kind.Via) storeValue(headers, kind as ValueKind, key, text.slice(valueStart, valueEnd), valueStart);
+  else if (liberal && kind >= Kind.Contact) storeLazyHeader(headers, kind as StructuredKind, key, text, valueStart, valueEnd, spanEnd);
+  else addHeaderOf(headers, kind as StructuredKind, key, text, valueStart, valueEnd);
+}
+
+/**
+ * Stores a folded value, `text[start, eol)` (`eol` at its last CR; RFC 3261 §7.3.1). The
+ * structured kinds are parsed in place, with codes that read each fold as SP (scan-source.ts);
+ * the scalar and text kinds are unfolded into their string, with errors at `start`.
+ */
+function storeFolded(headers: Headers, kind: Kind, key: string, text: string, start: number, eol: number): void {
+  if (rescanning !== undefined) return;
+  if (kind < Kind.Via) {
+    storeValue(headers, kind as ValueKind, key, unfold(text, start, eol), start);
+    return;
   }
-  if (unfolded === undefined) addHeaderOf(headers, kind, key, text, valueStart, valueEnd);
-  else addFoldedHeader(headers, kind, key, unfolded, valueStart);
+  beginFolded(start, eol);
+  const b = codesFor(text);
+  let end = eol;
+  while (b[start] === 0x20 || b[start] === 0x09) start++;
+  while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0x09)) end--;
+  storeHeader(headers, kind, key, text, start, end, -eol - 1);
+  endFolded();
 }
 
 /** Where the start line beginning at `start` ends (its CR), checked against the header limit. */
@@ -236,13 +234,13 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
     } while (c === 0x20 || c === 0x09);
     if (lines > 1) {
       recordLine(key, pos, valueStart, -eol - 1);
-      storeHeader(headers, kind, key, text, valueStart, eol, unfold(text, valueStart, eol));
+      storeFolded(headers, kind, key, text, valueStart, eol);
     } else {
       let valueEnd = eol;
       c = (codes[valueEnd - 1] ?? -1);
       while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
       recordLine(key, pos, valueStart, valueEnd);
-      storeHeader(headers, kind, key, text, valueStart, valueEnd, undefined);
+      storeHeader(headers, kind, key, text, valueStart, valueEnd, valueEnd);
     }
     pos = next;
   }

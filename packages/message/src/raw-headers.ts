@@ -4,6 +4,7 @@
  * that lazily parsed headers can be parsed on first read and untouched headers can be written back
  * as their original text (RFC 3261 §16.6: a proxy forwards what it does not change).
  */
+import { joinFolds } from './scan-source.js';
 import { encodeUtf8 } from './text.js';
 import type { HeaderValue, Headers } from './types.js';
 
@@ -79,23 +80,7 @@ export function byteOffsetIn(raw: Pick<RawHeaders, 'text' | 'base' | 'ascii'>, c
  * SP, and with whitespace trimmed at both ends (RFC 3261 §7.3.1).
  */
 export function unfold(text: string, start: number, end: number): string {
-  const parts: string[] = [];
-  let from = start;
-  for (let i = text.indexOf('\r', start); i !== -1 && i < end; i = text.indexOf('\r', i + 1)) {
-    let j = i + 2;
-    while (j < end && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
-    parts.push(text.slice(from, i));
-    from = j;
-    i = j - 1;
-  }
-  parts.push(text.slice(from, end));
-  // join() makes one flat string: the scanners then read it at full speed (a rope built with `+` is slow to index).
-  const out = parts.join(' ');
-  let a = 0;
-  let b = out.length;
-  while (a < b && (out.charCodeAt(a) === 0x20 || out.charCodeAt(a) === 0x09)) a++;
-  while (b > a && (out.charCodeAt(b - 1) === 0x20 || out.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === out.length ? out : out.slice(a, b);
+  return joinFolds(text, start, end).replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /**

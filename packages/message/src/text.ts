@@ -37,13 +37,20 @@ export function encodeUtf8(s: string): Uint8Array {
 const scratch = new Uint8Array(16 * 1024);
 
 /**
- * True when every character of `s` is ASCII. `TextEncoder.encodeInto` into a scratch buffer is
- * native and about four times faster than a regular expression on this machine.
+ * The bytes of `s` when every character is ASCII, else `undefined`: a view of a buffer reused from
+ * call to call, good until the next one. `TextEncoder.encodeInto` into it is native: about four
+ * times faster than a regular expression, and ten times faster than a new typed array of more than
+ * 64 bytes, which V8 allocates off its heap.
  */
-export function isAscii(s: string): boolean {
-  if (s.length > scratch.length) return !/[^\x00-\x7f]/.test(s);
+export function asciiBytes(s: string): Uint8Array | undefined {
+  if (s.length > scratch.length) return undefined;
   const { read, written } = encoder.encodeInto(s, scratch);
-  return read === s.length && written === s.length;
+  return read === s.length && written === s.length ? scratch.subarray(0, written) : undefined;
+}
+
+/** True when every character of `s` is ASCII. */
+export function isAscii(s: string): boolean {
+  return s.length > scratch.length ? !/[^\x00-\x7f]/.test(s) : asciiBytes(s) !== undefined;
 }
 
 /** The number of UTF-8 bytes `s` encodes to, without encoding it. */

@@ -245,6 +245,17 @@ describe('parse limits', () => {
     expect(errorOf(input, { maxHeaderCount: 2 }).code).toBe('too-many-headers');
   });
 
+  it("applies each parse's own options: a limit given once does not stay for the next parse", () => {
+    const input = START + 'A-1: x\r\nA-2: x\r\nA-3: x\r\n\r\n' + 'body';
+    const options = { maxHeaderCount: 2, maxBodyBytes: 2 };
+    expect(errorOf(input, options).code).toBe('too-many-headers');
+    expect(parseMessage(input, { maxBodyBytes: 8 }).content).toBe('body');
+    expect(errorOf(input, { maxHeaderBytes: 16 }).code).toBe('header-too-large');
+    expect(parseMessage(input, {}).headers['a-3']).toBe('x');
+    expect(options).toEqual({ maxHeaderCount: 2, maxBodyBytes: 2 });
+    expect(DEFAULT_LIMITS).toEqual({ maxHeaderBytes: 65_536, maxHeaderCount: 256, maxBodyBytes: 4 * 1024 * 1024 });
+  });
+
   it('rejects the default maximum plus one headers', () => {
     const lines = Array.from({ length: DEFAULT_LIMITS.maxHeaderCount + 1 }, (_, i) => `X-H${String(i)}: v\r\n`).join('');
     expect(errorOf(START + lines + '\r\n').code).toBe('too-many-headers');

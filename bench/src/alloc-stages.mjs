@@ -7,7 +7,7 @@
  */
 import * as msg from '@sipts/message';
 import { readKeys, readAll } from './parsers/classic-model.mjs';
-import { bytes, input, sip, td, text, value } from './stage-input.mjs';
+import { bytes, input, sip, td, value } from './stage-input.mjs';
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
 const keep = [];
 const stages = [['decode bytes to text (TextDecoder, fatal)', () => td.decode(bytes)]];

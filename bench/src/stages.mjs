@@ -9,7 +9,7 @@
  */
 import * as msg from '@sipts/message';
 import { readKeys } from './parsers/classic-model.mjs';
-import { bytes, input, lines, sip, td, text, value } from './stage-input.mjs';
+import { bytes, input, sip, td, text, value } from './stage-input.mjs';
 
 const stages = [
   ['decode bytes to text (TextDecoder, fatal)', () => td.decode(bytes).length],

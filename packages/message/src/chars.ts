@@ -67,13 +67,9 @@ export function skipWsp(s: string, i: number): number {
   return i;
 }
 
-/** Index after the last non-SP/HTAB character before `end`. */
-export function trimEnd(s: string, start: number, end: number): number {
-  while (end > start) {
-    const c = s.charCodeAt(end - 1);
-    if (c !== 0x20 && c !== 0x09) break;
-    end--;
-  }
+/** Index after the last non-SP/HTAB code of `b` in `[start, end)` (see scan-source.ts). */
+export function trimEndCodes(b: Uint8Array, start: number, end: number): number {
+  while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0x09)) end--;
   return end;
 }
 

@@ -5,7 +5,7 @@
  * and parse the headers routing and transactions need with hand-written scanners.
  */
 import { addHeaderOf, addTextHeader, addValueOf, fail, type StructuredKind, type ValueKind } from './add-header.js';
-import { TOKEN } from './chars.js';
+import { TOKEN, skipWspCodes, trimEndCodes } from './chars.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { knownHeaderAt } from './known-headers.js';
@@ -169,10 +169,8 @@ function storeFolded(headers: Headers, kind: Kind, key: string, text: string, st
   }
   beginFolded(start, eol);
   const b = codesFor(text);
-  let end = eol;
-  while (b[start] === 0x20 || b[start] === 0x09) start++;
-  while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0x09)) end--;
-  storeHeader(headers, kind, key, text, start, end, -eol - 1);
+  start = skipWspCodes(b, start);
+  storeHeader(headers, kind, key, text, start, trimEndCodes(b, start, eol), -eol - 1);
   endFolded();
 }
 
@@ -236,9 +234,7 @@ function parseHeaderLines(text: string, codes: Uint8Array, headers: Headers, fro
       recordLine(key, pos, valueStart, -eol - 1);
       storeFolded(headers, kind, key, text, valueStart, eol);
     } else {
-      let valueEnd = eol;
-      c = (codes[valueEnd - 1] ?? -1);
-      while (valueEnd > valueStart && (c === 0x20 || c === 0x09)) c = (codes[--valueEnd - 1] ?? -1);
+      const valueEnd = trimEndCodes(codes, valueStart, eol);
       recordLine(key, pos, valueStart, valueEnd);
       storeHeader(headers, kind, key, text, valueStart, valueEnd, valueEnd);
     }
